@@ -1,0 +1,359 @@
+// Command modeltender runs government procurement of AI models: the web
+// server, the Temporal worker, migrations, user administration, offline
+// evaluation of a manifest, and `dev`, which runs all of it in one process.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/app"
+	"github.com/modeltender/modeltender/internal/config"
+	"github.com/modeltender/modeltender/internal/demo"
+	"github.com/modeltender/modeltender/internal/devstack"
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/manifest"
+	"github.com/modeltender/modeltender/internal/pgcluster"
+	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/policies"
+)
+
+const usage = `modeltender: government procurement of AI models
+
+usage: modeltender <command> [flags]
+
+commands:
+  dev [--demo]        run everything in one process: private PostgreSQL, embedded
+                      Temporal, worker and web server (state in ./.modeltender)
+  serve               run the web server (DATABASE_URL, TEMPORAL_ADDRESS)
+  worker              run the Temporal worker (DATABASE_URL, TEMPORAL_ADDRESS)
+  migrate             apply database migrations
+  users add --email E --role officer|vendor|reviewer|auditor|admin [--org NAME]
+                      create a user and print its API token (shown once)
+  users token --email E
+                      issue another API token for an existing user
+  evaluate FILE [--risk-tier standard|high-impact] [--expected-users N]
+                      run the automated checks on one manifest offline; print JSON
+  version             print the version
+
+environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default "default"),
+MODELTENDER_TASK_QUEUE (default "modeltender"), MODELTENDER_LISTEN (default
+127.0.0.1:8080), MODELTENDER_STATE_DIR (default .modeltender). Without
+DATABASE_URL and TEMPORAL_ADDRESS, commands use the dev stack that
+` + "`modeltender dev`" + ` keeps running in MODELTENDER_STATE_DIR.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "modeltender:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, with its environment passed in so tests can drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cfg := config.FromEnv(getenv)
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	switch args[0] {
+	case "dev":
+		return runDev(ctx, cfg, args[1:], log, stdout, stderr)
+	case "serve":
+		return runServe(ctx, cfg, log)
+	case "worker":
+		return runWorker(ctx, cfg, log)
+	case "migrate":
+		if err := resolveDatabase(&cfg); err != nil {
+			return err
+		}
+		return store.Migrate(ctx, cfg.DatabaseURL, stderr)
+	case "users":
+		return runUsers(ctx, cfg, args[1:], stdout, stderr)
+	case "evaluate":
+		return runEvaluate(ctx, args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "modeltender", version())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// resolveDatabase finds the dev cluster when DATABASE_URL is unset.
+func resolveDatabase(cfg *config.Config) error {
+	if cfg.DatabaseURL != "" {
+		return nil
+	}
+	url, err := pgcluster.Discover(cfg.PostgresDir())
+	if err != nil {
+		return err
+	}
+	cfg.DatabaseURL = url
+	return nil
+}
+
+// resolveTemporal finds the dev stack's embedded Temporal when TEMPORAL_ADDRESS is unset.
+func resolveTemporal(cfg *config.Config) error {
+	if cfg.TemporalAddress != "" {
+		return nil
+	}
+	addr, err := devstack.DiscoverTemporal(cfg)
+	if err != nil {
+		return err
+	}
+	cfg.TemporalAddress = addr
+	return nil
+}
+
+func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app.App, error) {
+	if err := resolveDatabase(&cfg); err != nil {
+		return nil, err
+	}
+	if err := resolveTemporal(&cfg); err != nil {
+		return nil, err
+	}
+	return app.Open(ctx, cfg, log)
+}
+
+func runServe(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	a, err := openApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	l, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (MODELTENDER_LISTEN): %w", cfg.Listen, err)
+	}
+	log.Info("serving", "url", "http://"+l.Addr().String())
+	return a.Serve(ctx, l)
+}
+
+func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	a, err := openApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	w := a.NewWorker()
+	log.Info("worker polling", "task_queue", cfg.TaskQueue, "temporal", a.Config.TemporalAddress)
+	return w.Run(interruptOn(ctx))
+}
+
+// interruptOn adapts a context to the channel worker.Run stops on.
+func interruptOn(ctx context.Context) <-chan any {
+	ch := make(chan any)
+	go func() {
+		<-ctx.Done()
+		close(ch)
+	}()
+	return ch
+}
+
+func runDev(ctx context.Context, cfg config.Config, args []string, log *slog.Logger, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	withDemo := fs.Bool("demo", false, "seed demo agency, users, vendors and an open solicitation")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	started := time.Now()
+	stack, err := devstack.Start(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer stack.Stop()
+	cfg = stack.Config()
+	if err := store.Migrate(ctx, cfg.DatabaseURL, io.Discard); err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	w := a.NewWorker()
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+	l, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w; set MODELTENDER_LISTEN to a free address", cfg.Listen, err)
+	}
+	baseURL := "http://" + l.Addr().String()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.Serve(ctx, l) }()
+
+	fmt.Fprintf(stdout, "\nmodeltender is running at %s (ready in %s)\n", baseURL, time.Since(started).Round(10*time.Millisecond))
+	fmt.Fprintf(stdout, "  PostgreSQL: %s\n  Temporal:   %s (namespace %s)\n", cfg.DatabaseURL, cfg.TemporalAddress, cfg.TemporalNamespace)
+	if *withDemo {
+		seeded, err := demo.Seed(ctx, a.Store, baseURL, filepath.Join(cfg.StateDir, "demo-tokens.json"))
+		if err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+		seeded.Print(stdout)
+	}
+	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+		fmt.Fprintln(stdout, "stopping...")
+		return <-serveErr
+	}
+}
+
+func runUsers(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "token") {
+		return errors.New("usage: modeltender users add --email E --role ROLE [--org NAME] | users token --email E")
+	}
+	fs := flag.NewFlagSet("users "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "email address of the user")
+	role := fs.String("role", "", "officer, vendor, reviewer, auditor or admin")
+	org := fs.String("org", "", "agency or vendor organisation (created if new)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" {
+		return errors.New("--email is required")
+	}
+	if err := resolveDatabase(&cfg); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var u domain.User
+	var token string
+	if args[0] == "token" {
+		u, token, err = st.IssueToken(ctx, *email)
+	} else {
+		u, token, err = addUser(ctx, st, *email, domain.Role(*role), *org)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s (%s, role %s)\nAPI token (shown once, store it now): %s\n", u.Email, u.ID, u.Role, token)
+	return nil
+}
+
+func addUser(ctx context.Context, st *store.Store, email string, role domain.Role, org string) (domain.User, string, error) {
+	if !role.Valid() {
+		return domain.User{}, "", fmt.Errorf("--role %q is not a role: use officer, vendor, reviewer, auditor or admin", role)
+	}
+	orgID := ""
+	if org != "" {
+		o, err := st.EnsureOrganisation(ctx, org, store.OrgKindFor(role))
+		if err != nil {
+			return domain.User{}, "", err
+		}
+		orgID = o.ID
+	} else if role == domain.RoleVendor || role == domain.RoleOfficer {
+		return domain.User{}, "", fmt.Errorf("a %s needs --org: the agency or company it acts for", role)
+	}
+	return st.CreateUser(ctx, email, role, orgID)
+}
+
+// runEvaluate runs intake, license review and the policy decision on one
+// manifest file without a database or Temporal, and prints the result.
+func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tier := fs.String("risk-tier", "standard", "standard or high-impact")
+	users := fs.Int64("expected-users", 1000, "expected monthly users of the agency's deployment")
+	if err := fs.Parse(reorderFlags(args)); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: modeltender evaluate FILE [--risk-tier standard|high-impact] [--expected-users N]")
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	m, err := manifest.ParseJSON(data, "")
+	if err != nil {
+		return describe(err)
+	}
+	engine, err := policies.NewEngine(ctx)
+	if err != nil {
+		return err
+	}
+	analyzer, err := license.NewAnalyzer()
+	if err != nil {
+		return err
+	}
+	criteria := domain.Criteria{RiskTier: domain.RiskTier(*tier), ExpectedMonthlyUsers: *users, PolicyRevision: engine.Revision()}
+	report := analyzer.Review(m, criteria)
+	decision, err := engine.Decide(ctx, policies.Input{Criteria: criteria, Manifest: m, LicenseFindings: report.Findings, AsOf: time.Now().UTC()})
+	if err != nil {
+		fmt.Fprintln(stderr, "policy evaluation failed; the decision below fails closed:", err)
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{"manifest": m.Name, "manifest_hash": manifest.Hash(m), "license": report, "policy": decision})
+}
+
+// reorderFlags lets flags follow the file name, as people type them.
+func reorderFlags(args []string) []string {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		if len(args[i]) > 1 && args[i][0] == '-' {
+			flags = append(flags, args[i])
+			if i+1 < len(args) && !strings.Contains(args[i], "=") {
+				flags = append(flags, args[i+1])
+				i++
+			}
+			continue
+		}
+		rest = append(rest, args[i])
+	}
+	return append(flags, rest...)
+}
+
+
+// describe renders a validation error with its fields for a terminal.
+func describe(err error) error {
+	var de *domain.Error
+	if !errors.As(err, &de) || len(de.Fields) == 0 {
+		return err
+	}
+	msg := de.Message
+	for _, f := range de.Fields {
+		msg += fmt.Sprintf("\n  %s: %s", f.Field, f.Message)
+	}
+	return errors.New(msg)
+}

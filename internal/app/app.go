@@ -1,0 +1,126 @@
+// Package app wires modeltender's parts together once, so that `serve`,
+// `worker`, `dev` and the integration tests run the same assembly: the store,
+// the policy engine, the license analyzer, the Temporal client, the worker
+// and the HTTP server.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/config"
+	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/policies"
+	"github.com/modeltender/modeltender/web"
+	"github.com/modeltender/modeltender/workflows"
+)
+
+// App holds the long-lived dependencies of a modeltender process.
+type App struct {
+	Config   config.Config
+	Store    *store.Store
+	Policies *policies.Engine
+	Licenses *license.Analyzer
+	Temporal client.Client
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Open connects to PostgreSQL and Temporal and prepares the policies.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL is not set")
+	}
+	engine, err := policies.NewEngine(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prepare policies: %w", err)
+	}
+	analyzer, err := license.NewAnalyzer()
+	if err != nil {
+		return nil, fmt.Errorf("load license knowledge base: %w", err)
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	tc, err := client.DialContext(ctx, client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		// The SDK's default logger prints a line per activity; keep warnings only.
+		Logger: tlog.NewStructuredLogger(slog.New(minLevel{log.Handler(), slog.LevelWarn})),
+	})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w; start one or unset TEMPORAL_ADDRESS under `modeltender dev`", cfg.TemporalAddress, cfg.TemporalNamespace, err)
+	}
+	return &App{Config: cfg, Store: st, Policies: engine, Licenses: analyzer, Temporal: tc, Log: log, Now: time.Now}, nil
+}
+
+// Close releases the connections.
+func (a *App) Close() {
+	a.Temporal.Close()
+	a.Store.Close()
+}
+
+// NewWorker returns a worker with every workflow and activity registered.
+func (a *App) NewWorker() worker.Worker {
+	w := worker.New(a.Temporal, a.Config.TaskQueue, worker.Options{})
+	workflows.Register(w)
+	activities.Register(w, &activities.Activities{Store: a.Store, Policies: a.Policies, Licenses: a.Licenses, Now: a.Now})
+	return w
+}
+
+// Handler returns the HTTP server.
+func (a *App) Handler() http.Handler {
+	return web.NewServer(web.Deps{
+		Store: a.Store, Temporal: a.Temporal, Policies: a.Policies, Licenses: a.Licenses,
+		TaskQueue: a.Config.TaskQueue, Now: a.Now, Log: a.Log,
+	})
+}
+
+// Serve serves HTTP on l until ctx ends, then shuts down gracefully.
+func (a *App) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shut down HTTP server: %w", err)
+	}
+	return nil
+}
+
+// minLevel drops records below min before they reach the wrapped handler.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(attrs), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
+}

@@ -1,0 +1,166 @@
+// Package demo seeds a dev stack with an agency, its officer and reviewers,
+// two vendor companies with users, and an open solicitation, so a newcomer
+// can try the whole procurement at once. Seeding is idempotent: a second
+// start finds the same users and prints the same tokens.
+package demo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/store"
+)
+
+// Person is one demo user.
+type Person struct {
+	Email string      `json:"email"`
+	Role  domain.Role `json:"role"`
+	Org   string      `json:"org"`
+	Token string      `json:"token"`
+}
+
+// Seeded is what the demo put in place.
+type Seeded struct {
+	People         []Person `json:"people"`
+	SolicitationID string   `json:"solicitation_id"`
+}
+
+const agency = "Department of Digital Services"
+
+// people are the demo users; tokens are created on first seeding.
+var people = []Person{
+	{Email: "officer@dds.example.gov", Role: domain.RoleOfficer, Org: agency},
+	{Email: "reviewer1@dds.example.gov", Role: domain.RoleReviewer, Org: agency},
+	{Email: "reviewer2@dds.example.gov", Role: domain.RoleReviewer, Org: agency},
+	{Email: "auditor@dds.example.gov", Role: domain.RoleAuditor, Org: agency},
+	{Email: "bids@northwind.example", Role: domain.RoleVendor, Org: "Northwind Models Inc."},
+	{Email: "bids@openweights.example", Role: domain.RoleVendor, Org: "Open Weights Cooperative"},
+}
+
+// Seed creates the demo data that is missing; tokenFile keeps the tokens
+// between starts (tokens are stored hashed in the database).
+func Seed(ctx context.Context, st *store.Store, baseURL, tokenFile string) (Seeded, error) {
+	var seeded Seeded
+	known := map[string]Person{}
+	if b, err := os.ReadFile(tokenFile); err == nil {
+		var prev Seeded
+		if err := json.Unmarshal(b, &prev); err != nil {
+			return seeded, fmt.Errorf("read %s: %w; delete it to issue new demo tokens", tokenFile, err)
+		}
+		seeded.SolicitationID = prev.SolicitationID
+		for _, p := range prev.People {
+			known[p.Email] = p
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return seeded, err
+	}
+	for _, p := range people {
+		person, err := ensure(ctx, st, p, known)
+		if err != nil {
+			return seeded, err
+		}
+		seeded.People = append(seeded.People, person)
+	}
+	if seeded.SolicitationID == "" {
+		id, err := openSolicitation(ctx, baseURL, seeded.People[0].Token)
+		if err != nil {
+			return seeded, err
+		}
+		seeded.SolicitationID = id
+	}
+	b, err := json.MarshalIndent(seeded, "", "  ")
+	if err != nil {
+		return seeded, err
+	}
+	return seeded, os.WriteFile(tokenFile, b, 0o600)
+}
+
+// ensure returns the person with a working token, creating the user or
+// issuing a token as needed.
+func ensure(ctx context.Context, st *store.Store, p Person, known map[string]Person) (Person, error) {
+	if prev, ok := known[p.Email]; ok {
+		if _, err := st.UserByToken(ctx, prev.Token); err == nil {
+			return prev, nil
+		}
+	}
+	if _, err := st.UserByEmail(ctx, p.Email); err == nil {
+		_, token, err := st.IssueToken(ctx, p.Email)
+		p.Token = token
+		return p, err
+	}
+	org, err := st.EnsureOrganisation(ctx, p.Org, store.OrgKindFor(p.Role))
+	if err != nil {
+		return p, err
+	}
+	_, token, err := st.CreateUser(ctx, p.Email, p.Role, org.ID)
+	p.Token = token
+	return p, err
+}
+
+// openSolicitation drafts and publishes the demo solicitation through the
+// API, the same path an officer takes.
+func openSolicitation(ctx context.Context, baseURL, officerToken string) (string, error) {
+	var sol domain.Solicitation
+	err := call(ctx, baseURL+"/api/v1/solicitations", officerToken, map[string]any{
+		"title":                  "Open-weight language model for benefits correspondence",
+		"description":            "A language model the agency can run on its own infrastructure to draft replies to benefits enquiries for caseworker review.",
+		"risk_tier":              "standard",
+		"deadline":               time.Now().Add(14 * 24 * time.Hour).UTC().Format(time.RFC3339),
+		"expected_monthly_users": 25000,
+		"minimum_openness_class": "III",
+	}, &sol)
+	if err != nil {
+		return "", fmt.Errorf("draft demo solicitation: %w", err)
+	}
+	if err := call(ctx, baseURL+"/api/v1/solicitations/"+sol.ID+"/publish", officerToken, nil, &sol); err != nil {
+		return "", fmt.Errorf("publish demo solicitation: %w", err)
+	}
+	return sol.ID, nil
+}
+
+func call(ctx context.Context, url, token string, body, out any) error {
+	var r io.Reader = http.NoBody
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, r)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s: %s", resp.Status, b)
+	}
+	return json.Unmarshal(b, out)
+}
+
+// Print shows the demo logins a newcomer needs.
+func (s Seeded) Print(w io.Writer) {
+	fmt.Fprintf(w, "\nDemo data (tokens also in the state directory's demo-tokens.json):\n")
+	fmt.Fprintf(w, "  open solicitation: %s\n", s.SolicitationID)
+	for _, p := range s.People {
+		fmt.Fprintf(w, "  %-9s %-28s %s\n", p.Role, p.Email, p.Token)
+	}
+}

@@ -1,0 +1,124 @@
+// Package devstack brings up what `modeltender dev` needs beside the app
+// itself: a private PostgreSQL cluster and an embedded Temporal server, both
+// keeping their state under the state directory so a restart finds it again.
+// DATABASE_URL or TEMPORAL_ADDRESS, when set, replace the embedded parts.
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/modeltender/modeltender/internal/config"
+	"github.com/modeltender/modeltender/internal/pgcluster"
+	"github.com/modeltender/modeltender/internal/temporaldev"
+)
+
+// databaseName is the dev stack's database in its private cluster.
+const databaseName = "modeltender"
+
+// defaultTemporalPort is the Temporal frontend's usual port; dev uses it when free.
+const defaultTemporalPort = 7233
+
+// Stack is the running dev infrastructure.
+type Stack struct {
+	cfg      config.Config
+	pg       *pgcluster.Cluster
+	temporal *temporaldev.Server
+}
+
+// Start starts whatever cfg does not point elsewhere and returns a Stack
+// whose Config has DatabaseURL and TemporalAddress filled in.
+func Start(ctx context.Context, cfg config.Config, log io.Writer) (*Stack, error) {
+	s := &Stack{cfg: cfg}
+	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create state directory %s: %w", cfg.StateDir, err)
+	}
+	if cfg.DatabaseURL == "" {
+		pg, err := pgcluster.Start(ctx, pgcluster.Options{Dir: cfg.PostgresDir(), Durable: true, Log: log})
+		if err != nil {
+			return nil, err
+		}
+		s.pg = pg
+		if err := pg.CreateDatabase(ctx, databaseName, ""); err != nil && !strings.Contains(err.Error(), "already exists") {
+			s.Stop()
+			return nil, fmt.Errorf("create dev database: %w", err)
+		}
+		s.cfg.DatabaseURL = pg.URL(databaseName)
+	}
+	if cfg.TemporalAddress == "" {
+		port := defaultTemporalPort
+		if !portFree(port) {
+			port = 0
+		}
+		ts, err := temporaldev.Start(ctx, temporaldev.Options{
+			Dir: cfg.TemporalDir(), Namespace: cfg.TemporalNamespace, FrontendPort: port, Log: log,
+		})
+		if err != nil {
+			s.Stop()
+			return nil, err
+		}
+		s.temporal = ts
+		s.cfg.TemporalAddress = ts.Address()
+		if err := os.WriteFile(addressFile(cfg), []byte(ts.Address()+"\n"), 0o644); err != nil {
+			s.Stop()
+			return nil, fmt.Errorf("record Temporal address: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Config is the configuration pointing at the running stack.
+func (s *Stack) Config() config.Config { return s.cfg }
+
+// Stop stops what Start started, Temporal first so no workflow task is
+// in flight when its database goes.
+func (s *Stack) Stop() {
+	if s.temporal != nil {
+		s.temporal.Stop()
+		_ = os.Remove(addressFile(s.cfg))
+		s.temporal = nil
+	}
+	if s.pg != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = s.pg.Stop(ctx)
+		s.pg = nil
+	}
+}
+
+// DiscoverTemporal finds the embedded Temporal server of a running
+// `modeltender dev`, for commands run beside it without TEMPORAL_ADDRESS.
+func DiscoverTemporal(cfg config.Config) (string, error) {
+	b, err := os.ReadFile(addressFile(cfg))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("no TEMPORAL_ADDRESS set and no dev stack running in %s: run `make run` first or set TEMPORAL_ADDRESS", cfg.StateDir)
+	}
+	if err != nil {
+		return "", err
+	}
+	addr := strings.TrimSpace(string(b))
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return "", fmt.Errorf("the dev stack's Temporal at %s does not answer (%v): run `make run` first or set TEMPORAL_ADDRESS", addr, err)
+	}
+	conn.Close()
+	return addr, nil
+}
+
+func addressFile(cfg config.Config) string { return filepath.Join(cfg.StateDir, "temporal.address") }
+
+func portFree(port int) bool {
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}

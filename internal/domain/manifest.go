@@ -1,0 +1,95 @@
+package domain
+
+// Manifest is the native description of one candidate model, as a vendor
+// submits it (schema: internal/manifest/schema/manifest.schema.json). Other
+// formats (MOF model YAML, CycloneDX ML-BOM) are mapped into it.
+type Manifest struct {
+	SchemaVersion string         `json:"schema_version"`
+	Name          string         `json:"name"`
+	Version       string         `json:"version,omitempty"`
+	Producer      string         `json:"producer,omitempty"`
+	Description   string         `json:"description,omitempty"`
+	Weights       Weights        `json:"weights"`
+	Components    []Component    `json:"components,omitempty"`
+	Evidence      []EvidenceItem `json:"evidence,omitempty"`
+	Deployment    Deployment     `json:"deployment"`
+	DataUse       DataUse        `json:"data_use"`
+}
+
+// Weights are the final parameters of the model: the artifact the agency runs.
+type Weights struct {
+	License  string `json:"license"` // SPDX license expression
+	Location string `json:"location,omitempty"`
+	Digest   string `json:"digest,omitempty"` // sha256:<hex>
+	Format   string `json:"format,omitempty"` // e.g. safetensors, gguf
+}
+
+// Component is one of the Model Openness Framework's 17 components.
+type Component struct {
+	Name     string `json:"name"`              // MOF component name, e.g. "Training code"
+	License  string `json:"license,omitempty"` // SPDX license expression
+	Location string `json:"location,omitempty"`
+	Included bool   `json:"included"`
+}
+
+// EvidenceItem is one piece of safety or governance evidence.
+type EvidenceItem struct {
+	Kind     string `json:"kind"` // see EvidenceKinds
+	Title    string `json:"title,omitempty"`
+	Location string `json:"location,omitempty"`
+	Date     string `json:"date,omitempty"` // YYYY-MM-DD the evidence was produced
+	Scope    string `json:"scope,omitempty"`
+	Summary  string `json:"summary,omitempty"`
+}
+
+// EvidenceKinds lists the kinds of evidence the policies know.
+var EvidenceKinds = []string{
+	"model-card",
+	"evaluation-results",
+	"red-team-report",
+	"content-filtering",
+	"incident-response",
+	"data-card",
+	"nist-ai-rmf-mapping",
+	"pre-deployment-testing",
+	"impact-assessment",
+	"third-party-red-team",
+	"human-oversight-plan",
+	"monitoring-plan",
+	"remedies-and-appeals",
+	"genai-risk-coverage",
+}
+
+// Deployment says where the weights may run: on agency infrastructure or only
+// as the vendor's hosted service.
+type Deployment struct {
+	OnPremises        bool `json:"on_premises"`
+	WeightsExportable bool `json:"weights_exportable"`
+}
+
+// DataUse records what the vendor does with agency data. A nil pointer means
+// the vendor did not say.
+type DataUse struct {
+	TrainsOnAgencyData *bool `json:"trains_on_agency_data,omitempty"`
+}
+
+// MOFComponents are the Model Openness Framework's 17 component names.
+var MOFComponents = []string{
+	"Datasets",
+	"Data preprocessing code",
+	"Model architecture",
+	"Model parameters (Final)",
+	"Model parameters (Intermediate)",
+	"Model metadata",
+	"Training code",
+	"Inference code",
+	"Evaluation code",
+	"Evaluation data",
+	"Evaluation results",
+	"Supporting libraries and tools",
+	"Model card",
+	"Data card",
+	"Technical report",
+	"Research paper",
+	"Sample model outputs",
+}

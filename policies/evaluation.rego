@@ -1,0 +1,48 @@
+# METADATA
+# title: Evaluation decision
+# description: >-
+#   The one entrypoint for evaluating a candidate: gathers the findings of
+#   every policy package into a decision document with a stable order.
+package modeltender.evaluation
+
+import data.modeltender.openness
+import data.modeltender.procurement
+import data.modeltender.safety
+
+# METADATA
+# title: Decision
+# description: The decision document the policy engine returns for a candidate.
+# custom:
+#   source: modeltender design, evaluation step 3
+decision := {
+	"deny": ordered(deny),
+	"warn": ordered(warn),
+	"info": ordered(info),
+	"score": openness.result.score,
+	"approvals_required": approvals_required,
+}
+
+deny contains finding if some finding in safety.deny
+
+deny contains finding if some finding in procurement.deny
+
+warn contains finding if some finding in safety.warn
+
+warn contains finding if some finding in procurement.warn
+
+info contains finding if some finding in openness.info
+
+# METADATA
+# title: Approvals required
+# description: High-impact use needs two distinct reviewers; other use needs one.
+# custom:
+#   source: "OMB M-25-21 §4(b): human oversight, intervention and accountability"
+default approvals_required := 1
+
+approvals_required := 2 if input.criteria.risk_tier == "high-impact"
+
+# Sets have no order a caller can rely on; sorting by rule then message keeps
+# the output (and any hash of it) stable.
+ordered(findings) := [entry[2] |
+	some entry in sort([[f.rule, f.message, f] | some f in findings])
+]

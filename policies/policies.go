@@ -1,0 +1,339 @@
+// Package policies owns the rules that decide on a candidate model and on
+// who may do what: the Rego policies in this directory (safety evidence,
+// procurement rules, openness, the evaluation decision, authorization), the
+// data they read from data/*.json, and the Engine that evaluates them.
+//
+// Policies and data are embedded in the binary and prepared once. Each data
+// file data/<name>.json is mounted at data.modeltender.<name> (hyphens become
+// underscores). The bundle revision is a content hash, so a decision can be
+// reproduced under the exact rules that made it.
+package policies
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/util"
+
+	"github.com/modeltender/modeltender/internal/domain"
+)
+
+// bundle holds the policies, their Rego tests and their data.
+//
+//go:embed *.rego data/*.json
+var bundle embed.FS
+
+const (
+	decisionQuery = "data.modeltender.evaluation.decision"
+	allowQuery    = "data.modeltender.authz.allow"
+
+	// EvaluationErrorRule names the finding Decide returns when the policies
+	// could not decide: a human has to review instead.
+	EvaluationErrorRule = "policy-evaluation-error"
+)
+
+// Data returns the vendored data files (evidence requirements, permissions,
+// MOF components, SPDX license list), rooted at the data directory, so other
+// packages read the same facts the policies do.
+func Data() fs.FS {
+	// Sub fails only on an invalid path, and "data" is valid.
+	sub, _ := fs.Sub(bundle, "data")
+	return sub
+}
+
+// Engine evaluates the embedded policies. It is safe for concurrent use.
+type Engine struct {
+	decision rego.PreparedEvalQuery
+	allow    rego.PreparedEvalQuery
+	revision string
+}
+
+// Input is what the policies decide on for one candidate.
+type Input struct {
+	Criteria        domain.Criteria  `json:"criteria"`
+	Manifest        domain.Manifest  `json:"manifest"`
+	LicenseFindings []domain.Finding `json:"license_findings"`
+	// AsOf is the date evidence ages are measured at: the solicitation deadline.
+	AsOf time.Time `json:"as_of"`
+}
+
+// Decision is the policies' verdict on one candidate.
+type Decision struct {
+	Deny              []domain.Finding `json:"deny"`
+	Warn              []domain.Finding `json:"warn"`
+	Info              []domain.Finding `json:"info"`
+	Score             float64          `json:"score"`
+	ApprovalsRequired int              `json:"approvals_required"`
+	Revision          string           `json:"revision"`
+}
+
+// NewEngine parses, compiles and prepares the embedded policies once.
+func NewEngine(ctx context.Context) (*Engine, error) {
+	files, err := bundleFiles()
+	if err != nil {
+		return nil, err
+	}
+	modules, err := parseModules(files)
+	if err != nil {
+		return nil, err
+	}
+	store, err := newStore(files)
+	if err != nil {
+		return nil, err
+	}
+	compiler := ast.NewCompiler()
+	if compiler.Compile(modules); compiler.Failed() {
+		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
+	}
+	prepare := func(query string) (rego.PreparedEvalQuery, error) {
+		q, err := rego.New(rego.Query(query), rego.Compiler(compiler), rego.Store(store)).PrepareForEval(ctx)
+		if err != nil {
+			return q, fmt.Errorf("prepare %s: %w", query, err)
+		}
+		return q, nil
+	}
+	e := &Engine{revision: revision(files)}
+	if e.decision, err = prepare(decisionQuery); err != nil {
+		return nil, err
+	}
+	if e.allow, err = prepare(allowQuery); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Revision identifies the policy bundle: "sha256:<hex>" over the paths and
+// contents of every policy and data file. Two engines built from the same
+// files report the same revision.
+func (e *Engine) Revision() string { return e.revision }
+
+// Decide evaluates the candidate in in. It fails closed: when the policies
+// cannot decide, it returns the error together with a Decision holding one
+// warn finding (EvaluationErrorRule), so the candidate goes to a human and
+// never passes unchecked.
+func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
+	d, err := e.decide(ctx, in)
+	if err != nil {
+		return e.reviewByHand(err), fmt.Errorf("policy decision for %q: %w", in.Manifest.Name, err)
+	}
+	return d, nil
+}
+
+func (e *Engine) decide(ctx context.Context, in Input) (Decision, error) {
+	value, err := regoInput(in)
+	if err != nil {
+		return Decision{}, err
+	}
+	rs, err := e.decision.Eval(ctx, rego.EvalParsedInput(value))
+	if err != nil {
+		return Decision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return Decision{}, fmt.Errorf("evaluate %s: got %d results, want exactly one decision", decisionQuery, len(rs))
+	}
+	d, err := decodeDecision(rs[0].Expressions[0].Value)
+	if err != nil {
+		return Decision{}, err
+	}
+	d.Revision = e.revision
+	return d, nil
+}
+
+// regoInput validates in and converts it to the document the policies read.
+func regoInput(in Input) (ast.Value, error) {
+	switch in.Criteria.RiskTier {
+	case domain.RiskStandard, domain.RiskHighImpact:
+	default:
+		// An unknown tier would match no evidence requirement and pass silently.
+		return nil, fmt.Errorf("criteria.risk_tier %q is not one of %q, %q", in.Criteria.RiskTier, domain.RiskStandard, domain.RiskHighImpact)
+	}
+	if in.AsOf.IsZero() {
+		return nil, errors.New("as_of is not set: give the date evidence ages are measured at (the solicitation deadline)")
+	}
+	findings := in.LicenseFindings
+	if findings == nil {
+		findings = []domain.Finding{}
+	}
+	doc := struct {
+		Criteria        domain.Criteria  `json:"criteria"`
+		Manifest        domain.Manifest  `json:"manifest"`
+		LicenseFindings []domain.Finding `json:"license_findings"`
+		AsOf            string           `json:"as_of"`
+	}{in.Criteria, in.Manifest, findings, in.AsOf.UTC().Format(time.DateOnly)}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("encode policy input: %w", err)
+	}
+	value, err := ast.ValueFromReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("convert policy input: %w", err)
+	}
+	return value, nil
+}
+
+// decodeDecision checks that the policy returned exactly the decision
+// document shape; anything else is an error, not a pass.
+func decodeDecision(value any) (Decision, error) {
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return Decision{}, fmt.Errorf("encode decision: %w", err)
+	}
+	var doc struct {
+		Deny              *[]domain.Finding `json:"deny"`
+		Warn              *[]domain.Finding `json:"warn"`
+		Info              *[]domain.Finding `json:"info"`
+		Score             *float64          `json:"score"`
+		ApprovalsRequired *int              `json:"approvals_required"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return Decision{}, fmt.Errorf("decision has an unexpected shape: %w", err)
+	}
+	if doc.Deny == nil || doc.Warn == nil || doc.Info == nil || doc.Score == nil || doc.ApprovalsRequired == nil {
+		return Decision{}, fmt.Errorf("decision lacks deny, warn, info, score or approvals_required: %s", raw)
+	}
+	if *doc.ApprovalsRequired < 1 {
+		return Decision{}, fmt.Errorf("decision requires %d approvals, want at least 1", *doc.ApprovalsRequired)
+	}
+	d := Decision{Deny: *doc.Deny, Warn: *doc.Warn, Info: *doc.Info, Score: *doc.Score, ApprovalsRequired: *doc.ApprovalsRequired}
+	for severity, findings := range map[domain.Severity][]domain.Finding{
+		domain.SeverityDeny: d.Deny, domain.SeverityWarn: d.Warn, domain.SeverityInfo: d.Info,
+	} {
+		for _, f := range findings {
+			if f.Rule == "" || f.Severity != severity || f.Message == "" {
+				return Decision{}, fmt.Errorf("finding %+v in the %s list needs a rule, a message and severity %s", f, severity, severity)
+			}
+		}
+	}
+	return d, nil
+}
+
+// reviewByHand is the decision when the policies could not decide.
+func (e *Engine) reviewByHand(cause error) Decision {
+	return Decision{
+		Deny: []domain.Finding{},
+		Warn: []domain.Finding{{
+			Rule:     EvaluationErrorRule,
+			Severity: domain.SeverityWarn,
+			Message:  fmt.Sprintf("the automated policy checks could not decide on this candidate (%v), so a reviewer must check it by hand", cause),
+			Evidence: domain.Evidence{Component: "policy bundle", Quote: e.revision},
+			Source:   "modeltender policy engine",
+			Fix:      "Correct the input or policy error named in the message and re-run the evaluation; until then, review safety evidence, data use and licenses manually.",
+		}},
+		Info: []domain.Finding{},
+		// The rule that would lower it did not run, so ask for the most.
+		ApprovalsRequired: 2,
+		Revision:          e.revision,
+	}
+}
+
+// Allow reports whether role may take action. It returns false with the
+// error when the policy cannot be evaluated.
+func (e *Engine) Allow(ctx context.Context, role domain.Role, action string) (bool, error) {
+	input := ast.NewObject(
+		ast.Item(ast.StringTerm("user"), ast.ObjectTerm(ast.Item(ast.StringTerm("role"), ast.StringTerm(string(role))))),
+		ast.Item(ast.StringTerm("action"), ast.StringTerm(action)),
+	)
+	rs, err := e.allow.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return false, fmt.Errorf("authorize %s to %s: %w", role, action, err)
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return false, fmt.Errorf("authorize %s to %s: got %d results, want one", role, action, len(rs))
+	}
+	allowed, ok := rs[0].Expressions[0].Value.(bool)
+	if !ok {
+		return false, fmt.Errorf("authorize %s to %s: policy returned %T, want bool", role, action, rs[0].Expressions[0].Value)
+	}
+	return allowed, nil
+}
+
+// bundleFile is one embedded file that takes part in decisions.
+type bundleFile struct {
+	path    string
+	content []byte
+}
+
+// bundleFiles returns the policies and data, sorted by path. Rego test files
+// are left out: they decide nothing, so changing a test keeps the revision.
+func bundleFiles() ([]bundleFile, error) {
+	var files []bundleFile
+	err := fs.WalkDir(bundle, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, "_test.rego") {
+			return err
+		}
+		content, err := bundle.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("read embedded %s: %w", p, err)
+		}
+		files = append(files, bundleFile{path: p, content: content})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list policy bundle: %w", err)
+	}
+	slices.SortFunc(files, func(a, b bundleFile) int { return strings.Compare(a.path, b.path) })
+	return files, nil
+}
+
+// revision hashes each file's path and length before its content, so moving
+// bytes from one file to the next changes the hash.
+func revision(files []bundleFile) string {
+	h := sha256.New()
+	for _, f := range files {
+		fmt.Fprintf(h, "%s\x00%d\x00", f.path, len(f.content))
+		h.Write(f.content)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+func parseModules(files []bundleFile) (map[string]*ast.Module, error) {
+	modules := map[string]*ast.Module{}
+	for _, f := range files {
+		if path.Ext(f.path) != ".rego" {
+			continue
+		}
+		m, err := ast.ParseModuleWithOpts(f.path, string(f.content), ast.ParserOptions{
+			RegoVersion:       ast.RegoV1,
+			ProcessAnnotation: true,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("parse policy %s: %w", f.path, err)
+		}
+		modules[f.path] = m
+	}
+	return modules, nil
+}
+
+// newStore mounts every data/<name>.json at data.modeltender.<name>.
+func newStore(files []bundleFile) (storage.Store, error) {
+	docs := map[string]any{}
+	for _, f := range files {
+		if path.Dir(f.path) != "data" || path.Ext(f.path) != ".json" {
+			continue
+		}
+		var doc any
+		if err := util.UnmarshalJSON(f.content, &doc); err != nil {
+			return nil, fmt.Errorf("decode policy data %s: %w", f.path, err)
+		}
+		name := strings.ReplaceAll(strings.TrimSuffix(path.Base(f.path), ".json"), "-", "_")
+		docs[name] = doc
+	}
+	return inmem.NewFromObjectWithOpts(map[string]any{"modeltender": docs}, inmem.OptReturnASTValuesOnRead(true)), nil
+}

@@ -1,0 +1,454 @@
+package policies
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io/fs"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/format"
+	"github.com/open-policy-agent/opa/v1/tester"
+
+	"github.com/modeltender/modeltender/internal/domain"
+)
+
+var asOf = time.Date(2026, 5, 1, 17, 0, 0, 0, time.UTC)
+
+func newEngine(t testing.TB) *Engine {
+	t.Helper()
+	e, err := NewEngine(context.Background())
+	if err != nil {
+		t.Fatalf("NewEngine: %v", err)
+	}
+	return e
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// completeInput is a standard-tier candidate that meets every rule.
+func completeInput() Input {
+	var evidence []domain.EvidenceItem
+	for _, kind := range domain.EvidenceKinds {
+		evidence = append(evidence, domain.EvidenceItem{
+			Kind:     kind,
+			Title:    kind,
+			Location: "https://example.org/evidence/" + kind,
+			Date:     "2026-01-15",
+		})
+	}
+	return Input{
+		Criteria: domain.Criteria{SolicitationID: "sol-1", RiskTier: domain.RiskStandard, ExpectedMonthlyUsers: 50_000},
+		Manifest: domain.Manifest{
+			SchemaVersion: "1",
+			Name:          "Example 8B",
+			Weights:       domain.Weights{License: "Apache-2.0", Location: "https://example.org/weights"},
+			Components: []domain.Component{
+				{Name: "Training code", License: "Apache-2.0", Included: true},
+				{Name: "Inference code", License: "MIT", Included: true},
+				{Name: "Model card", License: "CC-BY-4.0", Included: true},
+			},
+			Evidence:   evidence,
+			Deployment: domain.Deployment{OnPremises: true, WeightsExportable: true},
+			DataUse:    domain.DataUse{TrainsOnAgencyData: ptr(false)},
+		},
+		AsOf: asOf,
+	}
+}
+
+func withoutEvidence(in Input, kind string) Input {
+	in.Manifest.Evidence = slices.DeleteFunc(slices.Clone(in.Manifest.Evidence), func(e domain.EvidenceItem) bool {
+		return e.Kind == kind
+	})
+	return in
+}
+
+func decide(t *testing.T, e *Engine, in Input) Decision {
+	t.Helper()
+	d, err := e.Decide(context.Background(), in)
+	if err != nil {
+		t.Fatalf("Decide: %v", err)
+	}
+	return d
+}
+
+func findRule(findings []domain.Finding, rule string) (domain.Finding, bool) {
+	for _, f := range findings {
+		if f.Rule == rule {
+			return f, true
+		}
+	}
+	return domain.Finding{}, false
+}
+
+func TestDecideCompleteStandardQualifies(t *testing.T) {
+	e := newEngine(t)
+	d := decide(t, e, completeInput())
+	if len(d.Deny) != 0 || len(d.Warn) != 0 {
+		t.Fatalf("deny = %+v, warn = %+v; want none", d.Deny, d.Warn)
+	}
+	if d.ApprovalsRequired != 1 {
+		t.Errorf("approvals_required = %d, want 1", d.ApprovalsRequired)
+	}
+	// weights + 3 licensed components of 17.
+	if d.Score != 24 {
+		t.Errorf("score = %v, want 24", d.Score)
+	}
+	if d.Revision != e.Revision() {
+		t.Errorf("revision = %q, want %q", d.Revision, e.Revision())
+	}
+	if _, ok := findRule(d.Info, "openness.components"); !ok {
+		t.Errorf("info = %+v, want the openness summary", d.Info)
+	}
+}
+
+func TestDecideMissingRedTeamDenied(t *testing.T) {
+	d := decide(t, newEngine(t), withoutEvidence(completeInput(), "red-team-report"))
+	if len(d.Deny) != 1 {
+		t.Fatalf("deny = %+v, want one finding", d.Deny)
+	}
+	f := d.Deny[0]
+	if f.Rule != "safety.evidence-missing" || f.Evidence.Component != "red-team-report" ||
+		!strings.Contains(f.Message, "red-team-report") || f.Source != "NIST AI RMF MEASURE 2.7" || f.Fix == "" {
+		t.Errorf("finding = %+v, want a missing red-team-report with source and fix", f)
+	}
+}
+
+func TestDecideExpiredRedTeamDenied(t *testing.T) {
+	in := completeInput()
+	for i := range in.Manifest.Evidence {
+		if in.Manifest.Evidence[i].Kind == "red-team-report" {
+			in.Manifest.Evidence[i].Date = "2025-03-31"
+		}
+	}
+	d := decide(t, newEngine(t), in)
+	f, ok := findRule(d.Deny, "safety.evidence-expired")
+	if !ok || !strings.Contains(f.Message, "expired") || !strings.Contains(f.Message, "2025-03-31") {
+		t.Fatalf("deny = %+v, want an expired red-team-report naming its date", d.Deny)
+	}
+}
+
+func TestDecideHighImpact(t *testing.T) {
+	e := newEngine(t)
+	in := completeInput()
+	in.Criteria.RiskTier = domain.RiskHighImpact
+	if d := decide(t, e, in); d.ApprovalsRequired != 2 || len(d.Deny) != 0 {
+		t.Fatalf("complete high-impact: approvals = %d, deny = %+v; want 2 and none", d.ApprovalsRequired, d.Deny)
+	}
+
+	standardOnly := completeInput()
+	standardOnly.Criteria.RiskTier = domain.RiskHighImpact
+	standardOnly.Manifest.Evidence = slices.DeleteFunc(standardOnly.Manifest.Evidence, func(e domain.EvidenceItem) bool {
+		return !slices.Contains([]string{"model-card", "evaluation-results", "red-team-report", "content-filtering",
+			"incident-response", "data-card", "nist-ai-rmf-mapping"}, e.Kind)
+	})
+	d := decide(t, e, standardOnly)
+	var missing []string
+	for _, f := range d.Deny {
+		missing = append(missing, f.Evidence.Component)
+	}
+	slices.Sort(missing)
+	want := []string{"genai-risk-coverage", "human-oversight-plan", "impact-assessment", "monitoring-plan",
+		"pre-deployment-testing", "remedies-and-appeals", "third-party-red-team"}
+	if !slices.Equal(missing, want) {
+		t.Errorf("missing = %q, want %q", missing, want)
+	}
+}
+
+func TestDecideProcurement(t *testing.T) {
+	e := newEngine(t)
+
+	trains := completeInput()
+	trains.Manifest.DataUse.TrainsOnAgencyData = ptr(true)
+	if _, ok := findRule(decide(t, e, trains).Deny, "procurement.trains-on-agency-data"); !ok {
+		t.Error("training on agency data: want deny procurement.trains-on-agency-data")
+	}
+
+	silent := completeInput()
+	silent.Manifest.DataUse.TrainsOnAgencyData = nil
+	if d := decide(t, e, silent); len(d.Deny) != 0 || len(d.Warn) != 1 || d.Warn[0].Rule != "procurement.data-use-undeclared" {
+		t.Errorf("undeclared data use: deny = %+v, warn = %+v; want one warn", d.Deny, d.Warn)
+	}
+
+	hosted := completeInput()
+	hosted.Manifest.Deployment = domain.Deployment{}
+	if _, ok := findRule(decide(t, e, hosted).Warn, "procurement.vendor-lock-in"); !ok {
+		t.Error("hosted-only weights: want warn procurement.vendor-lock-in")
+	}
+
+	licensed := completeInput()
+	licensed.LicenseFindings = []domain.Finding{
+		{Rule: "license.missing", Severity: domain.SeverityDeny, Message: "no weights license", Source: "SPDX"},
+		{Rule: "license.needs-review", Severity: domain.SeverityWarn, Message: "custom license", Source: "SPDX"},
+	}
+	d := decide(t, e, licensed)
+	if len(d.Deny) != 1 || d.Deny[0] != licensed.LicenseFindings[0] {
+		t.Errorf("deny = %+v, want the license deny carried over unchanged", d.Deny)
+	}
+}
+
+func TestDecideOrderIsStable(t *testing.T) {
+	in := completeInput()
+	in.Manifest.Evidence = nil
+	in.Manifest.DataUse.TrainsOnAgencyData = ptr(true)
+	d := decide(t, newEngine(t), in)
+	if !slices.IsSortedFunc(d.Deny, func(a, b domain.Finding) int {
+		if c := strings.Compare(a.Rule, b.Rule); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Message, b.Message)
+	}) {
+		t.Errorf("deny not sorted by rule then message: %+v", d.Deny)
+	}
+	if len(d.Deny) != 8 {
+		t.Errorf("got %d deny findings, want 7 missing evidence + 1 data use", len(d.Deny))
+	}
+}
+
+func TestDecideFailsClosed(t *testing.T) {
+	e := newEngine(t)
+	for name, in := range map[string]Input{
+		"unknown risk tier": func() Input { in := completeInput(); in.Criteria.RiskTier = "low"; return in }(),
+		"no as_of":          func() Input { in := completeInput(); in.AsOf = time.Time{}; return in }(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			d, err := e.Decide(context.Background(), in)
+			if err == nil {
+				t.Fatal("Decide returned no error")
+			}
+			if len(d.Warn) != 1 || d.Warn[0].Rule != EvaluationErrorRule || d.ApprovalsRequired < 1 || d.Revision != e.Revision() {
+				t.Errorf("decision = %+v, want one %s warn and a revision", d, EvaluationErrorRule)
+			}
+		})
+	}
+}
+
+func TestDecodeDecisionRejectsUnexpectedShapes(t *testing.T) {
+	finding := map[string]any{"rule": "r", "severity": "deny", "message": "m", "evidence": map[string]any{}, "source": "s"}
+	valid := func() map[string]any {
+		return map[string]any{"deny": []any{finding}, "warn": []any{}, "info": []any{}, "score": 10, "approvals_required": 1}
+	}
+	if _, err := decodeDecision(valid()); err != nil {
+		t.Fatalf("valid decision rejected: %v", err)
+	}
+	for name, mutate := range map[string]func(map[string]any){
+		"not an object":       func(m map[string]any) { clear(m) },
+		"missing warn":        func(m map[string]any) { delete(m, "warn") },
+		"extra field":         func(m map[string]any) { m["pass"] = true },
+		"score is text":       func(m map[string]any) { m["score"] = "high" },
+		"zero approvals":      func(m map[string]any) { m["approvals_required"] = 0 },
+		"severity mismatch":   func(m map[string]any) { m["warn"] = []any{finding} },
+		"finding extra field": func(m map[string]any) { m["info"] = []any{map[string]any{"rule": "r", "severity": "info", "message": "m", "note": "x"}} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := valid()
+			mutate(m)
+			if _, err := decodeDecision(m); err == nil {
+				t.Errorf("decision %v accepted", m)
+			}
+		})
+	}
+}
+
+func TestRevisionIsReproducible(t *testing.T) {
+	a, b := newEngine(t), newEngine(t)
+	if a.Revision() != b.Revision() {
+		t.Fatalf("revisions differ: %s, %s", a.Revision(), b.Revision())
+	}
+	if !strings.HasPrefix(a.Revision(), "sha256:") || len(a.Revision()) != len("sha256:")+64 {
+		t.Errorf("revision = %q, want sha256:<64 hex>", a.Revision())
+	}
+	files, err := bundleFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files[0].content = append(slices.Clone(files[0].content), '\n')
+	if revision(files) == a.Revision() {
+		t.Error("revision did not change when a file changed")
+	}
+}
+
+func TestAllow(t *testing.T) {
+	e := newEngine(t)
+	tests := []struct {
+		role   domain.Role
+		action string
+		want   bool
+	}{
+		{domain.RoleOfficer, "solicitation:create", true},
+		{domain.RoleOfficer, "solicitation:publish", true},
+		{domain.RoleOfficer, "bid:submit", false},
+		{domain.RoleOfficer, "task:decide", false},
+		{domain.RoleVendor, "bid:submit", true},
+		{domain.RoleVendor, "solicitation:read", true},
+		{domain.RoleVendor, "solicitation:publish", false},
+		{domain.RoleVendor, "audit:read", false},
+		{domain.RoleReviewer, "task:list", true},
+		{domain.RoleReviewer, "task:decide", true},
+		{domain.RoleReviewer, "user:create", false},
+		{domain.RoleAuditor, "audit:read", true},
+		{domain.RoleAuditor, "evaluation:read", true},
+		{domain.RoleAuditor, "task:decide", false},
+		{domain.RoleAuditor, "bid:submit", false},
+		{domain.RoleAdmin, "user:create", true},
+		{domain.RoleAdmin, "bid:submit", false},
+		{"intruder", "solicitation:read", false},
+		{domain.RoleOfficer, "", false},
+	}
+	for _, tt := range tests {
+		got, err := e.Allow(context.Background(), tt.role, tt.action)
+		if err != nil {
+			t.Errorf("Allow(%s, %s): %v", tt.role, tt.action, err)
+		}
+		if got != tt.want {
+			t.Errorf("Allow(%s, %s) = %v, want %v", tt.role, tt.action, got, tt.want)
+		}
+	}
+}
+
+func TestPermissionsCoverKnownRolesOnly(t *testing.T) {
+	var perms struct {
+		Roles map[domain.Role][]string `json:"roles"`
+	}
+	readJSON(t, "permissions.json", &perms)
+	for role := range perms.Roles {
+		if !role.Valid() {
+			t.Errorf("permissions.json grants actions to unknown role %q", role)
+		}
+	}
+}
+
+func TestDataMatchesDomain(t *testing.T) {
+	var reqs struct {
+		Requirements []struct {
+			Kind  string            `json:"kind"`
+			Tiers []domain.RiskTier `json:"tiers"`
+		} `json:"requirements"`
+	}
+	readJSON(t, "evidence_requirements.json", &reqs)
+	var kinds []string
+	for _, r := range reqs.Requirements {
+		kinds = append(kinds, r.Kind)
+		for _, tier := range r.Tiers {
+			if tier != domain.RiskStandard && tier != domain.RiskHighImpact {
+				t.Errorf("requirement %s names unknown tier %q", r.Kind, tier)
+			}
+		}
+	}
+	if !slices.Equal(kinds, domain.EvidenceKinds) {
+		t.Errorf("evidence_requirements.json kinds = %q, want domain.EvidenceKinds %q", kinds, domain.EvidenceKinds)
+	}
+
+	var mof struct {
+		Components []struct {
+			Name string `json:"name"`
+		} `json:"components"`
+	}
+	readJSON(t, "mof_components.json", &mof)
+	var names []string
+	for _, c := range mof.Components {
+		names = append(names, c.Name)
+	}
+	want := slices.Clone(domain.MOFComponents)
+	slices.Sort(names)
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("mof_components.json names = %q, want domain.MOFComponents %q", names, want)
+	}
+}
+
+func readJSON(t *testing.T, name string, v any) {
+	t.Helper()
+	raw, err := fs.ReadFile(Data(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("decode %s: %v", name, err)
+	}
+}
+
+// TestRego runs the Rego unit tests (*_test.rego) against the embedded
+// policies and data.
+func TestRego(t *testing.T) {
+	files, err := bundleFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests, err := fs.Glob(bundle, "*_test.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range tests {
+		content, err := bundle.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, bundleFile{path: p, content: content})
+	}
+	modules, err := parseModules(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := newStore(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := tester.NewRunner().SetStore(store).SetModules(modules).RunTests(context.Background(), nil)
+	if err != nil {
+		t.Fatalf("run Rego tests: %v", err)
+	}
+	count := 0
+	for r := range results {
+		count++
+		switch {
+		case r.Error != nil:
+			t.Errorf("%s.%s: %v", r.Package, r.Name, r.Error)
+		case r.Fail:
+			t.Errorf("%s.%s failed at %v", r.Package, r.Name, r.FailedAt)
+		}
+	}
+	if count == 0 {
+		t.Fatal("no Rego tests ran")
+	}
+	t.Logf("%d Rego tests", count)
+}
+
+// TestRegoFormatted keeps the policies `opa fmt` clean.
+func TestRegoFormatted(t *testing.T) {
+	paths, err := fs.Glob(bundle, "*.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		src, err := bundle.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		formatted, err := format.SourceWithOpts(p, src, format.Opts{RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Errorf("format %s: %v", p, err)
+			continue
+		}
+		if !bytes.Equal(src, formatted) {
+			t.Errorf("%s is not formatted; run `opa fmt -w policies/` or write the formatter's output:\n%s", p, formatted)
+		}
+	}
+}
+
+func BenchmarkDecide(b *testing.B) {
+	e := newEngine(b)
+	in := completeInput()
+	in.Criteria.RiskTier = domain.RiskHighImpact
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Decide(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,230 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/manifest"
+	"github.com/modeltender/modeltender/web/openapi"
+	"github.com/modeltender/modeltender/workflows"
+)
+
+func (s *Server) openAPI(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/yaml", openapi.Document)
+}
+
+func (s *Server) manifestSchema(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/schema+json", manifest.SchemaJSON)
+}
+
+func (s *Server) me(c echo.Context) error { return c.JSON(http.StatusOK, userOf(c)) }
+
+// decodeJSON reads a JSON body strictly: unknown fields and trailing data are
+// errors that say where the problem is.
+func decodeJSON(c echo.Context, v any) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return domain.Errorf(domain.ErrMalformed, "the request body is empty: send a JSON object (Content-Type: application/json)")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return domain.Errorf(domain.ErrMalformed, "the request body is not valid JSON for this endpoint: %s", describeJSONError(body, err))
+	}
+	if dec.More() {
+		return domain.Errorf(domain.ErrMalformed, "the request body has data after the JSON object: send exactly one object")
+	}
+	return nil
+}
+
+func describeJSONError(body []byte, err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		line, col := 1, 1
+		for i := 0; i < len(body) && int64(i) < se.Offset-1; i++ {
+			if body[i] == '\n' {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+		}
+		return fmt.Sprintf("line %d, column %d: %s", line, col, se.Error())
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %q must be a %s, not a JSON %s", te.Field, te.Type.String(), te.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends too early: check that every { and [ is closed"
+	}
+	return err.Error()
+}
+
+// solicitationRequest is the body of POST /solicitations.
+type solicitationRequest struct {
+	Title                string `json:"title"`
+	Description          string `json:"description"`
+	RiskTier             string `json:"risk_tier"`
+	Deadline             string `json:"deadline"`
+	ExpectedMonthlyUsers *int64 `json:"expected_monthly_users"`
+	MinimumOpennessClass string `json:"minimum_openness_class"`
+}
+
+func (r solicitationRequest) validate(now time.Time) (time.Time, []domain.FieldError) {
+	var errs []domain.FieldError
+	if strings.TrimSpace(r.Title) == "" {
+		errs = append(errs, domain.FieldError{Field: "title", Message: "is required: name what the agency is buying"})
+	}
+	if r.RiskTier != string(domain.RiskStandard) && r.RiskTier != string(domain.RiskHighImpact) {
+		errs = append(errs, domain.FieldError{Field: "risk_tier", Message: fmt.Sprintf("%q is not a risk tier: use \"standard\" or \"high-impact\"", r.RiskTier)})
+	}
+	deadline, err := time.Parse(time.RFC3339, r.Deadline)
+	switch {
+	case err != nil:
+		errs = append(errs, domain.FieldError{Field: "deadline", Message: fmt.Sprintf("%q is not an RFC 3339 time: write it like 2026-12-31T17:00:00Z", r.Deadline)})
+	case !deadline.After(now):
+		errs = append(errs, domain.FieldError{Field: "deadline", Message: "is in the past: choose a time after now"})
+	}
+	if r.ExpectedMonthlyUsers == nil || *r.ExpectedMonthlyUsers < 0 {
+		errs = append(errs, domain.FieldError{Field: "expected_monthly_users", Message: "is required and must be 0 or more: license user caps are checked against it"})
+	}
+	switch r.MinimumOpennessClass {
+	case "", "I", "II", "III":
+	default:
+		errs = append(errs, domain.FieldError{Field: "minimum_openness_class", Message: fmt.Sprintf("%q is not a Model Openness Framework class: use \"I\", \"II\" or \"III\", or leave it out", r.MinimumOpennessClass)})
+	}
+	return deadline, errs
+}
+
+func (s *Server) createSolicitation(c echo.Context) error {
+	u, err := s.authorize(c, "solicitation:create")
+	if err != nil {
+		return err
+	}
+	var req solicitationRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	now := s.deps.Now()
+	deadline, fields := req.validate(now)
+	if len(fields) > 0 {
+		return domain.InvalidFields("the solicitation is not valid; see errors", fields)
+	}
+	if u.OrgID == "" {
+		return domain.Errorf(domain.ErrForbidden, "your user belongs to no agency: recreate it with `modeltender users add --org AGENCY`")
+	}
+	sol := domain.Solicitation{
+		ID: domain.NewID("sol"), AgencyOrgID: u.OrgID, Title: strings.TrimSpace(req.Title), Description: req.Description,
+		RiskTier: domain.RiskTier(req.RiskTier), Deadline: deadline.UTC(), ExpectedMonthlyUsers: *req.ExpectedMonthlyUsers,
+		MinimumOpennessClass: req.MinimumOpennessClass, Status: domain.SolicitationDraft, CreatedBy: u.ID, CreatedAt: now.UTC(),
+	}
+	if err := s.deps.Store.CreateSolicitation(c.Request().Context(), sol); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, sol)
+}
+
+func (s *Server) listSolicitations(c echo.Context) error {
+	if _, err := s.authorize(c, "solicitation:read"); err != nil {
+		return err
+	}
+	sols, err := s.deps.Store.Solicitations(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	visible := sols[:0]
+	for _, sol := range sols {
+		if s.canSee(userOf(c), sol) {
+			visible = append(visible, sol)
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"solicitations": visible})
+}
+
+// canSee hides drafts from everyone but the agency that drafts them.
+func (s *Server) canSee(u domain.User, sol domain.Solicitation) bool {
+	return sol.Status != domain.SolicitationDraft || u.OrgID == sol.AgencyOrgID
+}
+
+func (s *Server) solicitation(c echo.Context) (domain.Solicitation, error) {
+	sol, err := s.deps.Store.Solicitation(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return sol, err
+	}
+	if !s.canSee(userOf(c), sol) {
+		return sol, domain.Errorf(domain.ErrNotFound, "no solicitation %s", sol.ID)
+	}
+	return sol, nil
+}
+
+func (s *Server) getSolicitation(c echo.Context) error {
+	if _, err := s.authorize(c, "solicitation:read"); err != nil {
+		return err
+	}
+	sol, err := s.solicitation(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sol)
+}
+
+// publishSolicitation freezes the criteria and the policy revision and starts
+// the solicitation's workflow.
+func (s *Server) publishSolicitation(c echo.Context) error {
+	u, err := s.authorize(c, "solicitation:publish")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	sol, err := s.solicitation(c)
+	if err != nil {
+		return err
+	}
+	if sol.AgencyOrgID != u.OrgID {
+		return domain.Errorf(domain.ErrForbidden, "solicitation %s belongs to another agency", sol.ID)
+	}
+	now := s.deps.Now()
+	if !sol.Deadline.After(now) {
+		return domain.Errorf(domain.ErrDeadlinePassed, "the deadline %s has already passed: create a new solicitation with a later deadline", sol.Deadline.Format(time.RFC3339))
+	}
+	revision := s.deps.Policies.Revision()
+	if err := s.deps.Store.MarkPublished(ctx, sol.ID, revision, now.UTC()); err != nil {
+		return err
+	}
+	sol.Status, sol.PolicyRevision = domain.SolicitationPublished, revision
+	_, err = s.deps.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        workflows.SolicitationWorkflowID(sol.ID),
+		TaskQueue: s.deps.TaskQueue,
+	}, workflows.SolicitationWorkflow, workflows.SolicitationInput{
+		SolicitationID: sol.ID, Criteria: sol.Criteria(), Deadline: sol.Deadline,
+	})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		if rerr := s.deps.Store.RevertPublished(ctx, sol.ID); rerr != nil {
+			s.deps.Log.Error("revert publication", "solicitation", sol.ID, "error", rerr)
+		}
+		return &domain.Error{Kind: domain.ErrUnavailable, Message: "could not start the solicitation workflow; nothing was published, try again", Err: err}
+	}
+	if err := s.deps.Store.AppendAudit(ctx, auditEvent(u, "solicitation.published", "solicitation", sol.ID, sol.ID, now,
+		map[string]any{"policy_revision": revision, "deadline": sol.Deadline})); err != nil {
+		return err
+	}
+	published, err := s.deps.Store.Solicitation(ctx, sol.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, published)
+}

@@ -1,0 +1,165 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/workflows"
+)
+
+func (s *Server) listTasks(c echo.Context) error {
+	u, err := s.authorize(c, "task:list")
+	if err != nil {
+		return err
+	}
+	tasks, err := s.deps.Store.OpenTasksFor(c.Request().Context(), u)
+	if err != nil {
+		return err
+	}
+	if tasks == nil {
+		tasks = []domain.Task{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"tasks": tasks})
+}
+
+// task loads a task the caller may work on.
+func (s *Server) task(c echo.Context, u domain.User) (domain.Task, error) {
+	t, err := s.deps.Store.Task(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return t, err
+	}
+	if u.OrgID != "" && u.OrgID == t.VendorOrgID {
+		return t, domain.Errorf(domain.ErrConflictOfInt, "task %s is on a bid from your own organisation: another reviewer must decide it", t.ID)
+	}
+	return t, nil
+}
+
+func (s *Server) getTask(c echo.Context) error {
+	u, err := s.authorize(c, "task:list")
+	if err != nil {
+		return err
+	}
+	t, err := s.task(c, u)
+	if err != nil {
+		return err
+	}
+	decisions, err := s.deps.Store.Decisions(c.Request().Context(), t.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"task": t, "decisions": nonNilDecisions(decisions)})
+}
+
+func nonNilDecisions(d []domain.Decision) []domain.Decision {
+	if d == nil {
+		return []domain.Decision{}
+	}
+	return d
+}
+
+// decisionRequest is the body of POST /tasks/{id}/decision.
+type decisionRequest struct {
+	Verdict      string `json:"verdict"`
+	ReasonCode   string `json:"reason_code"`
+	Comment      string `json:"comment"`
+	FindingsHash string `json:"findings_hash"`
+}
+
+func (r decisionRequest) validate() []domain.FieldError {
+	v := domain.Verdict(r.Verdict)
+	if v != domain.VerdictApprove && v != domain.VerdictReject {
+		return []domain.FieldError{{Field: "verdict", Message: fmt.Sprintf("%q is not a verdict: use \"approve\" or \"reject\"", r.Verdict)}}
+	}
+	if !domain.ValidReason(v, r.ReasonCode) {
+		return []domain.FieldError{{Field: "reason_code", Message: fmt.Sprintf("%q is not a reason code for %s: use one of %v", r.ReasonCode, v, domain.ReasonCodes[v])}}
+	}
+	if v == domain.VerdictReject && r.Comment == "" {
+		return []domain.FieldError{{Field: "comment", Message: "a rejection needs a comment that tells the vendor why"}}
+	}
+	return nil
+}
+
+// decideTask sends the reviewer's decision to the evaluation workflow, whose
+// validator refuses a wrong role, a closed task, a duplicate decision or a
+// reviewer from the bidding organisation before anything is written.
+func (s *Server) decideTask(c echo.Context) error {
+	u, err := s.authorize(c, "task:decide")
+	if err != nil {
+		return err
+	}
+	var req decisionRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if fields := req.validate(); len(fields) > 0 {
+		return domain.InvalidFields("the decision is not valid; see errors", fields)
+	}
+	ctx := c.Request().Context()
+	t, err := s.task(c, u)
+	if err != nil {
+		return err
+	}
+	if t.Status != domain.TaskOpen {
+		return domain.Errorf(domain.ErrConflict, "task %s is already %s: a decision is used once; see GET /api/v1/tasks/%s", t.ID, t.Status, t.ID)
+	}
+	handle, err := s.deps.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: t.WorkflowID,
+		UpdateName: workflows.DecideUpdate,
+		Args: []any{domain.Decision{
+			TaskID: t.ID, ReviewerID: u.ID, ReviewerRole: u.Role, ReviewerOrgID: u.OrgID,
+			Verdict: domain.Verdict(req.Verdict), ReasonCode: req.ReasonCode, Comment: req.Comment, FindingsHash: req.FindingsHash,
+		}},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var res workflows.DecisionResult
+	if err == nil {
+		err = handle.Get(ctx, &res)
+	}
+	if err != nil {
+		if isNotFound(err) {
+			return domain.Errorf(domain.ErrConflict, "task %s is no longer open: its evaluation has finished", t.ID)
+		}
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) auditTrail(c echo.Context) error {
+	if _, err := s.authorize(c, "audit:read"); err != nil {
+		return err
+	}
+	sol, err := s.solicitation(c)
+	if err != nil {
+		return err
+	}
+	events, err := s.deps.Store.AuditTrail(c.Request().Context(), sol.ID)
+	if err != nil {
+		return err
+	}
+	if events == nil {
+		events = []store.AuditEvent{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"solicitation_id": sol.ID, "events": events})
+}
+
+func isNotFound(err error) bool {
+	var nf *serviceerror.NotFound
+	return errors.As(err, &nf)
+}
+
+// auditEvent is an audit entry for an action a user took through the API.
+func auditEvent(u domain.User, action, subjectType, subjectID, solicitationID string, at time.Time, detail map[string]any) store.AuditEvent {
+	return store.AuditEvent{
+		Key: fmt.Sprintf("%s/%s/%s/%d", action, subjectType, subjectID, at.UnixNano()),
+		At:  at, Actor: u.ID, Action: action, SubjectType: subjectType, SubjectID: subjectID,
+		SolicitationID: solicitationID, Detail: detail,
+	}
+}

@@ -1,0 +1,242 @@
+package workflows
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/policies"
+)
+
+const vendorOrg = "org_vendor"
+
+var testInput = EvaluationInput{
+	Ref: activities.EvaluationRef{
+		SolicitationID: "sol_1", BidID: "bid_1", CandidateID: "cnd_1", VendorOrgID: vendorOrg,
+		WorkflowID: EvaluationWorkflowID("bid_1", "cnd_1"),
+	},
+	Criteria: domain.Criteria{SolicitationID: "sol_1", RiskTier: domain.RiskStandard, ExpectedMonthlyUsers: 1000, PolicyRevision: "sha256:rev"},
+	AsOf:     time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+}
+
+// evalEnv is a test environment with every store activity mocked and the
+// automated checks returning the given reports.
+type evalEnv struct {
+	*testsuite.TestWorkflowEnvironment
+	stages    []store.StageUpdate
+	tasks     []domain.Task
+	decisions []activities.DecisionRecord
+	outcome   *activities.Outcome
+}
+
+func newEvalEnv(t *testing.T, lic license.Report, dec policies.Decision) *evalEnv {
+	var s testsuite.WorkflowTestSuite
+	e := &evalEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
+	e.RegisterWorkflow(EvaluationWorkflow)
+	e.RegisterActivity(&activities.Activities{})
+	e.OnActivity(a.StartEvaluation, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil)
+	e.OnActivity(a.Intake, mock.Anything, mock.Anything).Return(activities.IntakeResult{
+		Manifest: domain.Manifest{SchemaVersion: "1", Name: "Granite"}, ManifestHash: "sha256:m",
+	}, nil)
+	e.OnActivity(a.ReviewLicense, mock.Anything, mock.Anything).Return(lic, nil)
+	e.OnActivity(a.CheckPolicy, mock.Anything, mock.Anything).Return(dec, nil)
+	e.OnActivity(a.RecordStage, mock.Anything, mock.Anything, mock.Anything).Return(
+		func(_ any, _ activities.EvaluationRef, u store.StageUpdate) error {
+			e.stages = append(e.stages, u)
+			return nil
+		})
+	e.OnActivity(a.OpenTask, mock.Anything, mock.Anything).Return(func(_ any, task domain.Task) error {
+		e.tasks = append(e.tasks, task)
+		return nil
+	})
+	e.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).Return(func(_ any, r activities.DecisionRecord) error {
+		e.decisions = append(e.decisions, r)
+		return nil
+	})
+	e.OnActivity(a.CompleteEvaluation, mock.Anything, mock.Anything, mock.Anything).Return(
+		func(_ any, _ activities.EvaluationRef, o activities.Outcome) error {
+			e.outcome = &o
+			return nil
+		})
+	return e
+}
+
+func reviewer(id string) domain.Decision {
+	return domain.Decision{ReviewerID: id, ReviewerRole: domain.RoleReviewer, ReviewerOrgID: "org_agency"}
+}
+
+func approve(d domain.Decision, task string) domain.Decision {
+	d.TaskID, d.Verdict, d.ReasonCode = task, domain.VerdictApprove, "meets-requirements"
+	return d
+}
+
+func reject(d domain.Decision, task string) domain.Decision {
+	d.TaskID, d.Verdict, d.ReasonCode, d.Comment = task, domain.VerdictReject, "safety-risk", "red-team scope too narrow"
+	return d
+}
+
+// decideAt sends a decide update after delay and records how it ended.
+func (e *evalEnv) decideAt(delay time.Duration, d domain.Decision, rejected *error) {
+	e.RegisterDelayedCallback(func() {
+		e.UpdateWorkflow(DecideUpdate, d.ReviewerID+d.TaskID, &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) {
+				if rejected != nil {
+					*rejected = err
+				}
+			},
+			OnComplete: func(any, error) {},
+		}, d)
+	}, delay)
+}
+
+func (e *evalEnv) result(t *testing.T) EvaluationResult {
+	t.Helper()
+	require.True(t, e.IsWorkflowCompleted())
+	require.NoError(t, e.GetWorkflowError())
+	var res EvaluationResult
+	require.NoError(t, e.GetWorkflowResult(&res))
+	return res
+}
+
+var cleanPolicy = policies.Decision{ApprovalsRequired: 1, Score: 42, Revision: "sha256:rev"}
+
+func TestEvaluationApproved(t *testing.T) {
+	e := newEvalEnv(t, license.Report{}, cleanPolicy)
+	task := "tsk-cnd_1-1"
+	e.decideAt(time.Hour, approve(reviewer("usr_r1"), task), nil)
+	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
+
+	res := e.result(t)
+	require.Equal(t, domain.OutcomeQualified, res.Outcome)
+	require.Equal(t, 42.0, res.Score)
+	require.Len(t, e.tasks, 1)
+	require.Equal(t, domain.TaskComplianceApproval, e.tasks[0].Kind)
+	require.Len(t, e.decisions, 1)
+	require.True(t, e.decisions[0].ClosesTask)
+	require.Equal(t, e.tasks[0].FindingsHash, e.decisions[0].Decision.FindingsHash)
+	require.Equal(t, domain.OutcomeQualified, e.outcome.Outcome)
+	last := e.stages[len(e.stages)-1]
+	require.Equal(t, domain.StageOutcome, last.Stage)
+}
+
+func TestEvaluationRejected(t *testing.T) {
+	e := newEvalEnv(t, license.Report{}, cleanPolicy)
+	e.decideAt(time.Hour, reject(reviewer("usr_r1"), "tsk-cnd_1-1"), nil)
+	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
+
+	res := e.result(t)
+	require.Equal(t, domain.OutcomeDisqualified, res.Outcome)
+	require.Equal(t, domain.OutcomeDisqualified, e.outcome.Outcome)
+}
+
+func TestEvaluationLicenseTaskThenApproval(t *testing.T) {
+	warn := domain.Finding{Rule: "license.needs-review", Severity: domain.SeverityWarn, Message: "LicenseRef-Llama-3.1 needs review"}
+	e := newEvalEnv(t, license.Report{Findings: []domain.Finding{warn}, NeedsResolution: true}, cleanPolicy)
+	e.decideAt(time.Hour, approve(reviewer("usr_r1"), "tsk-cnd_1-1"), nil)
+	e.decideAt(2*time.Hour, approve(reviewer("usr_r1"), "tsk-cnd_1-2"), nil)
+	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
+
+	res := e.result(t)
+	require.Equal(t, domain.OutcomeQualified, res.Outcome)
+	require.Len(t, e.tasks, 2)
+	require.Equal(t, domain.TaskLicenseResolution, e.tasks[0].Kind)
+	require.Equal(t, []domain.Finding{warn}, e.tasks[0].Findings)
+}
+
+func TestEvaluationLicenseRejected(t *testing.T) {
+	warn := domain.Finding{Rule: "license.needs-review", Severity: domain.SeverityWarn, Message: "unknown license"}
+	e := newEvalEnv(t, license.Report{Findings: []domain.Finding{warn}, NeedsResolution: true}, cleanPolicy)
+	e.decideAt(time.Hour, reject(reviewer("usr_r1"), "tsk-cnd_1-1"), nil)
+	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
+
+	res := e.result(t)
+	require.Equal(t, domain.OutcomeDisqualified, res.Outcome)
+	require.Len(t, e.tasks, 1, "no approval task after a rejected license")
+	var skipped []domain.Stage
+	for _, s := range e.stages {
+		if s.Status == domain.StageSkipped {
+			skipped = append(skipped, s.Stage)
+		}
+	}
+	require.Equal(t, []domain.Stage{domain.StagePolicy, domain.StageApproval}, skipped)
+}
+
+func TestEvaluationPolicyDenyDisqualifiesWithoutTask(t *testing.T) {
+	deny := domain.Finding{Rule: "safety.missing-evidence", Severity: domain.SeverityDeny, Message: "no red-team report"}
+	e := newEvalEnv(t, license.Report{}, policies.Decision{Deny: []domain.Finding{deny}, ApprovalsRequired: 1})
+	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
+
+	res := e.result(t)
+	require.Equal(t, domain.OutcomeDisqualified, res.Outcome)
+	require.Equal(t, []domain.Finding{deny}, res.Reasons)
+	require.Empty(t, e.tasks)
+}
+
+func TestEvaluationHighImpactNeedsTwoDistinctReviewers(t *testing.T) {
+	e := newEvalEnv(t, license.Report{}, policies.Decision{ApprovalsRequired: 2, Score: 10})
+	task := "tsk-cnd_1-1"
+	var dupErr error
+	e.decideAt(time.Hour, approve(reviewer("usr_r1"), task), nil)
+	e.decideAt(2*time.Hour, approve(reviewer("usr_r1"), task), &dupErr)
+	e.decideAt(3*time.Hour, approve(reviewer("usr_r2"), task), nil)
+	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
+
+	res := e.result(t)
+	require.Equal(t, domain.OutcomeQualified, res.Outcome)
+	require.ErrorContains(t, dupErr, "already decided")
+	require.Len(t, e.decisions, 2)
+	require.False(t, e.decisions[0].ClosesTask)
+	require.True(t, e.decisions[1].ClosesTask)
+}
+
+func TestDecideValidatorRejections(t *testing.T) {
+	task := "tsk-cnd_1-1"
+	officer := approve(reviewer("usr_o"), task)
+	officer.ReviewerRole = domain.RoleOfficer
+	insider := approve(reviewer("usr_v"), task)
+	insider.ReviewerOrgID = vendorOrg
+	wrongTask := approve(reviewer("usr_r1"), "tsk-other")
+	badReason := approve(reviewer("usr_r1"), task)
+	badReason.ReasonCode = "because"
+	stale := approve(reviewer("usr_r1"), task)
+	stale.FindingsHash = "sha256:old"
+
+	cases := []struct {
+		name string
+		d    domain.Decision
+		kind domain.ErrorKind
+		want string
+	}{
+		{"wrong role", officer, domain.ErrForbidden, "only compliance reviewers"},
+		{"bidding organisation", insider, domain.ErrConflictOfInt, "bidding organisation"},
+		{"wrong task", wrongTask, domain.ErrConflict, "not open"},
+		{"bad reason", badReason, domain.ErrInvalid, "reason code"},
+		{"stale findings", stale, domain.ErrStale, "changed since"},
+	}
+	e := newEvalEnv(t, license.Report{}, cleanPolicy)
+	errs := make([]error, len(cases))
+	for i, c := range cases {
+		e.decideAt(time.Duration(i+1)*time.Minute, c.d, &errs[i])
+	}
+	e.decideAt(time.Hour, approve(reviewer("usr_r1"), task), nil)
+	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
+
+	require.Equal(t, domain.OutcomeQualified, e.result(t).Outcome)
+	require.Len(t, e.decisions, 1, "rejected updates write nothing")
+	for i, c := range cases {
+		var appErr *temporal.ApplicationError
+		require.True(t, errors.As(errs[i], &appErr), "%s: want an application error, got %v", c.name, errs[i])
+		require.Equal(t, string(c.kind), appErr.Type(), c.name)
+		require.Contains(t, appErr.Message(), c.want, c.name)
+	}
+}
