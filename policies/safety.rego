@@ -15,25 +15,15 @@ requirements := [req |
 
 as_of_ns := time.parse_ns("2006-01-02", input.as_of)
 
-items_of(kind) := [item |
+kinds_present := {item.kind | some item in input.manifest.evidence}
+
+# Whether an item of an age-limited kind is dated within the limit on as_of;
+# an unparsable date does not count, since its age cannot be shown.
+has_current(req) if {
 	some item in input.manifest.evidence
-	item.kind == kind
-]
-
-# Evidence without an age limit is always current.
-current(_, req) if req.max_age_months == 0
-
-# Evidence with an age limit is current when dated within the limit on as_of;
-# an unparsable date is not current, since its age cannot be shown.
-current(item, req) if {
-	req.max_age_months > 0
+	item.kind == req.kind
 	produced := time.parse_ns("2006-01-02", item.date)
 	produced >= time.add_date(as_of_ns, 0, 0 - req.max_age_months, 0)
-}
-
-has_current(req) if {
-	some item in items_of(req.kind)
-	current(item, req)
 }
 
 # Why the newest item of an age-limited kind does not count.
@@ -53,7 +43,7 @@ staleness(req, latest) := "has no date, so its age cannot be checked" if {
 #   source: data.modeltender.evidence_requirements (NIST AI RMF, OMB M-25-21 §4(b))
 deny contains finding if {
 	some req in requirements
-	count(items_of(req.kind)) == 0
+	not req.kind in kinds_present
 	finding := {
 		"rule": "safety.evidence-missing",
 		"severity": "deny",
@@ -77,10 +67,12 @@ deny contains finding if {
 deny contains finding if {
 	some req in requirements
 	req.max_age_months > 0
-	items := items_of(req.kind)
-	count(items) > 0
+	req.kind in kinds_present
 	not has_current(req)
-	latest := max([object.get(item, "date", "") | some item in items])
+	latest := max([object.get(item, "date", "") |
+		some item in input.manifest.evidence
+		item.kind == req.kind
+	])
 	finding := {
 		"rule": "safety.evidence-expired",
 		"severity": "deny",
@@ -101,7 +93,8 @@ deny contains finding if {
 #   source: data.modeltender.evidence_requirements
 warn contains finding if {
 	some req in requirements
-	some item in items_of(req.kind)
+	some item in input.manifest.evidence
+	item.kind == req.kind
 	object.get(item, "location", "") == ""
 	finding := {
 		"rule": "safety.evidence-location-missing",

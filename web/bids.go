@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/sdk/client"
 
+	"github.com/modeltender/modeltender/activities/license"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
@@ -61,8 +62,8 @@ func (s *Server) parseBid(req bidRequest) ([]domain.Manifest, error) {
 			fields = append(fields, de.Fields...)
 			continue
 		}
-		for _, fe := range s.deps.Licenses.ValidateManifestLicenses(m) {
-			fields = append(fields, domain.FieldError{Field: path + "." + fe.Field, Message: fe.Message})
+		for _, fe := range license.ValidateManifestLicenses(m) {
+			fields = append(fields, domain.FieldError{Field: path + "." + fe.Path, Message: fe.Message})
 		}
 		manifests = append(manifests, m)
 	}

@@ -1,12 +1,17 @@
 package workflows
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
@@ -16,6 +21,13 @@ import (
 	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/policies"
 )
+
+// quietSuite is a test suite whose environments log warnings only.
+func quietSuite() *testsuite.WorkflowTestSuite {
+	s := &testsuite.WorkflowTestSuite{}
+	s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	return s
+}
 
 const vendorOrg = "org_vendor"
 
@@ -39,7 +51,7 @@ type evalEnv struct {
 }
 
 func newEvalEnv(t *testing.T, lic license.Report, dec policies.Decision) *evalEnv {
-	var s testsuite.WorkflowTestSuite
+	s := quietSuite()
 	e := &evalEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
 	e.RegisterWorkflow(EvaluationWorkflow)
 	e.RegisterActivity(&activities.Activities{})
@@ -50,20 +62,20 @@ func newEvalEnv(t *testing.T, lic license.Report, dec policies.Decision) *evalEn
 	e.OnActivity(a.ReviewLicense, mock.Anything, mock.Anything).Return(lic, nil)
 	e.OnActivity(a.CheckPolicy, mock.Anything, mock.Anything).Return(dec, nil)
 	e.OnActivity(a.RecordStage, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_ any, _ activities.EvaluationRef, u store.StageUpdate) error {
+		func(_ context.Context, _ activities.EvaluationRef, u store.StageUpdate) error {
 			e.stages = append(e.stages, u)
 			return nil
 		})
-	e.OnActivity(a.OpenTask, mock.Anything, mock.Anything).Return(func(_ any, task domain.Task) error {
+	e.OnActivity(a.OpenTask, mock.Anything, mock.Anything).Return(func(_ context.Context, task domain.Task) error {
 		e.tasks = append(e.tasks, task)
 		return nil
 	})
-	e.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).Return(func(_ any, r activities.DecisionRecord) error {
+	e.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).Return(func(_ context.Context, r activities.DecisionRecord) error {
 		e.decisions = append(e.decisions, r)
 		return nil
 	})
 	e.OnActivity(a.CompleteEvaluation, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_ any, _ activities.EvaluationRef, o activities.Outcome) error {
+		func(_ context.Context, _ activities.EvaluationRef, o activities.Outcome) error {
 			e.outcome = &o
 			return nil
 		})
@@ -87,7 +99,7 @@ func reject(d domain.Decision, task string) domain.Decision {
 // decideAt sends a decide update after delay and records how it ended.
 func (e *evalEnv) decideAt(delay time.Duration, d domain.Decision, rejected *error) {
 	e.RegisterDelayedCallback(func() {
-		e.UpdateWorkflow(DecideUpdate, d.ReviewerID+d.TaskID, &testsuite.TestUpdateCallback{
+		e.UpdateWorkflow(DecideUpdate, fmt.Sprintf("%s-%s-%s", d.ReviewerID, d.TaskID, delay), &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
 			OnReject: func(err error) {
 				if rejected != nil {

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/modeltender/modeltender/activities"
 	"github.com/modeltender/modeltender/internal/domain"
@@ -31,22 +33,24 @@ type solicitationEnv struct {
 	children []EvaluationInput
 }
 
-func newSolicitationEnv() *solicitationEnv {
-	var s testsuite.WorkflowTestSuite
+// newSolicitationEnv mocks every activity, and each child evaluation to
+// finish qualified after evaluationTime.
+func newSolicitationEnv(evaluationTime time.Duration) *solicitationEnv {
+	s := quietSuite()
 	e := &solicitationEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
 	e.SetStartTime(start)
 	e.RegisterWorkflow(SolicitationWorkflow)
 	e.RegisterWorkflow(EvaluationWorkflow)
 	e.RegisterActivity(&activities.Activities{})
-	e.OnActivity(a.SetSolicitationStatus, mock.Anything, mock.Anything).Return(func(_ any, c activities.StatusChange) error {
+	e.OnActivity(a.SetSolicitationStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, c activities.StatusChange) error {
 		e.statuses = append(e.statuses, c.Status)
 		return nil
 	})
-	e.OnActivity(a.RecordBid, mock.Anything, mock.Anything).Return(func(_ any, b domain.Bid) error {
+	e.OnActivity(a.RecordBid, mock.Anything, mock.Anything).Return(func(_ context.Context, b domain.Bid) error {
 		e.recorded = append(e.recorded, b)
 		return nil
 	})
-	e.OnWorkflow(EvaluationWorkflow, mock.Anything, mock.Anything).Return(func(_ any, in EvaluationInput) (EvaluationResult, error) {
+	e.OnWorkflow(EvaluationWorkflow, mock.Anything, mock.Anything).After(evaluationTime).Return(func(_ workflow.Context, in EvaluationInput) (EvaluationResult, error) {
 		e.children = append(e.children, in)
 		return EvaluationResult{Outcome: domain.OutcomeQualified}, nil
 	})
@@ -76,7 +80,7 @@ func (e *solicitationEnv) submitAt(delay time.Duration, req SubmitBidRequest, re
 }
 
 func TestSolicitationEvaluatesEveryCandidateAfterDeadline(t *testing.T) {
-	e := newSolicitationEnv()
+	e := newSolicitationEnv(time.Minute)
 	var err1, err2 error
 	e.submitAt(time.Hour, bid("bid_a", "cnd_1", "cnd_2"), &err1)
 	e.submitAt(2*time.Hour, bid("bid_b", "cnd_3"), &err2)
@@ -88,9 +92,14 @@ func TestSolicitationEvaluatesEveryCandidateAfterDeadline(t *testing.T) {
 	require.NoError(t, err2)
 	require.Len(t, e.recorded, 2)
 	require.Len(t, e.children, 3)
-	require.Equal(t, EvaluationWorkflowID("bid_a", "cnd_1"), e.children[0].Ref.WorkflowID)
-	require.Equal(t, "org_bid_a", e.children[0].Ref.VendorOrgID)
-	require.Equal(t, solicitationInput().Deadline, e.children[0].AsOf, "evidence is judged at the deadline")
+	byID := map[string]EvaluationInput{}
+	for _, c := range e.children {
+		byID[c.Ref.WorkflowID] = c
+	}
+	first, ok := byID[EvaluationWorkflowID("bid_a", "cnd_1")]
+	require.True(t, ok, "candidate cnd_1 evaluated: %v", byID)
+	require.Equal(t, "org_bid_a", first.Ref.VendorOrgID)
+	require.Equal(t, solicitationInput().Deadline, first.AsOf, "evidence is judged at the deadline")
 	require.Equal(t, []domain.SolicitationStatus{domain.SolicitationClosed, domain.SolicitationEvaluating, domain.SolicitationEvaluated}, e.statuses)
 	var st SolicitationState
 	require.NoError(t, e.GetWorkflowResult(&st))
@@ -98,7 +107,7 @@ func TestSolicitationEvaluatesEveryCandidateAfterDeadline(t *testing.T) {
 }
 
 func TestSolicitationWithoutBidsClosesEmpty(t *testing.T) {
-	e := newSolicitationEnv()
+	e := newSolicitationEnv(time.Minute)
 	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput())
 	require.True(t, e.IsWorkflowCompleted())
 	require.NoError(t, e.GetWorkflowError())
@@ -107,7 +116,7 @@ func TestSolicitationWithoutBidsClosesEmpty(t *testing.T) {
 }
 
 func TestSubmitBidValidatorRejections(t *testing.T) {
-	e := newSolicitationEnv()
+	e := newSolicitationEnv(time.Minute)
 	officer := bid("bid_o", "cnd_9")
 	officer.SubmitterRole = domain.RoleOfficer
 	var late, wrongRole, empty, dup, first error
@@ -129,10 +138,8 @@ func TestSubmitBidValidatorRejections(t *testing.T) {
 }
 
 func TestSubmitBidAfterDeadlineWhileEvaluating(t *testing.T) {
-	e := newSolicitationEnv()
-	// Hold the evaluation open so the workflow is still running after the deadline.
-	e.OnWorkflow(EvaluationWorkflow, mock.Anything, mock.Anything).Unset()
-	e.OnWorkflow(EvaluationWorkflow, mock.Anything, mock.Anything).After(48*time.Hour).Return(EvaluationResult{Outcome: domain.OutcomeQualified}, nil)
+	// The evaluation takes two days, so the workflow still runs after the deadline.
+	e := newSolicitationEnv(48 * time.Hour)
 	var first, late error
 	e.submitAt(time.Hour, bid("bid_a", "cnd_1"), &first)
 	e.submitAt(25*time.Hour, bid("bid_late", "cnd_2"), &late)

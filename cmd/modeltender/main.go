@@ -126,7 +126,7 @@ func resolveTemporal(cfg *config.Config) error {
 	if cfg.TemporalAddress != "" {
 		return nil
 	}
-	addr, err := devstack.DiscoverTemporal(cfg)
+	addr, err := devstack.DiscoverTemporal(*cfg)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,8 @@ import (
 type ErrorKind string
 
 const (
-	ErrInvalid         ErrorKind = "invalid"         // the request is malformed or breaks a rule of the input
+	ErrMalformed       ErrorKind = "malformed"       // the body cannot be read: not JSON, wrong types
+	ErrInvalid         ErrorKind = "invalid"         // the input breaks a rule: schema, SPDX syntax, ranges
 	ErrUnauthenticated ErrorKind = "unauthenticated" // no or unknown credentials
 	ErrForbidden       ErrorKind = "forbidden"       // the role or organisation may not do this
 	ErrNotFound        ErrorKind = "not-found"       // no such thing, or not visible to the caller

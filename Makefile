@@ -1,0 +1,45 @@
+# modeltender: `make run` starts everything on embedded defaults; `make test`
+# installs what the tests need and runs every check and test.
+
+GO            ?= go
+BIN           := $(CURDIR)/bin
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
+TEST_TIMEOUT  ?= 20m
+
+.PHONY: run build test deps lint unit bench clean
+
+run: deps build
+	$(BIN)/modeltender dev --demo
+
+build:
+	$(GO) build -o $(BIN)/modeltender ./cmd/modeltender
+
+# deps makes sure the PostgreSQL server binaries are installed (apt-get as
+# root, otherwise a message that says what to install).
+deps:
+	@scripts/ensure-deps.sh postgres
+
+test: deps lint unit
+
+lint: $(BIN)/staticcheck $(BIN)/workflowcheck
+	@echo "== gofmt"; out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	@echo "== go vet"; $(GO) vet ./...
+	@echo "== staticcheck"; $(BIN)/staticcheck ./...
+	@echo "== workflowcheck"; $(BIN)/workflowcheck ./workflows/...
+
+unit:
+	@echo "== go test"; $(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./policies/... ./activities/... ./internal/manifest/...
+
+$(BIN)/staticcheck:
+	GOBIN=$(BIN) GOFLAGS= $(GO) install $(STATICCHECK)
+
+$(BIN)/workflowcheck:
+	GOBIN=$(BIN) GOFLAGS= $(GO) install $(WORKFLOWCHECK)
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,318 @@
+// Package temporaldev owns the Temporal server that `modeltender dev` and the
+// end-to-end tests run in-process: all four services in one process, state in
+// one SQLite file (or in memory), listening on 127.0.0.1 only and without
+// authorization, like `temporal server start-dev`.
+package temporaldev
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/server/common/authorization"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/log/tag"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// Options configures Start.
+type Options struct {
+	// Dir holds the state in Dir/temporal.db, kept across restarts; "" keeps
+	// it in memory, gone when the process exits.
+	Dir string
+	// Namespace is created if missing; "" means "default".
+	Namespace string
+	// FrontendPort is the gRPC port clients dial; 0 picks a free one.
+	FrontendPort int
+	// Log receives the server's warnings and errors; nil discards them.
+	Log io.Writer
+}
+
+// Server is a running Temporal server.
+type Server struct {
+	server    temporal.Server
+	address   string
+	namespace string
+	log       log.Logger
+	lock      *os.File // holds Dir against a second server; nil in memory
+	stopOnce  sync.Once
+}
+
+const (
+	host = "127.0.0.1"
+	// clusterName is stored in the database on first start and may not change afterwards.
+	clusterName = "active"
+	// readyTimeout bounds the wait for the frontend to answer when ctx has no deadline.
+	readyTimeout = time.Minute
+)
+
+// Start starts the server and returns once its frontend serves opts.Namespace.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	s := &Server{namespace: opts.Namespace, log: newLogger(opts.Log)}
+	started := false
+	defer func() {
+		if !started {
+			s.unlock()
+		}
+	}()
+	sqlConfig, err := s.prepareStore(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+
+	nsConfig, err := sqlite.NewNamespaceConfig(clusterName, opts.Namespace, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("configure namespace %s: %w", opts.Namespace, err)
+	}
+	// Creating the namespace in the database before start means it is served
+	// from the first request; an existing namespace is left as it is.
+	if err := sqlite.CreateNamespaces(sqlConfig, nsConfig); err != nil {
+		return nil, fmt.Errorf("create namespace %s: %w", opts.Namespace, err)
+	}
+
+	cfg, err := serverConfig(sqlConfig, opts.FrontendPort)
+	if err != nil {
+		return nil, err
+	}
+	s.address = cfg.PublicClient.HostPort
+	s.server, err = temporal.NewServer(
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithConfig(cfg),
+		temporal.WithLogger(s.log),
+		// Nothing but this machine can reach the server; see serverConfig.
+		temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("configure temporal server: %w", err)
+	}
+	if err := s.server.Start(); err != nil {
+		_ = s.server.Stop()
+		return nil, fmt.Errorf("start temporal server on %s: %w", s.address, err)
+	}
+	if err := s.waitReady(ctx); err != nil {
+		_ = s.server.Stop()
+		return nil, err
+	}
+	started = true
+	return s, nil
+}
+
+// Address returns the host:port of the frontend, for client.Options.HostPort.
+func (s *Server) Address() string { return s.address }
+
+// Namespace returns the namespace Start made sure exists.
+func (s *Server) Namespace() string { return s.namespace }
+
+// Stop stops the server. Later calls do nothing.
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() {
+		if err := s.server.Stop(); err != nil {
+			s.log.Error("Stop temporal server failed", tag.Error(err))
+		}
+		s.unlock()
+	})
+}
+
+// prepareStore locks Dir, creates the schema in a new database file and
+// returns the SQLite settings the server uses.
+//
+// Pragmas: journal_mode=WAL lets readers proceed while a write commits and
+// writes each commit once, sequentially; synchronous=NORMAL then syncs only at
+// checkpoints, not on every commit. A crash of the process loses nothing; a
+// power cut may lose the last commits but never corrupts the file, which is
+// the right trade for a dev server whose workflows must survive restarts.
+// The plugin keeps one connection (it allows more only with WAL, and
+// concurrent SQLite writers would just fail with "database is locked").
+func (s *Server) prepareStore(dir string) (*config.SQL, error) {
+	if dir == "" {
+		return &config.SQL{
+			PluginName: sqliteplugin.PluginName,
+			// The plugin creates the schema itself for in-memory databases. A random
+			// name keeps two servers in one process apart.
+			DatabaseName:      rand.Text(),
+			ConnectAttributes: map[string]string{"mode": "memory", "cache": "shared"},
+		}, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create temporal state directory %s: %w", dir, err)
+	}
+	if err := s.lockDir(dir); err != nil {
+		return nil, err
+	}
+	cfg := &config.SQL{
+		PluginName:        sqliteplugin.PluginName,
+		DatabaseName:      filepath.Join(dir, "temporal.db"),
+		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal"},
+	}
+	if _, err := os.Stat(cfg.DatabaseName); err == nil {
+		return cfg, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("check for temporal state in %s: %w", dir, err)
+	}
+	if err := sqlite.SetupSchema(cfg); err != nil {
+		// Leave no half-made file that the next start would take for a database.
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			_ = os.Remove(cfg.DatabaseName + suffix)
+		}
+		return nil, fmt.Errorf("create temporal schema in %s: %w", cfg.DatabaseName, err)
+	}
+	return cfg, nil
+}
+
+// lockDir takes an exclusive lock on Dir/temporal.lock until Stop: two servers
+// on one database would fight over its history shard. The kernel drops the
+// lock when the process dies, so a crash leaves nothing stale behind.
+func (s *Server) lockDir(dir string) error {
+	path := filepath.Join(dir, "temporal.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return fmt.Errorf("another Temporal dev server is using %s; stop the other `make run` first", dir)
+		}
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	s.lock = f
+	return nil
+}
+
+func (s *Server) unlock() {
+	if s.lock != nil {
+		_ = s.lock.Close()
+		s.lock = nil
+	}
+}
+
+// serverConfig lays out one cluster of all four services on 127.0.0.1. Every
+// service gets its own free gRPC and membership port, so several servers can
+// run side by side.
+func serverConfig(sqlConfig *config.SQL, frontendPort int) (*config.Config, error) {
+	names := []string{"frontend", "history", "matching", "worker"}
+	ports, err := freePorts(2 * len(names))
+	if err != nil {
+		return nil, err
+	}
+	if frontendPort == 0 {
+		frontendPort = ports[0]
+	}
+	frontend := net.JoinHostPort(host, strconv.Itoa(frontendPort))
+	services := make(map[string]config.Service, len(names))
+	for i, name := range names {
+		grpcPort := ports[2*i]
+		if name == "frontend" {
+			grpcPort = frontendPort
+		}
+		services[name] = config.Service{RPC: config.RPC{GRPCPort: grpcPort, MembershipPort: ports[2*i+1], BindOnLocalHost: true}}
+	}
+	return &config.Config{
+		Global: config.Global{
+			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
+		},
+		Persistence: config.Persistence{
+			DefaultStore:    sqliteplugin.PluginName,
+			VisibilityStore: sqliteplugin.PluginName,
+			// One shard is plenty for one developer and keeps SQLite writes serial anyway.
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlConfig}},
+		},
+		ClusterMetadata: &cluster.Config{
+			FailoverVersionIncrement: 10,
+			MasterClusterName:        clusterName,
+			CurrentClusterName:       clusterName,
+			ClusterInformation: map[string]cluster.ClusterInformation{
+				clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontend},
+			},
+		},
+		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
+		Services:            services,
+		Archival: config.Archival{
+			History:    config.HistoryArchival{State: "disabled"},
+			Visibility: config.VisibilityArchival{State: "disabled"},
+		},
+		NamespaceDefaults: config.NamespaceDefaults{
+			Archival: config.ArchivalNamespaceDefaults{
+				History:    config.HistoryArchivalNamespaceDefaults{State: "disabled"},
+				Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
+			},
+		},
+		// The worker service dials the frontend through this.
+		PublicClient: config.PublicClient{HostPort: frontend},
+	}, nil
+}
+
+// freePorts returns n distinct free ports on 127.0.0.1. It holds every
+// listener until all are chosen so no port repeats; another process may still
+// take one before the server binds it, which then fails the start loudly.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return nil, fmt.Errorf("find a free port on %s: %w", host, err)
+		}
+		defer func() { _ = l.Close() }()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// waitReady polls the frontend until it describes the namespace, so callers
+// can dial and start workflows right away.
+func (s *Server) waitReady(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, readyTimeout)
+		defer cancel()
+	}
+	conn, err := grpc.NewClient(s.address, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return fmt.Errorf("dial temporal frontend %s: %w", s.address, err)
+	}
+	defer func() { _ = conn.Close() }()
+	frontend := workflowservice.NewWorkflowServiceClient(conn)
+	for {
+		_, err := frontend.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: s.namespace})
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("temporal frontend %s did not serve namespace %s in time: %w", s.address, s.namespace, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// newLogger logs warnings and errors to w as text lines.
+func newLogger(w io.Writer) log.Logger {
+	if w == nil {
+		return log.NewNoopLogger()
+	}
+	encoder := zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
+	return log.NewZapLogger(zap.New(zapcore.NewCore(encoder, zapcore.AddSync(w), zapcore.WarnLevel)))
+}
