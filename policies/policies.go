@@ -173,8 +173,9 @@ func regoInput(in Input) (ast.Value, error) {
 		Criteria        domain.Criteria  `json:"criteria"`
 		Manifest        domain.Manifest  `json:"manifest"`
 		LicenseFindings []domain.Finding `json:"license_findings"`
-		AsOf            string           `json:"as_of"`
-	}{in.Criteria, in.Manifest, findings, in.AsOf.UTC().Format(time.DateOnly)}
+		// The calendar day in in.AsOf's own zone: the day the agency set the deadline on.
+		AsOf string `json:"as_of"`
+	}{in.Criteria, in.Manifest, findings, in.AsOf.Format(time.DateOnly)}
 	raw, err := json.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("encode policy input: %w", err)
@@ -275,8 +276,11 @@ type bundleFile struct {
 func bundleFiles() ([]bundleFile, error) {
 	var files []bundleFile
 	err := fs.WalkDir(bundle, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasSuffix(p, "_test.rego") {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() || strings.HasSuffix(p, "_test.rego") {
+			return nil
 		}
 		content, err := bundle.ReadFile(p)
 		if err != nil {

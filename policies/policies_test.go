@@ -236,13 +236,15 @@ func TestDecodeDecisionRejectsUnexpectedShapes(t *testing.T) {
 		t.Fatalf("valid decision rejected: %v", err)
 	}
 	for name, mutate := range map[string]func(map[string]any){
-		"not an object":       func(m map[string]any) { clear(m) },
-		"missing warn":        func(m map[string]any) { delete(m, "warn") },
-		"extra field":         func(m map[string]any) { m["pass"] = true },
-		"score is text":       func(m map[string]any) { m["score"] = "high" },
-		"zero approvals":      func(m map[string]any) { m["approvals_required"] = 0 },
-		"severity mismatch":   func(m map[string]any) { m["warn"] = []any{finding} },
-		"finding extra field": func(m map[string]any) { m["info"] = []any{map[string]any{"rule": "r", "severity": "info", "message": "m", "note": "x"}} },
+		"empty object":      func(m map[string]any) { clear(m) },
+		"missing warn":      func(m map[string]any) { delete(m, "warn") },
+		"extra field":       func(m map[string]any) { m["pass"] = true },
+		"score is text":     func(m map[string]any) { m["score"] = "high" },
+		"zero approvals":    func(m map[string]any) { m["approvals_required"] = 0 },
+		"severity mismatch": func(m map[string]any) { m["warn"] = []any{finding} },
+		"finding extra field": func(m map[string]any) {
+			m["info"] = []any{map[string]any{"rule": "r", "severity": "info", "message": "m", "note": "x"}}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := valid()

@@ -191,14 +191,16 @@ func (e *evaluation) review(ctx workflow.Context, stage domain.Stage, kind domai
 		Approvals:      approvals,
 		CreatedAt:      now,
 	}
-	if err := workflow.ExecuteActivity(ctx, a.OpenTask, task).Get(ctx, nil); err != nil {
-		return false, err
-	}
+	// The task is open in the workflow before reviewers can see it in the
+	// inbox, so a decision never meets a workflow that does not know it yet.
+	e.decisions = nil
+	e.task = &task
 	if err := e.record(ctx, stage, domain.StageWaiting, findings, map[string]any{"task_id": task.ID, "approvals_required": approvals}); err != nil {
 		return false, err
 	}
-	e.decisions = nil
-	e.task = &task
+	if err := workflow.ExecuteActivity(ctx, a.OpenTask, task).Get(ctx, nil); err != nil {
+		return false, err
+	}
 	if err := workflow.Await(ctx, func() bool { return e.rejected() || e.approvals() >= approvals }); err != nil {
 		return false, err
 	}

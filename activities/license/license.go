@@ -4,8 +4,9 @@
 // explains the outcome as findings. It also validates the expressions of a
 // bid at submission, so a malformed one is refused before it is stored.
 //
-// Foundation level: a license passes when it is OSI-approved; everything
-// else (not OSI-approved, LicenseRef- custom licenses such as the Llama
+// Foundation level: a license passes when it is OSI-approved, or, for
+// documentation and data components, an open content or open data license
+// (the Model Openness Framework accepts those there); everything else (not open, LicenseRef- custom licenses such as the Llama
 // community licenses, ids the vendored list does not know) goes to a
 // reviewer. Curated facts about AI model licenses come later.
 package license
@@ -24,6 +25,7 @@ const WeightsComponent = "Model parameters (Final)"
 // Rule ids of the findings a review produces.
 const (
 	RuleOSIApproved       = "license.osi-approved"
+	RuleOpenContent       = "license.open-content"
 	RuleNeedsReview       = "license.needs-review"
 	RuleInvalidExpression = "license.invalid-expression"
 	RuleMissing           = "license.missing"
@@ -38,6 +40,22 @@ const (
 	StatusInvalid     Status = "invalid"      // not a valid SPDX expression
 	StatusMissing     Status = "missing"      // no license given
 )
+
+// openContentLicenses are the open data and documentation licenses the Model
+// Openness Framework accepts for non-code components, by SPDX id.
+var openContentLicenses = map[string]bool{
+	"CC-BY-4.0": true, "CC-BY-SA-4.0": true, "CC0-1.0": true,
+	"CDLA-Permissive-1.0": true, "CDLA-Permissive-2.0": true, "CDLA-Sharing-1.0": true,
+	"ODC-By-1.0": true, "ODbL-1.0": true, "PDDL-1.0": true, "OpenMDW-1.0": true,
+}
+
+// contentComponents are the MOF components that are documentation or data,
+// not code or parameters.
+var contentComponents = map[string]bool{
+	"Datasets": true, "Evaluation data": true, "Evaluation results": true, "Model metadata": true,
+	"Model card": true, "Data card": true, "Technical report": true, "Research paper": true,
+	"Sample model outputs": true,
+}
 
 // Analyzer reviews licenses against the vendored SPDX license list. It is
 // read-only after NewAnalyzer and safe for concurrent use.
@@ -76,7 +94,7 @@ type ComponentLicense struct {
 	// Normalized is the expression as the SPDX list spells it; empty when invalid.
 	Normalized string `json:"normalized,omitempty"`
 	Status     Status `json:"status"`
-	// Selected are the OSI-approved licenses the agency can take the
+	// Selected are the open licenses the agency can take the
 	// component under (one OR branch); set only when Status is approved.
 	Selected []string `json:"selected,omitempty"`
 }
@@ -119,7 +137,7 @@ func (a *Analyzer) reviewComponent(r *Report, component, license string, c domai
 		return
 	}
 	cl := ComponentLicense{Component: component, Expression: license, Normalized: expr.Normalized}
-	if selected := a.osiReading(expr); len(selected) > 0 {
+	if selected := a.openReading(component, expr); len(selected) > 0 {
 		cl.Status = StatusApproved
 		for _, t := range selected {
 			cl.Selected = append(cl.Selected, t.String())
@@ -132,19 +150,19 @@ func (a *Analyzer) reviewComponent(r *Report, component, license string, c domai
 	r.Components = append(r.Components, cl)
 	r.NeedsResolution = true
 	for _, t := range expr.Terms {
-		if !a.osiApproved(t) {
+		if !a.open(component, t) {
 			r.Findings = append(r.Findings, a.needsReview(component, expr, t, c))
 		}
 	}
 }
 
-// osiReading returns the fewest OSI-approved terms that satisfy expr (the
-// OR branch most permissive for the agency), or nil when no branch is made
-// only of OSI-approved licenses.
-func (a *Analyzer) osiReading(expr *Expression) []Term {
+// openReading returns the fewest open terms that satisfy expr (the OR branch
+// most permissive for the agency), or nil when no branch is made only of
+// open licenses.
+func (a *Analyzer) openReading(component string, expr *Expression) []Term {
 	var approved []Term
 	for _, t := range expr.Terms {
-		if a.osiApproved(t) {
+		if a.open(component, t) {
 			approved = append(approved, t)
 		}
 	}
@@ -164,31 +182,46 @@ func (a *Analyzer) osiReading(expr *Expression) []Term {
 	return approved
 }
 
-// osiApproved reports whether t is an SPDX license the OSI approved. An
-// SPDX exception only adds permissions, so it does not change the answer.
+// osiApproved reports whether t is an SPDX license the OSI approved; custom
+// licenses are not on the list. An SPDX exception only adds permissions, so
+// it does not change the answer.
 func (a *Analyzer) osiApproved(t Term) bool {
-	facts, ok := a.licenses[t.License]
-	return ok && !t.Custom() && facts.OSIApproved
+	return a.licenses[t.License].OSIApproved
+}
+
+// open reports whether t is an open license for the component: OSI-approved
+// anywhere, or an open content license on documentation and data.
+func (a *Analyzer) open(component string, t Term) bool {
+	return a.osiApproved(t) || (contentComponents[component] && openContentLicenses[t.License])
 }
 
 func (a *Analyzer) approved(component string, expr *Expression, selected []Term) domain.Finding {
 	var names, deprecated []string
+	osi := true
 	for _, t := range selected {
 		names = append(names, t.String())
+		osi = osi && a.osiApproved(t)
 		if a.licenses[t.License].Deprecated {
 			deprecated = append(deprecated, t.License)
 		}
 	}
-	message := fmt.Sprintf("%s: the agency can use it under %s, which the OSI approved", component, strings.Join(names, " AND "))
+	rule, message, source := RuleOSIApproved,
+		fmt.Sprintf("%s: the agency can use it under %s, which the OSI approved", component, strings.Join(names, " AND ")),
+		fmt.Sprintf("SPDX License List %s (OSI-approved)", a.version)
+	if !osi {
+		rule = RuleOpenContent
+		message = fmt.Sprintf("%s: the agency can use it under %s, an open content license accepted for documentation and data", component, strings.Join(names, " AND "))
+		source = "Model Openness Framework: open data and documentation licenses"
+	}
 	if len(deprecated) > 0 {
 		message += fmt.Sprintf("; %s is a deprecated SPDX id", strings.Join(deprecated, ", "))
 	}
 	return domain.Finding{
-		Rule:     RuleOSIApproved,
+		Rule:     rule,
 		Severity: domain.SeverityInfo,
 		Message:  message,
 		Evidence: domain.Evidence{Component: component, Clause: expr.Normalized},
-		Source:   fmt.Sprintf("SPDX License List %s (OSI-approved)", a.version),
+		Source:   source,
 	}
 }
 

@@ -331,3 +331,30 @@ func BenchmarkParseExpressionInvalid(b *testing.B) {
 		}
 	}
 }
+
+// Open content licenses pass on documentation and data, not on code or weights.
+func TestReviewOpenContentLicenses(t *testing.T) {
+	a := newAnalyzer(t)
+	m := domain.Manifest{
+		Weights: domain.Weights{License: "CC-BY-4.0"},
+		Components: []domain.Component{
+			{Name: "Data card", License: "CC-BY-4.0", Included: true},
+			{Name: "Datasets", License: "CDLA-Permissive-2.0", Included: true},
+			{Name: "Training code", License: "CC-BY-4.0", Included: true},
+		},
+	}
+	r := a.Review(m, criteria)
+	var got []string
+	for _, c := range r.Components {
+		got = append(got, c.Component+"="+string(c.Status))
+	}
+	want := []string{"Model parameters (Final)=needs-review", "Data card=approved", "Datasets=approved", "Training code=needs-review"}
+	if !slices.Equal(got, want) {
+		t.Errorf("components = %q, want %q", got, want)
+	}
+	for _, f := range r.Findings {
+		if f.Evidence.Component == "Data card" && f.Rule != RuleOpenContent {
+			t.Errorf("data card finding %s, want %s", f.Rule, RuleOpenContent)
+		}
+	}
+}

@@ -220,7 +220,7 @@ type Task struct {
 	SolicitationID string     `json:"solicitation_id"`
 	BidID          string     `json:"bid_id"`
 	CandidateID    string     `json:"candidate_id"`
-	VendorOrgID    string     `json:"-"`
+	VendorOrgID    string     `json:"vendor_org_id"`
 	WorkflowID     string     `json:"workflow_id"`
 	Title          string     `json:"title"`
 	Findings       []Finding  `json:"findings"`

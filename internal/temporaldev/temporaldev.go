@@ -25,7 +25,11 @@ import (
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
+	"go.temporal.io/server/common/metrics"
+	"go.temporal.io/server/common/persistence/sql"
+	"go.temporal.io/server/common/persistence/sql/sqlplugin"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/resolver"
 	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 	"go.uber.org/zap"
@@ -167,7 +171,7 @@ func (s *Server) prepareStore(dir string) (*config.SQL, error) {
 		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal"},
 	}
 	if _, err := os.Stat(cfg.DatabaseName); err == nil {
-		return cfg, nil
+		return cfg, forgetMembers(cfg)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("check for temporal state in %s: %w", dir, err)
 	}
@@ -179,6 +183,25 @@ func (s *Server) prepareStore(dir string) (*config.SQL, error) {
 		return nil, fmt.Errorf("create temporal schema in %s: %w", cfg.DatabaseName, err)
 	}
 	return cfg, nil
+}
+
+// forgetMembers deletes the cluster membership rows of earlier runs. Services
+// seed their membership ring from rows that heartbeated in the last 20s, and
+// after a quick restart, trying to join those dead members leaves a service
+// outside the ring for about 10s and makes Stop take 14s. The lock on the
+// directory ensures no member is still alive.
+func forgetMembers(cfg *config.SQL) error {
+	db, err := sql.NewSQLDB(sqlplugin.DbKindMain, cfg, resolver.NewNoopResolver(), log.NewNoopLogger(), metrics.NoopMetricsHandler)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", cfg.DatabaseName, err)
+	}
+	defer func() { _ = db.Close() }()
+	// Rows expire 48h after their last heartbeat, so a cutoff a year ahead takes them all.
+	cutoff := time.Now().AddDate(1, 0, 0)
+	if _, err := db.PruneClusterMembership(context.Background(), &sqlplugin.PruneClusterMembershipFilter{PruneRecordsBefore: cutoff}); err != nil {
+		return fmt.Errorf("clear cluster membership left in %s by the last run: %w", cfg.DatabaseName, err)
+	}
+	return nil
 }
 
 // lockDir takes an exclusive lock on Dir/temporal.lock until Stop: two servers
