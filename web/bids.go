@@ -68,7 +68,7 @@ func (s *Server) parseBid(req bidRequest) ([]domain.Manifest, error) {
 		manifests = append(manifests, m)
 	}
 	if len(fields) > 0 {
-		return nil, domain.InvalidFields(fmt.Sprintf("the bid was not accepted: %d problem(s) in its manifests; fix them and submit again", len(fields)), fields)
+		return nil, domain.InvalidFields(fmt.Sprintf("the bid was not accepted: %d problem(s) in its manifests (see errors; the manifest schema is at /api/v1/schemas/manifest.json); fix them and submit again", len(fields)), fields)
 	}
 	return manifests, nil
 }

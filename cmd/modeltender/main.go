@@ -344,7 +344,6 @@ func reorderFlags(args []string) []string {
 	return append(flags, rest...)
 }
 
-
 // describe renders a validation error with its fields for a terminal.
 func describe(err error) error {
 	var de *domain.Error

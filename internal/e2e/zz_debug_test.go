@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -11,14 +12,15 @@ import (
 
 func TestZZStopTime(t *testing.T) {
 	dir := t.TempDir()
-	for range 2 {
-		fmt.Fprintln(os.Stderr, "=== START")
-		srv, err := temporaldev.Start(t.Context(), temporaldev.Options{Dir: dir, Log: os.Stderr})
-		if err != nil { t.Fatal(err) }
-		fmt.Fprintln(os.Stderr, "=== STARTED")
-		time.Sleep(3*time.Second)
-		fmt.Fprintln(os.Stderr, "=== STOP")
-		srv.Stop()
-		fmt.Fprintln(os.Stderr, "=== STOPPED")
+	g0 := runtime.NumGoroutine()
+	srv, err := temporaldev.Start(t.Context(), temporaldev.Options{Dir: dir, Log: os.Stderr})
+	if err != nil { t.Fatal(err) }
+	time.Sleep(3*time.Second)
+	fmt.Fprintln(os.Stderr, "=== STOP", runtime.NumGoroutine())
+	srv.Stop()
+	fmt.Fprintln(os.Stderr, "=== STOPPED", runtime.NumGoroutine())
+	for range 6 {
+		time.Sleep(5*time.Second)
+		fmt.Fprintln(os.Stderr, "=== after", runtime.NumGoroutine(), g0)
 	}
 }
