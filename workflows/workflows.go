@@ -62,3 +62,9 @@ func rejection(kind domain.ErrorKind, format string, args ...any) error {
 	return temporal.NewApplicationErrorWithOptions(fmt.Sprintf(format, args...), string(kind),
 		temporal.ApplicationErrorOptions{NonRetryable: true})
 }
+
+// RegisterReplay adds both workflows to a replayer, for replay tests.
+func RegisterReplay(r worker.WorkflowReplayer) {
+	r.RegisterWorkflow(SolicitationWorkflow)
+	r.RegisterWorkflow(EvaluationWorkflow)
+}

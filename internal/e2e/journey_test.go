@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/workflows"
 )
 
 // withFreshEvidence re-dates a manifest's evidence to a month before now, so
@@ -191,6 +193,22 @@ func TestProcurementJourney(t *testing.T) {
 	if stageStatus(evB, domain.StageLicense) != domain.StageFailed || stageStatus(evB, domain.StagePolicy) != domain.StageSkipped {
 		t.Fatalf("B stages: %+v", evB.Stages)
 	}
+
+	// The solicitation finishes once every candidate has an outcome; its
+	// history and the candidates' replay against the current code.
+	run := s.app.Temporal.GetWorkflow(context.Background(), workflows.SolicitationWorkflowID(sol.ID), "")
+	var state workflows.SolicitationState
+	if err := run.Get(context.Background(), &state); err != nil {
+		t.Fatalf("solicitation workflow: %v", err)
+	}
+	if state.Status != domain.SolicitationEvaluated || len(state.Evaluations) != 2 {
+		t.Fatalf("solicitation result: %+v", state)
+	}
+	s.replayAndRecord(map[string]string{
+		workflows.SolicitationWorkflowID(sol.ID):       "solicitation-two-bids.json",
+		workflows.EvaluationWorkflowID(bidA.ID, candA): "evaluation-approved.json",
+		workflows.EvaluationWorkflowID(bidB.ID, candB): "evaluation-license-rejected.json",
+	})
 
 	// The audit trail holds every step.
 	s.addUser("auditor", domain.RoleAuditor, "Department of Digital Services", "agency")

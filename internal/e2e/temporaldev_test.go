@@ -52,12 +52,9 @@ func TestTemporalDevSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got string
-	t0 := time.Now()
-	defer func() { t.Logf("DEBUG total since exec %v", time.Since(t0)) }()
 	if err := run.Get(ctx, &got); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("DEBUG run took %v", time.Since(t0))
 	if got != temporalDevWant {
 		t.Fatalf("workflow result = %q, want %q", got, temporalDevWant)
 	}
@@ -71,9 +68,7 @@ func TestTemporalDevSurvivesRestart(t *testing.T) {
 	if got := temporalDevReadResult(t, srv); got != temporalDevWant {
 		t.Errorf("after restart: result = %q, want %q", got, temporalDevWant)
 	}
-	t1 := time.Now()
 	srv.Stop()
-	t.Logf("DEBUG stop2 %v", time.Since(t1))
 
 	// A fresh process opens the database file itself rather than the
 	// connection this process's SQLite plugin keeps, so this proves the file has it.
@@ -105,8 +100,6 @@ func temporalDevReadResult(t *testing.T, srv *temporaldev.Server) string {
 	c := dialTemporalForTest(t, srv)
 	defer c.Close()
 	var got string
-	t0 := time.Now()
-	defer func() { t.Logf("DEBUG read took %v", time.Since(t0)) }()
 	if err := c.GetWorkflow(ctx, temporalDevWorkflowID, "").Get(ctx, &got); err != nil {
 		t.Fatalf("read result of workflow %s: %v", temporalDevWorkflowID, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,7 +25,6 @@ import (
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/log"
-	"go.temporal.io/server/common/log/tag"
 	"go.temporal.io/server/common/metrics"
 	"go.temporal.io/server/common/persistence/sql"
 	"go.temporal.io/server/common/persistence/sql/sqlplugin"
@@ -56,7 +56,7 @@ type Server struct {
 	server    temporal.Server
 	address   string
 	namespace string
-	log       log.Logger
+	logGate   *gate    // nil when logs are discarded
 	lock      *os.File // holds Dir against a second server; nil in memory
 	stopOnce  sync.Once
 }
@@ -74,7 +74,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Namespace == "" {
 		opts.Namespace = "default"
 	}
-	s := &Server{namespace: opts.Namespace, log: newLogger(opts.Log)}
+	s := &Server{namespace: opts.Namespace}
+	logger := log.Logger(log.NewNoopLogger())
+	if opts.Log != nil {
+		s.logGate = &gate{w: opts.Log}
+		logger = newLogger(s.logGate)
+	}
 	started := false
 	defer func() {
 		if !started {
@@ -104,7 +109,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.server, err = temporal.NewServer(
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithConfig(cfg),
-		temporal.WithLogger(s.log),
+		temporal.WithLogger(logger),
 		// Nothing but this machine can reach the server; see serverConfig.
 		temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
 	)
@@ -112,11 +117,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("configure temporal server: %w", err)
 	}
 	if err := s.server.Start(); err != nil {
-		_ = s.server.Stop()
+		s.shutdown()
 		return nil, fmt.Errorf("start temporal server on %s: %w", s.address, err)
 	}
 	if err := s.waitReady(ctx); err != nil {
-		_ = s.server.Stop()
+		s.shutdown()
 		return nil, err
 	}
 	started = true
@@ -132,11 +137,17 @@ func (s *Server) Namespace() string { return s.namespace }
 // Stop stops the server. Later calls do nothing.
 func (s *Server) Stop() {
 	s.stopOnce.Do(func() {
-		if err := s.server.Stop(); err != nil {
-			s.log.Error("Stop temporal server failed", tag.Error(err))
-		}
+		s.shutdown()
 		s.unlock()
 	})
+}
+
+func (s *Server) shutdown() {
+	if s.logGate != nil {
+		s.logGate.closed.Store(true)
+	}
+	// The server's Stop always returns nil.
+	_ = s.server.Stop()
 }
 
 // prepareStore locks Dir, creates the schema in a new database file and
@@ -333,9 +344,22 @@ func (s *Server) waitReady(ctx context.Context) error {
 
 // newLogger logs warnings and errors to w as text lines.
 func newLogger(w io.Writer) log.Logger {
-	if w == nil {
-		return log.NewNoopLogger()
-	}
 	encoder := zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
 	return log.NewZapLogger(zap.New(zapcore.NewCore(encoder, zapcore.AddSync(w), zapcore.WarnLevel)))
+}
+
+// gate passes writes on until Stop closes it. Services stopping one after
+// another log some 150 warnings about each other being gone, which tell a
+// developer nothing, and a few goroutines of the server outlive Stop and would
+// keep writing to a log the caller may consider closed.
+type gate struct {
+	w      io.Writer
+	closed atomic.Bool
+}
+
+func (g *gate) Write(p []byte) (int, error) {
+	if g.closed.Load() {
+		return len(p), nil
+	}
+	return g.w.Write(p)
 }

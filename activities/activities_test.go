@@ -1,0 +1,182 @@
+package activities
+
+import (
+	"context"
+	"io"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/manifest"
+	"github.com/modeltender/modeltender/internal/pgtest"
+	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/policies"
+)
+
+func TestMain(m *testing.M) {
+	pgtest.Main(m, func(ctx context.Context, url string) error { return store.Migrate(ctx, url, io.Discard) })
+}
+
+var at = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+
+// fixture is a database with an agency, a vendor, a reviewer and a published
+// solicitation, and the activities over it.
+type fixture struct {
+	acts     *Activities
+	st       *store.Store
+	bid      domain.Bid
+	reviewer domain.User
+	ref      EvaluationRef
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	engine, err := policies.NewEngine(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	analyzer, err := license.NewAnalyzer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	agency, err := st.EnsureOrganisation(ctx, "Agency", "agency")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vendor, err := st.EnsureOrganisation(ctx, "Vendor", "vendor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	officer, _, err := st.CreateUser(ctx, "officer@agency.test", domain.RoleOfficer, agency.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seller, _, err := st.CreateUser(ctx, "seller@vendor.test", domain.RoleVendor, vendor.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reviewer, _, err := st.CreateUser(ctx, "reviewer@agency.test", domain.RoleReviewer, agency.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sol := domain.Solicitation{ID: "sol_1", AgencyOrgID: agency.ID, Title: "t", RiskTier: domain.RiskStandard,
+		Deadline: at.Add(time.Hour), Status: domain.SolicitationDraft, CreatedBy: officer.ID, CreatedAt: at}
+	if err := st.CreateSolicitation(ctx, sol); err != nil {
+		t.Fatal(err)
+	}
+	m := domain.Manifest{SchemaVersion: "1", Name: "granite", Weights: domain.Weights{License: "Apache-2.0"}}
+	bid := domain.Bid{ID: "bid_1", SolicitationID: sol.ID, VendorOrgID: vendor.ID, SubmittedBy: seller.ID, SubmittedAt: at,
+		Candidates: []domain.Candidate{{ID: "cnd_1", BidID: "bid_1", Name: m.Name, Manifest: m, ManifestHash: manifest.Hash(m)}}}
+	return fixture{
+		acts:     &Activities{Store: st, Policies: engine, Licenses: analyzer, Now: func() time.Time { return at }},
+		st:       st,
+		bid:      bid,
+		reviewer: reviewer,
+		ref: EvaluationRef{SolicitationID: sol.ID, BidID: bid.ID, CandidateID: "cnd_1", VendorOrgID: vendor.ID,
+			WorkflowID: "evaluation/bid_1/cnd_1"},
+	}
+}
+
+// Temporal retries an activity whose result was lost; running every writing
+// activity twice must leave exactly the rows one run leaves.
+func TestActivitiesAreIdempotent(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	task := domain.Task{ID: "tsk-cnd_1-1", Kind: domain.TaskComplianceApproval, Status: domain.TaskOpen,
+		SolicitationID: f.ref.SolicitationID, BidID: f.bid.ID, CandidateID: "cnd_1", VendorOrgID: f.ref.VendorOrgID,
+		WorkflowID: f.ref.WorkflowID, Title: "Approve granite", FindingsHash: domain.HashFindings(nil), Approvals: 1, CreatedAt: at}
+	decision := DecisionRecord{SolicitationID: f.ref.SolicitationID, ClosesTask: true, Decision: domain.Decision{
+		TaskID: task.ID, ReviewerID: f.reviewer.ID, Verdict: domain.VerdictApprove, ReasonCode: "meets-requirements",
+		FindingsHash: task.FindingsHash, DecidedAt: at.Add(time.Minute)}}
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"RecordBid", func() error { return f.acts.RecordBid(ctx, f.bid) }},
+		{"SetSolicitationStatus", func() error {
+			return f.acts.SetSolicitationStatus(ctx, StatusChange{SolicitationID: f.ref.SolicitationID, Status: domain.SolicitationClosed, At: at})
+		}},
+		{"StartEvaluation", func() error { return f.acts.StartEvaluation(ctx, f.ref, "sha256:rev", at) }},
+		{"RecordStage", func() error {
+			return f.acts.RecordStage(ctx, f.ref, store.StageUpdate{Stage: domain.StageIntake, Status: domain.StagePassed, At: at})
+		}},
+		{"OpenTask", func() error { return f.acts.OpenTask(ctx, task) }},
+		{"RecordDecision", func() error { return f.acts.RecordDecision(ctx, decision) }},
+		{"CompleteEvaluation", func() error {
+			return f.acts.CompleteEvaluation(ctx, f.ref, Outcome{Outcome: domain.OutcomeQualified, Score: 40, At: at})
+		}},
+	}
+	for _, step := range steps {
+		if err := step.run(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		once, err := f.st.TableCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := step.run(); err != nil {
+			t.Fatalf("%s again: %v", step.name, err)
+		}
+		twice, err := f.st.TableCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(once, twice) {
+			t.Errorf("%s is not idempotent:\nonce  %v\ntwice %v", step.name, once, twice)
+		}
+	}
+	evals, err := f.st.EvaluationsForBid(ctx, f.bid.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evals) != 1 || evals[0].Outcome == nil || *evals[0].Outcome != domain.OutcomeQualified {
+		t.Fatalf("evaluation after the run: %+v", evals)
+	}
+	if got, err := f.st.Task(ctx, task.ID); err != nil || got.Status != domain.TaskDecided {
+		t.Fatalf("task after decision: %+v, %v", got, err)
+	}
+}
+
+// Intake re-validates the stored manifest and flags tampering.
+func TestIntakeChecksTheStoredManifest(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.bid.Candidates[0].ManifestHash = "sha256:something-else"
+	if err := f.acts.RecordBid(ctx, f.bid); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.acts.Intake(ctx, f.ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Rule != "intake.digest-mismatch" || res.Findings[0].Severity != domain.SeverityDeny {
+		t.Fatalf("findings: %+v", res.Findings)
+	}
+}
+
+// A worker running another policy revision than the solicitation froze
+// fails closed: a warn finding for a human, never a silent pass.
+func TestCheckPolicyFlagsARevisionChange(t *testing.T) {
+	f := newFixture(t)
+	d, err := f.acts.CheckPolicy(context.Background(), PolicyInput{
+		Manifest: f.bid.Candidates[0].Manifest, AsOf: at,
+		Criteria: domain.Criteria{RiskTier: domain.RiskStandard, PolicyRevision: "sha256:old"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range d.Warn {
+		if w.Rule == "policy.revision-changed" {
+			return
+		}
+	}
+	t.Fatalf("no revision warning in %+v", d.Warn)
+}
