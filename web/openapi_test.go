@@ -1,0 +1,60 @@
+package web
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/modeltender/modeltender/web/openapi"
+)
+
+// The OpenAPI document and routes.go describe the same API: every route is
+// documented and every documented operation is served.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	var doc struct {
+		OpenAPI string                    `yaml:"openapi"`
+		Paths   map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(openapi.Document, &doc); err != nil {
+		t.Fatalf("openapi.yaml is not valid YAML: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi version %q, want 3.x", doc.OpenAPI)
+	}
+	var documented []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if method == "parameters" {
+				continue
+			}
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	param := regexp.MustCompile(`:(\w+)`)
+	var served []string
+	for _, r := range NewServer(Deps{}).echo.Routes() {
+		if strings.HasPrefix(r.Path, "/static") || r.Method == "echo_route_not_found" {
+			continue
+		}
+		served = append(served, r.Method+" "+param.ReplaceAllString(r.Path, "{$1}"))
+	}
+	if len(served) < 10 {
+		t.Fatalf("only %d routes served: %v", len(served), served)
+	}
+	slices.Sort(documented)
+	slices.Sort(served)
+	served = slices.Compact(served)
+	for _, op := range served {
+		if !slices.Contains(documented, op) {
+			t.Errorf("route %s is not in openapi.yaml", op)
+		}
+	}
+	for _, op := range documented {
+		if !slices.Contains(served, op) {
+			t.Errorf("openapi.yaml documents %s, which routes.go does not serve", op)
+		}
+	}
+}
