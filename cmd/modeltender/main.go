@@ -14,7 +14,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -187,7 +186,7 @@ func runDev(ctx context.Context, cfg config.Config, args []string, log *slog.Log
 		return err
 	}
 	started := time.Now()
-	stack, err := devstack.Start(ctx, cfg, stderr)
+	stack, err := devstack.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -217,7 +216,7 @@ func runDev(ctx context.Context, cfg config.Config, args []string, log *slog.Log
 	fmt.Fprintf(stdout, "\nmodeltender is running at %s (ready in %s)\n", baseURL, time.Since(started).Round(10*time.Millisecond))
 	fmt.Fprintf(stdout, "  PostgreSQL: %s\n  Temporal:   %s (namespace %s)\n", cfg.DatabaseURL, cfg.TemporalAddress, cfg.TemporalNamespace)
 	if *withDemo {
-		seeded, err := demo.Seed(ctx, a.Store, baseURL, filepath.Join(cfg.StateDir, "demo-tokens.json"))
+		seeded, err := demo.Seed(ctx, a.Store, baseURL, cfg.StateDir)
 		if err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/modeltender/modeltender/internal/domain"
@@ -21,6 +22,7 @@ import (
 
 // Person is one demo user.
 type Person struct {
+	Var   string      `json:"var"`
 	Email string      `json:"email"`
 	Role  domain.Role `json:"role"`
 	Org   string      `json:"org"`
@@ -35,19 +37,23 @@ type Seeded struct {
 
 const agency = "Department of Digital Services"
 
-// people are the demo users; tokens are created on first seeding.
+// people are the demo users; tokens are created on first seeding. Var is
+// the shell variable demo.env gives the token.
 var people = []Person{
-	{Email: "officer@dds.example.gov", Role: domain.RoleOfficer, Org: agency},
-	{Email: "reviewer1@dds.example.gov", Role: domain.RoleReviewer, Org: agency},
-	{Email: "reviewer2@dds.example.gov", Role: domain.RoleReviewer, Org: agency},
-	{Email: "auditor@dds.example.gov", Role: domain.RoleAuditor, Org: agency},
-	{Email: "bids@northwind.example", Role: domain.RoleVendor, Org: "Northwind Models Inc."},
-	{Email: "bids@openweights.example", Role: domain.RoleVendor, Org: "Open Weights Cooperative"},
+	{Var: "OFFICER", Email: "officer@dds.example.gov", Role: domain.RoleOfficer, Org: agency},
+	{Var: "REVIEWER1", Email: "reviewer1@dds.example.gov", Role: domain.RoleReviewer, Org: agency},
+	{Var: "REVIEWER2", Email: "reviewer2@dds.example.gov", Role: domain.RoleReviewer, Org: agency},
+	{Var: "AUDITOR", Email: "auditor@dds.example.gov", Role: domain.RoleAuditor, Org: agency},
+	{Var: "VENDOR1", Email: "bids@northwind.example", Role: domain.RoleVendor, Org: "Northwind Models Inc."},
+	{Var: "VENDOR2", Email: "bids@openweights.example", Role: domain.RoleVendor, Org: "Open Weights Cooperative"},
 }
 
-// Seed creates the demo data that is missing; tokenFile keeps the tokens
-// between starts (tokens are stored hashed in the database).
-func Seed(ctx context.Context, st *store.Store, baseURL, tokenFile string) (Seeded, error) {
+// Seed creates the demo data that is missing. The state directory keeps the
+// tokens between starts (the database stores only their hashes) in
+// demo-tokens.json, and as shell variables in demo.env for the README's
+// walk-through.
+func Seed(ctx context.Context, st *store.Store, baseURL, stateDir string) (Seeded, error) {
+	tokenFile := filepath.Join(stateDir, "demo-tokens.json")
 	var seeded Seeded
 	known := map[string]Person{}
 	if b, err := os.ReadFile(tokenFile); err == nil {
@@ -80,7 +86,15 @@ func Seed(ctx context.Context, st *store.Store, baseURL, tokenFile string) (Seed
 	if err != nil {
 		return seeded, err
 	}
-	return seeded, os.WriteFile(tokenFile, b, 0o600)
+	if err := os.WriteFile(tokenFile, b, 0o600); err != nil {
+		return seeded, err
+	}
+	env := fmt.Sprintf("# modeltender demo: source this file (. %s)\nMT=%s\nSOLICITATION=%s\n",
+		filepath.Join(stateDir, "demo.env"), baseURL, seeded.SolicitationID)
+	for _, p := range seeded.People {
+		env += fmt.Sprintf("%s=%s\n", p.Var, p.Token)
+	}
+	return seeded, os.WriteFile(filepath.Join(stateDir, "demo.env"), []byte(env), 0o600)
 }
 
 // ensure returns the person with a working token, creating the user or
@@ -88,7 +102,8 @@ func Seed(ctx context.Context, st *store.Store, baseURL, tokenFile string) (Seed
 func ensure(ctx context.Context, st *store.Store, p Person, known map[string]Person) (Person, error) {
 	if prev, ok := known[p.Email]; ok {
 		if _, err := st.UserByToken(ctx, prev.Token); err == nil {
-			return prev, nil
+			p.Token = prev.Token
+			return p, nil
 		}
 	}
 	if _, err := st.UserByEmail(ctx, p.Email); err == nil {
@@ -158,7 +173,7 @@ func call(ctx context.Context, url, token string, body, out any) error {
 
 // Print shows the demo logins a newcomer needs.
 func (s Seeded) Print(w io.Writer) {
-	fmt.Fprintf(w, "\nDemo data (tokens also in the state directory's demo-tokens.json):\n")
+	fmt.Fprintf(w, "\nDemo data (tokens also in the state directory's demo.env and demo-tokens.json):\n")
 	fmt.Fprintf(w, "  open solicitation: %s\n", s.SolicitationID)
 	for _, p := range s.People {
 		fmt.Fprintf(w, "  %-9s %-28s %s\n", p.Role, p.Email, p.Token)

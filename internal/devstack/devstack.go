@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -31,17 +30,28 @@ type Stack struct {
 	cfg      config.Config
 	pg       *pgcluster.Cluster
 	temporal *temporaldev.Server
+	logs     []*os.File
 }
 
 // Start starts whatever cfg does not point elsewhere and returns a Stack
-// whose Config has DatabaseURL and TemporalAddress filled in.
-func Start(ctx context.Context, cfg config.Config, log io.Writer) (*Stack, error) {
+// whose Config has DatabaseURL and TemporalAddress filled in. The embedded
+// servers log to StateDir/logs, keeping the console for modeltender itself.
+func Start(ctx context.Context, cfg config.Config) (*Stack, error) {
 	s := &Stack{cfg: cfg}
-	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(cfg.StateDir, "logs"), 0o755); err != nil {
 		return nil, fmt.Errorf("create state directory %s: %w", cfg.StateDir, err)
 	}
+	pgLog, err := s.openLog("postgres.log")
+	if err != nil {
+		return nil, err
+	}
+	temporalLog, err := s.openLog("temporal.log")
+	if err != nil {
+		s.Stop()
+		return nil, err
+	}
 	if cfg.DatabaseURL == "" {
-		pg, err := pgcluster.Start(ctx, pgcluster.Options{Dir: cfg.PostgresDir(), Durable: true, Log: log})
+		pg, err := pgcluster.Start(ctx, pgcluster.Options{Dir: cfg.PostgresDir(), Durable: true, Log: pgLog})
 		if err != nil {
 			return nil, err
 		}
@@ -58,7 +68,7 @@ func Start(ctx context.Context, cfg config.Config, log io.Writer) (*Stack, error
 			port = 0
 		}
 		ts, err := temporaldev.Start(ctx, temporaldev.Options{
-			Dir: cfg.TemporalDir(), Namespace: cfg.TemporalNamespace, FrontendPort: port, Log: log,
+			Dir: cfg.TemporalDir(), Namespace: cfg.TemporalNamespace, FrontendPort: port, Log: temporalLog,
 		})
 		if err != nil {
 			s.Stop()
@@ -72,6 +82,16 @@ func Start(ctx context.Context, cfg config.Config, log io.Writer) (*Stack, error
 		}
 	}
 	return s, nil
+}
+
+// openLog opens a log file under StateDir/logs; Stop closes it.
+func (s *Stack) openLog(name string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(s.cfg.StateDir, "logs", name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	s.logs = append(s.logs, f)
+	return f, nil
 }
 
 // Config is the configuration pointing at the running stack.
@@ -91,6 +111,10 @@ func (s *Stack) Stop() {
 		_ = s.pg.Stop(ctx)
 		s.pg = nil
 	}
+	for _, f := range s.logs {
+		f.Close()
+	}
+	s.logs = nil
 }
 
 // DiscoverTemporal finds the embedded Temporal server of a running
