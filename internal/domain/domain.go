@@ -9,8 +9,8 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -281,8 +281,15 @@ func NewID(prefix string) string {
 
 // HashFindings is the content hash of what a reviewer is shown; a decision
 // carries it so that a decision on evidence that changed since is refused.
-func HashFindings(f []Finding) string {
-	b, _ := json.Marshal(f) // strings only: cannot fail
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+// It writes each field length-prefixed rather than through encoding/json, so
+// workflows can call it without reflection.
+func HashFindings(findings []Finding) string {
+	h := sha256.New()
+	for _, f := range findings {
+		for _, field := range []string{f.Rule, string(f.Severity), f.Message, f.Evidence.Component,
+			f.Evidence.Clause, f.Evidence.Quote, f.Source, f.Fix} {
+			h.Write([]byte(strconv.Itoa(len(field)) + ":" + field + ";"))
+		}
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

@@ -30,8 +30,16 @@ func TestParseJSONValid(t *testing.T) {
 	if m.DataUse.TrainsOnAgencyData == nil || *m.DataUse.TrainsOnAgencyData {
 		t.Fatalf("trains_on_agency_data not read: %+v", m.DataUse)
 	}
-	if Hash(m) != Hash(m) || !strings.HasPrefix(Hash(m), "sha256:") {
-		t.Fatalf("hash not stable: %s", Hash(m))
+	again, err := ParseJSON([]byte(valid), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Hash(m) != Hash(again) || !strings.HasPrefix(Hash(m), "sha256:") {
+		t.Fatalf("hash not stable: %s vs %s", Hash(m), Hash(again))
+	}
+	again.Weights.License = "MIT"
+	if Hash(m) == Hash(again) {
+		t.Fatal("a changed manifest hashes the same")
 	}
 }
 
