@@ -56,7 +56,7 @@ func Start(ctx context.Context, cfg config.Config) (*Stack, error) {
 			return nil, err
 		}
 		s.pg = pg
-		if err := pg.CreateDatabase(ctx, databaseName, ""); err != nil && !strings.Contains(err.Error(), "already exists") {
+		if err := pg.CreateDatabase(ctx, databaseName, ""); err != nil && !errors.Is(err, pgcluster.ErrDatabaseExists) {
 			s.Stop()
 			return nil, fmt.Errorf("create dev database: %w", err)
 		}

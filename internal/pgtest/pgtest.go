@@ -4,7 +4,7 @@
 //
 // Use it from TestMain:
 //
-//	func TestMain(m *testing.M) { pgtest.Main(m, store.Migrate) }
+//	func TestMain(m *testing.M) { pgtest.Main(m, migrate) }
 //
 // and call NewDatabase in every test that needs a database.
 package pgtest
