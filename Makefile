@@ -7,7 +7,7 @@ STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 TEST_TIMEOUT  ?= 20m
 
-.PHONY: run build test deps lint unit bench clean
+.PHONY: run build test deps lint unit bench clean web-assets test-deps
 
 run: deps build
 	$(BIN)/modeltender dev --demo
@@ -20,7 +20,11 @@ build:
 deps:
 	@scripts/ensure-deps.sh postgres
 
-test: deps lint unit
+test: deps test-deps lint unit
+
+# The browser tests (internal/e2e) drive Debian's Chromium.
+test-deps:
+	@scripts/ensure-deps.sh chromium
 
 lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 	@echo "== gofmt"; out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -40,6 +44,11 @@ $(BIN)/staticcheck:
 
 $(BIN)/workflowcheck:
 	GOBIN=$(BIN) GOFLAGS= $(GO) install $(WORKFLOWCHECK)
+
+# web-assets re-vendors USWDS, htmx and axe-core (pinned versions and hashes
+# in the script); the results are committed, so only maintainers run it.
+web-assets:
+	scripts/vendor-web-assets.sh
 
 clean:
 	rm -rf $(BIN)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -118,23 +119,33 @@ func (s *Server) createSolicitation(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	sol, err := s.draftSolicitation(c.Request().Context(), u, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, sol)
+}
+
+// draftSolicitation validates and stores a new draft; the API and the web
+// form both create solicitations through it.
+func (s *Server) draftSolicitation(ctx context.Context, u domain.User, req solicitationRequest) (domain.Solicitation, error) {
 	now := s.deps.Now()
 	deadline, fields := req.validate(now)
 	if len(fields) > 0 {
-		return domain.InvalidFields("the solicitation is not valid; see errors", fields)
+		return domain.Solicitation{}, domain.InvalidFields("the solicitation is not valid; see errors", fields)
 	}
 	if u.OrgID == "" {
-		return domain.Errorf(domain.ErrForbidden, "your user belongs to no agency: recreate it with `modeltender users add --org AGENCY`")
+		return domain.Solicitation{}, domain.Errorf(domain.ErrForbidden, "your user belongs to no agency: recreate it with `modeltender users add --org AGENCY`")
 	}
 	sol := domain.Solicitation{
 		ID: domain.NewID("sol"), AgencyOrgID: u.OrgID, Title: strings.TrimSpace(req.Title), Description: req.Description,
 		RiskTier: domain.RiskTier(req.RiskTier), Deadline: deadline.UTC(), ExpectedMonthlyUsers: *req.ExpectedMonthlyUsers,
 		MinimumOpennessClass: req.MinimumOpennessClass, Status: domain.SolicitationDraft, CreatedBy: u.ID, CreatedAt: now.UTC(),
 	}
-	if err := s.deps.Store.CreateSolicitation(c.Request().Context(), sol); err != nil {
-		return err
+	if err := s.deps.Store.CreateSolicitation(ctx, sol); err != nil {
+		return sol, err
 	}
-	return c.JSON(http.StatusCreated, sol)
+	return sol, nil
 }
 
 func (s *Server) listSolicitations(c echo.Context) error {
@@ -159,12 +170,17 @@ func (s *Server) canSee(u domain.User, sol domain.Solicitation) bool {
 	return sol.Status != domain.SolicitationDraft || u.OrgID == sol.AgencyOrgID
 }
 
+// solicitation loads the solicitation named by the :id path parameter, if the caller may see it.
 func (s *Server) solicitation(c echo.Context) (domain.Solicitation, error) {
-	sol, err := s.deps.Store.Solicitation(c.Request().Context(), c.Param("id"))
+	return s.visibleSolicitation(c.Request().Context(), userOf(c), c.Param("id"))
+}
+
+func (s *Server) visibleSolicitation(ctx context.Context, u domain.User, id string) (domain.Solicitation, error) {
+	sol, err := s.deps.Store.Solicitation(ctx, id)
 	if err != nil {
 		return sol, err
 	}
-	if !s.canSee(userOf(c), sol) {
+	if !s.canSee(u, sol) {
 		return sol, domain.Errorf(domain.ErrNotFound, "no solicitation %s", sol.ID)
 	}
 	return sol, nil
@@ -181,28 +197,35 @@ func (s *Server) getSolicitation(c echo.Context) error {
 	return c.JSON(http.StatusOK, sol)
 }
 
-// publishSolicitation freezes the criteria and the policy revision and starts
-// the solicitation's workflow.
 func (s *Server) publishSolicitation(c echo.Context) error {
 	u, err := s.authorize(c, "solicitation:publish")
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	sol, err := s.solicitation(c)
+	published, err := s.publish(c.Request().Context(), u, c.Param("id"))
 	if err != nil {
 		return err
 	}
+	return c.JSON(http.StatusOK, published)
+}
+
+// publish freezes the criteria and the policy revision and starts the
+// solicitation's workflow; the API and the web UI both publish through it.
+func (s *Server) publish(ctx context.Context, u domain.User, id string) (domain.Solicitation, error) {
+	sol, err := s.visibleSolicitation(ctx, u, id)
+	if err != nil {
+		return sol, err
+	}
 	if sol.AgencyOrgID != u.OrgID {
-		return domain.Errorf(domain.ErrForbidden, "solicitation %s belongs to another agency", sol.ID)
+		return sol, domain.Errorf(domain.ErrForbidden, "solicitation %s belongs to another agency", sol.ID)
 	}
 	now := s.deps.Now()
 	if !sol.Deadline.After(now) {
-		return domain.Errorf(domain.ErrDeadlinePassed, "the deadline %s has already passed: create a new solicitation with a later deadline", sol.Deadline.Format(time.RFC3339))
+		return sol, domain.Errorf(domain.ErrDeadlinePassed, "the deadline %s has already passed: create a new solicitation with a later deadline", sol.Deadline.Format(time.RFC3339))
 	}
 	revision := s.deps.Policies.Revision()
 	if err := s.deps.Store.MarkPublished(ctx, sol.ID, revision, now.UTC()); err != nil {
-		return err
+		return sol, err
 	}
 	sol.Status, sol.PolicyRevision = domain.SolicitationPublished, revision
 	_, err = s.deps.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -216,15 +239,11 @@ func (s *Server) publishSolicitation(c echo.Context) error {
 		if rerr := s.deps.Store.RevertPublished(ctx, sol.ID); rerr != nil {
 			s.deps.Log.Error("revert publication", "solicitation", sol.ID, "error", rerr)
 		}
-		return &domain.Error{Kind: domain.ErrUnavailable, Message: "could not start the solicitation workflow; nothing was published, try again", Err: err}
+		return sol, &domain.Error{Kind: domain.ErrUnavailable, Message: "could not start the solicitation workflow; nothing was published, try again", Err: err}
 	}
 	if err := s.deps.Store.AppendAudit(ctx, auditEvent(u, "solicitation.published", "solicitation", sol.ID, sol.ID, now,
 		map[string]any{"policy_revision": revision, "deadline": sol.Deadline})); err != nil {
-		return err
+		return sol, err
 	}
-	published, err := s.deps.Store.Solicitation(ctx, sol.ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, published)
+	return s.deps.Store.Solicitation(ctx, sol.ID)
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -78,28 +79,47 @@ func (s *Server) submitBid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if u.OrgID == "" {
-		return domain.Errorf(domain.ErrForbidden, "your vendor user belongs to no organisation: recreate it with `modeltender users add --role vendor --org COMPANY`")
+	if err := requireVendorOrg(u); err != nil {
+		return err
 	}
 	var req bidRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	bid, err := s.submit(c.Request().Context(), u, c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toBidResponse(bid))
+}
+
+func requireVendorOrg(u domain.User) error {
+	if u.OrgID == "" {
+		return domain.Errorf(domain.ErrForbidden, "your vendor user belongs to no organisation: recreate it with `modeltender users add --role vendor --org COMPANY`")
+	}
+	return nil
+}
+
+// submit validates a bid's manifests and hands the bid to the solicitation's
+// workflow; the API and the web form both submit through it.
+func (s *Server) submit(ctx context.Context, u domain.User, solicitationID string, req bidRequest) (domain.Bid, error) {
+	if err := requireVendorOrg(u); err != nil {
+		return domain.Bid{}, err
+	}
 	manifests, err := s.parseBid(req)
 	if err != nil {
-		return err
+		return domain.Bid{}, err
 	}
-	ctx := c.Request().Context()
-	sol, err := s.solicitation(c)
+	sol, err := s.visibleSolicitation(ctx, u, solicitationID)
 	if err != nil {
-		return err
+		return domain.Bid{}, err
 	}
 	if sol.Status == domain.SolicitationDraft {
-		return domain.Errorf(domain.ErrConflict, "solicitation %s is not published yet: bids open when the officer publishes it", sol.ID)
+		return domain.Bid{}, domain.Errorf(domain.ErrConflict, "solicitation %s is not published yet: bids open when the officer publishes it", sol.ID)
 	}
 	now := s.deps.Now().UTC()
 	if sol.Status != domain.SolicitationPublished || !now.Before(sol.Deadline) {
-		return domain.Errorf(domain.ErrDeadlinePassed, "the deadline for solicitation %s passed at %s; bids are no longer accepted", sol.ID, sol.Deadline.Format(time.RFC3339))
+		return domain.Bid{}, domain.Errorf(domain.ErrDeadlinePassed, "the deadline for solicitation %s passed at %s; bids are no longer accepted", sol.ID, sol.Deadline.Format(time.RFC3339))
 	}
 	bid := domain.Bid{ID: domain.NewID("bid"), SolicitationID: sol.ID, VendorOrgID: u.OrgID, SubmittedBy: u.ID, SubmittedAt: now}
 	for _, m := range manifests {
@@ -116,12 +136,12 @@ func (s *Server) submitBid(c echo.Context) error {
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
-		return s.workflowError(err, sol)
+		return bid, s.workflowError(err, sol)
 	}
 	if err := handle.Get(ctx, nil); err != nil {
-		return s.workflowError(err, sol)
+		return bid, s.workflowError(err, sol)
 	}
-	return c.JSON(http.StatusCreated, toBidResponse(bid))
+	return bid, nil
 }
 
 // workflowError explains an update that did not reach a running solicitation.
@@ -135,12 +155,15 @@ func (s *Server) workflowError(err error, sol domain.Solicitation) error {
 	return de
 }
 
-// visibleBid loads a bid and applies the sealed-bid rule: its vendor sees it
-// at any time; the agency's officers, reviewers and auditors only after close.
+// visibleBid loads the bid named by the :id path parameter under the sealed-bid rule.
 func (s *Server) visibleBid(c echo.Context) (domain.Bid, error) {
-	u := userOf(c)
-	ctx := c.Request().Context()
-	b, err := s.deps.Store.Bid(ctx, c.Param("id"))
+	return s.sealedBid(c.Request().Context(), userOf(c), c.Param("id"))
+}
+
+// sealedBid loads a bid and applies the sealed-bid rule: its vendor sees it
+// at any time; the agency's officers, reviewers and auditors only after close.
+func (s *Server) sealedBid(ctx context.Context, u domain.User, id string) (domain.Bid, error) {
+	b, err := s.deps.Store.Bid(ctx, id)
 	if err != nil {
 		return b, err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,9 +31,14 @@ func (s *Server) listTasks(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"tasks": tasks})
 }
 
-// task loads a task the caller may work on.
+// task loads the task named by the :id path parameter, if the caller may work on it.
 func (s *Server) task(c echo.Context, u domain.User) (domain.Task, error) {
-	t, err := s.deps.Store.Task(c.Request().Context(), c.Param("id"))
+	return s.reviewableTask(c.Request().Context(), u, c.Param("id"))
+}
+
+// reviewableTask loads a task, refusing a reviewer from the bidding organisation.
+func (s *Server) reviewableTask(ctx context.Context, u domain.User, id string) (domain.Task, error) {
+	t, err := s.deps.Store.Task(ctx, id)
 	if err != nil {
 		return t, err
 	}
@@ -87,9 +93,6 @@ func (r decisionRequest) validate() []domain.FieldError {
 	return nil
 }
 
-// decideTask sends the reviewer's decision to the evaluation workflow, whose
-// validator refuses a wrong role, a closed task, a duplicate decision or a
-// reviewer from the bidding organisation before anything is written.
 func (s *Server) decideTask(c echo.Context) error {
 	u, err := s.authorize(c, "task:decide")
 	if err != nil {
@@ -99,16 +102,28 @@ func (s *Server) decideTask(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if fields := req.validate(); len(fields) > 0 {
-		return domain.InvalidFields("the decision is not valid; see errors", fields)
-	}
-	ctx := c.Request().Context()
-	t, err := s.task(c, u)
+	res, err := s.decide(c.Request().Context(), u, c.Param("id"), req)
 	if err != nil {
 		return err
 	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// decide sends the reviewer's decision to the evaluation workflow as an
+// update, whose validator refuses a wrong role, a closed task, a duplicate
+// decision or a reviewer from the bidding organisation before anything is
+// written. The API and the web task page both decide through it.
+func (s *Server) decide(ctx context.Context, u domain.User, taskID string, req decisionRequest) (workflows.DecisionResult, error) {
+	var res workflows.DecisionResult
+	if fields := req.validate(); len(fields) > 0 {
+		return res, domain.InvalidFields("the decision is not valid; see errors", fields)
+	}
+	t, err := s.reviewableTask(ctx, u, taskID)
+	if err != nil {
+		return res, err
+	}
 	if t.Status != domain.TaskOpen {
-		return domain.Errorf(domain.ErrConflict, "task %s is already %s: a decision is used once; see GET /api/v1/tasks/%s", t.ID, t.Status, t.ID)
+		return res, domain.Errorf(domain.ErrConflict, "task %s is already %s: a decision is used once; see GET /api/v1/tasks/%s", t.ID, t.Status, t.ID)
 	}
 	handle, err := s.deps.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: t.WorkflowID,
@@ -119,17 +134,16 @@ func (s *Server) decideTask(c echo.Context) error {
 		}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	var res workflows.DecisionResult
 	if err == nil {
 		err = handle.Get(ctx, &res)
 	}
 	if err != nil {
 		if isNotFound(err) {
-			return domain.Errorf(domain.ErrConflict, "task %s is no longer open: its evaluation has finished", t.ID)
+			return res, domain.Errorf(domain.ErrConflict, "task %s is no longer open: its evaluation has finished", t.ID)
 		}
-		return err
+		return res, err
 	}
-	return c.JSON(http.StatusOK, res)
+	return res, nil
 }
 
 func (s *Server) auditTrail(c echo.Context) error {
