@@ -1,0 +1,492 @@
+// Package ocds owns the public award notice: it turns what a solicitation
+// may publish into an Open Contracting Data Standard 1.1 release package and
+// validates packages against the official schema vendored in schema/.
+//
+// The notice carries the tender (dates, status, amendments, whether
+// questions were asked), the parties, a bids summary and the awards. OCDS 1.1
+// core has no bids section, so bids go through the official "Bid statistics
+// and details" extension (v1.1.5), which the package declares in its
+// extensions list and the validator patches into the release schema.
+// Nothing else from a bid is published: no manifests, findings, scores or
+// candidate models; the award's title and description name what was
+// awarded. Bids of a solicitation that has not closed stay sealed: Build
+// leaves them out whatever the caller passes.
+//
+// Build does no I/O and reads no clock, so a workflow or a handler can call it
+// and the same notice always yields the same document.
+package ocds
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/modeltender/modeltender/internal/domain"
+)
+
+// Organisation is a party to the process; its role follows from where it is
+// used (buyer, tenderer, supplier). In the release it is also the reference
+// (OCDS OrganizationReference) that points at the party's entry.
+type Organisation struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// BidSummary is the public part of one bid, published once bidding closed.
+type BidSummary struct {
+	ID          string
+	Tenderer    Organisation
+	SubmittedAt time.Time
+	Status      string // bidStatus codelist: valid | disqualified | withdrawn | pending
+}
+
+// Award is the officer's award of a bid.
+type Award struct {
+	ID, BidID, Title, Description string
+	Supplier                      Organisation
+	Date                          time.Time
+	Status                        string // awardStatus codelist: pending | active | cancelled | unsuccessful
+	Value                         *Value
+	ContractPeriodStart           *time.Time
+	ContractPeriodEnd             *time.Time
+}
+
+// Value is an amount of money in an ISO 4217 currency.
+type Value struct {
+	Amount   float64 `json:"amount"`
+	Currency string  `json:"currency"`
+}
+
+// Amendment is a published change to the solicitation's requirements.
+type Amendment struct {
+	ID        string
+	Date      time.Time
+	Rationale string
+}
+
+// Notice is everything one publication of the notice is built from.
+type Notice struct {
+	Solicitation domain.Solicitation
+	Buyer        Organisation
+	Bids         []BidSummary
+	Awards       []Award
+	Amendments   []Amendment
+	// Enquiries is the number of vendor questions; OCDS 1.1 core only has
+	// tender.hasEnquiries, so only whether there were any is published.
+	Enquiries     int
+	PublishedAt   time.Time // the release date; each publication needs its own
+	PublisherName string
+	OCIDPrefix    string // registered with the Open Contracting Partnership, e.g. "ocds-mtdr01"
+	PackageURI    string // absolute URL the package is served at; the schema requires it
+}
+
+// Codes this package writes itself; each is checked against its vendored
+// codelist in the tests, because the schema leaves partyRole and
+// bidStatistics open and would not catch a typo.
+const (
+	tagTender             = "tender"
+	tagTenderAmendment    = "tenderAmendment"
+	tagTenderCancellation = "tenderCancellation"
+	tagAward              = "award"
+
+	initiationTender = "tender"
+	methodOpen       = "open"
+	categoryServices = "services"
+
+	tenderActive       = "active"
+	tenderComplete     = "complete"
+	tenderCancelled    = "cancelled"
+	tenderUnsuccessful = "unsuccessful"
+
+	roleBuyer           = "buyer"
+	roleProcuringEntity = "procuringEntity"
+	roleTenderer        = "tenderer"
+	roleSupplier        = "supplier"
+
+	statBids      = "bids"
+	statValidBids = "validBids"
+
+	awardActive  = "active"
+	awardPending = "pending"
+	bidValid     = "valid"
+)
+
+const (
+	// ocdsVersion is the major.minor the package declares (the schema's pattern).
+	ocdsVersion = "1.1"
+	// bidExtensionURL names the extension version vendored in schema/ocds_bid_extension.
+	bidExtensionURL          = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json"
+	procurementMethodDetails = "Open solicitation for AI models: any registered vendor may submit a sealed bid " +
+		"of candidate models, each evaluated for licence, safety and openness before award."
+)
+
+// ocidPrefix is the shape of prefixes the Open Contracting Partnership assigns.
+var ocidPrefix = regexp.MustCompile(`^ocds-[a-z0-9]{6}$`)
+
+// ReleasePackage is an OCDS 1.1 release package holding one release.
+type ReleasePackage struct {
+	URI           string    `json:"uri"`
+	Version       string    `json:"version"`
+	Extensions    []string  `json:"extensions"`
+	PublishedDate string    `json:"publishedDate"`
+	Publisher     Publisher `json:"publisher"`
+	Releases      []Release `json:"releases"`
+}
+
+// Publisher names who publishes the package.
+type Publisher struct {
+	Name string `json:"name"`
+}
+
+// Release is the state of one contracting process at one publication.
+type Release struct {
+	OCID           string         `json:"ocid"`
+	ID             string         `json:"id"`
+	Date           string         `json:"date"`
+	Tag            []string       `json:"tag"`
+	InitiationType string         `json:"initiationType"`
+	Parties        []Party        `json:"parties"`
+	Buyer          Organisation   `json:"buyer"`
+	Tender         Tender         `json:"tender"`
+	Bids           *Bids          `json:"bids,omitempty"`
+	Awards         []ReleaseAward `json:"awards,omitempty"`
+}
+
+// Party is an organisation named in the release, with every role it plays.
+// It has no legal identifier because modeltender holds none; id is the
+// organisation's modeltender id, which is stable across releases.
+type Party struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name"`
+	Roles []string `json:"roles"`
+}
+
+// Tender is the solicitation as OCDS sees it.
+type Tender struct {
+	ID                       string             `json:"id"`
+	Title                    string             `json:"title"`
+	Description              string             `json:"description,omitempty"`
+	Status                   string             `json:"status"`
+	ProcuringEntity          Organisation       `json:"procuringEntity"`
+	ProcurementMethod        string             `json:"procurementMethod"`
+	ProcurementMethodDetails string             `json:"procurementMethodDetails"`
+	MainProcurementCategory  string             `json:"mainProcurementCategory"`
+	TenderPeriod             Period             `json:"tenderPeriod"`
+	HasEnquiries             bool               `json:"hasEnquiries"`
+	NumberOfTenderers        *int               `json:"numberOfTenderers,omitempty"`
+	Tenderers                []Organisation     `json:"tenderers,omitempty"`
+	Amendments               []ReleaseAmendment `json:"amendments,omitempty"`
+}
+
+// Period is a span of time; either end may be unknown.
+type Period struct {
+	StartDate string `json:"startDate,omitempty"`
+	EndDate   string `json:"endDate,omitempty"`
+}
+
+// ReleaseAmendment is an Amendment as published.
+type ReleaseAmendment struct {
+	ID        string `json:"id"`
+	Date      string `json:"date"`
+	Rationale string `json:"rationale,omitempty"`
+}
+
+// Bids is the bid extension's section: counts and one entry per bid.
+type Bids struct {
+	Statistics []BidStatistic `json:"statistics"`
+	Details    []Bid          `json:"details,omitempty"`
+}
+
+// BidStatistic is one aggregate count (bidStatistics codelist).
+type BidStatistic struct {
+	ID      string `json:"id"`
+	Measure string `json:"measure"`
+	Value   int    `json:"value"`
+}
+
+// Bid is one bid as published: who, when and its status, nothing of its content.
+type Bid struct {
+	ID        string         `json:"id"`
+	Date      string         `json:"date"`
+	Status    string         `json:"status"`
+	Tenderers []Organisation `json:"tenderers"`
+}
+
+// ReleaseAward is an Award as published.
+type ReleaseAward struct {
+	ID             string         `json:"id"`
+	Title          string         `json:"title,omitempty"`
+	Description    string         `json:"description,omitempty"`
+	Status         string         `json:"status"`
+	Date           string         `json:"date"`
+	Value          *Value         `json:"value,omitempty"`
+	Suppliers      []Organisation `json:"suppliers"`
+	ContractPeriod *Period        `json:"contractPeriod,omitempty"`
+	RelatedBid     string         `json:"relatedBid,omitempty"` // bid extension
+}
+
+// OCID is the open contracting id of a solicitation: the publisher's prefix
+// and the solicitation id, the same in every release about it.
+func OCID(prefix, solicitationID string) string {
+	return prefix + "-" + solicitationID
+}
+
+// Build assembles the release package for one publication of the notice and
+// validates it against the vendored schema, so an invalid notice is never
+// published. Errors are domain errors: invalid for bad input, conflict for a
+// solicitation that cannot have a notice (a draft) or awards before close.
+func Build(n Notice) (ReleasePackage, error) {
+	s := n.Solicitation
+	if err := checkNotice(n); err != nil {
+		return ReleasePackage{}, fmt.Errorf("build notice for solicitation %s: %w", s.ID, err)
+	}
+	status, err := tenderStatus(s.Status, n.Awards)
+	if err != nil {
+		return ReleasePackage{}, fmt.Errorf("build notice for solicitation %s: %w", s.ID, err)
+	}
+
+	buyer := n.Buyer
+	parties := partyList{}
+	parties.add(n.Buyer, roleBuyer, roleProcuringEntity)
+
+	tender := Tender{
+		ID:                       s.ID,
+		Title:                    s.Title,
+		Description:              s.Description,
+		Status:                   status,
+		ProcuringEntity:          buyer,
+		ProcurementMethod:        methodOpen,
+		ProcurementMethodDetails: procurementMethodDetails,
+		MainProcurementCategory:  categoryServices,
+		TenderPeriod:             Period{StartDate: dateTimePtr(s.PublishedAt), EndDate: dateTime(s.Deadline)},
+		HasEnquiries:             n.Enquiries > 0,
+	}
+	for _, a := range n.Amendments {
+		tender.Amendments = append(tender.Amendments, ReleaseAmendment{ID: a.ID, Date: dateTime(a.Date), Rationale: a.Rationale})
+	}
+
+	var bids *Bids
+	if !sealed(s) {
+		bids = &Bids{}
+		valid := 0
+		seen := map[string]bool{}
+		for _, b := range n.Bids {
+			ref := b.Tenderer
+			parties.add(b.Tenderer, roleTenderer)
+			if !seen[ref.ID] {
+				seen[ref.ID] = true
+				tender.Tenderers = append(tender.Tenderers, ref)
+			}
+			if b.Status == bidValid {
+				valid++
+			}
+			bids.Details = append(bids.Details, Bid{ID: b.ID, Date: dateTime(b.SubmittedAt), Status: b.Status,
+				Tenderers: []Organisation{ref}})
+		}
+		count := len(tender.Tenderers)
+		tender.NumberOfTenderers = &count
+		bids.Statistics = []BidStatistic{
+			{ID: "bids", Measure: statBids, Value: len(n.Bids)},
+			{ID: "validBids", Measure: statValidBids, Value: valid},
+		}
+	}
+
+	var awards []ReleaseAward
+	for _, a := range n.Awards {
+		parties.add(a.Supplier, roleSupplier)
+		ra := ReleaseAward{ID: a.ID, Title: a.Title, Description: a.Description, Status: a.Status,
+			Date: dateTime(a.Date), Value: a.Value, Suppliers: []Organisation{a.Supplier},
+			RelatedBid: a.BidID}
+		if a.ContractPeriodStart != nil || a.ContractPeriodEnd != nil {
+			ra.ContractPeriod = &Period{StartDate: dateTimePtr(a.ContractPeriodStart), EndDate: dateTimePtr(a.ContractPeriodEnd)}
+		}
+		awards = append(awards, ra)
+	}
+
+	tags := releaseTags(s.Status, n.Awards, len(n.Amendments) > 0)
+	ocid := OCID(n.OCIDPrefix, s.ID)
+	rel := Release{
+		OCID:           ocid,
+		ID:             ReleaseID(ocid, tags, n.PublishedAt),
+		Date:           dateTime(n.PublishedAt),
+		Tag:            tags,
+		InitiationType: initiationTender,
+		Parties:        parties.list,
+		Buyer:          buyer,
+		Tender:         tender,
+		Bids:           bids,
+		Awards:         awards,
+	}
+	pkg := ReleasePackage{
+		URI:           n.PackageURI,
+		Version:       ocdsVersion,
+		Extensions:    []string{bidExtensionURL},
+		PublishedDate: dateTime(n.PublishedAt),
+		Publisher:     Publisher{Name: n.PublisherName},
+		Releases:      []Release{rel},
+	}
+	doc, err := json.Marshal(pkg)
+	if err != nil {
+		return ReleasePackage{}, fmt.Errorf("build notice for solicitation %s: encode: %w", s.ID, err)
+	}
+	if err := Validate(doc); err != nil {
+		return ReleasePackage{}, fmt.Errorf("build notice for solicitation %s: %w", s.ID, err)
+	}
+	return pkg, nil
+}
+
+// ReleaseID identifies one publication: the ocid, what the release announces
+// and when, so republishing the same state gives the same id and a later
+// publication a new one.
+func ReleaseID(ocid string, tags []string, publishedAt time.Time) string {
+	return ocid + "-" + strings.Join(tags, "-") + "-" + publishedAt.UTC().Format("20060102T150405Z")
+}
+
+// checkNotice rejects input the schema cannot judge: missing ids, dangling
+// references, and notices that must not exist yet.
+func checkNotice(n Notice) error {
+	switch {
+	case !ocidPrefix.MatchString(n.OCIDPrefix):
+		return domain.Errorf(domain.ErrInvalid, "OCID prefix %q is not of the form ocds-xxxxxx (six lower-case letters or digits); register one with the Open Contracting Partnership", n.OCIDPrefix)
+	case n.Solicitation.ID == "":
+		return domain.Errorf(domain.ErrInvalid, "the solicitation has no id")
+	case n.Solicitation.Status == domain.SolicitationDraft:
+		return domain.Errorf(domain.ErrConflict, "a draft solicitation has no public notice; publish it first")
+	case n.Buyer.ID == "" || n.Buyer.Name == "":
+		return domain.Errorf(domain.ErrInvalid, "the buyer needs an id and a name")
+	case n.PublishedAt.IsZero():
+		return domain.Errorf(domain.ErrInvalid, "the notice has no publication date")
+	case n.PublisherName == "":
+		return domain.Errorf(domain.ErrInvalid, "the notice has no publisher name")
+	case sealed(n.Solicitation) && len(n.Awards) > 0:
+		return domain.Errorf(domain.ErrConflict, "solicitation %s has not closed, so it cannot have awards", n.Solicitation.ID)
+	}
+	bidTenderer := map[string]string{}
+	for i, b := range n.Bids {
+		if b.ID == "" || b.Tenderer.ID == "" || b.Tenderer.Name == "" {
+			return domain.Errorf(domain.ErrInvalid, "bid %d needs an id and a tenderer with an id and a name", i)
+		}
+		if _, dup := bidTenderer[b.ID]; dup {
+			return domain.Errorf(domain.ErrInvalid, "bid %s is listed twice", b.ID)
+		}
+		bidTenderer[b.ID] = b.Tenderer.ID
+	}
+	awardIDs := map[string]bool{}
+	for i, a := range n.Awards {
+		if a.ID == "" || a.Supplier.ID == "" || a.Supplier.Name == "" {
+			return domain.Errorf(domain.ErrInvalid, "award %d needs an id and a supplier with an id and a name", i)
+		}
+		if awardIDs[a.ID] {
+			return domain.Errorf(domain.ErrInvalid, "award %s is listed twice", a.ID)
+		}
+		awardIDs[a.ID] = true
+		if a.BidID == "" {
+			continue
+		}
+		tenderer, ok := bidTenderer[a.BidID]
+		if !ok {
+			return domain.Errorf(domain.ErrInvalid, "award %s refers to bid %s, which is not in the notice", a.ID, a.BidID)
+		}
+		if tenderer != a.Supplier.ID {
+			return domain.Errorf(domain.ErrInvalid, "award %s goes to %s but bid %s was submitted by %s", a.ID, a.Supplier.ID, a.BidID, tenderer)
+		}
+	}
+	return nil
+}
+
+// tenderStatus maps the solicitation's lifecycle onto the closed tenderStatus
+// codelist. Evaluation still belongs to the tender process, so it stays active
+// until an award is made; an unknown status is an error, so that a new
+// lifecycle state gets a deliberate mapping instead of a guess.
+func tenderStatus(s domain.SolicitationStatus, awards []Award) (string, error) {
+	switch s {
+	case domain.SolicitationPublished, domain.SolicitationClosed, domain.SolicitationEvaluating:
+		return tenderActive, nil
+	case domain.SolicitationCancelled:
+		return tenderCancelled, nil
+	case domain.SolicitationEvaluated:
+		switch {
+		case hasAward(awards, awardActive):
+			return tenderComplete, nil
+		case len(awards) > 0 && !hasAward(awards, awardPending):
+			return tenderUnsuccessful, nil // every award was cancelled or unsuccessful
+		default:
+			return tenderActive, nil
+		}
+	}
+	return "", domain.Errorf(domain.ErrInternal, "no OCDS tender status for solicitation status %q", s)
+}
+
+// releaseTags says what this release announces (releaseTag codelist).
+func releaseTags(s domain.SolicitationStatus, awards []Award, amended bool) []string {
+	var tags []string
+	switch {
+	case s == domain.SolicitationCancelled:
+		tags = []string{tagTenderCancellation}
+	case hasAward(awards, awardActive):
+		tags = []string{tagAward}
+	default:
+		tags = []string{tagTender}
+	}
+	if amended {
+		tags = append(tags, tagTenderAmendment)
+	}
+	return tags
+}
+
+func hasAward(awards []Award, status string) bool {
+	for _, a := range awards {
+		if a.Status == status {
+			return true
+		}
+	}
+	return false
+}
+
+// sealed reports whether bids are still confidential: until close, even who
+// bid is secret, so that vendors cannot see their competition.
+func sealed(s domain.Solicitation) bool {
+	switch s.Status {
+	case domain.SolicitationClosed, domain.SolicitationEvaluating, domain.SolicitationEvaluated:
+		return false
+	case domain.SolicitationCancelled:
+		return s.ClosedAt == nil
+	}
+	return true
+}
+
+// partyList collects parties in first-seen order, merging the roles of an
+// organisation that appears more than once (OCDS wants one entry per party).
+type partyList struct {
+	list []Party
+}
+
+func (p *partyList) add(o Organisation, roles ...string) {
+	for i := range p.list {
+		if p.list[i].ID != o.ID {
+			continue
+		}
+		for _, r := range roles {
+			if !slices.Contains(p.list[i].Roles, r) {
+				p.list[i].Roles = append(p.list[i].Roles, r)
+			}
+		}
+		return
+	}
+	p.list = append(p.list, Party{ID: o.ID, Name: o.Name, Roles: slices.Clone(roles)})
+}
+
+// dateTime writes an instant in UTC, whole seconds, as OCDS examples do.
+func dateTime(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
+}
+
+func dateTimePtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return dateTime(*t)
+}
