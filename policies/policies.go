@@ -35,7 +35,7 @@ import (
 
 // bundle holds the policies, their Rego tests and their data.
 //
-//go:embed *.rego data/*.json
+//go:embed *.rego data/*.json data/licenses/*.txt
 var bundle embed.FS
 
 const (

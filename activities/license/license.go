@@ -1,20 +1,27 @@
-// Package license reviews the licenses of a candidate model: it parses the
-// SPDX license expression of the weights and of every MOF component, looks
-// each license up in the SPDX license list vendored in policies/data, and
-// explains the outcome as findings. It also validates the expressions of a
-// bid at submission, so a malformed one is refused before it is stored.
+// Package license reviews the licenses of a candidate model the way a
+// careful license counsel would for the agency. It owns the license
+// knowledge base vendored in policies/data (the SPDX license list, and
+// curated clause facts with quotes for AI model licenses such as the Llama
+// community licenses, Gemma, Tongyi Qianwen, DeepSeek and the RAIL family),
+// the parsing of SPDX expressions, the identification of license texts a
+// vendor attaches, and the findings that explain each clause against the
+// solicitation (user caps, acceptable use, naming duties, litigation,
+// government use).
 //
-// Foundation level: a license passes when it is OSI-approved, or, for
-// documentation and data components, an open content or open data license
-// (the Model Openness Framework accepts those there); everything else (not open, LicenseRef- custom licenses such as the Llama
-// community licenses, ids the vendored list does not know) goes to a
-// reviewer. Curated facts about AI model licenses come later.
+// A license passes without a reviewer when it is OSI-approved, or, for
+// documentation and data, an open content license, or when its clause facts
+// raise nothing to judge; a disqualifying clause (no commercial use) is a
+// deny; everything else, including licenses the knowledge base does not
+// know, goes to a reviewer, keyed so that the decision can be offered again
+// for the same license text (see Resolvable).
 package license
 
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/modeltender/modeltender/internal/domain"
 )
@@ -39,6 +46,7 @@ const (
 	StatusNeedsReview Status = "needs-review" // a reviewer must resolve it
 	StatusInvalid     Status = "invalid"      // not a valid SPDX expression
 	StatusMissing     Status = "missing"      // no license given
+	StatusDenied      Status = "denied"       // the license disqualifies the component
 )
 
 // openContentLicenses are the open data and documentation licenses the Model
@@ -57,20 +65,27 @@ var contentComponents = map[string]bool{
 	"Sample model outputs": true,
 }
 
-// Analyzer reviews licenses against the vendored SPDX license list. It is
-// read-only after NewAnalyzer and safe for concurrent use.
+// Analyzer reviews licenses against the vendored SPDX license list and the
+// curated knowledge base. It is read-only after NewAnalyzer and safe for
+// concurrent use.
 type Analyzer struct {
 	version  string
 	licenses map[string]licenseFacts
+	kb       *knowledge
 }
 
-// NewAnalyzer loads the vendored SPDX license list.
+// NewAnalyzer loads the vendored SPDX license list and the license
+// knowledge base with its texts.
 func NewAnalyzer() (*Analyzer, error) {
 	list, err := loadList()
 	if err != nil {
 		return nil, fmt.Errorf("license analyzer: %w", err)
 	}
-	a := &Analyzer{version: list.Version, licenses: make(map[string]licenseFacts, len(list.Licenses))}
+	kb, err := loadKnowledge(list)
+	if err != nil {
+		return nil, fmt.Errorf("license analyzer: %w", err)
+	}
+	a := &Analyzer{version: list.Version, licenses: make(map[string]licenseFacts, len(list.Licenses)), kb: kb}
 	for _, l := range list.Licenses {
 		a.licenses[l.ID] = l
 	}
@@ -85,6 +100,12 @@ type Report struct {
 	Findings []domain.Finding `json:"findings"`
 	// NeedsResolution is set when a reviewer must resolve at least one license.
 	NeedsResolution bool `json:"needs_resolution"`
+	// Resolvable are the warn findings with the key a reviewer's decision
+	// on each is remembered by.
+	Resolvable []Resolvable `json:"resolvable,omitempty"`
+	// PriorResolutions are earlier decisions on the same keys, offered to the
+	// reviewer for reuse and never applied by themselves.
+	PriorResolutions []PriorResolution `json:"prior_resolutions,omitempty"`
 }
 
 // ComponentLicense is the review of one component's license expression.
@@ -94,9 +115,12 @@ type ComponentLicense struct {
 	// Normalized is the expression as the SPDX list spells it; empty when invalid.
 	Normalized string `json:"normalized,omitempty"`
 	Status     Status `json:"status"`
-	// Selected are the open licenses the agency can take the
-	// component under (one OR branch); set only when Status is approved.
+	// Selected are the licenses of the OR branch most permissive for the
+	// agency, the one the findings are about.
 	Selected []string `json:"selected,omitempty"`
+	// Text is how the license text the vendor attached matched the
+	// knowledge base; nil when none was attached.
+	Text *TextMatch `json:"text,omitempty"`
 }
 
 // Review reviews the weights' license and the license of every included
@@ -115,7 +139,7 @@ func (a *Analyzer) Review(m domain.Manifest, c domain.Criteria) Report {
 			Fix:      `State the license of the weights in weights.license as an SPDX expression, e.g. "Apache-2.0", or "LicenseRef-<name>" with the license text for a custom license.`,
 		})
 	} else {
-		a.reviewComponent(&r, WeightsComponent, m.Weights.License, c)
+		a.reviewComponent(&r, WeightsComponent, m.Weights.License, m.Weights.LicenseText, c)
 	}
 	for _, comp := range m.Components {
 		if !comp.Included || strings.TrimSpace(comp.License) == "" {
@@ -124,12 +148,12 @@ func (a *Analyzer) Review(m domain.Manifest, c domain.Criteria) Report {
 		if comp.Name == WeightsComponent && comp.License == m.Weights.License {
 			continue // reviewed above as the weights
 		}
-		a.reviewComponent(&r, comp.Name, comp.License, c)
+		a.reviewComponent(&r, comp.Name, comp.License, comp.LicenseText, c)
 	}
 	return r
 }
 
-func (a *Analyzer) reviewComponent(r *Report, component, license string, c domain.Criteria) {
+func (a *Analyzer) reviewComponent(r *Report, component, license, text string, c domain.Criteria) {
 	expr, err := ParseExpression(license)
 	if err != nil {
 		r.Components = append(r.Components, ComponentLicense{Component: component, Expression: license, Status: StatusInvalid})
@@ -137,49 +161,109 @@ func (a *Analyzer) reviewComponent(r *Report, component, license string, c domai
 		return
 	}
 	cl := ComponentLicense{Component: component, Expression: license, Normalized: expr.Normalized}
-	if selected := a.openReading(component, expr); len(selected) > 0 {
-		cl.Status = StatusApproved
-		for _, t := range selected {
-			cl.Selected = append(cl.Selected, t.String())
-		}
-		r.Components = append(r.Components, cl)
-		r.Findings = append(r.Findings, a.approved(component, expr, selected))
-		return
+	var textFindings []clauseFinding
+	if strings.TrimSpace(text) != "" {
+		match := a.kb.matchText(text)
+		cl.Text = &match
+		textFindings = a.textFindings(component, expr, match)
 	}
-	cl.Status = StatusNeedsReview
-	r.Components = append(r.Components, cl)
-	r.NeedsResolution = true
+	reviews := map[Term]termReview{}
 	for _, t := range expr.Terms {
-		if !a.open(component, t) {
-			r.Findings = append(r.Findings, a.needsReview(component, expr, t, c))
-		}
+		reviews[t] = a.reviewTerm(component, expr, t, c)
 	}
+	selected := expr.reading(func(t Term) int { return reviews[t].cost })
+	for _, t := range selected {
+		cl.Selected = append(cl.Selected, t.String())
+	}
+	var findings []clauseFinding
+	open := true
+	for _, t := range selected {
+		open = open && a.open(component, t)
+		findings = append(findings, reviews[t].findings...)
+	}
+	findings = append(findings, textFindings...)
+	if open {
+		findings = append([]clauseFinding{{clause: ClauseLicense, finding: a.approved(component, expr, selected)}}, findings...)
+	}
+	cl.Status = StatusApproved
+	for _, f := range findings {
+		switch f.finding.Severity {
+		case domain.SeverityDeny:
+			cl.Status = StatusDenied
+		case domain.SeverityWarn:
+			if cl.Status == StatusApproved {
+				cl.Status = StatusNeedsReview
+			}
+			r.NeedsResolution = true
+			r.Resolvable = append(r.Resolvable, Resolvable{Key: a.resolutionKey(selected, cl.Text, f.clause, c), Finding: f.finding})
+		}
+		r.Findings = append(r.Findings, f.finding)
+	}
+	r.Components = append(r.Components, cl)
 }
 
-// openReading returns the fewest open terms that satisfy expr (the OR branch
-// most permissive for the agency), or nil when no branch is made only of
-// open licenses.
-func (a *Analyzer) openReading(component string, expr *Expression) []Term {
-	var approved []Term
-	for _, t := range expr.Terms {
-		if a.open(component, t) {
-			approved = append(approved, t)
+// termReview is what one license of an expression means for the agency.
+type termReview struct {
+	findings []clauseFinding
+	// cost orders licenses for the agency: 0 when there is nothing to
+	// judge, else one of the cost constants.
+	cost int
+}
+
+func (a *Analyzer) reviewTerm(component string, expr *Expression, t Term, c domain.Criteria) termReview {
+	if a.open(component, t) {
+		return termReview{}
+	}
+	var findings []clauseFinding
+	e := a.kb.byName(t.License)
+	if e == nil || !t.Custom() {
+		// A standard license that is not open for this component still goes
+		// to a reviewer; the knowledge base adds what its clauses say.
+		findings = append(findings, clauseFinding{clause: ClauseLicense, finding: a.needsReview(component, expr, t, c)})
+	}
+	if e != nil {
+		findings = append(findings, clauseFindings(component, e, c)...)
+	}
+	tr := termReview{findings: findings}
+	for _, f := range findings {
+		switch {
+		case f.finding.Severity == domain.SeverityDeny:
+			tr.cost = max(tr.cost, costDeny)
+		case f.finding.Rule == RuleUnknownLicense:
+			tr.cost = max(tr.cost, costUnknown)
+		case f.finding.Severity == domain.SeverityWarn:
+			tr.cost = max(tr.cost, costReview)
 		}
 	}
-	if !expr.satisfiedBy(approved) {
-		return nil
-	}
-	// Drop each term the expression can do without, so "MIT OR Apache-2.0"
-	// reports the one license the agency relies on.
-	for i := 0; i < len(approved); {
-		rest := append(approved[:i:i], approved[i+1:]...)
-		if expr.satisfiedBy(rest) {
-			approved = rest
+	return tr
+}
+
+// Costs of a license for the agency, to pick the most permissive OR branch:
+// a known license to judge beats an unknown one, and both beat one that
+// disqualifies.
+const (
+	costReview  = 1
+	costUnknown = 2
+	costDeny    = 3
+)
+
+// reading returns the terms of one OR branch that satisfies e, chosen to be
+// the most permissive for the agency: it drops the costliest terms first as
+// long as the rest still satisfy e, so "Apache-2.0 OR LicenseRef-x" keeps
+// Apache-2.0 and "MIT OR Apache-2.0" reports the one license relied on.
+func (e *Expression) reading(cost func(Term) int) []Term {
+	terms := slices.Clone(e.Terms)
+	slices.SortStableFunc(terms, func(a, b Term) int { return cost(b) - cost(a) })
+	for i := 0; i < len(terms); {
+		rest := append(terms[:i:i], terms[i+1:]...)
+		if e.satisfiedBy(rest) {
+			terms = rest
 		} else {
 			i++
 		}
 	}
-	return approved
+	slices.SortFunc(terms, func(a, b Term) int { return strings.Compare(a.String(), b.String()) })
+	return terms
 }
 
 // osiApproved reports whether t is an SPDX license the OSI approved; custom
@@ -244,8 +328,9 @@ func (a *Analyzer) needsReview(component string, expr *Expression, t Term, c dom
 	facts, known := a.licenses[t.License]
 	switch {
 	case t.Custom():
-		f.Message = fmt.Sprintf("%s is licensed under %s, a license that is not on the SPDX list; a reviewer must read its terms", component, t.License)
-		f.Source = "SPDX License Expressions: LicenseRef- (license not on the SPDX list)"
+		f.Rule = RuleUnknownLicense
+		f.Message = fmt.Sprintf("%s is licensed under %s, a license that is not on the SPDX list and unknown to modeltender's license knowledge base; a reviewer must read its terms", component, t.License)
+		f.Source = "SPDX License Expressions: LicenseRef- (license not on the SPDX list); modeltender license knowledge base " + a.kb.version
 		f.Fix = fmt.Sprintf("Reviewer: read the license text and decide in the license resolution task whether it permits the intended use (%s). Vendor: give the location of the license text, or %s.", useTerms(c), alternative)
 	case known:
 		f.Message = fmt.Sprintf("%s is licensed under %s (%s), which is on the SPDX list but not OSI-approved; a reviewer must check its terms", component, t.License, facts.Name)
@@ -314,4 +399,108 @@ func ValidateManifestLicenses(m domain.Manifest) []FieldError {
 		}
 	}
 	return errs
+}
+
+// ResolutionKey is what a human resolution decides on: one clause of one
+// license text, for one class of use.
+type ResolutionKey struct {
+	// LicenseHash is HashText of the license text: the attached one, else
+	// the vendored text of the known license, else "id:<license id>".
+	LicenseHash  string `json:"license_hash"`
+	LicenseID    string `json:"license_id"`
+	Clause       string `json:"clause"`
+	UseCaseClass string `json:"use_case_class"`
+}
+
+// Resolvable is a warn finding a reviewer resolves, with its key.
+type Resolvable struct {
+	Key     ResolutionKey  `json:"key"`
+	Finding domain.Finding `json:"finding"`
+}
+
+// PriorResolution is a reviewer's earlier decision on the same key.
+type PriorResolution struct {
+	Key        ResolutionKey  `json:"key"`
+	TaskID     string         `json:"task_id"`
+	ReviewerID string         `json:"reviewer_id"`
+	Verdict    domain.Verdict `json:"verdict"`
+	ReasonCode string         `json:"reason_code"`
+	Comment    string         `json:"comment,omitempty"`
+	DecidedAt  time.Time      `json:"decided_at"`
+}
+
+// UseCaseClass is the class of use a resolution holds for. Solicitations
+// carry no use-case taxonomy yet, so the risk tier stands for it: a decision
+// for standard use is not offered for high-impact use.
+func UseCaseClass(c domain.Criteria) string {
+	if c.RiskTier == "" {
+		return string(domain.RiskStandard)
+	}
+	return string(c.RiskTier)
+}
+
+// resolutionKey keys a finding about the selected licenses of a component.
+func (a *Analyzer) resolutionKey(selected []Term, text *TextMatch, clause string, c domain.Criteria) ResolutionKey {
+	var judged []string
+	hash := ""
+	for _, t := range selected {
+		if !t.Custom() && a.osiApproved(t) {
+			continue // the open part of an AND does not change what is decided
+		}
+		judged = append(judged, t.String())
+		if e := a.kb.byName(t.License); e != nil {
+			hash = a.kb.textHash(e.ID)
+		}
+	}
+	k := ResolutionKey{LicenseID: strings.Join(judged, " AND "), Clause: clause, UseCaseClass: UseCaseClass(c), LicenseHash: hash}
+	switch {
+	case text != nil:
+		k.LicenseHash = text.Hash
+	case len(judged) != 1 || hash == "":
+		k.LicenseHash = "id:" + k.LicenseID
+	}
+	return k
+}
+
+// textFindings explains how the attached license text compares with the
+// knowledge base and with the expression the vendor declared.
+func (a *Analyzer) textFindings(component string, expr *Expression, m TextMatch) []clauseFinding {
+	declared := slices.ContainsFunc(expr.Terms, func(t Term) bool { return t.License == m.LicenseID })
+	f := domain.Finding{Severity: domain.SeverityWarn, Evidence: domain.Evidence{Component: component, Clause: ClauseText}}
+	name := a.licenseName(m.LicenseID)
+	switch {
+	case m.LicenseID == "":
+		f.Rule = RuleUnrecognisedTxt
+		f.Message = fmt.Sprintf("%s: the attached license text (%s) matches no license modeltender knows", component, m.Hash)
+		f.Source = "modeltender license knowledge base " + a.kb.version
+		f.Fix = "Reviewer: read the attached text in full and decide in the license resolution task. Vendor: if it is a standard license, declare its SPDX id and attach the unmodified text."
+	case !m.Exact:
+		f.Rule = RuleModifiedText
+		f.Message = fmt.Sprintf("%s: the attached license text is %s with changes (%.0f%% similar)", component, name, 100*m.Similarity)
+		if len(m.Added) > 0 {
+			f.Message += "; it adds terms the standard text lacks"
+			f.Evidence.Quote = strings.Join(m.Added, " … ")
+		}
+		f.Source = fmt.Sprintf("modeltender license knowledge base %s (near match against the vendored text of %s)", a.kb.version, m.LicenseID)
+		f.Fix = fmt.Sprintf("Reviewer: the modified text, not %s, is what binds the agency: read the changes and decide. Vendor: offer the component under the unmodified %s or explain the changes.", m.LicenseID, m.LicenseID)
+	case !declared:
+		f.Rule = RuleTextMismatch
+		f.Message = fmt.Sprintf("%s: the attached license text is %s, but the declared license is %s", component, name, expr.Normalized)
+		f.Source = "modeltender license knowledge base " + a.kb.version
+		f.Fix = fmt.Sprintf("Vendor: declare %s, or attach the text of the license you declared.", m.LicenseID)
+	default:
+		return nil
+	}
+	return []clauseFinding{{clause: ClauseText, finding: f}}
+}
+
+// licenseName is the name the knowledge base or the SPDX list gives id.
+func (a *Analyzer) licenseName(id string) string {
+	if e := a.kb.entries[id]; e != nil && e.Name != "" {
+		return fmt.Sprintf("%s (%s)", e.Name, id)
+	}
+	if l, ok := a.licenses[id]; ok {
+		return fmt.Sprintf("%s (%s)", l.Name, id)
+	}
+	return id
 }

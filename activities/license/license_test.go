@@ -110,12 +110,19 @@ func TestReviewWeights(t *testing.T) {
 			findings: []string{"license.osi-approved Apache-2.0 WITH LLVM-exception"},
 		},
 		{
-			license:         "LicenseRef-Llama-3.1-Community",
-			status:          StatusNeedsReview,
-			findings:        []string{"license.needs-review LicenseRef-Llama-3.1-Community"},
+			license:  "LicenseRef-Llama-3.1-Community",
+			status:   StatusNeedsReview,
+			selected: []string{"LicenseRef-Llama-3.1-Community"},
+			findings: []string{
+				"license.user-cap LicenseRef-Llama-3.1-Community mau_cap",
+				"license.acceptable-use LicenseRef-Llama-3.1-Community acceptable_use_policy",
+				"license.naming LicenseRef-Llama-3.1-Community naming_requirement",
+				"license.termination-on-litigation LicenseRef-Llama-3.1-Community termination_on_litigation",
+				"license.government-use LicenseRef-Llama-3.1-Community government_use_notes",
+			},
 			needsResolution: true,
 		},
-		{license: "CC-BY-NC-4.0", status: StatusNeedsReview, findings: []string{"license.needs-review CC-BY-NC-4.0"}, needsResolution: true},
+		{license: "CC-BY-NC-4.0", status: StatusNeedsReview, selected: []string{"CC-BY-NC-4.0"}, findings: []string{"license.needs-review CC-BY-NC-4.0"}, needsResolution: true},
 		{license: "GPL-2.0-only AND MIT", status: StatusApproved, selected: []string{"GPL-2.0-only", "MIT"}, findings: []string{"license.osi-approved GPL-2.0-only AND MIT"}},
 		{
 			// The OSI-approved branch wins over the custom license.
@@ -126,25 +133,57 @@ func TestReviewWeights(t *testing.T) {
 		},
 		{
 			// Under AND every license must pass.
-			license:         "Apache-2.0 AND LicenseRef-Gemma-Terms-of-Use",
-			status:          StatusNeedsReview,
-			findings:        []string{"license.needs-review LicenseRef-Gemma-Terms-of-Use"},
+			license:  "Apache-2.0 AND LicenseRef-Gemma-Terms-of-Use",
+			status:   StatusNeedsReview,
+			selected: []string{"Apache-2.0", "LicenseRef-Gemma-Terms-of-Use"},
+			findings: []string{
+				"license.acceptable-use LicenseRef-Gemma-Terms-of-Use acceptable_use_policy",
+				"license.derivative-restrictions LicenseRef-Gemma-Terms-of-Use derivative_restrictions",
+				"license.government-use LicenseRef-Gemma-Terms-of-Use government_use_notes",
+			},
 			needsResolution: true,
 		},
 		{
+			// A known license to judge is a better reading than an unknown one.
 			license:         "CC-BY-NC-4.0 OR LicenseRef-Research-Only",
 			status:          StatusNeedsReview,
-			findings:        []string{"license.needs-review CC-BY-NC-4.0", "license.needs-review LicenseRef-Research-Only"},
+			selected:        []string{"CC-BY-NC-4.0"},
+			findings:        []string{"license.needs-review CC-BY-NC-4.0"},
 			needsResolution: true,
 		},
 		{
 			// On go-spdx's newer SPDX list but not on the vendored one.
 			license:         "Hippocratic-3.0-core",
 			status:          StatusNeedsReview,
+			selected:        []string{"Hippocratic-3.0-core"},
 			findings:        []string{"license.needs-review Hippocratic-3.0-core"},
 			needsResolution: true,
 		},
-		{license: "OpenMDW-1.0", status: StatusNeedsReview, findings: []string{"license.needs-review OpenMDW-1.0"}, needsResolution: true},
+		{
+			license:  "OpenMDW-1.0",
+			status:   StatusNeedsReview,
+			selected: []string{"OpenMDW-1.0"},
+			findings: []string{
+				"license.needs-review OpenMDW-1.0",
+				"license.termination-on-litigation OpenMDW-1.0 termination_on_litigation",
+				"license.government-use OpenMDW-1.0 government_use_notes",
+			},
+			needsResolution: true,
+		},
+		{
+			// Research only: no production use, whatever the reviewer thinks.
+			license:  "LicenseRef-Tongyi-Qianwen-Research",
+			status:   StatusDenied,
+			selected: []string{"LicenseRef-Tongyi-Qianwen-Research"},
+			findings: []string{
+				"license.commercial-use LicenseRef-Tongyi-Qianwen-Research commercial_use",
+				"license.field-of-use LicenseRef-Tongyi-Qianwen-Research field_of_use_restrictions",
+				"license.termination-on-litigation LicenseRef-Tongyi-Qianwen-Research termination_on_litigation",
+				"license.derivative-restrictions LicenseRef-Tongyi-Qianwen-Research derivative_restrictions",
+				"license.government-use LicenseRef-Tongyi-Qianwen-Research government_use_notes",
+			},
+			needsResolution: true,
+		},
 		{license: "Apache 2.0", status: StatusInvalid, findings: []string{"license.invalid-expression "}},
 		{license: "MIT OR", status: StatusInvalid, findings: []string{"license.invalid-expression "}},
 		{license: "", status: StatusMissing, findings: []string{"license.missing weights.license"}},
@@ -184,8 +223,18 @@ func checkFinding(t *testing.T, f domain.Finding) {
 		RuleNeedsReview:       domain.SeverityWarn,
 		RuleInvalidExpression: domain.SeverityDeny,
 		RuleMissing:           domain.SeverityDeny,
+		RuleUnknownLicense:    domain.SeverityWarn,
+		RuleAcceptableUse:     domain.SeverityWarn,
+		RuleNaming:            domain.SeverityWarn,
+		RuleCommercialUse:     domain.SeverityDeny,
+		RuleLitigation:        domain.SeverityInfo,
+		RuleDerivatives:       domain.SeverityInfo,
+		RuleGovernmentUse:     domain.SeverityInfo,
 	}[f.Rule]
-	if f.Severity != want {
+	if want == "" && f.Rule != RuleUserCap && f.Rule != RuleFieldOfUse {
+		t.Errorf("finding rule %q is not known to the test", f.Rule)
+	}
+	if want != "" && f.Severity != want {
 		t.Errorf("%s has severity %s, want %s", f.Rule, f.Severity, want)
 	}
 	if f.Source == "" || !strings.Contains(f.Message, f.Evidence.Component) {
@@ -207,13 +256,13 @@ func TestReviewMessages(t *testing.T) {
 		return r.Findings[0]
 	}
 
-	llama := find("LicenseRef-Llama-3.1-Community")
-	for _, want := range []string{"Model parameters (Final)", "LicenseRef-Llama-3.1-Community", "not on the SPDX list"} {
+	llama := find("LicenseRef-Northwind-Research-Only")
+	for _, want := range []string{"Model parameters (Final)", "LicenseRef-Northwind-Research-Only", "not on the SPDX list"} {
 		if !strings.Contains(llama.Message, want) {
 			t.Errorf("message %q does not contain %q", llama.Message, want)
 		}
 	}
-	for _, want := range []string{"license resolution task", "900000 monthly users", `"LicenseRef-Llama-3.1-Community OR Apache-2.0"`} {
+	for _, want := range []string{"license resolution task", "900000 monthly users", `"LicenseRef-Northwind-Research-Only OR Apache-2.0"`} {
 		if !strings.Contains(llama.Fix, want) {
 			t.Errorf("fix %q does not contain %q", llama.Fix, want)
 		}
@@ -241,9 +290,9 @@ func TestReviewComponents(t *testing.T) {
 	a := newAnalyzer(t)
 	m := domain.Manifest{
 		Name:    "Llama-3.1-8B-Instruct",
-		Weights: domain.Weights{License: "LicenseRef-Llama-3.1-Community"},
+		Weights: domain.Weights{License: "LicenseRef-Northwind-Research-Only"},
 		Components: []domain.Component{
-			{Name: "Model parameters (Final)", License: "LicenseRef-Llama-3.1-Community", Included: true},
+			{Name: "Model parameters (Final)", License: "LicenseRef-Northwind-Research-Only", Included: true},
 			{Name: "Inference code", License: "MIT", Included: true},
 			{Name: "Training code", License: "Apache-2.0", Included: false},
 			{Name: "Datasets", Included: true},
@@ -264,7 +313,7 @@ func TestReviewComponents(t *testing.T) {
 		rules = append(rules, f.Evidence.Component+" "+f.Rule)
 	}
 	wantRules := []string{
-		"Model parameters (Final) license.needs-review",
+		"Model parameters (Final) license.unknown",
 		"Inference code license.osi-approved",
 		"Model card license.invalid-expression",
 	}

@@ -105,6 +105,9 @@ type Criteria struct {
 
 // Criteria returns the evaluation criteria of s.
 func (s Solicitation) Criteria() Criteria {
+	// OpennessPreferencePoints overrides the policy's default points per
+	// MOF class; nil keeps the defaults.
+	OpennessPreferencePoints *PreferencePoints `json:"openness_preference_points,omitempty"`
 	return Criteria{
 		SolicitationID:       s.ID,
 		RiskTier:             s.RiskTier,

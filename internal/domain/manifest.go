@@ -22,6 +22,9 @@ type Weights struct {
 	Location string `json:"location,omitempty"`
 	Digest   string `json:"digest,omitempty"` // sha256:<hex>
 	Format   string `json:"format,omitempty"` // e.g. safetensors, gguf
+	// LicenseText is the license text the vendor attached, when it offers
+	// one; the license review identifies it and flags changes to a known one.
+	LicenseText string `json:"license_text,omitempty"`
 }
 
 // Component is one of the Model Openness Framework's 17 components.
@@ -30,6 +33,8 @@ type Component struct {
 	License  string `json:"license,omitempty"` // SPDX license expression
 	Location string `json:"location,omitempty"`
 	Included bool   `json:"included"`
+	// LicenseText is the license text the vendor attached, as for Weights.
+	LicenseText string `json:"license_text,omitempty"`
 }
 
 // EvidenceItem is one piece of safety or governance evidence.

@@ -1,0 +1,244 @@
+package license
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/modeltender/modeltender/policies"
+)
+
+// Clause names: the facts a knowledge-base entry records, each resting on
+// quotes from the vendored license text. A human resolution is remembered
+// per clause.
+const (
+	ClauseCommercialUse  = "commercial_use"
+	ClauseMAUCap         = "mau_cap"
+	ClauseAcceptableUse  = "acceptable_use_policy"
+	ClauseFieldOfUse     = "field_of_use_restrictions"
+	ClauseNaming         = "naming_requirement"
+	ClauseLitigation     = "termination_on_litigation"
+	ClauseDerivatives    = "derivative_restrictions"
+	ClauseGovernmentUse  = "government_use_notes"
+	ClauseLicense        = "license"      // the license as a whole (unknown, not OSI-approved, unverified)
+	ClauseText           = "license_text" // the text a vendor attached
+	commercialAllowed    = "allowed"
+	commercialRestricted = "restricted"
+	commercialForbidden  = "forbidden"
+	knowledgeFile        = "ai-licenses.json"
+)
+
+// Entry is what the knowledge base knows about one license: clause facts,
+// each backed by quotes from the license text vendored in policies/data.
+type Entry struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Licensor string   `json:"licensor,omitempty"`
+	Aliases  []string `json:"aliases"`
+	URLs     []string `json:"urls"`
+	// Texts are the vendored texts the quotes come from, relative to
+	// policies/data; the first is the license itself, the others documents
+	// it incorporates (an acceptable use policy).
+	Texts []string `json:"texts"`
+	// Unverified says why the facts rest on no vendored text; empty when they do.
+	Unverified              string   `json:"unverified,omitempty"`
+	CommercialUse           string   `json:"commercial_use"`
+	MAUCap                  *int64   `json:"mau_cap"`
+	AcceptableUsePolicy     bool     `json:"acceptable_use_policy"`
+	AUPByReference          bool     `json:"aup_by_reference"`
+	AUPLicensorMayUpdate    bool     `json:"aup_licensor_may_update"`
+	FieldOfUseRestrictions  []string `json:"field_of_use_restrictions"`
+	NamingRequirement       *string  `json:"naming_requirement"`
+	TerminationOnLitigation bool     `json:"termination_on_litigation"`
+	DerivativeRestrictions  *string  `json:"derivative_restrictions"`
+	GovernmentUseNotes      string   `json:"government_use_notes"`
+	Quotes                  []Quote  `json:"quotes"`
+}
+
+// Quote is a passage of a vendored license text that a clause fact rests on.
+type Quote struct {
+	Clause string `json:"clause"`
+	File   string `json:"file"`
+	Text   string `json:"text"`
+}
+
+// quote returns the first quote for clause, or "" when the entry has none.
+func (e *Entry) quote(clause string) string {
+	for _, q := range e.Quotes {
+		if q.Clause == clause {
+			return q.Text
+		}
+	}
+	return ""
+}
+
+// knowledge is the curated license knowledge base of
+// policies/data/ai-licenses.json with its vendored texts.
+type knowledge struct {
+	version string
+	entries map[string]*Entry // by id
+	names   map[string]string // alias key (see knowledgeKey) -> id
+	urls    map[string]string // normalised URL (see urlKey) -> id
+	texts   []knownText       // the first text of every entry that has one
+}
+
+// knownText is a vendored license text prepared for matching.
+type knownText struct {
+	id       string
+	hash     string
+	shingles map[uint64]struct{}
+}
+
+func loadKnowledge(spdx licenseList) (*knowledge, error) {
+	data := policies.Data()
+	raw, err := fs.ReadFile(data, knowledgeFile)
+	if err != nil {
+		return nil, fmt.Errorf("read license knowledge base: %w", err)
+	}
+	var doc struct {
+		Version  string   `json:"version"`
+		Licenses []*Entry `json:"licenses"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("decode license knowledge base %s: %w", knowledgeFile, err)
+	}
+	k := &knowledge{version: doc.Version, entries: map[string]*Entry{}, names: map[string]string{}, urls: map[string]string{}}
+	for _, e := range doc.Licenses {
+		if _, dup := k.entries[e.ID]; dup {
+			return nil, fmt.Errorf("license knowledge base %s: %s appears twice", knowledgeFile, e.ID)
+		}
+		k.entries[e.ID] = e
+		for _, name := range append([]string{e.ID, e.Name}, e.Aliases...) {
+			if err := k.addName(name, e.ID); err != nil {
+				return nil, err
+			}
+		}
+		for _, u := range e.URLs {
+			k.urls[urlKey(u)] = e.ID
+		}
+		if len(e.Texts) == 0 {
+			continue
+		}
+		text, err := fs.ReadFile(data, e.Texts[0])
+		if err != nil {
+			return nil, fmt.Errorf("license knowledge base: text of %s: %w", e.ID, err)
+		}
+		normalized := NormalizeText(string(text))
+		k.texts = append(k.texts, knownText{id: e.ID, hash: hashNormalized(normalized), shingles: shingles(normalized)})
+	}
+	for _, l := range spdx.Licenses {
+		if l.URL != "" {
+			if _, taken := k.urls[urlKey(l.URL)]; !taken {
+				k.urls[urlKey(l.URL)] = l.ID
+			}
+		}
+		if e := k.entries[l.ID]; e != nil && e.Name == "" {
+			e.Name = l.Name
+		}
+	}
+	return k, nil
+}
+
+func (k *knowledge) addName(name, id string) error {
+	key := knowledgeKey(name)
+	if key == "" {
+		return nil
+	}
+	if other, taken := k.names[key]; taken && other != id {
+		return fmt.Errorf("license knowledge base %s: %q names both %s and %s", knowledgeFile, name, other, id)
+	}
+	k.names[key] = id
+	return nil
+}
+
+// byName finds the entry a loose spelling names: an id in any case, a name
+// or an alias ("llama3.1", "Llama 3.1 Community License").
+func (k *knowledge) byName(s string) *Entry {
+	if after, ok := cutFold(s, "LicenseRef-"); ok {
+		if e := k.entries["LicenseRef-"+after]; e != nil {
+			return e
+		}
+		s = after
+	}
+	return k.entries[k.names[knowledgeKey(s)]]
+}
+
+// byURL returns the id of the license a URL points at, or "".
+func (k *knowledge) byURL(s string) string {
+	key := urlKey(s)
+	if id := k.urls[key]; id != "" {
+		return id
+	}
+	// https://spdx.org/licenses/MIT.html and the like name the id in the path.
+	if rest, ok := strings.CutPrefix(key, "spdx.org/licenses/"); ok {
+		return strings.TrimSuffix(strings.TrimSuffix(rest, ".html"), ".json")
+	}
+	return ""
+}
+
+// knowledgeKey folds what aliasKey folds and also the words "community",
+// "agreement" and "meta", which vendors add or drop at will.
+func knowledgeKey(s string) string {
+	var b strings.Builder
+	for _, word := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return (r < 'a' || r > 'z') && (r < '0' || r > '9')
+	}) {
+		switch word {
+		case "license", "licence", "the", "version", "community", "agreement", "meta":
+		default:
+			b.WriteString(word)
+		}
+	}
+	return b.String()
+}
+
+// urlKey drops what differs between spellings of one license URL: scheme,
+// "www.", case, query, fragment and trailing slash. A GitHub raw URL
+// becomes its blob URL.
+func urlKey(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return strings.ToLower(s)
+	}
+	host := strings.TrimPrefix(strings.ToLower(u.Host), "www.")
+	p := strings.ToLower(strings.TrimSuffix(path.Clean("/"+u.Path), "/"))
+	if host == "raw.githubusercontent.com" {
+		// /owner/repo/ref/path -> github.com/owner/repo/blob/ref/path
+		if parts := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 4); len(parts) == 4 {
+			host, p = "github.com", "/"+strings.Join([]string{parts[0], parts[1], "blob", parts[2], parts[3]}, "/")
+		}
+	}
+	return host + p
+}
+
+// isURL reports whether s looks like a web address rather than a license name.
+func isURL(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") ||
+		(!strings.Contains(s, " ") && strings.Contains(s, "/") && strings.Contains(strings.SplitN(s, "/", 2)[0], "."))
+}
+
+func cutFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
+// textHash returns the hash of the vendored text of id, or "" when the
+// knowledge base holds none.
+func (k *knowledge) textHash(id string) string {
+	for _, t := range k.texts {
+		if t.id == id {
+			return t.hash
+		}
+	}
+	return ""
+}
