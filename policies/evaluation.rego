@@ -15,20 +15,39 @@ import data.modeltender.safety
 # custom:
 #   source: modeltender design, evaluation step 3
 decision := {
+	"outcome": outcome,
 	"deny": ordered(deny),
 	"warn": ordered(warn),
 	"info": ordered(info),
-	"score": openness.result.score,
+	"openness": openness.result,
+	"score": openness.result.preference_points,
 	"approvals_required": approvals_required,
 }
+
+# METADATA
+# title: Outcome
+# description: >-
+#   A deny disqualifies; a warn needs a reviewer; otherwise the candidate
+#   qualifies for human approval.
+# custom:
+#   source: modeltender design, evaluation step 3
+outcome := "disqualified" if {
+	count(deny) > 0
+} else := "needs_review" if {
+	count(warn) > 0
+} else := "qualified"
 
 deny contains finding if some finding in safety.deny
 
 deny contains finding if some finding in procurement.deny
 
+deny contains finding if some finding in openness.deny
+
 warn contains finding if some finding in safety.warn
 
 warn contains finding if some finding in procurement.warn
+
+warn contains finding if some finding in openness.warn
 
 info contains finding if some finding in openness.info
 

@@ -7,9 +7,11 @@ test_complete_standard_qualifies if {
 	d := evaluation.decision with input as fixtures.complete
 	d.deny == []
 	d.warn == []
+	d.outcome == "qualified"
 	d.approvals_required == 1
-	d.score == 18
-	[f.rule | some f in d.info] == ["openness.components"]
+	d.score == 0
+	d.openness.class == null
+	[f.rule | some f in d.info] == ["openness.class"]
 }
 
 test_high_impact_needs_two_approvals_and_more_evidence if {
@@ -34,6 +36,30 @@ test_findings_sorted_by_rule_then_message if {
 	keys == sort(keys)
 	count(d.deny) == 8
 	d.deny[0].rule == "procurement.trains-on-agency-data"
+	d.outcome == "disqualified"
+}
+
+test_warn_needs_review if {
+	silent := json.patch(fixtures.complete, [{"op": "replace", "path": "/manifest/data_use", "value": {}}])
+	d := evaluation.decision with input as silent
+	d.outcome == "needs_review"
+}
+
+test_openness_class_scores_preference_points if {
+	components := [{"name": c.name, "license": "MIT", "included": true} |
+		some c in data.modeltender.mof_components.components
+	]
+	open := json.patch(fixtures.complete, [{"op": "replace", "path": "/manifest/components", "value": components}])
+	d := evaluation.decision with input as open
+	d.openness.class == "I"
+	d.score == 30
+}
+
+test_minimum_class_disqualifies if {
+	strict := json.patch(fixtures.complete, [{"op": "add", "path": "/criteria/minimum_openness_class", "value": "III"}])
+	d := evaluation.decision with input as strict
+	d.outcome == "disqualified"
+	[f.rule | some f in d.deny] == ["openness.below-minimum-class"]
 }
 
 test_findings_have_the_domain_shape if {

@@ -1,45 +1,284 @@
 # METADATA
 # title: Openness
 # description: >-
-#   Foundation of the Model Openness Framework (MOF) check: counts the MOF
-#   components a candidate includes with a license and turns that into a
-#   0..100 openness score. The class I/II/III logic builds on result.
+#   The Model Openness Framework (MOF) class of a candidate, computed as the
+#   LF AI & Data Model Openness Tool computes it (data.modeltender.mof_components
+#   and data.modeltender.mof_licenses are vendored from it), then the class the
+#   candidate would reach with its license names spelled as SPDX ids, the
+#   solicitation's openness preference points and its minimum class.
 package modeltender.openness
 
-mof_components := {c.name | some c in data.modeltender.mof_components.components}
+import data.modeltender.mof_components
+import data.modeltender.mof_licenses
 
-# The weights are the "Model parameters (Final)" component, even when the
-# manifest gives them only under weights.
-licensed contains "Model parameters (Final)" if input.manifest.weights.license != ""
+technical_report := "Technical report"
 
-licensed contains component.name if {
-	some component in input.manifest.components
-	component.included
-	component.license != ""
-	component.name in mof_components
+research_paper := "Research paper"
+
+final_parameters := "Model parameters (Final)"
+
+# The tool's class numbers (3 is the least demanding) and their names.
+class_names := {3: "III", 2: "II", 1: "I"}
+
+class_numbers := {"III": 3, "II": 2, "I": 1}
+
+component_names := {c.name | some c in mof_components.components}
+
+# Required components per class number, not cumulative; optional components
+# never count towards a class.
+required := {k: {c.name | some c in mof_components.components; c.required; c.class == k} | some k, _ in class_names}
+
+# Components a class needs: its own and those of every less demanding class.
+cumulative(k) := {name | some j, names in required; j >= k; some name in names}
+
+totals := {k: sum([count(required[j]) | some j, _ in class_names; j >= k]) | some k, _ in class_names}
+
+# The license each included MOF component carries as written. A component
+# listed twice keeps its last entry, as the tool's import does. The native
+# manifest's weights are the final parameters even when not listed.
+written := object.union(weights_as_component, {name: entries[count(entries) - 1] |
+	some name in component_names
+	entries := [object.get(c, "license", "") |
+		some c in input.manifest.components
+		c.name == name
+		c.included
+	]
+	count(entries) > 0
+})
+
+weights_as_component := {final_parameters: input.manifest.weights.license} if {
+	object.get(input.manifest, ["weights", "license"], "") != ""
+} else := {}
+
+# Each written license resolved through the license knowledge base
+# (input.license_normalization: license as written -> SPDX id).
+normalized := {name: object.get(normalization, license, license) | some name, license in written}
+
+normalization := object.get(input, "license_normalization", {})
+
+# The tool's rule: an exact, case-sensitive SPDX id that is OSI-approved or
+# FSF-libre in its bundled list, one of its open-data licenses, or OpenMDW-1.0.
+license_status(license) := "unlicensed" if {
+	license == ""
+} else := "open" if {
+	mof_licenses.open[license]
+} else := "not-open"
+
+# evaluate(licenses) is the tool's evaluation of components licensed as in
+# licenses (component name -> license): class, progress per class and, per
+# class, what is missing or not open.
+evaluate(licenses) := result if {
+	status := {name: license_status(license) | some name, license in licenses}
+	substitutes := paper_stands_in(status)
+	counts := paper_counts(status)
+	complete := {k: n |
+		some k, _ in class_names
+		n := count({name | some name in cumulative(k); status[name] == "open"}) + paper_bonus(k, counts)
+	}
+	progress := {class_names[k]: class_progress(k, complete, counts) | some k, _ in class_names}
+	reached := [class_names[k] | some k in [1, 2, 3]; progress[class_names[k]] == 100]
+	result := {
+		"class": first_or_null(reached),
+		"progress": progress,
+		"classes": {class_names[k]: {
+			"missing": sort([name |
+				some name in cumulative(k)
+				not status[name]
+				not excused(name, substitutes)
+			]),
+			"not_open": sort([{"component": name, "license": licenses[name], "status": status[name]} |
+				some name in weighed(k, substitutes)
+				status[name]
+				status[name] != "open"
+			]),
+		} |
+			some k, _ in class_names
+		},
+	}
 }
 
+# A research paper the candidate lists stands in for a technical report that
+# is not open (the MOF lets a paper replace the report).
+default paper_stands_in(_) := false
+
+paper_stands_in(status) if {
+	status[research_paper]
+	object.get(status, technical_report, "missing") != "open"
+}
+
+# Whether the standing-in paper is open, so that it counts: as the report in
+# Classes III and II, and by lowering the number Class I requires by one
+# (where the paper is itself required).
+default paper_counts(_) := false
+
+paper_counts(status) if {
+	paper_stands_in(status)
+	status[research_paper] == "open"
+}
+
+paper_bonus(k, counts) := 1 if {
+	counts
+	k > 1
+} else := 0
+
+paper_discount(k, counts) := 1 if {
+	counts
+	k == 1
+} else := 0
+
+excused(name, substitutes) if {
+	name == technical_report
+	substitutes
+}
+
+# The components a class weighs: its cumulative list, plus the research paper
+# standing in for the technical report in Classes III and II.
+weighed(k, substitutes) := cumulative(k) | {research_paper} if {
+	k > 1
+	substitutes
+} else := cumulative(k)
+
+# A class's progress is 0 while a less demanding class is incomplete; the
+# percentage is not rounded, as the tool reports it.
+class_progress(k, complete, counts) := 0 if {
+	some less in [3, 2]
+	less > k
+	complete[less] < totals[less]
+} else := min([100, (complete[k] / (totals[k] - paper_discount(k, counts))) * 100])
+
+first_or_null(classes) := classes[0] if count(classes) > 0
+
+else := null
+
+tool := evaluate(written)
+
+# The class with free-text license names resolved to SPDX ids.
+resolved := evaluate(normalized)
+
+# Preference points per class are a solicitation parameter; unset, the
+# defaults in data.modeltender.openness_defaults apply.
+preference_points := object.get(
+	object.get(input.criteria, "openness_preference_points", {}),
+	tool.class,
+	object.get(data.modeltender.openness_defaults.preference_points, tool.class, 0),
+) if {
+	tool.class != null
+} else := 0
+
 result := {
-	"components_open": count(licensed),
-	"components_total": count(mof_components),
-	"score": round((100 * count(licensed)) / count(mof_components)),
+	"class": tool.class,
+	"progress": tool.progress,
+	"classes": tool.classes,
+	"class_if_licenses_normalized": resolved.class,
+	"progress_if_licenses_normalized": resolved.progress,
+	"preference_points": preference_points,
+	"components": [{"component": name, "license": written[name], "status": license_status(written[name])} |
+		some c in mof_components.components
+		name := c.name
+		written[name]
+	],
+}
+
+minimum := object.get(input.criteria, "minimum_openness_class", "")
+
+# METADATA
+# title: Below the minimum openness class
+# description: >-
+#   A solicitation may require a minimum MOF class; a candidate the Model
+#   Openness Tool would place below it is disqualified.
+# custom:
+#   source: Model Openness Framework (LF AI & Data), classes I-III
+deny contains finding if {
+	minimum != ""
+	not meets_minimum(tool.class)
+	finding := {
+		"rule": "openness.below-minimum-class",
+		"severity": "deny",
+		"message": sprintf(
+			"the solicitation requires MOF Class %s or better; the candidate reaches %s (progress %s)",
+			[minimum, class_label(tool.class), progress_label(tool.progress)],
+		),
+		"evidence": {"component": concat(", ", missing_or_closed(minimum)), "clause": sprintf("minimum_openness_class: %s", [minimum]), "quote": ""},
+		"source": sprintf("MOF Class %s: %s", [minimum, data.modeltender.openness_defaults.class_titles[minimum]]),
+		"fix": minimum_fix,
+	}
+}
+
+meets_minimum(class) if class_numbers[class] <= class_numbers[minimum]
+
+class_label(null) := "no class"
+
+class_label(class) := sprintf("Class %s", [class]) if class != null
+
+progress_label(progress) := concat(", ", [sprintf("%s %v%%", [name, round(progress[name])]) | some name in ["III", "II", "I"]])
+
+# The components the minimum class still needs, missing or not openly licensed.
+missing_or_closed(class) := array.concat(
+	tool.classes[class].missing,
+	[gap.component | some gap in tool.classes[class].not_open],
+)
+
+minimum_fix := sprintf(
+	"Release %s under open licenses and list them in the manifest; correcting the license names as reported would already reach Class %s.",
+	[concat(", ", missing_or_closed(minimum)), minimum],
+) if {
+	meets_minimum(resolved.class)
+} else := sprintf(
+	"Release %s under open licenses (OSI-approved, FSF-libre or open-data SPDX ids) and list them in the manifest.",
+	[concat(", ", missing_or_closed(minimum))],
+)
+
+# METADATA
+# title: License spelled other than its SPDX id
+# description: >-
+#   The Model Openness Tool only recognises exact SPDX ids, so a license named
+#   in free text ("Apache 2.0") does not count as open. The vendor is told
+#   which license fields to correct and what class that would reach.
+# custom:
+#   source: Model Openness Framework (LF AI & Data); SPDX License List
+warn contains finding if {
+	some name, license in written
+	normalized[name] != license
+	license_status(normalized[name]) == "open"
+	finding := {
+		"rule": "openness.license-not-spdx-id",
+		"severity": "warn",
+		"message": sprintf(
+			"the license of %q is written %q, which the Model Openness Tool does not recognise; as %q it is open (class %s as written, %s once corrected)",
+			[name, license, normalized[name], class_label(tool.class), class_label(resolved.class)],
+		),
+		"evidence": {"component": name, "clause": "license", "quote": license},
+		"source": sprintf("MOF component %s; SPDX License List", [name]),
+		"fix": sprintf("Write the license of %q as the SPDX id %q.", [name, normalized[name]]),
+	}
 }
 
 # METADATA
-# title: Openness summary
-# description: Says how many MOF components are included with a license.
+# title: Openness class
+# description: States the MOF class, the progress per class and the preference points.
 # custom:
-#   source: Model Openness Framework (LF AI & Data)
+#   source: Model Openness Framework (LF AI & Data), Model Openness Tool
 info contains finding if {
 	finding := {
-		"rule": "openness.components",
+		"rule": "openness.class",
 		"severity": "info",
 		"message": sprintf(
-			"%d of %d Model Openness Framework components are included with a license (openness score %d)",
-			[result.components_open, result.components_total, result.score],
+			"MOF class: %s (progress %s); %d openness preference points",
+			[class_label(tool.class), progress_label(tool.progress), preference_points],
 		),
-		"evidence": {"component": concat(", ", sort(licensed)), "clause": "", "quote": ""},
-		"source": "Model Openness Framework (LF AI & Data)",
-		"fix": "Publish more of the model's components (code, data, documentation) under an open license and list them in the manifest.",
+		"evidence": {"component": concat(", ", [c.component | some c in result.components; c.status == "open"]), "clause": "", "quote": ""},
+		"source": "Model Openness Framework (LF AI & Data), Model Openness Tool",
+		"fix": next_class_fix,
 	}
 }
+
+next_class_fix := "" if {
+	tool.class == "I"
+} else := sprintf(
+	"To reach Class %s, release %s under open licenses.",
+	[next_class, concat(", ", missing_or_closed(next_class))],
+)
+
+next_class := "III" if tool.class == null
+
+else := class_names[class_numbers[tool.class] - 1]

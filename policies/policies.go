@@ -3,10 +3,12 @@
 // procurement rules, openness, the evaluation decision, authorization), the
 // data they read from data/*.json, and the Engine that evaluates them.
 //
-// Policies and data are embedded in the binary and prepared once. Each data
-// file data/<name>.json is mounted at data.modeltender.<name> (hyphens become
-// underscores). The bundle revision is a content hash, so a decision can be
-// reproduced under the exact rules that made it.
+// Policies and data are embedded in the binary and prepared once; an agency
+// may replace them with a directory of its own (Dir, MODELTENDER_POLICY_DIR)
+// laid out the same way. Each data file data/<name>.json is mounted at
+// data.modeltender.<name> (hyphens become underscores). The bundle revision
+// is a content hash, so a decision can be reproduced under the exact rules
+// that made it.
 package policies
 
 import (
@@ -19,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -33,10 +36,15 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
-// bundle holds the policies, their Rego tests and their data.
+// bundle holds the policies, their Rego tests and their data, and the Model
+// Openness Tool's schema that intake validates MOF model files against.
 //
-//go:embed *.rego data/*.json data/licenses/*.txt
+//go:embed *.rego data/*.json data/mot/mof_schema.json data/licenses/*.txt
 var bundle embed.FS
+
+// EnvPolicyDir names the environment variable that points serve, worker and
+// evaluate at a policy directory instead of the embedded bundle.
+const EnvPolicyDir = "MODELTENDER_POLICY_DIR"
 
 const (
 	decisionQuery = "data.modeltender.evaluation.decision"
@@ -68,23 +76,86 @@ type Input struct {
 	Criteria        domain.Criteria  `json:"criteria"`
 	Manifest        domain.Manifest  `json:"manifest"`
 	LicenseFindings []domain.Finding `json:"license_findings"`
+	// LicenseNormalization maps a license as the manifest writes it to the
+	// SPDX id the license knowledge base resolves it to ("Apache 2.0" ->
+	// "Apache-2.0"), for the openness class with licenses normalized. Nil
+	// means no license needs resolving.
+	LicenseNormalization map[string]string `json:"license_normalization,omitempty"`
 	// AsOf is the date evidence ages are measured at: the solicitation deadline.
 	AsOf time.Time `json:"as_of"`
 }
 
 // Decision is the policies' verdict on one candidate.
 type Decision struct {
-	Deny              []domain.Finding `json:"deny"`
-	Warn              []domain.Finding `json:"warn"`
-	Info              []domain.Finding `json:"info"`
-	Score             float64          `json:"score"`
-	ApprovalsRequired int              `json:"approvals_required"`
-	Revision          string           `json:"revision"`
+	// Outcome is disqualified (a deny), needs_review (a warn, or the
+	// policies could not decide) or qualified.
+	Outcome  domain.Outcome   `json:"outcome"`
+	Deny     []domain.Finding `json:"deny"`
+	Warn     []domain.Finding `json:"warn"`
+	Info     []domain.Finding `json:"info"`
+	Openness Openness         `json:"openness"`
+	// Score is the openness preference points the candidate earns.
+	Score             float64 `json:"score"`
+	ApprovalsRequired int     `json:"approvals_required"`
+	Revision          string  `json:"revision"`
 }
 
-// NewEngine parses, compiles and prepares the embedded policies once.
-func NewEngine(ctx context.Context) (*Engine, error) {
-	files, err := bundleFiles()
+// Openness is the Model Openness Framework result for one candidate: the
+// class as the Model Openness Tool computes it, and the class once free-text
+// license names are resolved to SPDX ids. Classes are "I", "II", "III"; nil
+// means unclassified.
+type Openness struct {
+	Class                        *string              `json:"class"`
+	Progress                     map[string]float64   `json:"progress"`
+	Classes                      map[string]ClassGaps `json:"classes"`
+	ClassIfLicensesNormalized    *string              `json:"class_if_licenses_normalized"`
+	ProgressIfLicensesNormalized map[string]float64   `json:"progress_if_licenses_normalized"`
+	PreferencePoints             int                  `json:"preference_points"`
+	Components                   []ComponentOpenness  `json:"components"`
+}
+
+// ClassGaps is what a class still lacks: components not listed, and listed
+// components without an open license.
+type ClassGaps struct {
+	Missing []string            `json:"missing"`
+	NotOpen []ComponentOpenness `json:"not_open"`
+}
+
+// ComponentOpenness is one listed MOF component and its license: status is
+// open, not-open or unlicensed, by the Model Openness Tool's rule.
+type ComponentOpenness struct {
+	Component string `json:"component"`
+	License   string `json:"license"`
+	Status    string `json:"status"`
+}
+
+// Option changes where NewEngine reads the bundle from.
+type Option func(*options)
+
+type options struct{ fsys fs.FS }
+
+// Dir reads the policies and data from dir (laid out as this package:
+// *.rego, data/*.json) instead of the embedded bundle; "" keeps the
+// embedded bundle.
+func Dir(dir string) Option {
+	return func(o *options) {
+		if dir != "" {
+			o.fsys = os.DirFS(dir)
+		}
+	}
+}
+
+// Embedded is the bundle built into the binary, for Test and CheckFormat.
+func Embedded() fs.FS { return bundle }
+
+// NewEngine parses, compiles and prepares the policies once: the embedded
+// bundle, or the directory given with Dir.
+func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
+	o := options{fsys: bundle}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	files, err := bundleFiles(o.fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -169,13 +240,18 @@ func regoInput(in Input) (ast.Value, error) {
 	if findings == nil {
 		findings = []domain.Finding{}
 	}
+	normalization := in.LicenseNormalization
+	if normalization == nil {
+		normalization = map[string]string{}
+	}
 	doc := struct {
-		Criteria        domain.Criteria  `json:"criteria"`
-		Manifest        domain.Manifest  `json:"manifest"`
-		LicenseFindings []domain.Finding `json:"license_findings"`
+		Criteria             domain.Criteria   `json:"criteria"`
+		Manifest             domain.Manifest   `json:"manifest"`
+		LicenseFindings      []domain.Finding  `json:"license_findings"`
+		LicenseNormalization map[string]string `json:"license_normalization"`
 		// The calendar day in in.AsOf's own zone: the day the agency set the deadline on.
 		AsOf string `json:"as_of"`
-	}{in.Criteria, in.Manifest, findings, in.AsOf.Format(time.DateOnly)}
+	}{in.Criteria, in.Manifest, findings, normalization, in.AsOf.Format(time.DateOnly)}
 	raw, err := json.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("encode policy input: %w", err)
@@ -195,9 +271,11 @@ func decodeDecision(value any) (Decision, error) {
 		return Decision{}, fmt.Errorf("encode decision: %w", err)
 	}
 	var doc struct {
+		Outcome           *domain.Outcome   `json:"outcome"`
 		Deny              *[]domain.Finding `json:"deny"`
 		Warn              *[]domain.Finding `json:"warn"`
 		Info              *[]domain.Finding `json:"info"`
+		Openness          *Openness         `json:"openness"`
 		Score             *float64          `json:"score"`
 		ApprovalsRequired *int              `json:"approvals_required"`
 	}
@@ -206,13 +284,18 @@ func decodeDecision(value any) (Decision, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return Decision{}, fmt.Errorf("decision has an unexpected shape: %w", err)
 	}
-	if doc.Deny == nil || doc.Warn == nil || doc.Info == nil || doc.Score == nil || doc.ApprovalsRequired == nil {
-		return Decision{}, fmt.Errorf("decision lacks deny, warn, info, score or approvals_required: %s", raw)
+	if doc.Outcome == nil || doc.Deny == nil || doc.Warn == nil || doc.Info == nil || doc.Openness == nil || doc.Score == nil || doc.ApprovalsRequired == nil {
+		return Decision{}, fmt.Errorf("decision lacks outcome, deny, warn, info, openness, score or approvals_required: %s", raw)
 	}
 	if *doc.ApprovalsRequired < 1 {
 		return Decision{}, fmt.Errorf("decision requires %d approvals, want at least 1", *doc.ApprovalsRequired)
 	}
-	d := Decision{Deny: *doc.Deny, Warn: *doc.Warn, Info: *doc.Info, Score: *doc.Score, ApprovalsRequired: *doc.ApprovalsRequired}
+	d := Decision{Outcome: *doc.Outcome, Deny: *doc.Deny, Warn: *doc.Warn, Info: *doc.Info, Openness: *doc.Openness,
+		Score: *doc.Score, ApprovalsRequired: *doc.ApprovalsRequired}
+	if want := outcomeOf(d); d.Outcome != want {
+		// A pass the findings do not support must not slip through an edited policy.
+		return Decision{}, fmt.Errorf("decision outcome %q contradicts its findings, which call for %q", d.Outcome, want)
+	}
 	for severity, findings := range map[domain.Severity][]domain.Finding{
 		domain.SeverityDeny: d.Deny, domain.SeverityWarn: d.Warn, domain.SeverityInfo: d.Info,
 	} {
@@ -225,10 +308,22 @@ func decodeDecision(value any) (Decision, error) {
 	return d, nil
 }
 
+// outcomeOf is the outcome d's findings call for.
+func outcomeOf(d Decision) domain.Outcome {
+	switch {
+	case len(d.Deny) > 0:
+		return domain.OutcomeDisqualified
+	case len(d.Warn) > 0:
+		return domain.OutcomeNeedsReview
+	}
+	return domain.OutcomeQualified
+}
+
 // reviewByHand is the decision when the policies could not decide.
 func (e *Engine) reviewByHand(cause error) Decision {
 	return Decision{
-		Deny: []domain.Finding{},
+		Outcome: domain.OutcomeNeedsReview,
+		Deny:    []domain.Finding{},
 		Warn: []domain.Finding{{
 			Rule:     EvaluationErrorRule,
 			Severity: domain.SeverityWarn,
@@ -271,20 +366,33 @@ type bundleFile struct {
 	content []byte
 }
 
-// bundleFiles returns the policies and data, sorted by path. Rego test files
-// are left out: they decide nothing, so changing a test keeps the revision.
-func bundleFiles() ([]bundleFile, error) {
+// bundleFiles returns the policies and data of fsys, sorted by path: *.rego
+// anywhere and data/**/*.json. Rego test files are left out: they decide
+// nothing, so changing a test keeps the revision.
+func bundleFiles(fsys fs.FS) ([]bundleFile, error) {
+	return readBundle(fsys, func(p string) bool {
+		return (path.Ext(p) == ".rego" && !strings.HasSuffix(p, "_test.rego")) ||
+			(strings.HasPrefix(p, "data/") && path.Ext(p) == ".json")
+	})
+}
+
+// testFiles returns the Rego test files (*_test.rego) of fsys.
+func testFiles(fsys fs.FS) ([]bundleFile, error) {
+	return readBundle(fsys, func(p string) bool { return strings.HasSuffix(p, "_test.rego") })
+}
+
+func readBundle(fsys fs.FS, want func(string) bool) ([]bundleFile, error) {
 	var files []bundleFile
-	err := fs.WalkDir(bundle, ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || strings.HasSuffix(p, "_test.rego") {
+		if d.IsDir() || !want(p) {
 			return nil
 		}
-		content, err := bundle.ReadFile(p)
+		content, err := fs.ReadFile(fsys, p)
 		if err != nil {
-			return fmt.Errorf("read embedded %s: %w", p, err)
+			return fmt.Errorf("read %s: %w", p, err)
 		}
 		files = append(files, bundleFile{path: p, content: content})
 		return nil

@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io/fs"
@@ -9,10 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/format"
-	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/modeltender/modeltender/internal/domain"
 )
@@ -94,14 +89,14 @@ func TestDecideCompleteStandardQualifies(t *testing.T) {
 	if d.ApprovalsRequired != 1 {
 		t.Errorf("approvals_required = %d, want 1", d.ApprovalsRequired)
 	}
-	// weights + 3 licensed components of 17.
-	if d.Score != 24 {
-		t.Errorf("score = %v, want 24", d.Score)
+	// Weights and 3 open components reach no MOF class, so no preference points.
+	if d.Score != 0 || d.Openness.Class != nil || d.Outcome != domain.OutcomeQualified {
+		t.Errorf("score = %v, class = %v, outcome = %s; want 0, unclassified, qualified", d.Score, d.Openness.Class, d.Outcome)
 	}
 	if d.Revision != e.Revision() {
 		t.Errorf("revision = %q, want %q", d.Revision, e.Revision())
 	}
-	if _, ok := findRule(d.Info, "openness.components"); !ok {
+	if _, ok := findRule(d.Info, "openness.class"); !ok {
 		t.Errorf("info = %+v, want the openness summary", d.Info)
 	}
 }
@@ -220,7 +215,7 @@ func TestDecideFailsClosed(t *testing.T) {
 			if err == nil {
 				t.Fatal("Decide returned no error")
 			}
-			if len(d.Warn) != 1 || d.Warn[0].Rule != EvaluationErrorRule || d.ApprovalsRequired < 1 || d.Revision != e.Revision() {
+			if d.Outcome != domain.OutcomeNeedsReview || len(d.Warn) != 1 || d.Warn[0].Rule != EvaluationErrorRule || d.ApprovalsRequired < 1 || d.Revision != e.Revision() {
 				t.Errorf("decision = %+v, want one %s warn and a revision", d, EvaluationErrorRule)
 			}
 		})
@@ -230,18 +225,21 @@ func TestDecideFailsClosed(t *testing.T) {
 func TestDecodeDecisionRejectsUnexpectedShapes(t *testing.T) {
 	finding := map[string]any{"rule": "r", "severity": "deny", "message": "m", "evidence": map[string]any{}, "source": "s"}
 	valid := func() map[string]any {
-		return map[string]any{"deny": []any{finding}, "warn": []any{}, "info": []any{}, "score": 10, "approvals_required": 1}
+		return map[string]any{"outcome": "disqualified", "deny": []any{finding}, "warn": []any{}, "info": []any{},
+			"openness": map[string]any{"class": nil}, "score": 10, "approvals_required": 1}
 	}
 	if _, err := decodeDecision(valid()); err != nil {
 		t.Fatalf("valid decision rejected: %v", err)
 	}
 	for name, mutate := range map[string]func(map[string]any){
-		"empty object":      func(m map[string]any) { clear(m) },
-		"missing warn":      func(m map[string]any) { delete(m, "warn") },
-		"extra field":       func(m map[string]any) { m["pass"] = true },
-		"score is text":     func(m map[string]any) { m["score"] = "high" },
-		"zero approvals":    func(m map[string]any) { m["approvals_required"] = 0 },
-		"severity mismatch": func(m map[string]any) { m["warn"] = []any{finding} },
+		"empty object":             func(m map[string]any) { clear(m) },
+		"missing warn":             func(m map[string]any) { delete(m, "warn") },
+		"extra field":              func(m map[string]any) { m["pass"] = true },
+		"score is text":            func(m map[string]any) { m["score"] = "high" },
+		"zero approvals":           func(m map[string]any) { m["approvals_required"] = 0 },
+		"severity mismatch":        func(m map[string]any) { m["warn"] = []any{finding} },
+		"qualified despite a deny": func(m map[string]any) { m["outcome"] = "qualified" },
+		"missing openness":         func(m map[string]any) { delete(m, "openness") },
 		"finding extra field": func(m map[string]any) {
 			m["info"] = []any{map[string]any{"rule": "r", "severity": "info", "message": "m", "note": "x"}}
 		},
@@ -264,7 +262,7 @@ func TestRevisionIsReproducible(t *testing.T) {
 	if !strings.HasPrefix(a.Revision(), "sha256:") || len(a.Revision()) != len("sha256:")+64 {
 		t.Errorf("revision = %q, want sha256:<64 hex>", a.Revision())
 	}
-	files, err := bundleFiles()
+	files, err := bundleFiles(bundle)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,68 +375,29 @@ func readJSON(t *testing.T, name string, v any) {
 // TestRego runs the Rego unit tests (*_test.rego) against the embedded
 // policies and data.
 func TestRego(t *testing.T) {
-	files, err := bundleFiles()
+	results, err := Test(context.Background(), Embedded())
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests, err := fs.Glob(bundle, "*_test.rego")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range tests {
-		content, err := bundle.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, bundleFile{path: p, content: content})
-	}
-	modules, err := parseModules(files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := newStore(files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := tester.NewRunner().SetStore(store).SetModules(modules).RunTests(context.Background(), nil)
-	if err != nil {
-		t.Fatalf("run Rego tests: %v", err)
-	}
-	count := 0
-	for r := range results {
-		count++
-		switch {
-		case r.Error != nil:
-			t.Errorf("%s.%s: %v", r.Package, r.Name, r.Error)
-		case r.Fail:
-			t.Errorf("%s.%s failed at %v", r.Package, r.Name, r.FailedAt)
+	for _, r := range results {
+		if r.Problem != "" {
+			t.Errorf("%s: %s", r.Name, r.Problem)
 		}
 	}
-	if count == 0 {
+	if len(results) == 0 {
 		t.Fatal("no Rego tests ran")
 	}
-	t.Logf("%d Rego tests", count)
+	t.Logf("%d Rego tests", len(results))
 }
 
 // TestRegoFormatted keeps the policies `opa fmt` clean.
 func TestRegoFormatted(t *testing.T) {
-	paths, err := fs.Glob(bundle, "*.rego")
+	unformatted, err := CheckFormat(Embedded())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range paths {
-		src, err := bundle.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		formatted, err := format.SourceWithOpts(p, src, format.Opts{RegoVersion: ast.RegoV1})
-		if err != nil {
-			t.Errorf("format %s: %v", p, err)
-			continue
-		}
-		if !bytes.Equal(src, formatted) {
-			t.Errorf("%s is not formatted; run `opa fmt -w policies/` or write the formatter's output:\n%s", p, formatted)
-		}
+	for p, formatted := range unformatted {
+		t.Errorf("%s is not formatted; run `modeltender policy fmt --check` or write the formatter's output:\n%s", p, formatted)
 	}
 }
 

@@ -101,13 +101,13 @@ type Criteria struct {
 	ExpectedMonthlyUsers int64    `json:"expected_monthly_users"`
 	MinimumOpennessClass string   `json:"minimum_openness_class,omitempty"`
 	PolicyRevision       string   `json:"policy_revision"`
+	// OpennessPreferencePoints overrides the policy's default points per
+	// MOF class; nil keeps the defaults.
+	OpennessPreferencePoints *PreferencePoints `json:"openness_preference_points,omitempty"`
 }
 
 // Criteria returns the evaluation criteria of s.
 func (s Solicitation) Criteria() Criteria {
-	// OpennessPreferencePoints overrides the policy's default points per
-	// MOF class; nil keeps the defaults.
-	OpennessPreferencePoints *PreferencePoints `json:"openness_preference_points,omitempty"`
 	return Criteria{
 		SolicitationID:       s.ID,
 		RiskTier:             s.RiskTier,

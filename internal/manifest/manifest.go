@@ -81,23 +81,25 @@ func Validate(inst any, path string) error {
 	if !errors.As(err, &ve) {
 		return fmt.Errorf("validate manifest: %w", err)
 	}
-	fields := leafErrors(ve, path)
+	fields := leafErrors(ve, path, nil)
 	return domain.InvalidFields(
 		fmt.Sprintf("the manifest breaks the manifest schema in %d place(s); see fields, and the schema at /api/v1/schemas/manifest.json", len(fields)),
 		fields)
 }
 
 // leafErrors flattens a validation error tree into one message per failing
-// leaf, which is where the fix is.
-func leafErrors(ve *jsonschema.ValidationError, path string) []domain.FieldError {
+// leaf, which is where the fix is. lineOf, when not nil, gives the source line
+// of an instance location, which then prefixes the message.
+func leafErrors(ve *jsonschema.ValidationError, path string, lineOf func([]string) int) []domain.FieldError {
 	var out []domain.FieldError
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
-			out = append(out, domain.FieldError{
-				Field:   fieldPath(path, e.InstanceLocation),
-				Message: e.ErrorKind.LocalizedString(printer),
-			})
+			msg := e.ErrorKind.LocalizedString(printer)
+			if lineOf != nil && lineOf(e.InstanceLocation) > 0 {
+				msg = fmt.Sprintf("line %d: %s", lineOf(e.InstanceLocation), msg)
+			}
+			out = append(out, domain.FieldError{Field: fieldPath(path, e.InstanceLocation), Message: msg})
 			return
 		}
 		for _, c := range e.Causes {

@@ -1,0 +1,115 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/modeltender/modeltender/internal/domain"
+)
+
+// Format is a way vendors describe a candidate model.
+type Format string
+
+const (
+	// FormatAuto asks Parse to detect the format.
+	FormatAuto Format = "auto"
+	// FormatNative is modeltender's JSON manifest.
+	FormatNative Format = "manifest"
+	// FormatMOF is the Model Openness Tool's model YAML (LF AI & Data).
+	FormatMOF Format = "mof"
+	// FormatCycloneDX is a CycloneDX 1.5/1.6 ML-BOM in JSON.
+	FormatCycloneDX Format = "cyclonedx"
+)
+
+// Formats lists the formats Parse accepts, for flags and messages.
+var Formats = []Format{FormatAuto, FormatNative, FormatMOF, FormatCycloneDX}
+
+// Candidate is one candidate model read from any format: the manifest the
+// checks run on, and what the input said that the manifest has no place for.
+type Candidate struct {
+	Format   Format          `json:"format"`
+	Manifest domain.Manifest `json:"manifest"`
+	Unmapped []Unmapped      `json:"unmapped"`
+}
+
+// Unmapped is a part of the input that has no place in domain.Manifest. It is
+// reported rather than dropped, so a vendor sees what the checks did not read.
+type Unmapped struct {
+	Field  string `json:"field"` // e.g. release.components[3].license_path
+	Line   int    `json:"line,omitempty"`
+	Value  string `json:"value,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// Parse reads one candidate in format (FormatAuto or "" detects it). path
+// prefixes field names in errors, e.g. "candidates[1]".
+func Parse(data []byte, format Format, path string) (Candidate, error) {
+	if format == "" || format == FormatAuto {
+		detected, err := Detect(data)
+		if err != nil {
+			return Candidate{}, domain.InvalidFields(err.Error(), []domain.FieldError{{Field: orRoot(path), Message: err.Error()}})
+		}
+		format = detected
+	}
+	switch format {
+	case FormatNative:
+		m, err := ParseJSON(data, path)
+		return Candidate{Format: FormatNative, Manifest: m, Unmapped: []Unmapped{}}, err
+	case FormatMOF:
+		return ParseMOF(data, path)
+	case FormatCycloneDX:
+		return ParseCycloneDX(data, path)
+	}
+	return Candidate{}, fmt.Errorf("unknown manifest format %q: use one of %s", format, formatList())
+}
+
+func formatList() string {
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
+
+// ParseFormat checks a format name given by a person (flag, API field).
+func ParseFormat(s string) (Format, error) {
+	if f := Format(s); slices.Contains(Formats, f) {
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown format %q: use one of %s", s, formatList())
+}
+
+// Detect tells the format of a candidate from its content: a CycloneDX BOM
+// says bomFormat "CycloneDX"; a Model Openness Tool file has a top-level
+// "release"; any other JSON object is a native manifest.
+func Detect(data []byte) (Format, error) {
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	if len(trimmed) == 0 {
+		return "", fmt.Errorf("the file is empty: give a native JSON manifest, a Model Openness Tool model YAML or a CycloneDX ML-BOM")
+	}
+	if trimmed[0] == '{' {
+		var probe struct {
+			BOMFormat string          `json:"bomFormat"`
+			Release   json.RawMessage `json:"release"`
+		}
+		// A syntax error is reported by the format's own parser, with its line.
+		_ = json.Unmarshal(trimmed, &probe)
+		switch {
+		case probe.BOMFormat == "CycloneDX":
+			return FormatCycloneDX, nil
+		case probe.Release != nil:
+			return FormatMOF, nil
+		}
+		return FormatNative, nil
+	}
+	if trimmed[0] == '<' {
+		return "", fmt.Errorf("the file looks like XML; CycloneDX is read as JSON: convert the BOM to JSON or pass a native manifest")
+	}
+	if root, err := yamlRoot(trimmed); err == nil && hasKey(root, "release") {
+		return FormatMOF, nil
+	}
+	return "", fmt.Errorf("cannot tell the format: a native manifest and a CycloneDX BOM are JSON objects, and a Model Openness Tool model YAML has a top-level release; give --format manifest|mof|cyclonedx")
+}

@@ -1,0 +1,343 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/policies"
+)
+
+// mofDefinition is the part of the vendored MOF definition intake needs.
+type mofDefinition struct {
+	schema     *jsonschema.Schema
+	components map[string]mofComponent
+}
+
+type mofComponent struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	ContentType string `json:"content_type"`
+}
+
+var loadMOF = sync.OnceValues(func() (mofDefinition, error) {
+	data := policies.Data()
+	raw, err := fs.ReadFile(data, "mot/mof_schema.json")
+	if err != nil {
+		return mofDefinition{}, fmt.Errorf("read the Model Openness Tool schema: %w", err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return mofDefinition{}, fmt.Errorf("decode the Model Openness Tool schema: %w", err)
+	}
+	c := jsonschema.NewCompiler()
+	const url = "https://modeltender.dev/schemas/mof_schema.json"
+	if err := c.AddResource(url, doc); err != nil {
+		return mofDefinition{}, fmt.Errorf("add the Model Openness Tool schema: %w", err)
+	}
+	def := mofDefinition{components: map[string]mofComponent{}}
+	if def.schema, err = c.Compile(url); err != nil {
+		return mofDefinition{}, fmt.Errorf("compile the Model Openness Tool schema: %w", err)
+	}
+	raw, err = fs.ReadFile(data, "mof_components.json")
+	if err != nil {
+		return mofDefinition{}, fmt.Errorf("read the MOF components: %w", err)
+	}
+	var list struct {
+		Components []mofComponent `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return mofDefinition{}, fmt.Errorf("decode the MOF components: %w", err)
+	}
+	for _, comp := range list.Components {
+		def.components[comp.Name] = comp
+	}
+	return def, nil
+})
+
+// mofFile is a Model Openness Tool model file. Pointers tell a field set to
+// null or left out (the license falls back to the global one) from one set
+// to "" (unlicensed), as the tool tells them apart.
+type mofFile struct {
+	Release struct {
+		Name        string                `json:"name"`
+		Version     string                `json:"version"`
+		Producer    string                `json:"producer"`
+		Description string                `json:"description"`
+		License     map[string]mofLicense `json:"license"`
+		Components  []struct {
+			Name          string  `json:"name"`
+			Description   string  `json:"description"`
+			License       *string `json:"license"`
+			LicensePath   string  `json:"license_path"`
+			ComponentPath string  `json:"component_path"`
+		} `json:"components"`
+	} `json:"release"`
+}
+
+type mofLicense struct {
+	Name *string `json:"name"`
+	Path *string `json:"path"`
+}
+
+// Keys of a model file that map into domain.Manifest; every other key is
+// reported as unmapped.
+var (
+	mofReleaseKeys   = map[string]bool{"name": true, "version": true, "producer": true, "description": true, "license": true, "components": true}
+	mofComponentKeys = map[string]bool{"name": true, "description": true, "license": true, "component_path": true}
+	// The tool writes "unlicensed" for a component it knows has no license.
+	unlicensed = "unlicensed"
+	// The MOF components that are also safety evidence, by evidence kind.
+	mofEvidence = map[string]string{"Model card": "model-card", "Data card": "data-card", "Evaluation results": "evaluation-results"}
+)
+
+// ParseMOF reads a Model Openness Tool model file (YAML or JSON), validates
+// it against the tool's schema and maps it into a manifest. Each component's
+// license is resolved as the tool resolves it: the component's own license
+// ("unlicensed" or "" means none), else the release license for the
+// component's content type, else the distribution license.
+func ParseMOF(data []byte, path string) (Candidate, error) {
+	def, err := loadMOF()
+	if err != nil {
+		return Candidate{}, err
+	}
+	root, err := yamlRoot(data)
+	if err != nil {
+		return Candidate{}, domain.InvalidFields("the Model Openness Tool file is not valid YAML",
+			[]domain.FieldError{{Field: orRoot(path), Message: yamlMessage(err)}})
+	}
+	lines := map[string]int{}
+	doc := nodeValue(root, "", lines)
+	if err := def.schema.Validate(doc); err != nil {
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return Candidate{}, fmt.Errorf("validate Model Openness Tool file: %w", err)
+		}
+		fields := leafErrors(ve, path, func(loc []string) int { return lines[strings.Join(loc, "/")] })
+		return Candidate{}, domain.InvalidFields(fmt.Sprintf(
+			"the Model Openness Tool file breaks the tool's schema in %d place(s); see fields, and schema/mof_schema.json of lfai/model_openness_tool", len(fields)), fields)
+	}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return Candidate{}, fmt.Errorf("re-encode Model Openness Tool file: %w", err)
+	}
+	var f mofFile
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return Candidate{}, domain.InvalidFields("the Model Openness Tool file does not match the tool's format",
+			[]domain.FieldError{{Field: orRoot(path), Message: err.Error()}})
+	}
+	c := Candidate{Format: FormatMOF, Unmapped: unmappedKeys(doc, lines)}
+	r := f.Release
+	c.Manifest = domain.Manifest{SchemaVersion: "1", Name: r.Name, Version: r.Version, Producer: r.Producer, Description: r.Description}
+	listed := map[string]int{}
+	for i, rc := range r.Components {
+		field := fmt.Sprintf("release.components[%d]", i)
+		at := lines[fmt.Sprintf("release/components/%d", i)]
+		known, ok := def.components[rc.Name]
+		if !ok {
+			c.Unmapped = append(c.Unmapped, Unmapped{Field: field + ".name", Line: at, Value: rc.Name,
+				Reason: "not one of the 17 Model Openness Framework components, so it counts towards no class; use the component's MOF name"})
+			continue
+		}
+		if prev, dup := listed[rc.Name]; dup {
+			c.Unmapped = append(c.Unmapped, Unmapped{Field: fmt.Sprintf("release.components[%d]", prev), Value: rc.Name,
+				Reason: fmt.Sprintf("listed again at %s; the later entry counts, as in the Model Openness Tool", field)})
+			c.Manifest.Components = deleteComponent(c.Manifest.Components, rc.Name)
+		}
+		listed[rc.Name] = i
+		if rc.Description != "" && rc.Description != known.Description {
+			c.Unmapped = append(c.Unmapped, Unmapped{Field: field + ".description", Line: at, Value: rc.Description, Reason: "the manifest has no component description"})
+		}
+		if rc.LicensePath != "" {
+			c.Unmapped = append(c.Unmapped, Unmapped{Field: field + ".license_path", Line: at, Value: rc.LicensePath, Reason: "the manifest keeps the license id, not where its text is"})
+		}
+		license := effectiveLicense(rc.License, r.License, known.ContentType)
+		c.Manifest.Components = append(c.Manifest.Components, domain.Component{Name: rc.Name, License: license, Location: rc.ComponentPath, Included: true})
+	}
+	for _, comp := range c.Manifest.Components {
+		if comp.Name == "Model parameters (Final)" {
+			// Final parameters the tool lists are published, so the agency can download and move them.
+			c.Manifest.Weights = domain.Weights{License: comp.License, Location: comp.Location}
+			c.Manifest.Deployment.WeightsExportable = true
+		}
+		if kind, ok := mofEvidence[comp.Name]; ok {
+			c.Manifest.Evidence = append(c.Manifest.Evidence, domain.EvidenceItem{Kind: kind, Title: comp.Name, Location: comp.Location})
+		}
+	}
+	for _, kind := range sortedKeys(r.License) {
+		if l := r.License[kind]; l.Path != nil && *l.Path != "" {
+			c.Unmapped = append(c.Unmapped, Unmapped{Field: "release.license." + kind + ".path", Line: lines["release/license/"+kind+"/path"], Value: *l.Path,
+				Reason: "the manifest keeps the license id, not where its text is"})
+		}
+	}
+	return c, nil
+}
+
+// effectiveLicense resolves a component's license as the Model Openness Tool
+// does: a component license that is set wins, even when empty ("unlicensed");
+// only a missing or null one falls back to the release licenses.
+func effectiveLicense(own *string, global map[string]mofLicense, contentType string) string {
+	if own != nil {
+		if *own == unlicensed {
+			return ""
+		}
+		return *own
+	}
+	for _, key := range []string{contentType, "distribution"} {
+		if l, ok := global[key]; ok && l.Name != nil && *l.Name != "" {
+			return *l.Name
+		}
+	}
+	return ""
+}
+
+func deleteComponent(cs []domain.Component, name string) []domain.Component {
+	out := cs[:0]
+	for _, c := range cs {
+		if c.Name != name {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// unmappedKeys reports the keys of the file outside what ParseMOF maps.
+func unmappedKeys(doc any, lines map[string]int) []Unmapped {
+	out := []Unmapped{}
+	top, _ := doc.(map[string]any)
+	for _, k := range sortedKeys(top) {
+		if k != "release" {
+			out = append(out, Unmapped{Field: k, Line: lines[k], Value: brief(top[k]), Reason: "modeltender applies the MOF definition in its policy bundle, not the one the file names"})
+		}
+	}
+	release, _ := top["release"].(map[string]any)
+	for _, k := range sortedKeys(release) {
+		if !mofReleaseKeys[k] {
+			out = append(out, Unmapped{Field: "release." + k, Line: lines["release/"+k], Value: brief(release[k]), Reason: "the manifest has no such field"})
+		}
+	}
+	components, _ := release["components"].([]any)
+	for i, rc := range components {
+		fields, _ := rc.(map[string]any)
+		for _, k := range sortedKeys(fields) {
+			if !mofComponentKeys[k] && k != "license_path" {
+				at := fmt.Sprintf("release/components/%d/%s", i, k)
+				out = append(out, Unmapped{Field: fmt.Sprintf("release.components[%d].%s", i, k), Line: lines[at], Value: brief(fields[k]), Reason: "the manifest has no such component field"})
+			}
+		}
+	}
+	return out
+}
+
+// brief renders a value for an Unmapped report.
+func brief(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v) // values decoded from YAML scalars, maps and lists always encode
+	return string(b)
+}
+
+// yamlRoot parses data as one YAML document and returns its root node.
+func yamlRoot(data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, errors.New("the file holds no YAML document")
+	}
+	return doc.Content[0], nil
+}
+
+func hasKey(n *yaml.Node, key string) bool {
+	if n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeValue converts a YAML node into the JSON-like value the schema
+// validator reads, recording the line of every path ("release/components/0").
+// Scalars keep their YAML meaning except dates, which stay text as in JSON.
+func nodeValue(n *yaml.Node, at string, lines map[string]int) any {
+	lines[at] = n.Line
+	child := func(key string) string {
+		if at == "" {
+			return key
+		}
+		return at + "/" + key
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			m[key] = nodeValue(n.Content[i+1], child(key), lines)
+			// A field's line is where its key is, also for nested values.
+			lines[child(key)] = n.Content[i].Line
+		}
+		return m
+	case yaml.SequenceNode:
+		s := make([]any, len(n.Content))
+		for i, item := range n.Content {
+			s[i] = nodeValue(item, child(strconv.Itoa(i)), lines)
+		}
+		return s
+	case yaml.AliasNode:
+		return nodeValue(n.Alias, at, lines)
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return nil
+	case "!!bool":
+		b, _ := strconv.ParseBool(strings.ToLower(n.Value))
+		return b
+	case "!!int", "!!float":
+		return json.Number(n.Value)
+	}
+	return n.Value
+}
+
+// yamlMessage keeps the YAML parser's "line N: problem" and says how to fix it.
+func yamlMessage(err error) string {
+	return strings.TrimPrefix(err.Error(), "yaml: ") + "; check the indentation and quoting on that line"
+}
+
+// DecodeYAML decodes YAML into v through its JSON form, so v's json tags
+// apply and dates stay text.
+func DecodeYAML(data []byte, v any) error {
+	root, err := yamlRoot(data)
+	if err != nil {
+		return errors.New(yamlMessage(err))
+	}
+	raw, err := json.Marshal(nodeValue(root, "", map[string]int{}))
+	if err != nil {
+		return fmt.Errorf("re-encode YAML: %w", err)
+	}
+	return json.Unmarshal(raw, v)
+}

@@ -1,0 +1,99 @@
+package policies
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modeltender/modeltender/internal/domain"
+)
+
+// copyBundle writes the embedded bundle (tests included) into a directory,
+// as an agency would start its own.
+func copyBundle(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	err := fs.WalkDir(bundle, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		content, err := bundle.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, p), content, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestPolicyDirReplacesEmbeddedBundle(t *testing.T) {
+	ctx := context.Background()
+	dir := copyBundle(t)
+	same, err := NewEngine(ctx, Dir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same.Revision() != newEngine(t).Revision() {
+		t.Error("a copy of the embedded bundle has another revision")
+	}
+
+	// The agency raises the Class III points in data, not code.
+	defaults := filepath.Join(dir, "data", "openness_defaults.json")
+	raw, err := os.ReadFile(defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(defaults, []byte(strings.Replace(string(raw), `"III": 10`, `"III": 15`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := NewEngine(ctx, Dir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed.Revision() == same.Revision() {
+		t.Error("revision did not change with the data")
+	}
+	in := completeInput()
+	for _, name := range []string{"Model architecture", "Evaluation results", "Data card", "Technical report"} {
+		in.Manifest.Components = append(in.Manifest.Components, domain.Component{Name: name, License: "MIT", Included: true})
+	}
+	if d := decide(t, changed, in); d.Score != 15 || d.Revision != changed.Revision() {
+		t.Errorf("score = %v under revision %s, want 15 under %s", d.Score, d.Revision, changed.Revision())
+	}
+	results, err := Test(ctx, os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, r := range results {
+		if r.Problem != "" {
+			failed++
+		}
+	}
+	if failed == 0 {
+		t.Error("the Rego tests did not notice the changed points")
+	}
+}
+
+func TestPolicyDirWithBrokenPolicyIsRefused(t *testing.T) {
+	dir := copyBundle(t)
+	if err := os.WriteFile(filepath.Join(dir, "safety.rego"), []byte("package modeltender.safety\n\ndeny contains if {\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewEngine(context.Background(), Dir(dir)); err == nil || !strings.Contains(err.Error(), "safety.rego") {
+		t.Errorf("NewEngine = %v, want a parse error naming safety.rego", err)
+	}
+	unformatted, err := CheckFormat(os.DirFS(copyBundle(t)))
+	if err != nil || len(unformatted) != 0 {
+		t.Errorf("CheckFormat of the shipped bundle = %v, %v; want clean", unformatted, err)
+	}
+}
