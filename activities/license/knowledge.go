@@ -130,6 +130,9 @@ func loadKnowledge(spdx licenseList) (*knowledge, error) {
 		k.texts = append(k.texts, knownText{id: e.ID, hash: hashNormalized(normalized), shingles: shingles(normalized)})
 	}
 	for _, l := range spdx.Licenses {
+		for _, page := range []string{"", ".html", ".json"} {
+			k.urls[urlKey(spdxListURL+l.ID+page)] = l.ID
+		}
 		if l.URL != "" {
 			if _, taken := k.urls[urlKey(l.URL)]; !taken {
 				k.urls[urlKey(l.URL)] = l.ID
@@ -168,15 +171,7 @@ func (k *knowledge) byName(s string) *Entry {
 
 // byURL returns the id of the license a URL points at, or "".
 func (k *knowledge) byURL(s string) string {
-	key := urlKey(s)
-	if id := k.urls[key]; id != "" {
-		return id
-	}
-	// https://spdx.org/licenses/MIT.html and the like name the id in the path.
-	if rest, ok := strings.CutPrefix(key, "spdx.org/licenses/"); ok {
-		return strings.TrimSuffix(strings.TrimSuffix(rest, ".html"), ".json")
-	}
-	return ""
+	return k.urls[urlKey(s)]
 }
 
 // knowledgeKey folds what aliasKey folds and also the words "community",

@@ -47,6 +47,8 @@ commands:
                       issue another API token for an existing user
   evaluate FILE [--risk-tier standard|high-impact] [--expected-users N]
                       run the automated checks on one manifest offline; print JSON
+  license explain EXPR|NAME|URL|FILE [--expected-monthly-users N] [--json]
+                      explain a license clause by clause for the agency's use
   version             print the version
 
 environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default "default"),
@@ -87,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return store.Migrate(ctx, cfg.DatabaseURL, stderr)
 	case "users":
 		return runUsers(ctx, cfg, args[1:], stdout, stderr)
+	case "license":
+		return runLicense(args[1:], stdout, stderr)
 	case "evaluate":
 		return runEvaluate(ctx, args[1:], stdout, stderr)
 	case "version":

@@ -1,0 +1,173 @@
+package license
+
+import (
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/policies"
+)
+
+// Every clause fact rests on a quote that is really in the vendored text it
+// cites, and every fact an entry asserts has such a quote.
+func TestKnowledgeQuotesAreInTheVendoredTexts(t *testing.T) {
+	a := newAnalyzer(t)
+	for id, e := range a.kb.entries {
+		t.Run(id, func(t *testing.T) {
+			for _, q := range e.Quotes {
+				text, err := fs.ReadFile(policies.Data(), q.File)
+				if err != nil {
+					t.Fatalf("%s quote: %v", q.Clause, err)
+				}
+				if !strings.Contains(NormalizeText(string(text)), NormalizeText(q.Text)) {
+					t.Errorf("%s: quote %q is not in %s", q.Clause, q.Text, q.File)
+				}
+			}
+			if e.Unverified != "" {
+				if len(e.Quotes) != 0 || len(e.Texts) != 0 {
+					t.Errorf("unverified entry has quotes or texts")
+				}
+				return
+			}
+			asserted := map[string]bool{
+				ClauseCommercialUse: true,
+				ClauseMAUCap:        e.MAUCap != nil,
+				ClauseAcceptableUse: e.AcceptableUsePolicy,
+				ClauseFieldOfUse:    len(e.FieldOfUseRestrictions) > 0 && !strings.Contains(e.FieldOfUseRestrictions[0], "not vendored"),
+				ClauseNaming:        e.NamingRequirement != nil,
+				ClauseLitigation:    e.TerminationOnLitigation,
+				ClauseDerivatives:   e.DerivativeRestrictions != nil,
+			}
+			for clause, yes := range asserted {
+				if yes && e.quote(clause) == "" {
+					t.Errorf("%s is asserted without a quote", clause)
+				}
+			}
+			if !map[string]bool{commercialAllowed: true, commercialRestricted: true, commercialForbidden: true}[e.CommercialUse] {
+				t.Errorf("commercial_use %q", e.CommercialUse)
+			}
+		})
+	}
+}
+
+// The issue's list of licenses is covered.
+func TestKnowledgeCoverage(t *testing.T) {
+	a := newAnalyzer(t)
+	for _, id := range []string{
+		"LicenseRef-Llama-2-Community", "LicenseRef-Llama-3-Community", "LicenseRef-Llama-3.1-Community",
+		"LicenseRef-Llama-3.2-Community", "LicenseRef-Llama-3.3-Community", "LicenseRef-Llama-4-Community",
+		"LicenseRef-Gemma-Terms-of-Use", "LicenseRef-Tongyi-Qianwen", "LicenseRef-Tongyi-Qianwen-Research",
+		"LicenseRef-DeepSeek-Model", "LicenseRef-BigScience-OpenRAIL-M", "LicenseRef-BigScience-BLOOM-RAIL-1.0",
+		"LicenseRef-CreativeML-OpenRAIL-M", "LicenseRef-TII-Falcon-2.0", "LicenseRef-Mistral-Research-License",
+		"OpenMDW-1.0", "CC-BY-4.0", "Apache-2.0", "MIT", "CDLA-Permissive-2.0",
+	} {
+		if e := a.kb.entries[id]; e == nil || e.Name == "" {
+			t.Errorf("%s missing or unnamed", id)
+		}
+	}
+}
+
+// What vendors actually write resolves to one license, and anything else is
+// a clear unknown-license finding.
+func TestResolve(t *testing.T) {
+	a := newAnalyzer(t)
+	tests := map[string]string{
+		"llama3.1":                                "LicenseRef-Llama-3.1-Community",
+		"Llama 3.1 Community License":             "LicenseRef-Llama-3.1-Community",
+		"LicenseRef-llama-3.1":                    "LicenseRef-Llama-3.1-Community",
+		"apache 2.0":                              "Apache-2.0",
+		"Apache License, Version 2.0":             "Apache-2.0",
+		"https://www.llama.com/llama3_1/license/": "LicenseRef-Llama-3.1-Community",
+		"https://raw.githubusercontent.com/meta-llama/llama-models/main/models/llama3_3/LICENSE": "LicenseRef-Llama-3.3-Community",
+		"https://spdx.org/licenses/MIT.html":                                                     "MIT",
+		"ai.google.dev/gemma/terms":                                                              "LicenseRef-Gemma-Terms-of-Use",
+		"Gemma Terms of Use":                                                                     "LicenseRef-Gemma-Terms-of-Use",
+		"creativeml-openrail-m":                                                                  "LicenseRef-CreativeML-OpenRAIL-M",
+		"Apache-2.0 OR LicenseRef-llama3.1":                                                      "Apache-2.0 OR LicenseRef-Llama-3.1-Community",
+		"MIT AND CC-BY-NC-4.0":                                                                   "MIT AND CC-BY-NC-4.0",
+		"GPL-2.0-only WITH Classpath-exception-2.0":                                              "GPL-2.0-only WITH Classpath-exception-2.0",
+		"my own license":                                                                         "",
+		"":                                                                                       "",
+		"https://example.com/license":                                                            "",
+	}
+	for query, want := range tests {
+		if got := a.resolve(query); got != want {
+			t.Errorf("resolve(%q) = %q, want %q", query, got, want)
+		}
+	}
+	x := a.Explain("my own license", "", criteria)
+	if len(x.Findings) != 1 || x.Findings[0].Rule != RuleUnknownLicense || x.Findings[0].Severity != domain.SeverityWarn || x.Findings[0].Fix == "" {
+		t.Errorf("unknown license findings = %+v", x.Findings)
+	}
+}
+
+// The issue's scenario: Llama 3.1 at 800M expected users needs the vendor's
+// commercial license; at 1M users only the naming duty and the AUP are left
+// for the reviewer.
+func TestLlamaUserCap(t *testing.T) {
+	a := newAnalyzer(t)
+	m := domain.Manifest{Weights: domain.Weights{License: "LicenseRef-Llama-3.1-Community"}}
+	warns := func(users int64) (rules []string, r Report) {
+		r = a.Review(m, domain.Criteria{ExpectedMonthlyUsers: users})
+		for _, f := range r.Findings {
+			if f.Severity == domain.SeverityDeny {
+				t.Errorf("%d users: deny %s", users, f.Rule)
+			}
+			if f.Severity == domain.SeverityWarn {
+				rules = append(rules, f.Rule)
+			}
+		}
+		return rules, r
+	}
+	big, r := warns(800_000_000)
+	if strings.Join(big, " ") != "license.user-cap license.acceptable-use license.naming" || !r.NeedsResolution {
+		t.Errorf("800M: warns %q, needs resolution %v", big, r.NeedsResolution)
+	}
+	if fix := r.Findings[0].Fix; !strings.Contains(fix, "Ask the vendor for a commercial license covering > 700M MAU") {
+		t.Errorf("cap fix = %q", fix)
+	}
+	small, _ := warns(1_000_000)
+	if strings.Join(small, " ") != "license.acceptable-use license.naming" {
+		t.Errorf("1M: warns %q", small)
+	}
+}
+
+func TestLicenseText(t *testing.T) {
+	a := newAnalyzer(t)
+	apache, err := fs.ReadFile(policies.Data(), "licenses/apache-2.0.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Typography and Markdown do not change the identity of a text.
+	if HashText(string(apache)) != HashText("**"+strings.ReplaceAll(string(apache), "\"", "\u201c")+"**\n") {
+		t.Error("normalisation does not fold quotes and emphasis")
+	}
+	review := func(expr, text string) Report {
+		return a.Review(domain.Manifest{Weights: domain.Weights{License: expr, LicenseText: text}}, criteria)
+	}
+	if r := review("Apache-2.0", string(apache)); r.NeedsResolution || r.Components[0].Text == nil || !r.Components[0].Text.Exact {
+		t.Errorf("exact Apache text: %+v", r.Components[0])
+	}
+	modified := string(apache) + "\nYou may not use the Work for any military purpose or for surveillance of any person.\n"
+	r := review("Apache-2.0", modified)
+	if !r.NeedsResolution || r.Findings[len(r.Findings)-1].Rule != RuleModifiedText {
+		t.Fatalf("modified Apache text: %+v", r.Findings)
+	}
+	if q := r.Findings[len(r.Findings)-1].Evidence.Quote; !strings.Contains(q, "military purpose") {
+		t.Errorf("added passage quote = %q", q)
+	}
+	if r.Resolvable[0].Key.LicenseHash != HashText(modified) {
+		t.Errorf("resolution key %+v is not the attached text's hash", r.Resolvable[0].Key)
+	}
+	llama, err := fs.ReadFile(policies.Data(), "licenses/llama-3.1.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := review("Apache-2.0", string(llama)); r.Findings[len(r.Findings)-1].Rule != RuleTextMismatch {
+		t.Errorf("Llama text declared as Apache: %+v", r.Findings)
+	}
+	if r := review("LicenseRef-Mine", "Do what you like, but not on Tuesdays."); r.Findings[len(r.Findings)-1].Rule != RuleUnrecognisedTxt {
+		t.Errorf("unknown text: %+v", r.Findings)
+	}
+}
