@@ -133,10 +133,10 @@ type LicenseReviewInput struct {
 	Criteria domain.Criteria `json:"criteria"`
 }
 
-// ReviewLicense analyses the licenses of every component. Pure: same input,
-// same report.
-func (a *Activities) ReviewLicense(_ context.Context, in LicenseReviewInput) (license.Report, error) {
-	return a.Licenses.Review(in.Manifest, in.Criteria), nil
+// ReviewLicense analyses the licenses of every component and offers earlier
+// resolutions of the same license clauses. Read-only, so idempotent.
+func (a *Activities) ReviewLicense(ctx context.Context, in LicenseReviewInput) (license.Report, error) {
+	return a.offerPriorResolutions(ctx, a.Licenses.Review(in.Manifest, in.Criteria))
 }
 
 // PolicyInput is what the policy check reads.
@@ -210,6 +210,9 @@ func (a *Activities) RecordDecision(ctx context.Context, r DecisionRecord) error
 		if err := a.Store.CloseTask(ctx, d.TaskID, domain.TaskDecided, d.DecidedAt); err != nil {
 			return err
 		}
+	}
+	if err := a.recordLicenseResolutions(ctx, r.SolicitationID, d); err != nil {
+		return err
 	}
 	return a.audit(ctx, "task/"+d.TaskID+"/decision/"+d.ReviewerID, store.AuditEvent{
 		At: d.DecidedAt, Actor: d.ReviewerID, Action: "task.decided", SubjectType: "task", SubjectID: d.TaskID,
