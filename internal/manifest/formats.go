@@ -50,7 +50,7 @@ func Parse(data []byte, format Format, path string) (Candidate, error) {
 	if format == "" || format == FormatAuto {
 		detected, err := Detect(data)
 		if err != nil {
-			return Candidate{}, domain.InvalidFields(err.Error(), []domain.FieldError{{Field: orRoot(path), Message: err.Error()}})
+			return Candidate{}, domain.Errorf(domain.ErrInvalid, "%s%s", prefix(path), err)
 		}
 		format = detected
 	}
@@ -108,8 +108,19 @@ func Detect(data []byte) (Format, error) {
 	if trimmed[0] == '<' {
 		return "", fmt.Errorf("the file looks like XML; CycloneDX is read as JSON: convert the BOM to JSON or pass a native manifest")
 	}
-	if root, err := yamlRoot(trimmed); err == nil && hasKey(root, "release") {
+	root, err := yamlRoot(trimmed)
+	if err != nil {
+		return "", fmt.Errorf("the file is neither a JSON object nor valid YAML: %s", yamlMessage(err))
+	}
+	if hasKey(root, "release") {
 		return FormatMOF, nil
 	}
 	return "", fmt.Errorf("cannot tell the format: a native manifest and a CycloneDX BOM are JSON objects, and a Model Openness Tool model YAML has a top-level release; give --format manifest|mof|cyclonedx")
+}
+
+func prefix(path string) string {
+	if path == "" {
+		return ""
+	}
+	return path + ": "
 }

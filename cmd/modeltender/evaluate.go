@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/manifest"
+	"github.com/modeltender/modeltender/policies"
+)
+
+const evaluateUsage = "usage: modeltender evaluate [--format auto|manifest|mof|cyclonedx] [--solicitation FILE] [--policy-dir DIR] FILE..."
+
+// exitError carries the process exit code for errors that are not failures
+// of modeltender itself: 2 for input it cannot read.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func unreadable(err error) error { return &exitError{code: 2, err: err} }
+
+// solicitationFile is what --solicitation reads: the evaluation criteria and
+// the deadline evidence ages are measured at.
+type solicitationFile struct {
+	domain.Criteria
+	Deadline string `json:"deadline"` // YYYY-MM-DD or RFC 3339; default today
+}
+
+// evaluation is one file's result as evaluate prints it.
+type evaluation struct {
+	File         string              `json:"file"`
+	Format       manifest.Format     `json:"format"`
+	Manifest     string              `json:"manifest"`
+	ManifestHash string              `json:"manifest_hash"`
+	Unmapped     []manifest.Unmapped `json:"unmapped"`
+	License      license.Report      `json:"license"`
+	policies.Decision
+}
+
+// runEvaluate runs intake, license review and the policy decision on each
+// file without a database or Temporal and prints one JSON decision per file
+// (an array for several). It decides whatever the outcome; only unreadable
+// input (exit 2) or a broken policy bundle stops it.
+func runEvaluate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	formatName := fs.String("format", string(manifest.FormatAuto), "input format: auto, manifest, mof or cyclonedx")
+	solicitation := fs.String("solicitation", "", "JSON file with risk_tier, expected_monthly_users, minimum_openness_class, openness_preference_points, deadline")
+	policyDir := fs.String("policy-dir", getenv(policies.EnvPolicyDir), "directory of Rego policies and data/ to use instead of the embedded bundle")
+	if err := fs.Parse(reorderFlags(args)); err != nil {
+		return unreadable(err)
+	}
+	if fs.NArg() == 0 {
+		return unreadable(errors.New(evaluateUsage))
+	}
+	format, err := manifest.ParseFormat(*formatName)
+	if err != nil {
+		return unreadable(err)
+	}
+	criteria, asOf, err := readSolicitation(*solicitation)
+	if err != nil {
+		return unreadable(err)
+	}
+	engine, err := policies.NewEngine(ctx, policies.Dir(*policyDir))
+	if err != nil {
+		return fmt.Errorf("load policies: %w", err)
+	}
+	analyzer, err := license.NewAnalyzer()
+	if err != nil {
+		return err
+	}
+	criteria.PolicyRevision = engine.Revision()
+	var results []evaluation
+	for _, file := range fs.Args() {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return unreadable(err)
+		}
+		c, err := manifest.Parse(data, format, "")
+		if err != nil {
+			return unreadable(fmt.Errorf("%s: %w", file, describe(err)))
+		}
+		report := analyzer.Review(c.Manifest, criteria)
+		decision, err := engine.Decide(ctx, policies.Input{Criteria: criteria, Manifest: c.Manifest, LicenseFindings: report.Findings,
+			LicenseNormalization: normalizeLicenses(c.Manifest), AsOf: asOf})
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: the policies could not decide, so the decision needs review: %v\n", file, err)
+		}
+		results = append(results, evaluation{File: file, Format: c.Format, Manifest: c.Manifest.Name, ManifestHash: manifest.Hash(c.Manifest),
+			Unmapped: c.Unmapped, License: report, Decision: decision})
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if len(results) == 1 {
+		return enc.Encode(results[0])
+	}
+	return enc.Encode(results)
+}
+
+func readSolicitation(file string) (domain.Criteria, time.Time, error) {
+	s := solicitationFile{Criteria: domain.Criteria{RiskTier: domain.RiskStandard, ExpectedMonthlyUsers: 1000}}
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return s.Criteria, time.Time{}, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&s); err != nil {
+			return s.Criteria, time.Time{}, fmt.Errorf("%s: %v; give a JSON object with risk_tier, expected_monthly_users, minimum_openness_class (I, II or III), openness_preference_points and deadline", file, err)
+		}
+	}
+	if m := s.MinimumOpennessClass; m != "" && m != "I" && m != "II" && m != "III" {
+		return s.Criteria, time.Time{}, fmt.Errorf("%s: minimum_openness_class %q is not I, II or III", file, m)
+	}
+	asOf := time.Now().UTC()
+	if s.Deadline != "" {
+		var err error
+		if asOf, err = time.Parse(time.DateOnly, s.Deadline); err != nil {
+			if asOf, err = time.Parse(time.RFC3339, s.Deadline); err != nil {
+				return s.Criteria, time.Time{}, fmt.Errorf("%s: deadline %q is neither YYYY-MM-DD nor RFC 3339", file, s.Deadline)
+			}
+		}
+	}
+	return s.Criteria, asOf, nil
+}
+
+// normalizeLicenses maps each license the manifest writes other than as its
+// SPDX spelling to the expression the license knowledge base reads it as
+// ("Apache 2.0" -> "Apache-2.0"), for the openness class with licenses
+// normalized.
+func normalizeLicenses(m domain.Manifest) map[string]string {
+	out := map[string]string{}
+	written := []string{m.Weights.License}
+	for _, c := range m.Components {
+		written = append(written, c.License)
+	}
+	for _, raw := range written {
+		if strings.TrimSpace(raw) == "" {
+			continue
+		}
+		expr, err := license.ParseExpression(raw)
+		var ee *license.ExpressionError
+		switch {
+		case err == nil && expr.Normalized != raw:
+			out[raw] = expr.Normalized
+		case errors.As(err, &ee) && ee.Suggestion != "":
+			out[raw] = ee.Suggestion
+		}
+	}
+	return out
+}
