@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,16 +18,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/modeltender/modeltender/activities/license"
 	"github.com/modeltender/modeltender/internal/app"
 	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/demo"
 	"github.com/modeltender/modeltender/internal/devstack"
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/pgcluster"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/policies"
 )
 
 const usage = `modeltender: government procurement of AI models
@@ -45,14 +41,21 @@ commands:
                       create a user and print its API token (shown once)
   users token --email E
                       issue another API token for an existing user
-  evaluate FILE [--risk-tier standard|high-impact] [--expected-users N]
-                      run the automated checks on one manifest offline; print JSON
+  evaluate [--format auto|manifest|mof|cyclonedx] [--solicitation FILE] [--policy-dir DIR] FILE...
+                      run intake, license review and the policies offline on native
+                      manifests, MOF model YAMLs or CycloneDX ML-BOMs; print JSON
+                      decisions; exit 2 on unreadable input
+  policy test [--policy-dir DIR]
+                      run the policy bundle's Rego unit tests
+  policy fmt --check [--policy-dir DIR]
+                      list Rego files that are not opa fmt clean
   license explain EXPR|NAME|URL|FILE [--expected-monthly-users N] [--json]
                       explain a license clause by clause for the agency's use
   version             print the version
 
 environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default "default"),
-MODELTENDER_TASK_QUEUE (default "modeltender"), MODELTENDER_LISTEN (default
+MODELTENDER_TASK_QUEUE (default "modeltender"), MODELTENDER_POLICY_DIR (policy
+bundle directory; default the embedded one), MODELTENDER_LISTEN (default
 127.0.0.1:8080), MODELTENDER_STATE_DIR (default .modeltender). Without
 DATABASE_URL and TEMPORAL_ADDRESS, commands use the dev stack that
 ` + "`modeltender dev`" + ` keeps running in MODELTENDER_STATE_DIR.
@@ -63,6 +66,10 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "modeltender:", err)
+		var ee *exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
 		os.Exit(1)
 	}
 }
@@ -92,7 +99,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "license":
 		return runLicense(args[1:], stdout, stderr)
 	case "evaluate":
-		return runEvaluate(ctx, args[1:], stdout, stderr)
+		return runEvaluate(ctx, args[1:], getenv, stdout, stderr)
+	case "policy":
+		return runPolicy(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "modeltender", version())
 		return nil
@@ -288,46 +297,6 @@ func addUser(ctx context.Context, st *store.Store, email string, role domain.Rol
 		return domain.User{}, "", fmt.Errorf("a %s needs --org: the agency or company it acts for", role)
 	}
 	return st.CreateUser(ctx, email, role, orgID)
-}
-
-// runEvaluate runs intake, license review and the policy decision on one
-// manifest file without a database or Temporal, and prints the result.
-func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	tier := fs.String("risk-tier", "standard", "standard or high-impact")
-	users := fs.Int64("expected-users", 1000, "expected monthly users of the agency's deployment")
-	if err := fs.Parse(reorderFlags(args)); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: modeltender evaluate FILE [--risk-tier standard|high-impact] [--expected-users N]")
-	}
-	data, err := os.ReadFile(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	m, err := manifest.ParseJSON(data, "")
-	if err != nil {
-		return describe(err)
-	}
-	engine, err := policies.NewEngine(ctx)
-	if err != nil {
-		return err
-	}
-	analyzer, err := license.NewAnalyzer()
-	if err != nil {
-		return err
-	}
-	criteria := domain.Criteria{RiskTier: domain.RiskTier(*tier), ExpectedMonthlyUsers: *users, PolicyRevision: engine.Revision()}
-	report := analyzer.Review(m, criteria)
-	decision, err := engine.Decide(ctx, policies.Input{Criteria: criteria, Manifest: m, LicenseFindings: report.Findings, AsOf: time.Now().UTC()})
-	if err != nil {
-		fmt.Fprintln(stderr, "policy evaluation failed; the decision below fails closed:", err)
-	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(map[string]any{"manifest": m.Name, "manifest_hash": manifest.Hash(m), "license": report, "policy": decision})
 }
 
 // reorderFlags lets flags follow the file name, as people type them.
