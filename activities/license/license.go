@@ -238,6 +238,9 @@ func (a *Analyzer) reviewTerm(component string, expr *Expression, t Term, c doma
 	return tr
 }
 
+// maxReadingORs bounds the work of picking an OR branch (see reading).
+const maxReadingORs = 8
+
 // Costs of a license for the agency, to pick the most permissive OR branch:
 // a known license to judge beats an unknown one, and both beat one that
 // disqualifies.
@@ -251,8 +254,15 @@ const (
 // the most permissive for the agency: it drops the costliest terms first as
 // long as the rest still satisfy e, so "Apache-2.0 OR LicenseRef-x" keeps
 // Apache-2.0 and "MIT OR Apache-2.0" reports the one license relied on.
+//
+// go-spdx decides satisfaction by expanding the expression into its OR
+// branches, which grows exponentially with the number of ORs; beyond
+// maxReadingORs the reading is every license, so a reviewer sees them all.
 func (e *Expression) reading(cost func(Term) int) []Term {
 	terms := slices.Clone(e.Terms)
+	if strings.Count(e.Normalized, " OR ") > maxReadingORs {
+		return terms
+	}
 	slices.SortStableFunc(terms, func(a, b Term) int { return cost(b) - cost(a) })
 	for i := 0; i < len(terms); {
 		rest := append(terms[:i:i], terms[i+1:]...)
