@@ -22,21 +22,10 @@ type Explanation struct {
 
 // LicenseFacts are the clause facts of one license, as explain prints them.
 type LicenseFacts struct {
-	ID                      string   `json:"id"`
-	Name                    string   `json:"name"`
-	OSIApproved             bool     `json:"osi_approved"`
-	CommercialUse           string   `json:"commercial_use"`
-	MAUCap                  *int64   `json:"mau_cap"`
-	AcceptableUsePolicy     bool     `json:"acceptable_use_policy"`
-	AUPByReference          bool     `json:"acceptable_use_policy_by_reference"`
-	AUPLicensorMayUpdate    bool     `json:"acceptable_use_policy_licensor_may_update"`
-	FieldOfUseRestrictions  []string `json:"field_of_use_restrictions"`
-	NamingRequirement       *string  `json:"naming_requirement"`
-	TerminationOnLitigation bool     `json:"termination_on_litigation"`
-	DerivativeRestrictions  *string  `json:"derivative_restrictions"`
-	GovernmentUseNotes      string   `json:"government_use_notes,omitempty"`
-	Unverified              string   `json:"unverified,omitempty"`
-	Quotes                  []Quote  `json:"quotes"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	OSIApproved bool   `json:"osi_approved"`
+	ClauseFacts
 }
 
 // Explain resolves query (an SPDX expression, a license name or alias, or a
@@ -122,25 +111,13 @@ func (a *Analyzer) unknown(query string) domain.Finding {
 // against fields of endeavor).
 func (a *Analyzer) facts(t Term) LicenseFacts {
 	spdx := a.licenses[t.License]
-	f := LicenseFacts{ID: t.String(), Name: spdx.Name, OSIApproved: spdx.OSIApproved, CommercialUse: "unknown",
-		FieldOfUseRestrictions: []string{}, Quotes: []Quote{}}
+	f := LicenseFacts{ID: t.String(), Name: spdx.Name, OSIApproved: spdx.OSIApproved,
+		ClauseFacts: ClauseFacts{CommercialUse: "unknown", FieldOfUseRestrictions: []string{}, Quotes: []Quote{}}}
 	if spdx.OSIApproved {
 		f.CommercialUse = commercialAllowed
 	}
-	e := a.kb.byName(t.License)
-	if e == nil {
-		return f
+	if e := a.kb.byName(t.License); e != nil {
+		f.Name, f.ClauseFacts = e.Name, e.ClauseFacts
 	}
-	f.Name = e.Name
-	f.CommercialUse = e.CommercialUse
-	f.MAUCap = e.MAUCap
-	f.AcceptableUsePolicy, f.AUPByReference, f.AUPLicensorMayUpdate = e.AcceptableUsePolicy, e.AUPByReference, e.AUPLicensorMayUpdate
-	f.FieldOfUseRestrictions = append(f.FieldOfUseRestrictions, e.FieldOfUseRestrictions...)
-	f.NamingRequirement = e.NamingRequirement
-	f.TerminationOnLitigation = e.TerminationOnLitigation
-	f.DerivativeRestrictions = e.DerivativeRestrictions
-	f.GovernmentUseNotes = e.GovernmentUseNotes
-	f.Unverified = e.Unverified
-	f.Quotes = append(f.Quotes, e.Quotes...)
 	return f
 }

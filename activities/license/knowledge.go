@@ -43,8 +43,11 @@ type Entry struct {
 	// policies/data; the first is the license itself, the others documents
 	// it incorporates (an acceptable use policy).
 	Texts []string `json:"texts"`
-	// Unverified says why the facts rest on no vendored text; empty when they do.
-	Unverified              string   `json:"unverified,omitempty"`
+	ClauseFacts
+}
+
+// ClauseFacts are the clause facts of a license, each backed by Quotes.
+type ClauseFacts struct {
 	CommercialUse           string   `json:"commercial_use"`
 	MAUCap                  *int64   `json:"mau_cap"`
 	AcceptableUsePolicy     bool     `json:"acceptable_use_policy"`
@@ -54,8 +57,10 @@ type Entry struct {
 	NamingRequirement       *string  `json:"naming_requirement"`
 	TerminationOnLitigation bool     `json:"termination_on_litigation"`
 	DerivativeRestrictions  *string  `json:"derivative_restrictions"`
-	GovernmentUseNotes      string   `json:"government_use_notes"`
-	Quotes                  []Quote  `json:"quotes"`
+	GovernmentUseNotes      string   `json:"government_use_notes,omitempty"`
+	// Unverified says why the facts rest on no vendored text; empty when they do.
+	Unverified string  `json:"unverified,omitempty"`
+	Quotes     []Quote `json:"quotes"`
 }
 
 // Quote is a passage of a vendored license text that a clause fact rests on.
