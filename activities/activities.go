@@ -28,6 +28,10 @@ type Activities struct {
 	Policies *policies.Engine
 	Licenses *license.Analyzer
 	Now      func() time.Time
+	// PublicURL is where the API is reached from outside, for the links a
+	// published notice carries; OCIDPrefix the agency's registered OCDS prefix.
+	PublicURL  string
+	OCIDPrefix string
 }
 
 // Register adds every activity to w.
@@ -97,17 +101,18 @@ type IntakeResult struct {
 	Findings     []domain.Finding `json:"findings"`
 }
 
-// Intake loads the candidate's manifest from the system of record and
+// Intake loads the candidate's current manifest (the submitted one, or the
+// latest amended in answer to a clarification) from the system of record and
 // validates it again against the manifest schema, recording its digest. A
 // manifest that fails is a deny finding, not an activity failure: retrying
 // would not fix it.
 func (a *Activities) Intake(ctx context.Context, ref EvaluationRef) (IntakeResult, error) {
-	c, err := a.Store.Candidate(ctx, ref.CandidateID)
+	m, storedHash, err := a.Store.CurrentManifest(ctx, ref.CandidateID)
 	if err != nil {
 		return IntakeResult{}, err
 	}
-	res := IntakeResult{Manifest: c.Manifest, ManifestHash: manifest.Hash(c.Manifest)}
-	doc, err := json.Marshal(c.Manifest)
+	res := IntakeResult{Manifest: m, ManifestHash: manifest.Hash(m)}
+	doc, err := json.Marshal(m)
 	if err != nil {
 		return res, temporal.NewNonRetryableApplicationError("encode manifest", "internal", err)
 	}
@@ -117,10 +122,10 @@ func (a *Activities) Intake(ctx context.Context, ref EvaluationRef) (IntakeResul
 			Source: "modeltender manifest schema 1", Fix: "resubmit the manifest so that it validates against /api/v1/schemas/manifest.json",
 		})
 	}
-	if res.ManifestHash != c.ManifestHash {
+	if res.ManifestHash != storedHash {
 		res.Findings = append(res.Findings, domain.Finding{
 			Rule: "intake.digest-mismatch", Severity: domain.SeverityDeny,
-			Message: fmt.Sprintf("the stored manifest hashes to %s but was submitted as %s", res.ManifestHash, c.ManifestHash),
+			Message: fmt.Sprintf("the stored manifest hashes to %s but was submitted as %s", res.ManifestHash, storedHash),
 			Source:  "modeltender integrity check", Fix: "resubmit the bid",
 		})
 	}

@@ -82,6 +82,12 @@ type solicitationRequest struct {
 	Deadline             string `json:"deadline"`
 	ExpectedMonthlyUsers *int64 `json:"expected_monthly_users"`
 	MinimumOpennessClass string `json:"minimum_openness_class"`
+	// Optional: how qualified candidates are weighed (openness, safety,
+	// price, summing to 1), the standstill after award approval and the
+	// least notice vendors keep after an amendment, in days.
+	Weights             *domain.ScoringWeights `json:"weights"`
+	StandstillDays      *float64               `json:"standstill_days"`
+	AmendmentNoticeDays *float64               `json:"amendment_notice_days"`
 }
 
 func (r solicitationRequest) validate(now time.Time) (time.Time, []domain.FieldError) {
@@ -107,7 +113,33 @@ func (r solicitationRequest) validate(now time.Time) (time.Time, []domain.FieldE
 	default:
 		errs = append(errs, domain.FieldError{Field: "minimum_openness_class", Message: fmt.Sprintf("%q is not a Model Openness Framework class: use \"I\", \"II\" or \"III\", or leave it out", r.MinimumOpennessClass)})
 	}
+	if w := r.Weights; w != nil {
+		if sum := w.Openness + w.Safety + w.Price; w.Openness < 0 || w.Safety < 0 || w.Price < 0 || sum < 0.999 || sum > 1.001 {
+			errs = append(errs, domain.FieldError{Field: "weights", Message: fmt.Sprintf("openness, safety and price must be 0 or more and sum to 1 (they sum to %.3f)", sum)})
+		}
+	}
+	if r.StandstillDays != nil && (*r.StandstillDays < 0 || *r.StandstillDays > 60) {
+		errs = append(errs, domain.FieldError{Field: "standstill_days", Message: "must be between 0 and 60 days"})
+	}
+	if r.AmendmentNoticeDays != nil && (*r.AmendmentNoticeDays < 0 || *r.AmendmentNoticeDays > 60) {
+		errs = append(errs, domain.FieldError{Field: "amendment_notice_days", Message: "must be between 0 and 60 days"})
+	}
 	return deadline, errs
+}
+
+// lifecycle returns the request's lifecycle settings with defaults filled in.
+func (r solicitationRequest) lifecycle() (domain.ScoringWeights, float64, float64) {
+	weights, standstill, notice := domain.DefaultWeights, 10.0, 3.0
+	if r.Weights != nil {
+		weights = *r.Weights
+	}
+	if r.StandstillDays != nil {
+		standstill = *r.StandstillDays
+	}
+	if r.AmendmentNoticeDays != nil {
+		notice = *r.AmendmentNoticeDays
+	}
+	return weights, standstill, notice
 }
 
 func (s *Server) createSolicitation(c echo.Context) error {
@@ -137,10 +169,12 @@ func (s *Server) draftSolicitation(ctx context.Context, u domain.User, req solic
 	if u.OrgID == "" {
 		return domain.Solicitation{}, domain.Errorf(domain.ErrForbidden, "your user belongs to no agency: recreate it with `modeltender users add --org AGENCY`")
 	}
+	weights, standstill, notice := req.lifecycle()
 	sol := domain.Solicitation{
 		ID: domain.NewID("sol"), AgencyOrgID: u.OrgID, Title: strings.TrimSpace(req.Title), Description: req.Description,
 		RiskTier: domain.RiskTier(req.RiskTier), Deadline: deadline.UTC(), ExpectedMonthlyUsers: *req.ExpectedMonthlyUsers,
 		MinimumOpennessClass: req.MinimumOpennessClass, Status: domain.SolicitationDraft, CreatedBy: u.ID, CreatedAt: now.UTC(),
+		Weights: weights, StandstillDays: standstill, AmendmentNoticeDays: notice,
 	}
 	if err := s.deps.Store.CreateSolicitation(ctx, sol); err != nil {
 		return sol, err
@@ -232,7 +266,8 @@ func (s *Server) publish(ctx context.Context, u domain.User, id string) (domain.
 		ID:        workflows.SolicitationWorkflowID(sol.ID),
 		TaskQueue: s.deps.TaskQueue,
 	}, workflows.SolicitationWorkflow, workflows.SolicitationInput{
-		SolicitationID: sol.ID, Criteria: sol.Criteria(), Deadline: sol.Deadline,
+		SolicitationID: sol.ID, AgencyOrgID: sol.AgencyOrgID, Criteria: sol.Criteria(), Deadline: sol.Deadline,
+		Weights: sol.Weights, StandstillDays: sol.StandstillDays, AmendmentNoticeDays: sol.AmendmentNoticeDays,
 	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {

@@ -21,6 +21,8 @@ import (
 // one per candidate model.
 type bidRequest struct {
 	Candidates []json.RawMessage `json:"candidates"`
+	// Price is the vendor's price for the bid; ranking weighs it.
+	Price *domain.Money `json:"price,omitempty"`
 }
 
 // bidResponse is a bid as its vendor (and, after close, the agency) sees it.
@@ -121,7 +123,10 @@ func (s *Server) submit(ctx context.Context, u domain.User, solicitationID strin
 	if sol.Status != domain.SolicitationPublished || !now.Before(sol.Deadline) {
 		return domain.Bid{}, domain.Errorf(domain.ErrDeadlinePassed, "the deadline for solicitation %s passed at %s; bids are no longer accepted", sol.ID, sol.Deadline.Format(time.RFC3339))
 	}
-	bid := domain.Bid{ID: domain.NewID("bid"), SolicitationID: sol.ID, VendorOrgID: u.OrgID, SubmittedBy: u.ID, SubmittedAt: now}
+	if err := validPrice(req.Price); err != nil {
+		return domain.Bid{}, err
+	}
+	bid := domain.Bid{ID: domain.NewID("bid"), SolicitationID: sol.ID, VendorOrgID: u.OrgID, SubmittedBy: u.ID, SubmittedAt: now, Price: req.Price}
 	for _, m := range manifests {
 		bid.Candidates = append(bid.Candidates, domain.Candidate{
 			ID: domain.NewID("cnd"), BidID: bid.ID, Name: m.Name, ManifestHash: manifest.Hash(m), Manifest: m,

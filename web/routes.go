@@ -1,7 +1,13 @@
 package web
 
+import (
+	"net/http"
+
+	"github.com/modeltender/modeltender/web/ui"
+)
+
 // routes lists every route the server answers; openapi_test.go checks that
-// this list and the OpenAPI document agree.
+// the API part of this list and the OpenAPI document agree.
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
@@ -23,4 +29,47 @@ func (s *Server) routes() {
 	api.GET("/tasks", s.listTasks)
 	api.GET("/tasks/:id", s.getTask)
 	api.POST("/tasks/:id/decision", s.decideTask)
+	api.POST("/tasks/:id/clarification", s.requestClarification)
+	api.POST("/clarifications/:id/answer", s.answerClarification)
+	api.POST("/conflicts", s.declareConflict)
+
+	api.POST("/solicitations/:id/questions", s.askQuestion)
+	api.GET("/solicitations/:id/questions", s.listQuestions)
+	api.POST("/solicitations/:id/questions/:qid/answer", s.answerQuestion)
+	api.POST("/solicitations/:id/amendments", s.amendSolicitation)
+	api.GET("/solicitations/:id/amendments", s.listAmendments)
+	api.POST("/solicitations/:id/cancel", s.cancelSolicitation)
+	api.GET("/solicitations/:id/ranking", s.ranking)
+	api.POST("/solicitations/:id/award", s.recommendAward)
+	api.GET("/solicitations/:id/awards", s.listAwards)
+	api.POST("/solicitations/:id/protests", s.fileProtest)
+	api.GET("/solicitations/:id/protests", s.listProtests)
+	api.POST("/solicitations/:id/protests/:pid/decision", s.resolveProtest)
+	api.POST("/bids/:id/revisions", s.reviseBid)
+	api.POST("/bids/:id/withdraw", s.withdrawBid)
+	api.POST("/bids/:id/confirm", s.confirmBid)
+	api.GET("/bids/:id/precheck", s.precheck)
+	api.GET("/bids/:id/clarifications", s.listClarifications)
+	// The published notice is public.
+	e.GET("/api/v1/solicitations/:id/ocds", s.ocdsNotice)
+
+	// The web UI: HTML pages for people, signed in with a session cookie;
+	// every form carries a CSRF token.
+	e.StaticFS("/static", ui.Static())
+	e.GET("/login", s.loginPage, securityHeaders, csrfProtect)
+	e.POST("/login", s.login, securityHeaders, csrfProtect)
+	s.pageRoute(http.MethodPost, "/logout", s.logout)
+	s.pageRoute(http.MethodGet, "/", s.home)
+	s.pageRoute(http.MethodGet, "/solicitations", s.solicitationsPage)
+	s.pageRoute(http.MethodGet, "/solicitations/new", s.newSolicitationPage)
+	s.pageRoute(http.MethodPost, "/solicitations", s.createSolicitationForm)
+	s.pageRoute(http.MethodGet, "/solicitations/:id", s.solicitationPage)
+	s.pageRoute(http.MethodPost, "/solicitations/:id/publish", s.publishForm)
+	s.pageRoute(http.MethodPost, "/solicitations/:id/bids", s.submitBidForm)
+	s.pageRoute(http.MethodGet, "/solicitations/:id/board", s.boardPage)
+	s.pageRoute(http.MethodGet, "/solicitations/:id/audit", s.auditPage)
+	s.pageRoute(http.MethodGet, "/bids/:id", s.bidPage)
+	s.pageRoute(http.MethodGet, "/tasks", s.inboxPage)
+	s.pageRoute(http.MethodGet, "/tasks/:id", s.taskPage)
+	s.pageRoute(http.MethodPost, "/tasks/:id/decision", s.decideForm)
 }

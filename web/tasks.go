@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -42,7 +43,7 @@ func (s *Server) reviewableTask(ctx context.Context, u domain.User, id string) (
 	if err != nil {
 		return t, err
 	}
-	if u.OrgID != "" && u.OrgID == t.VendorOrgID {
+	if u.OrgID != "" && (u.OrgID == t.VendorOrgID || slices.Contains(t.ExcludedOrgIDs, u.OrgID)) {
 		return t, domain.Errorf(domain.ErrConflictOfInt, "task %s is on a bid from your own organisation: another reviewer must decide it", t.ID)
 	}
 	return t, nil
@@ -125,11 +126,15 @@ func (s *Server) decide(ctx context.Context, u domain.User, taskID string, req d
 	if t.Status != domain.TaskOpen {
 		return res, domain.Errorf(domain.ErrConflict, "task %s is already %s: a decision is used once; see GET /api/v1/tasks/%s", t.ID, t.Status, t.ID)
 	}
+	conflicts, err := s.deps.Store.Conflicts(ctx, u.ID)
+	if err != nil {
+		return res, err
+	}
 	handle, err := s.deps.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: t.WorkflowID,
 		UpdateName: workflows.DecideUpdate,
 		Args: []any{domain.Decision{
-			TaskID: t.ID, ReviewerID: u.ID, ReviewerRole: u.Role, ReviewerOrgID: u.OrgID,
+			TaskID: t.ID, ReviewerID: u.ID, ReviewerRole: u.Role, ReviewerOrgID: u.OrgID, ReviewerConflicts: conflicts,
 			Verdict: domain.Verdict(req.Verdict), ReasonCode: req.ReasonCode, Comment: req.Comment, FindingsHash: req.FindingsHash,
 		}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,

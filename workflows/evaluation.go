@@ -1,10 +1,12 @@
 package workflows
 
 import (
-	"fmt"
+	"errors"
 	"slices"
+	"strings"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/modeltender/modeltender/activities"
@@ -14,19 +16,31 @@ import (
 	"github.com/modeltender/modeltender/policies"
 )
 
+// Names of the evaluation's clarification updates.
+const (
+	RequestClarificationUpdate = "request-clarification"
+	AnswerClarificationUpdate  = "answer-clarification"
+)
+
+// defaultClarificationWindow is how long a vendor has to answer a reviewer.
+const defaultClarificationWindow = 5 * 24 * time.Hour
+
 // EvaluationInput names the candidate and the frozen criteria. AsOf is the
 // date evidence is judged at (the solicitation deadline).
 type EvaluationInput struct {
 	Ref      activities.EvaluationRef `json:"ref"`
 	Criteria domain.Criteria          `json:"criteria"`
 	AsOf     time.Time                `json:"as_of"`
+	TaskSLA  time.Duration            `json:"task_sla,omitempty"` // 0: defaultTaskSLA
 }
 
 // EvaluationResult is the outcome of one candidate.
 type EvaluationResult struct {
-	Outcome domain.Outcome   `json:"outcome"`
-	Score   float64          `json:"score"`
-	Reasons []domain.Finding `json:"reasons"`
+	Outcome       domain.Outcome   `json:"outcome"`
+	Score         float64          `json:"score"`
+	OpennessScore float64          `json:"openness_score"`
+	SafetyScore   float64          `json:"safety_score"`
+	Reasons       []domain.Finding `json:"reasons"`
 }
 
 // DecisionResult is what a reviewer gets back from the decide update.
@@ -37,32 +51,64 @@ type DecisionResult struct {
 	TaskClosed         bool   `json:"task_closed"`
 }
 
+// ClarificationRequest is a reviewer's question to the vendor on an open task.
+type ClarificationRequest struct {
+	ClarificationID string        `json:"clarification_id"`
+	TaskID          string        `json:"task_id"`
+	ReviewerID      string        `json:"reviewer_id"`
+	ReviewerRole    domain.Role   `json:"reviewer_role"`
+	ReviewerOrgID   string        `json:"reviewer_org_id,omitempty"`
+	Conflicts       []string      `json:"conflicts,omitempty"`
+	Question        string        `json:"question"`
+	AnswerWithin    time.Duration `json:"answer_within,omitempty"` // 0: defaultClarificationWindow
+}
+
+// ClarificationReply is the vendor's answer, optionally with an amended manifest.
+type ClarificationReply struct {
+	ClarificationID string           `json:"clarification_id"`
+	VendorUserID    string           `json:"vendor_user_id"`
+	VendorRole      domain.Role      `json:"vendor_role"`
+	VendorOrgID     string           `json:"vendor_org_id"`
+	Answer          string           `json:"answer"`
+	Manifest        *domain.Manifest `json:"manifest,omitempty"`
+}
+
 // EvaluationState is what the state query returns.
 type EvaluationState struct {
-	Stage     domain.Stage      `json:"stage"`
-	OpenTask  *domain.Task      `json:"open_task,omitempty"`
-	Decisions []domain.Decision `json:"decisions"`
-	Outcome   domain.Outcome    `json:"outcome,omitempty"`
+	Stage         domain.Stage          `json:"stage"`
+	OpenTask      *domain.Task          `json:"open_task,omitempty"`
+	Decisions     []domain.Decision     `json:"decisions"`
+	Clarification *domain.Clarification `json:"clarification,omitempty"`
+	Outcome       domain.Outcome        `json:"outcome,omitempty"`
 }
 
 type evaluation struct {
-	in        EvaluationInput
-	stage     domain.Stage
-	task      *domain.Task // the task awaiting decisions, nil when none is open
-	decisions []domain.Decision
-	taskSeq   int
-	outcome   domain.Outcome
+	in       EvaluationInput
+	settled  map[domain.Stage]bool // stages with a final status
+	stage    domain.Stage
+	gate     reviewGate
+	question *domain.Clarification // the clarification waiting for the vendor
+	reply    *ClarificationReply
+	outcome  domain.Outcome
 }
 
 // EvaluationWorkflow moves one candidate through intake, license review,
 // policy check and compliance approval to an outcome, mirroring every stage
-// into PostgreSQL.
+// into PostgreSQL. A reviewer may ask the vendor a question on an open task;
+// the answer (or its absence by the deadline) re-runs license and policy.
 func EvaluationWorkflow(ctx workflow.Context, in EvaluationInput) (EvaluationResult, error) {
-	e := &evaluation{in: in, stage: domain.StageIntake}
+	if in.TaskSLA == 0 {
+		in.TaskSLA = defaultTaskSLA
+	}
+	e := &evaluation{in: in, stage: domain.StageIntake, gate: reviewGate{solicitationID: in.Ref.SolicitationID},
+		settled: map[domain.Stage]bool{}}
 	if err := e.setup(ctx); err != nil {
 		return EvaluationResult{}, err
 	}
 	res, err := e.run(withActivityOptions(ctx))
+	if temporal.IsCanceledError(err) {
+		return res, e.cancelled(ctx, err)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -75,12 +121,20 @@ func EvaluationWorkflow(ctx workflow.Context, in EvaluationInput) (EvaluationRes
 
 func (e *evaluation) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (EvaluationState, error) {
-		return EvaluationState{Stage: e.stage, OpenTask: e.task, Decisions: e.decisions, Outcome: e.outcome}, nil
+		return EvaluationState{Stage: e.stage, OpenTask: e.gate.task, Decisions: e.gate.decisions, Clarification: e.question, Outcome: e.outcome}, nil
 	}); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, DecideUpdate, e.decide,
-		workflow.UpdateHandlerOptions{Validator: e.validateDecision})
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, DecideUpdate, e.gate.record,
+		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d domain.Decision) error { return e.gate.validate(d) }}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, RequestClarificationUpdate, e.requestClarification,
+		workflow.UpdateHandlerOptions{Validator: e.validateClarification}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, AnswerClarificationUpdate, e.answerClarification,
+		workflow.UpdateHandlerOptions{Validator: e.validateReply})
 }
 
 func (e *evaluation) run(ctx workflow.Context) (EvaluationResult, error) {
@@ -88,96 +142,128 @@ func (e *evaluation) run(ctx workflow.Context) (EvaluationResult, error) {
 	if err := workflow.ExecuteActivity(ctx, a.StartEvaluation, ref, e.in.Criteria.PolicyRevision, workflow.Now(ctx)).Get(ctx, nil); err != nil {
 		return EvaluationResult{}, err
 	}
+	for {
+		res, again, err := e.evaluate(ctx)
+		if err != nil || !again {
+			return res, err
+		}
+		if err := e.clarify(ctx); err != nil {
+			return EvaluationResult{}, err
+		}
+	}
+}
 
+// evaluate runs intake, license, policy and approval once; again is set when
+// a reviewer asked for a clarification and the stages must run again after it.
+func (e *evaluation) evaluate(ctx workflow.Context) (res EvaluationResult, again bool, err error) {
 	// 1. intake
+	e.stage = domain.StageIntake
 	if err := e.record(ctx, domain.StageIntake, domain.StageRunning, nil, nil); err != nil {
-		return EvaluationResult{}, err
+		return res, false, err
 	}
 	var intake activities.IntakeResult
-	if err := workflow.ExecuteActivity(ctx, a.Intake, ref).Get(ctx, &intake); err != nil {
-		return EvaluationResult{}, err
+	if err := workflow.ExecuteActivity(ctx, a.Intake, e.in.Ref).Get(ctx, &intake); err != nil {
+		return res, false, err
 	}
 	if denied(intake.Findings) {
-		return e.disqualify(ctx, domain.StageIntake, intake.Findings, 0)
+		res, err := e.disqualify(ctx, domain.StageIntake, intake.Findings, 0)
+		return res, false, err
 	}
 	if err := e.record(ctx, domain.StageIntake, domain.StagePassed, intake.Findings, map[string]any{"manifest_hash": intake.ManifestHash}); err != nil {
-		return EvaluationResult{}, err
+		return res, false, err
 	}
 
 	// 2. license review
 	e.stage = domain.StageLicense
 	if err := e.record(ctx, domain.StageLicense, domain.StageRunning, nil, nil); err != nil {
-		return EvaluationResult{}, err
+		return res, false, err
 	}
 	var lic license.Report
 	if err := workflow.ExecuteActivity(ctx, a.ReviewLicense, activities.LicenseReviewInput{Manifest: intake.Manifest, Criteria: e.in.Criteria}).Get(ctx, &lic); err != nil {
-		return EvaluationResult{}, err
+		return res, false, err
 	}
 	if denied(lic.Findings) {
-		return e.disqualify(ctx, domain.StageLicense, lic.Findings, 0)
+		res, err := e.disqualify(ctx, domain.StageLicense, lic.Findings, 0)
+		return res, false, err
 	}
 	if lic.NeedsResolution {
-		approved, err := e.review(ctx, domain.StageLicense, domain.TaskLicenseResolution,
-			"Resolve license findings for "+intake.Manifest.Name, needingReview(lic.Findings), 1)
-		if err != nil {
-			return EvaluationResult{}, err
+		outcome, err := e.review(ctx, domain.StageLicense, domain.TaskLicenseResolution,
+			"Resolve license findings for "+intake.Manifest.Name, withSeverity(lic.Findings, domain.SeverityWarn), 1)
+		if err != nil || outcome == gateClarify {
+			return res, outcome == gateClarify, err
 		}
-		if !approved {
-			return e.disqualify(ctx, domain.StageLicense, lic.Findings, 0)
+		if outcome == gateRejected {
+			res, err := e.disqualify(ctx, domain.StageLicense, lic.Findings, 0)
+			return res, false, err
 		}
 	}
-	if err := e.record(ctx, domain.StageLicense, domain.StagePassed, lic.Findings, nil); err != nil {
-		return EvaluationResult{}, err
+	if err := e.record(ctx, domain.StageLicense, domain.StagePassed, lic.Findings, e.decisionDetail()); err != nil {
+		return res, false, err
 	}
 
 	// 3. policy check
 	e.stage = domain.StagePolicy
 	if err := e.record(ctx, domain.StagePolicy, domain.StageRunning, nil, nil); err != nil {
-		return EvaluationResult{}, err
+		return res, false, err
 	}
 	var dec policies.Decision
 	if err := workflow.ExecuteActivity(ctx, a.CheckPolicy, activities.PolicyInput{
 		Manifest: intake.Manifest, Criteria: e.in.Criteria, LicenseFindings: lic.Findings, AsOf: e.in.AsOf,
 	}).Get(ctx, &dec); err != nil {
-		return EvaluationResult{}, err
+		return res, false, err
 	}
 	policyFindings := slices.Concat(dec.Deny, dec.Warn, dec.Info)
 	detail := map[string]any{"policy_revision": dec.Revision, "score": dec.Score, "approvals_required": dec.ApprovalsRequired}
 	if len(dec.Deny) > 0 {
 		if err := e.record(ctx, domain.StagePolicy, domain.StageFailed, policyFindings, detail); err != nil {
-			return EvaluationResult{}, err
+			return res, false, err
 		}
-		return e.finish(ctx, domain.OutcomeDisqualified, dec.Score, dec.Deny, domain.StageApproval)
+		res, err := e.finish(ctx, EvaluationResult{Outcome: domain.OutcomeDisqualified, Score: dec.Score, Reasons: dec.Deny})
+		return res, false, err
 	}
 	if err := e.record(ctx, domain.StagePolicy, domain.StagePassed, policyFindings, detail); err != nil {
-		return EvaluationResult{}, err
+		return res, false, err
 	}
 
 	// 4. compliance approval
 	e.stage = domain.StageApproval
-	approvals := max(dec.ApprovalsRequired, 1)
 	shown := slices.Concat(dec.Warn, dec.Info)
-	approved, err := e.review(ctx, domain.StageApproval, domain.TaskComplianceApproval,
-		"Approve "+intake.Manifest.Name+" for this solicitation", shown, approvals)
-	if err != nil {
-		return EvaluationResult{}, err
+	outcome, err := e.review(ctx, domain.StageApproval, domain.TaskComplianceApproval,
+		"Approve "+intake.Manifest.Name+" for this solicitation", shown, max(dec.ApprovalsRequired, 1))
+	if err != nil || outcome == gateClarify {
+		return res, outcome == gateClarify, err
 	}
-	if !approved {
-		return e.disqualify(ctx, domain.StageApproval, shown, dec.Score)
+	if outcome == gateRejected {
+		res, err := e.disqualify(ctx, domain.StageApproval, shown, dec.Score)
+		return res, false, err
 	}
-	if err := e.record(ctx, domain.StageApproval, domain.StagePassed, shown, map[string]any{"decisions": e.decisions}); err != nil {
-		return EvaluationResult{}, err
+	if err := e.record(ctx, domain.StageApproval, domain.StagePassed, shown, e.decisionDetail()); err != nil {
+		return res, false, err
 	}
-	return e.finish(ctx, domain.OutcomeQualified, dec.Score, nil)
+	res, err = e.finish(ctx, EvaluationResult{
+		Outcome: domain.OutcomeQualified, Score: dec.Score, OpennessScore: dec.Score, SafetyScore: safetyScore(dec.Warn),
+	})
+	return res, false, err
 }
 
-// review opens a task and waits until it is approved by `approvals` distinct
-// reviewers or rejected by one.
-func (e *evaluation) review(ctx workflow.Context, stage domain.Stage, kind domain.TaskKind, title string, findings []domain.Finding, approvals int) (bool, error) {
-	e.taskSeq++
+// safetyScore is 100 less 20 points per safety warning, so complete, current
+// evidence ranks above evidence a reviewer had to accept with reservations.
+func safetyScore(warn []domain.Finding) float64 {
+	score := 100.0
+	for _, f := range warn {
+		if strings.HasPrefix(f.Rule, "safety") {
+			score -= 20
+		}
+	}
+	return max(score, 0)
+}
+
+// review opens a task and waits for its outcome.
+func (e *evaluation) review(ctx workflow.Context, stage domain.Stage, kind domain.TaskKind, title string, findings []domain.Finding, approvals int) (gateOutcome, error) {
 	now := workflow.Now(ctx)
+	due := now.Add(e.in.TaskSLA)
 	task := domain.Task{
-		ID:             fmt.Sprintf("tsk-%s-%d", e.in.Ref.CandidateID, e.taskSeq),
+		ID:             e.gate.nextID(e.in.Ref.CandidateID),
 		Kind:           kind,
 		Status:         domain.TaskOpen,
 		SolicitationID: e.in.Ref.SolicitationID,
@@ -190,154 +276,189 @@ func (e *evaluation) review(ctx workflow.Context, stage domain.Stage, kind domai
 		FindingsHash:   domain.HashFindings(findings),
 		Approvals:      approvals,
 		CreatedAt:      now,
+		DueAt:          &due,
 	}
-	// The task is open in the workflow before reviewers can see it in the
-	// inbox, so a decision never meets a workflow that does not know it yet.
-	e.decisions = nil
-	e.task = &task
+	e.gate.open(task)
 	if err := e.record(ctx, stage, domain.StageWaiting, findings, map[string]any{"task_id": task.ID, "approvals_required": approvals}); err != nil {
-		return false, err
+		return gateRejected, err
 	}
 	if err := workflow.ExecuteActivity(ctx, a.OpenTask, task).Get(ctx, nil); err != nil {
-		return false, err
+		return gateRejected, err
 	}
-	if err := workflow.Await(ctx, func() bool { return e.rejected() || e.approvals() >= approvals }); err != nil {
-		return false, err
-	}
-	e.task = nil
-	return !e.rejected(), nil
+	return e.gate.wait(ctx, e.in.TaskSLA)
 }
 
-func (e *evaluation) validateDecision(ctx workflow.Context, d domain.Decision) error {
-	if d.ReviewerRole != domain.RoleReviewer {
-		return rejection(domain.ErrForbidden, "only compliance reviewers decide tasks; you are signed in as %s", d.ReviewerRole)
+func (e *evaluation) decisionDetail() map[string]any {
+	if len(e.gate.decisions) == 0 {
+		return nil
 	}
-	if e.task == nil || e.task.ID != d.TaskID {
-		return rejection(domain.ErrConflict, "task %s is not open for decisions: it was already decided or superseded", d.TaskID)
+	return map[string]any{"decisions": e.gate.decisions}
+}
+
+func (e *evaluation) validateClarification(_ workflow.Context, r ClarificationRequest) error {
+	d := domain.Decision{TaskID: r.TaskID, ReviewerID: r.ReviewerID, ReviewerRole: r.ReviewerRole, ReviewerOrgID: r.ReviewerOrgID,
+		ReviewerConflicts: r.Conflicts, Verdict: domain.VerdictApprove, ReasonCode: domain.ReasonCodes[domain.VerdictApprove][0]}
+	if err := e.gate.validate(d); err != nil {
+		return err
 	}
-	if d.ReviewerOrgID != "" && d.ReviewerOrgID == e.in.Ref.VendorOrgID {
-		return rejection(domain.ErrConflictOfInt, "you belong to the bidding organisation and cannot decide on its bid")
+	if e.gate.clarifyAsked {
+		return rejection(domain.ErrConflict, "a clarification on task %s was already requested", r.TaskID)
 	}
-	for _, prev := range e.decisions {
-		if prev.ReviewerID == d.ReviewerID {
-			return rejection(domain.ErrConflict, "you already decided task %s (%s); a second approval must come from another reviewer", d.TaskID, prev.Verdict)
-		}
-	}
-	if d.Verdict != domain.VerdictApprove && d.Verdict != domain.VerdictReject {
-		return rejection(domain.ErrInvalid, "verdict %q is not known: use approve or reject", d.Verdict)
-	}
-	if !domain.ValidReason(d.Verdict, d.ReasonCode) {
-		return rejection(domain.ErrInvalid, "reason code %q does not fit verdict %s: use one of %v", d.ReasonCode, d.Verdict, domain.ReasonCodes[d.Verdict])
-	}
-	if d.FindingsHash != "" && d.FindingsHash != e.task.FindingsHash {
-		return rejection(domain.ErrStale, "the findings of task %s changed since you looked (%s, now %s): reload the task and decide again", d.TaskID, d.FindingsHash, e.task.FindingsHash)
+	if strings.TrimSpace(r.Question) == "" {
+		return rejection(domain.ErrInvalid, "the question is empty: write what the vendor must clarify")
 	}
 	return nil
 }
 
-func (e *evaluation) decide(ctx workflow.Context, d domain.Decision) (DecisionResult, error) {
-	// Validation ran against the state of its own turn; re-check against now.
-	if err := e.validateDecision(ctx, d); err != nil {
-		return DecisionResult{}, err
+// requestClarification supersedes the open task and records the question;
+// the evaluation then waits for the vendor (clarify).
+func (e *evaluation) requestClarification(ctx workflow.Context, r ClarificationRequest) (domain.Clarification, error) {
+	if err := e.validateClarification(ctx, r); err != nil {
+		return domain.Clarification{}, err
 	}
-	task := *e.task
-	d.FindingsHash = task.FindingsHash
-	d.DecidedAt = workflow.Now(ctx)
-	e.decisions = append(e.decisions, d)
-	closes := e.rejected() || e.approvals() >= task.Approvals
-	if err := workflow.ExecuteActivity(withActivityOptions(ctx), a.RecordDecision, activities.DecisionRecord{
-		SolicitationID: e.in.Ref.SolicitationID, Decision: d, ClosesTask: closes,
-	}).Get(ctx, nil); err != nil {
-		return DecisionResult{}, err
+	window := r.AnswerWithin
+	if window <= 0 {
+		window = defaultClarificationWindow
 	}
-	return DecisionResult{TaskID: task.ID, Accepted: true, ApprovalsRemaining: max(task.Approvals-e.approvals(), 0), TaskClosed: closes}, nil
+	now := workflow.Now(ctx)
+	c := domain.Clarification{ID: r.ClarificationID, CandidateID: e.in.Ref.CandidateID, TaskID: r.TaskID,
+		VendorOrgID: e.in.Ref.VendorOrgID, AskedBy: r.ReviewerID, Question: r.Question, AskedAt: now, DueAt: now.Add(window)}
+	e.gate.clarifyAsked = true
+	e.question = &c
+	actx := withActivityOptions(ctx)
+	if err := workflow.ExecuteActivity(actx, a.RecordClarification, e.in.Ref.SolicitationID, c).Get(ctx, nil); err != nil {
+		return c, err
+	}
+	return c, workflow.ExecuteActivity(actx, a.SupersedeTask, e.in.Ref.SolicitationID, r.TaskID,
+		"the reviewer asked the vendor a clarification", now).Get(ctx, nil)
 }
 
-func (e *evaluation) approvals() int {
-	n := 0
-	for _, d := range e.decisions {
-		if d.Verdict == domain.VerdictApprove {
-			n++
-		}
+func (e *evaluation) validateReply(_ workflow.Context, r ClarificationReply) error {
+	if r.VendorRole != domain.RoleVendor || r.VendorOrgID != e.in.Ref.VendorOrgID {
+		return rejection(domain.ErrForbidden, "only the vendor that submitted this candidate answers its clarifications")
 	}
-	return n
+	if e.question == nil || e.question.ID != r.ClarificationID || e.reply != nil {
+		return rejection(domain.ErrConflict, "clarification %s is not waiting for an answer: it was answered or has expired", r.ClarificationID)
+	}
+	if strings.TrimSpace(r.Answer) == "" {
+		return rejection(domain.ErrInvalid, "the answer is empty: answer the reviewer's question")
+	}
+	return nil
 }
 
-func (e *evaluation) rejected() bool {
-	for _, d := range e.decisions {
-		if d.Verdict == domain.VerdictReject {
-			return true
+func (e *evaluation) answerClarification(ctx workflow.Context, r ClarificationReply) error {
+	if err := e.validateReply(ctx, r); err != nil {
+		return err
+	}
+	e.reply = &r
+	return nil
+}
+
+// clarify waits for the vendor's answer until the clarification's deadline,
+// records it (or its absence) and lets the stages run again.
+func (e *evaluation) clarify(ctx workflow.Context) error {
+	e.stage = domain.StageClarification
+	q := e.question
+	if err := e.record(ctx, domain.StageClarification, domain.StageWaiting, nil,
+		map[string]any{"clarification_id": q.ID, "question": q.Question, "due_at": q.DueAt}); err != nil {
+		return err
+	}
+	answered, err := workflow.AwaitWithTimeout(ctx, q.DueAt.Sub(workflow.Now(ctx)), func() bool { return e.reply != nil })
+	if err != nil {
+		return err
+	}
+	closing := activities.ClarificationAnswer{SolicitationID: e.in.Ref.SolicitationID, CandidateID: e.in.Ref.CandidateID,
+		ClarificationID: q.ID, Expired: !answered, At: workflow.Now(ctx)}
+	var findings []domain.Finding
+	if answered {
+		closing.Answer, closing.AnsweredBy, closing.Manifest = e.reply.Answer, e.reply.VendorUserID, e.reply.Manifest
+	} else {
+		findings = []domain.Finding{{
+			Rule: "clarification.unanswered", Severity: domain.SeverityWarn,
+			Message:  "the vendor did not answer the clarification by " + q.DueAt.UTC().Format(time.RFC3339) + "; the evaluation continues with what it has",
+			Evidence: domain.Evidence{Quote: q.Question}, Source: "modeltender clarification procedure",
+			Fix: "decide on the evidence as submitted",
+		}}
+	}
+	if err := workflow.ExecuteActivity(ctx, a.CloseClarification, closing).Get(ctx, nil); err != nil {
+		return err
+	}
+	status := domain.StagePassed
+	if !answered {
+		status = domain.StageFailed
+	}
+	e.question, e.reply = nil, nil
+	return e.record(ctx, domain.StageClarification, status, findings, map[string]any{"clarification_id": q.ID, "answered": answered})
+}
+
+// cancelled records a cancellation by the solicitation: the open task is
+// superseded and the outcome stage says why. It runs on a disconnected
+// context because ctx is already cancelled.
+func (e *evaluation) cancelled(ctx workflow.Context, cause error) error {
+	dctx, cancel := workflow.NewDisconnectedContext(ctx)
+	defer cancel()
+	dctx = withActivityOptions(dctx)
+	if t := e.gate.task; t != nil {
+		if err := workflow.ExecuteActivity(dctx, a.SupersedeTask, e.in.Ref.SolicitationID, t.ID, "the solicitation was cancelled", workflow.Now(dctx)).Get(dctx, nil); err != nil {
+			return errors.Join(cause, err)
 		}
 	}
-	return false
+	if err := e.record(dctx, domain.StageOutcome, domain.StageSkipped, nil, map[string]any{"reason": "the solicitation was cancelled"}); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
 }
 
 // disqualify fails the given stage and finishes the evaluation.
 func (e *evaluation) disqualify(ctx workflow.Context, stage domain.Stage, findings []domain.Finding, score float64) (EvaluationResult, error) {
-	detail := map[string]any{}
-	if len(e.decisions) > 0 {
-		detail["decisions"] = e.decisions
-	}
-	if err := e.record(ctx, stage, domain.StageFailed, findings, detail); err != nil {
+	if err := e.record(ctx, stage, domain.StageFailed, findings, e.decisionDetail()); err != nil {
 		return EvaluationResult{}, err
 	}
-	reasons := denials(findings)
+	reasons := withSeverity(findings, domain.SeverityDeny)
 	if len(reasons) == 0 {
 		reasons = findings // a reviewer rejected warn findings
 	}
-	var skipped []domain.Stage
-	for i, st := range domain.Stages {
-		if st == stage {
-			skipped = domain.Stages[i+1 : len(domain.Stages)-1]
-		}
-	}
-	return e.finish(ctx, domain.OutcomeDisqualified, score, reasons, skipped...)
+	return e.finish(ctx, EvaluationResult{Outcome: domain.OutcomeDisqualified, Score: score, Reasons: reasons})
 }
 
-// finish marks skipped stages, records the outcome stage and the evaluation.
-func (e *evaluation) finish(ctx workflow.Context, outcome domain.Outcome, score float64, reasons []domain.Finding, skipped ...domain.Stage) (EvaluationResult, error) {
-	for _, st := range skipped {
+// finish marks every stage that did not run as skipped, then records the
+// outcome stage and the evaluation.
+func (e *evaluation) finish(ctx workflow.Context, res EvaluationResult) (EvaluationResult, error) {
+	for _, st := range domain.Stages {
+		if st == domain.StageOutcome || e.settled[st] {
+			continue
+		}
 		if err := e.record(ctx, st, domain.StageSkipped, nil, nil); err != nil {
 			return EvaluationResult{}, err
 		}
 	}
 	e.stage = domain.StageOutcome
-	e.outcome = outcome
+	e.outcome = res.Outcome
 	now := workflow.Now(ctx)
-	if err := e.record(ctx, domain.StageOutcome, domain.StageCompleted, reasons, map[string]any{"outcome": outcome, "score": score}); err != nil {
+	if err := e.record(ctx, domain.StageOutcome, domain.StageCompleted, res.Reasons, map[string]any{"outcome": res.Outcome, "score": res.Score}); err != nil {
 		return EvaluationResult{}, err
 	}
 	if err := workflow.ExecuteActivity(ctx, a.CompleteEvaluation, e.in.Ref, activities.Outcome{
-		Outcome: outcome, Score: score, Reasons: reasons, Revision: e.in.Criteria.PolicyRevision, At: now,
+		Outcome: res.Outcome, Score: res.Score, Reasons: res.Reasons, Revision: e.in.Criteria.PolicyRevision, At: now,
 	}).Get(ctx, nil); err != nil {
 		return EvaluationResult{}, err
 	}
-	return EvaluationResult{Outcome: outcome, Score: score, Reasons: reasons}, nil
+	return res, nil
 }
 
 func (e *evaluation) record(ctx workflow.Context, stage domain.Stage, status domain.StageStatus, findings []domain.Finding, detail map[string]any) error {
+	e.settled[stage] = status == domain.StagePassed || status == domain.StageFailed || status == domain.StageSkipped
 	return workflow.ExecuteActivity(ctx, a.RecordStage, e.in.Ref, store.StageUpdate{
 		Stage: stage, Status: status, Findings: findings, Detail: detail, At: workflow.Now(ctx),
 	}).Get(ctx, nil)
 }
 
-func denied(f []domain.Finding) bool { return len(denials(f)) > 0 }
+func denied(f []domain.Finding) bool { return len(withSeverity(f, domain.SeverityDeny)) > 0 }
 
-func denials(f []domain.Finding) []domain.Finding {
+func withSeverity(f []domain.Finding, s domain.Severity) []domain.Finding {
 	var out []domain.Finding
 	for _, x := range f {
-		if x.Severity == domain.SeverityDeny {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-// needingReview are the findings a license resolution task is about.
-func needingReview(f []domain.Finding) []domain.Finding {
-	var out []domain.Finding
-	for _, x := range f {
-		if x.Severity == domain.SeverityWarn {
+		if x.Severity == s {
 			out = append(out, x)
 		}
 	}

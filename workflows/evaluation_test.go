@@ -44,10 +44,14 @@ var testInput = EvaluationInput{
 // automated checks returning the given reports.
 type evalEnv struct {
 	*testsuite.TestWorkflowEnvironment
-	stages    []store.StageUpdate
-	tasks     []domain.Task
-	decisions []activities.DecisionRecord
-	outcome   *activities.Outcome
+	stages         []store.StageUpdate
+	tasks          []domain.Task
+	decisions      []activities.DecisionRecord
+	outcome        *activities.Outcome
+	escalations    []int
+	superseded     []string
+	clarifications []activities.ClarificationAnswer
+	licenseRuns    int
 }
 
 func newEvalEnv(t *testing.T, lic license.Report, dec policies.Decision) *evalEnv {
@@ -59,7 +63,24 @@ func newEvalEnv(t *testing.T, lic license.Report, dec policies.Decision) *evalEn
 	e.OnActivity(a.Intake, mock.Anything, mock.Anything).Return(activities.IntakeResult{
 		Manifest: domain.Manifest{SchemaVersion: "1", Name: "Granite"}, ManifestHash: "sha256:m",
 	}, nil)
-	e.OnActivity(a.ReviewLicense, mock.Anything, mock.Anything).Return(lic, nil)
+	e.OnActivity(a.ReviewLicense, mock.Anything, mock.Anything).Return(func(context.Context, activities.LicenseReviewInput) (license.Report, error) {
+		e.licenseRuns++
+		return lic, nil
+	})
+	e.OnActivity(a.EscalateTask, mock.Anything, mock.Anything).Return(func(_ context.Context, esc activities.Escalation) error {
+		e.escalations = append(e.escalations, esc.Level)
+		return nil
+	})
+	e.OnActivity(a.SupersedeTask, mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, _, task, _ string, _ time.Time) error {
+			e.superseded = append(e.superseded, task)
+			return nil
+		})
+	e.OnActivity(a.RecordClarification, mock.Anything, mock.Anything, mock.Anything).Return(nil)
+	e.OnActivity(a.CloseClarification, mock.Anything, mock.Anything).Return(func(_ context.Context, c activities.ClarificationAnswer) error {
+		e.clarifications = append(e.clarifications, c)
+		return nil
+	})
 	e.OnActivity(a.CheckPolicy, mock.Anything, mock.Anything).Return(dec, nil)
 	e.OnActivity(a.RecordStage, mock.Anything, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, _ activities.EvaluationRef, u store.StageUpdate) error {
@@ -98,8 +119,13 @@ func reject(d domain.Decision, task string) domain.Decision {
 
 // decideAt sends a decide update after delay and records how it ended.
 func (e *evalEnv) decideAt(delay time.Duration, d domain.Decision, rejected *error) {
+	e.updateAt(delay, DecideUpdate, d, rejected)
+}
+
+// updateAt sends update name with arg after delay and records a rejection.
+func (e *evalEnv) updateAt(delay time.Duration, name string, arg any, rejected *error) {
 	e.RegisterDelayedCallback(func() {
-		e.UpdateWorkflow(DecideUpdate, fmt.Sprintf("%s-%s-%s", d.ReviewerID, d.TaskID, delay), &testsuite.TestUpdateCallback{
+		e.UpdateWorkflow(name, fmt.Sprintf("%s-%s", name, delay), &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
 			OnReject: func(err error) {
 				if rejected != nil {
@@ -107,7 +133,7 @@ func (e *evalEnv) decideAt(delay time.Duration, d domain.Decision, rejected *err
 				}
 			},
 			OnComplete: func(any, error) {},
-		}, d)
+		}, arg)
 	}, delay)
 }
 
@@ -180,7 +206,7 @@ func TestEvaluationLicenseRejected(t *testing.T) {
 			skipped = append(skipped, s.Stage)
 		}
 	}
-	require.Equal(t, []domain.Stage{domain.StagePolicy, domain.StageApproval}, skipped)
+	require.Equal(t, []domain.Stage{domain.StagePolicy, domain.StageClarification, domain.StageApproval}, skipped)
 }
 
 func TestEvaluationPolicyDenyDisqualifiesWithoutTask(t *testing.T) {
@@ -251,4 +277,79 @@ func TestDecideValidatorRejections(t *testing.T) {
 		require.Equal(t, string(c.kind), appErr.Type(), c.name)
 		require.Contains(t, appErr.Message(), c.want, c.name)
 	}
+}
+
+// A reviewer asks the vendor; the vendor answers with an amended manifest;
+// license and policy run again and a new approval task opens.
+func TestEvaluationClarificationAnswered(t *testing.T) {
+	e := newEvalEnv(t, license.Report{}, cleanPolicy)
+	ask := ClarificationRequest{ClarificationID: "clr_1", TaskID: "tsk-cnd_1-1", ReviewerID: "usr_r1",
+		ReviewerRole: domain.RoleReviewer, ReviewerOrgID: "org_agency", Question: "What is the scope of the red-team report?"}
+	amended := domain.Manifest{SchemaVersion: "1", Name: "Granite", Weights: domain.Weights{License: "Apache-2.0"}}
+	var errOther, errEmpty error
+	e.updateAt(time.Hour, RequestClarificationUpdate, ask, nil)
+	e.updateAt(2*time.Hour, AnswerClarificationUpdate, ClarificationReply{ClarificationID: "clr_1", VendorRole: domain.RoleVendor,
+		VendorOrgID: "org_other", Answer: "x"}, &errOther)
+	e.updateAt(3*time.Hour, AnswerClarificationUpdate, ClarificationReply{ClarificationID: "clr_1", VendorRole: domain.RoleVendor,
+		VendorOrgID: vendorOrg, Answer: " "}, &errEmpty)
+	e.updateAt(4*time.Hour, AnswerClarificationUpdate, ClarificationReply{ClarificationID: "clr_1", VendorUserID: "usr_v",
+		VendorRole: domain.RoleVendor, VendorOrgID: vendorOrg, Answer: "Scope attached; manifest amended.", Manifest: &amended}, nil)
+	e.decideAt(5*time.Hour, approve(reviewer("usr_r1"), "tsk-cnd_1-2"), nil)
+	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
+
+	require.Equal(t, domain.OutcomeQualified, e.result(t).Outcome)
+	requireRejected(t, errOther, domain.ErrForbidden)
+	requireRejected(t, errEmpty, domain.ErrInvalid)
+	require.Equal(t, []string{"tsk-cnd_1-1"}, e.superseded)
+	require.Len(t, e.clarifications, 1)
+	require.False(t, e.clarifications[0].Expired)
+	require.Equal(t, &amended, e.clarifications[0].Manifest)
+	require.Equal(t, 2, e.licenseRuns, "license review runs again after the answer")
+	require.Len(t, e.tasks, 2)
+}
+
+// Without an answer by the deadline the evaluation proceeds and says so.
+func TestEvaluationClarificationExpires(t *testing.T) {
+	e := newEvalEnv(t, license.Report{}, cleanPolicy)
+	e.updateAt(time.Hour, RequestClarificationUpdate, ClarificationRequest{ClarificationID: "clr_1", TaskID: "tsk-cnd_1-1",
+		ReviewerID: "usr_r1", ReviewerRole: domain.RoleReviewer, Question: "Data sources?", AnswerWithin: 48 * time.Hour}, nil)
+	e.decideAt(50*time.Hour, approve(reviewer("usr_r1"), "tsk-cnd_1-2"), nil)
+	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
+
+	require.Equal(t, domain.OutcomeQualified, e.result(t).Outcome)
+	require.Len(t, e.clarifications, 1)
+	require.True(t, e.clarifications[0].Expired)
+	var clarified *store.StageUpdate
+	for i, s := range e.stages {
+		if s.Stage == domain.StageClarification && s.Status == domain.StageFailed {
+			clarified = &e.stages[i]
+		}
+	}
+	require.NotNil(t, clarified, "the clarification stage records the missing answer")
+	require.Equal(t, "clarification.unanswered", clarified.Findings[0].Rule)
+}
+
+// An undecided task escalates after its SLA to every reviewer, then to the officer.
+func TestEvaluationEscalatesOverdueTask(t *testing.T) {
+	e := newEvalEnv(t, license.Report{}, cleanPolicy)
+	e.decideAt(8*24*time.Hour, approve(reviewer("usr_r1"), "tsk-cnd_1-1"), nil)
+	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
+
+	require.Equal(t, domain.OutcomeQualified, e.result(t).Outcome)
+	require.Equal(t, []int{1, 2}, e.escalations)
+	require.NotNil(t, e.tasks[0].DueAt)
+}
+
+// A reviewer who declared a conflict of interest with the vendor cannot decide.
+func TestDeclaredConflictOfInterest(t *testing.T) {
+	e := newEvalEnv(t, license.Report{}, cleanPolicy)
+	conflicted := approve(reviewer("usr_r1"), "tsk-cnd_1-1")
+	conflicted.ReviewerConflicts = []string{vendorOrg}
+	var rejected error
+	e.decideAt(time.Hour, conflicted, &rejected)
+	e.decideAt(2*time.Hour, approve(reviewer("usr_r2"), "tsk-cnd_1-1"), nil)
+	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
+
+	require.Equal(t, domain.OutcomeQualified, e.result(t).Outcome)
+	requireRejected(t, rejected, domain.ErrConflictOfInt)
 }

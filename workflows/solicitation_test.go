@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -14,28 +15,51 @@ import (
 
 	"github.com/modeltender/modeltender/activities"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/store"
 )
 
 var start = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
-func solicitationInput() SolicitationInput {
+const agency = "org_agency"
+
+var (
+	officer   = Actor{UserID: "usr_officer", Role: domain.RoleOfficer, OrgID: agency}
+	reviewer1 = domain.Decision{ReviewerID: "usr_r1", ReviewerRole: domain.RoleReviewer, ReviewerOrgID: agency}
+	reviewer2 = domain.Decision{ReviewerID: "usr_r2", ReviewerRole: domain.RoleReviewer, ReviewerOrgID: agency}
+)
+
+func vendor(bidID string) Actor {
+	return Actor{UserID: "usr_" + bidID, Role: domain.RoleVendor, OrgID: "org_" + bidID}
+}
+
+func solicitationInput(tier domain.RiskTier) SolicitationInput {
 	return SolicitationInput{
-		SolicitationID: "sol_1",
-		Criteria:       domain.Criteria{SolicitationID: "sol_1", RiskTier: domain.RiskStandard, PolicyRevision: "sha256:rev"},
-		Deadline:       start.Add(24 * time.Hour),
+		SolicitationID:      "sol_1",
+		AgencyOrgID:         agency,
+		Criteria:            domain.Criteria{SolicitationID: "sol_1", RiskTier: tier, PolicyRevision: "sha256:rev"},
+		Deadline:            start.Add(10 * 24 * time.Hour),
+		StandstillDays:      10,
+		AmendmentNoticeDays: 3,
 	}
 }
 
+// solicitationEnv mocks every activity and each child evaluation, recording
+// what the workflow asked for.
 type solicitationEnv struct {
 	*testsuite.TestWorkflowEnvironment
-	statuses []domain.SolicitationStatus
-	recorded []domain.Bid
-	children []EvaluationInput
+	statuses   []domain.SolicitationStatus
+	recorded   []domain.Bid
+	children   []EvaluationInput
+	awardTasks []domain.Task
+	awardMoves []string
+	notices    int
+	bidMoves   []string
+	superseded []string
 }
 
-// newSolicitationEnv mocks every activity, and each child evaluation to
-// finish qualified after evaluationTime.
-func newSolicitationEnv(evaluationTime time.Duration) *solicitationEnv {
+// newSolicitationEnv makes every child evaluation finish after
+// evaluationTime with the outcome outcomes[candidate id] (qualified by default).
+func newSolicitationEnv(evaluationTime time.Duration, outcomes map[string]domain.Outcome) *solicitationEnv {
 	s := quietSuite()
 	e := &solicitationEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
 	e.SetStartTime(start)
@@ -50,44 +74,102 @@ func newSolicitationEnv(evaluationTime time.Duration) *solicitationEnv {
 		e.recorded = append(e.recorded, b)
 		return nil
 	})
+	e.OnActivity(a.ReviseBid, mock.Anything, mock.Anything).Return(nil)
+	e.OnActivity(a.Precheck, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PrecheckInput) ([]store.Precheck, error) {
+		var out []store.Precheck
+		for _, c := range in.Bid.Candidates {
+			out = append(out, store.Precheck{CandidateID: c.ID, Outcome: "pass"})
+		}
+		return out, nil
+	})
+	e.OnActivity(a.SetBidStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, c activities.BidStatusChange) error {
+		e.bidMoves = append(e.bidMoves, c.BidID+":"+c.Status)
+		return nil
+	})
+	for _, act := range []any{a.RecordQuestion, a.RecordAnswer, a.RecordAmendment, a.CancelSolicitation, a.RecordAward,
+		a.RecordProtest, a.RecordProtestDecision, a.RecordDecision, a.EscalateTask} {
+		e.OnActivity(act, mock.Anything, mock.Anything).Return(nil)
+	}
+	e.OnActivity(a.SupersedeTask, mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, _, task, _ string, _ time.Time) error {
+			e.superseded = append(e.superseded, task)
+			return nil
+		})
+	e.OnActivity(a.OpenTask, mock.Anything, mock.Anything).Return(func(_ context.Context, t domain.Task) error {
+		e.awardTasks = append(e.awardTasks, t)
+		return nil
+	})
+	e.OnActivity(a.SetAwardStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, c activities.AwardStatusChange) error {
+		e.awardMoves = append(e.awardMoves, c.Status)
+		return nil
+	})
+	e.OnActivity(a.PublishNotice, mock.Anything, mock.Anything, mock.Anything).Return(func(context.Context, string, time.Time) (string, error) {
+		e.notices++
+		return fmt.Sprintf("release-%d", e.notices), nil
+	})
+	e.OnActivity(a.Rank, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RankInput) ([]domain.RankedCandidate, error) {
+		return activities.Rank(in.Weights, in.Candidates), nil
+	})
 	e.OnWorkflow(EvaluationWorkflow, mock.Anything, mock.Anything).After(evaluationTime).Return(func(_ workflow.Context, in EvaluationInput) (EvaluationResult, error) {
 		e.children = append(e.children, in)
-		return EvaluationResult{Outcome: domain.OutcomeQualified}, nil
+		outcome := domain.OutcomeQualified
+		if o, ok := outcomes[in.Ref.CandidateID]; ok {
+			outcome = o
+		}
+		return EvaluationResult{Outcome: outcome, OpennessScore: 60, SafetyScore: 100}, nil
 	})
 	return e
 }
 
 func bid(id string, candidates ...string) SubmitBidRequest {
-	b := domain.Bid{ID: id, SolicitationID: "sol_1", VendorOrgID: "org_" + id, SubmittedAt: start}
+	b := domain.Bid{ID: id, SolicitationID: "sol_1", VendorOrgID: "org_" + id, SubmittedBy: "usr_" + id, SubmittedAt: start,
+		Price: &domain.Money{Amount: 100000, Currency: "USD"}}
 	for _, c := range candidates {
 		b.Candidates = append(b.Candidates, domain.Candidate{ID: c, BidID: id, Name: c})
 	}
 	return SubmitBidRequest{Bid: b, SubmitterRole: domain.RoleVendor}
 }
 
-func (e *solicitationEnv) submitAt(delay time.Duration, req SubmitBidRequest, rejected *error) {
+// at sends update name with arg after delay; its error (rejection or handler
+// failure) lands in *err when err is not nil.
+func (e *solicitationEnv) at(delay time.Duration, name string, arg any, err *error) {
 	e.RegisterDelayedCallback(func() {
-		e.UpdateWorkflow(SubmitBidUpdate, req.Bid.ID+delay.String(), &testsuite.TestUpdateCallback{
+		e.UpdateWorkflow(name, fmt.Sprintf("%s-%s-%d", name, delay, time.Duration(len(name))), &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
-			OnReject: func(err error) { *rejected = err },
-			OnComplete: func(_ any, err error) {
+			OnReject: func(rerr error) {
 				if err != nil {
-					*rejected = err
+					*err = rerr
 				}
 			},
-		}, req)
+			OnComplete: func(_ any, cerr error) {
+				if err != nil && cerr != nil {
+					*err = cerr
+				}
+			},
+		}, arg)
 	}, delay)
 }
 
-func TestSolicitationEvaluatesEveryCandidateAfterDeadline(t *testing.T) {
-	e := newSolicitationEnv(time.Minute)
-	var err1, err2 error
-	e.submitAt(time.Hour, bid("bid_a", "cnd_1", "cnd_2"), &err1)
-	e.submitAt(2*time.Hour, bid("bid_b", "cnd_3"), &err2)
-	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput())
-
+func (e *solicitationEnv) result(t *testing.T) SolicitationState {
+	t.Helper()
 	require.True(t, e.IsWorkflowCompleted())
 	require.NoError(t, e.GetWorkflowError())
+	var st SolicitationState
+	require.NoError(t, e.GetWorkflowResult(&st))
+	return st
+}
+
+const day = 24 * time.Hour
+
+func TestSolicitationEvaluatesEveryCandidateAfterDeadline(t *testing.T) {
+	e := newSolicitationEnv(time.Hour, map[string]domain.Outcome{"cnd_2": domain.OutcomeDisqualified})
+	var err1, err2 error
+	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1", "cnd_2"), &err1)
+	e.at(2*time.Hour, SubmitBidUpdate, bid("bid_b", "cnd_3"), &err2)
+	e.at(11*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "end of test"}, nil)
+	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
+
+	st := e.result(t)
 	require.NoError(t, err1)
 	require.NoError(t, err2)
 	require.Len(t, e.recorded, 2)
@@ -99,60 +181,191 @@ func TestSolicitationEvaluatesEveryCandidateAfterDeadline(t *testing.T) {
 	first, ok := byID[EvaluationWorkflowID("bid_a", "cnd_1")]
 	require.True(t, ok, "candidate cnd_1 evaluated: %v", byID)
 	require.Equal(t, "org_bid_a", first.Ref.VendorOrgID)
-	require.Equal(t, solicitationInput().Deadline, first.AsOf, "evidence is judged at the deadline")
+	require.Equal(t, solicitationInput(domain.RiskStandard).Deadline, first.AsOf, "evidence is judged at the deadline")
 	require.Equal(t, []domain.SolicitationStatus{domain.SolicitationClosed, domain.SolicitationEvaluating, domain.SolicitationEvaluated}, e.statuses)
-	var st SolicitationState
-	require.NoError(t, e.GetWorkflowResult(&st))
-	require.Len(t, st.Evaluations, 3)
+	require.Len(t, st.Ranking, 2, "only qualified candidates are ranked")
+	require.Equal(t, domain.SolicitationCancelled, st.Status)
 }
 
 func TestSolicitationWithoutBidsClosesEmpty(t *testing.T) {
-	e := newSolicitationEnv(time.Minute)
-	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput())
-	require.True(t, e.IsWorkflowCompleted())
-	require.NoError(t, e.GetWorkflowError())
+	e := newSolicitationEnv(time.Minute, nil)
+	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
+	e.result(t)
 	require.Empty(t, e.children)
 	require.Equal(t, []domain.SolicitationStatus{domain.SolicitationClosed, domain.SolicitationEvaluated}, e.statuses)
+	require.Equal(t, 1, e.notices, "the tender notice is published at the start")
 }
 
 func TestSubmitBidValidatorRejections(t *testing.T) {
-	e := newSolicitationEnv(time.Minute)
-	officer := bid("bid_o", "cnd_9")
-	officer.SubmitterRole = domain.RoleOfficer
-	var late, wrongRole, empty, dup, first error
-	e.submitAt(time.Hour, officer, &wrongRole)
-	e.submitAt(2*time.Hour, bid("bid_e"), &empty)
-	e.submitAt(3*time.Hour, bid("bid_a", "cnd_1"), &first)
-	e.submitAt(4*time.Hour, bid("bid_a", "cnd_1"), &dup)
-	e.submitAt(25*time.Hour, bid("bid_late", "cnd_2"), &late)
-	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput())
+	e := newSolicitationEnv(time.Minute, nil)
+	wrongRole := bid("bid_o", "cnd_9")
+	wrongRole.SubmitterRole = domain.RoleOfficer
+	second := bid("bid_a2", "cnd_5")
+	second.Bid.VendorOrgID = "org_bid_a"
+	var errRole, errEmpty, errDup, errSecond, first error
+	e.at(time.Hour, SubmitBidUpdate, wrongRole, &errRole)
+	e.at(2*time.Hour, SubmitBidUpdate, bid("bid_e"), &errEmpty)
+	e.at(3*time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), &first)
+	e.at(4*time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), &errDup)
+	e.at(5*time.Hour, SubmitBidUpdate, second, &errSecond)
+	e.at(11*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "end of test"}, nil)
+	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
 
-	require.True(t, e.IsWorkflowCompleted())
+	e.result(t)
 	require.NoError(t, first)
-	requireRejected(t, wrongRole, domain.ErrForbidden)
-	requireRejected(t, empty, domain.ErrInvalid)
-	requireRejected(t, dup, domain.ErrConflict)
+	requireRejected(t, errRole, domain.ErrForbidden)
+	requireRejected(t, errEmpty, domain.ErrInvalid)
+	requireRejected(t, errDup, domain.ErrConflict)
+	requireRejected(t, errSecond, domain.ErrConflict)
 	require.Len(t, e.recorded, 1, "only the valid bid is recorded")
-	require.Len(t, e.children, 1)
-	_ = late // the workflow has completed by then; the API answers for a closed solicitation
 }
 
 func TestSubmitBidAfterDeadlineWhileEvaluating(t *testing.T) {
 	// The evaluation takes two days, so the workflow still runs after the deadline.
-	e := newSolicitationEnv(48 * time.Hour)
+	e := newSolicitationEnv(2*day, nil)
 	var first, late error
-	e.submitAt(time.Hour, bid("bid_a", "cnd_1"), &first)
-	e.submitAt(25*time.Hour, bid("bid_late", "cnd_2"), &late)
-	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput())
+	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), &first)
+	e.at(11*day, SubmitBidUpdate, bid("bid_late", "cnd_2"), &late)
+	e.at(13*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "end of test"}, nil)
+	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
 
+	e.result(t)
 	require.NoError(t, first)
 	requireRejected(t, late, domain.ErrDeadlinePassed)
 	require.Len(t, e.recorded, 1)
+}
+
+// Q&A, an amendment close to the deadline that extends it, a revision, a
+// withdrawal, and a bid left unconfirmed after the amendment.
+func TestBiddingPeriodRules(t *testing.T) {
+	e := newSolicitationEnv(time.Hour, nil)
+	var errAsk, errOfficerAsk, errAnswer, errTwice, errAmend, errRevise, errStaleRevision, errWithdraw, errConfirm error
+	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
+	e.at(2*time.Hour, SubmitBidUpdate, bid("bid_b", "cnd_2"), nil)
+	e.at(3*time.Hour, SubmitBidUpdate, bid("bid_c", "cnd_3"), nil)
+	e.at(4*time.Hour, AskQuestionUpdate, QuestionRequest{Actor: vendor("bid_a"), ID: "q1", Question: "Is fine-tuning allowed?"}, &errAsk)
+	e.at(5*time.Hour, AskQuestionUpdate, QuestionRequest{Actor: officer, ID: "q2", Question: "?"}, &errOfficerAsk)
+	e.at(6*time.Hour, AnswerQuestionUpdate, AnswerRequest{Actor: officer, QuestionID: "q1", Answer: "Yes, on agency hardware."}, &errAnswer)
+	e.at(7*time.Hour, AnswerQuestionUpdate, AnswerRequest{Actor: officer, QuestionID: "q1", Answer: "again"}, &errTwice)
+	// Nine days in, one day before the deadline: the amendment extends it to three days from then.
+	e.at(9*day, AmendUpdate, AmendRequest{Actor: officer, ID: "am1", Description: "Adds an incident-response SLA of 24 hours"}, &errAmend)
+	revised := bid("bid_a", "cnd_1b")
+	revised.Bid.Revision = 2
+	e.at(9*day+time.Hour, ReviseBidUpdate, revised, &errRevise)
+	e.at(9*day+2*time.Hour, ReviseBidUpdate, revised, &errStaleRevision)
+	e.at(9*day+3*time.Hour, WithdrawBidUpdate, BidAction{Actor: vendor("bid_b"), BidID: "bid_b"}, &errWithdraw)
+	e.at(9*day+4*time.Hour, ConfirmBidUpdate, BidAction{Actor: vendor("bid_a"), BidID: "bid_a"}, &errConfirm)
+	// bid_c never confirms: excluded at the (extended) deadline, which is after day 10.
+	e.at(20*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "end of test"}, nil)
+	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
+
+	e.result(t)
+	require.NoError(t, errAsk)
+	requireRejected(t, errOfficerAsk, domain.ErrForbidden)
+	require.NoError(t, errAnswer)
+	requireRejected(t, errTwice, domain.ErrConflict)
+	require.NoError(t, errAmend)
+	require.NoError(t, errRevise)
+	requireRejected(t, errStaleRevision, domain.ErrConflict)
+	require.NoError(t, errWithdraw)
+	requireRejected(t, errConfirm, domain.ErrConflict) // the revision already answered the amendment
+	require.Contains(t, e.bidMoves, "bid_b:"+domain.BidWithdrawn)
+	require.Contains(t, e.bidMoves, "bid_c:"+domain.BidExcluded)
+	require.Len(t, e.children, 1, "only the revised bid is evaluated")
+	require.Equal(t, "cnd_1b", e.children[0].Ref.CandidateID)
+	require.Equal(t, start.Add(9*day+3*day), e.children[0].AsOf, "the amendment moved the deadline to three days after it")
+}
+
+// The full award path: recommendation, approval, standstill with a protest
+// that is dismissed, award, notice.
+func TestAwardWithDismissedProtest(t *testing.T) {
+	e := newSolicitationEnv(time.Hour, nil)
+	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
+	e.at(2*time.Hour, SubmitBidUpdate, bid("bid_b", "cnd_2"), nil)
+	var errEarly, errRecommend, errWinner, errProtest, errSelf, errResolve error
+	e.at(3*time.Hour, RecommendAwardUpdate, RecommendRequest{Actor: officer, AwardID: "awd_0", CandidateID: "cnd_1", Rationale: "x"}, &errEarly)
+	e.at(11*day, RecommendAwardUpdate, RecommendRequest{Actor: officer, AwardID: "awd_1", CandidateID: "cnd_1", Rationale: "best openness and price"}, &errRecommend)
+	task := "tsk-awd_1-1"
+	d := reviewer1
+	d.TaskID, d.Verdict, d.ReasonCode = task, domain.VerdictApprove, "meets-requirements"
+	self := d
+	self.ReviewerID, self.ReviewerRole = officer.UserID, domain.RoleReviewer
+	e.at(11*day+time.Hour, DecideUpdate, self, &errSelf)
+	e.at(11*day+2*time.Hour, DecideUpdate, d, nil)
+	e.at(12*day, FileProtestUpdate, ProtestRequest{Actor: vendor("bid_a"), ID: "pr0", Grounds: "x"}, &errWinner)
+	e.at(12*day+time.Hour, FileProtestUpdate, ProtestRequest{Actor: vendor("bid_b"), ID: "pr1", Grounds: "the price was scored wrongly"}, &errProtest)
+	// The standstill ends on day 21; the protest blocks the award until it is decided on day 25.
+	e.at(25*day, ResolveProtestUpdate, ResolveProtestRequest{Actor: officer, ProtestID: "pr1", Outcome: domain.ProtestDismissed, Decision: "prices were scored per the published weights"}, &errResolve)
+	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
+
+	st := e.result(t)
+	requireRejected(t, errEarly, domain.ErrConflict)
+	require.NoError(t, errRecommend)
+	requireRejected(t, errSelf, domain.ErrConflictOfInt)
+	requireRejected(t, errWinner, domain.ErrForbidden)
+	require.NoError(t, errProtest)
+	require.NoError(t, errResolve)
+	require.Equal(t, domain.SolicitationAwarded, st.Status)
+	require.Equal(t, []string{domain.AwardStandstill, domain.AwardAwarded}, e.awardMoves)
+	require.Equal(t, []string{"org_bid_a", "org_bid_b"}, e.awardTasks[0].ExcludedOrgIDs)
+	require.Equal(t, []string{officer.UserID}, e.awardTasks[0].ExcludedUserIDs)
+	require.Equal(t, 2, e.notices, "tender notice at the start, award notice at the end")
+	require.Contains(t, e.statuses, domain.SolicitationStandstill)
+	require.Equal(t, domain.SolicitationAwarded, e.statuses[len(e.statuses)-1])
+}
+
+// An upheld protest sends the officer back to recommend; a high-impact award
+// needs two distinct reviewers.
+func TestUpheldProtestAndHighImpactApprovals(t *testing.T) {
+	e := newSolicitationEnv(time.Hour, nil)
+	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
+	e.at(2*time.Hour, SubmitBidUpdate, bid("bid_b", "cnd_2"), nil)
+	approve := func(r domain.Decision, task string) domain.Decision {
+		r.TaskID, r.Verdict, r.ReasonCode = task, domain.VerdictApprove, "meets-requirements"
+		return r
+	}
+	e.at(11*day, RecommendAwardUpdate, RecommendRequest{Actor: officer, AwardID: "awd_1", CandidateID: "cnd_1", Rationale: "first choice"}, nil)
+	e.at(11*day+time.Hour, DecideUpdate, approve(reviewer1, "tsk-awd_1-1"), nil)
+	e.at(11*day+2*time.Hour, DecideUpdate, approve(reviewer2, "tsk-awd_1-1"), nil)
+	e.at(12*day, FileProtestUpdate, ProtestRequest{Actor: vendor("bid_b"), ID: "pr1", Grounds: "evidence of A expired"}, nil)
+	e.at(13*day, ResolveProtestUpdate, ResolveProtestRequest{Actor: officer, ProtestID: "pr1", Outcome: domain.ProtestUpheld, Decision: "A's red-team report expired before the deadline"}, nil)
+	e.at(14*day, RecommendAwardUpdate, RecommendRequest{Actor: officer, AwardID: "awd_2", CandidateID: "cnd_2", Rationale: "next in rank"}, nil)
+	e.at(14*day+time.Hour, DecideUpdate, approve(reviewer1, "tsk-awd_2-2"), nil)
+	e.at(14*day+2*time.Hour, DecideUpdate, approve(reviewer2, "tsk-awd_2-2"), nil)
+	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskHighImpact))
+
+	st := e.result(t)
+	require.Equal(t, domain.SolicitationAwarded, st.Status)
+	require.Equal(t, "cnd_2", st.Award.CandidateID)
+	require.Equal(t, 2, e.awardTasks[0].Approvals)
+	require.Equal(t, []string{domain.AwardStandstill, domain.AwardCancelled, domain.AwardStandstill, domain.AwardAwarded}, e.awardMoves)
+}
+
+// Cancelling during evaluation cancels the child workflows and publishes the
+// cancellation.
+func TestCancellationDuringEvaluation(t *testing.T) {
+	e := newSolicitationEnv(5*day, nil)
+	var errReason, errVendor, errCancel error
+	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
+	e.at(11*day, CancelUpdate, CancelRequest{Actor: officer}, &errReason)
+	e.at(11*day+time.Minute, CancelUpdate, CancelRequest{Actor: vendor("bid_a"), Reason: "x"}, &errVendor)
+	e.at(11*day+time.Hour, CancelUpdate, CancelRequest{Actor: officer, Reason: "the budget was withdrawn"}, &errCancel)
+	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
+
+	st := e.result(t)
+	requireRejected(t, errReason, domain.ErrInvalid)
+	requireRejected(t, errVendor, domain.ErrForbidden)
+	require.NoError(t, errCancel)
+	require.Equal(t, domain.SolicitationCancelled, st.Status)
+	require.Equal(t, "the budget was withdrawn", st.Cancelled)
+	require.Len(t, e.children, 1)
+	require.True(t, e.Now().Before(start.Add(16*day)), "the workflow ended at %s without waiting for the five-day evaluation", e.Now())
+	require.Equal(t, 2, e.notices)
 }
 
 func requireRejected(t *testing.T, err error, kind domain.ErrorKind) {
 	t.Helper()
 	var appErr *temporal.ApplicationError
 	require.True(t, errors.As(err, &appErr), "want a rejection of kind %s, got %v", kind, err)
-	require.Equal(t, string(kind), appErr.Type())
+	require.Equal(t, string(kind), appErr.Type(), appErr.Message())
 }

@@ -77,7 +77,8 @@ func (a *App) Close() {
 func (a *App) NewWorker() worker.Worker {
 	w := worker.New(a.Temporal, a.Config.TaskQueue, worker.Options{})
 	workflows.Register(w)
-	activities.Register(w, &activities.Activities{Store: a.Store, Policies: a.Policies, Licenses: a.Licenses, Now: a.Now})
+	activities.Register(w, &activities.Activities{Store: a.Store, Policies: a.Policies, Licenses: a.Licenses, Now: a.Now,
+		PublicURL: a.Config.PublicURL, OCIDPrefix: a.Config.OCIDPrefix})
 	return w
 }
 

@@ -4,6 +4,7 @@ package config
 
 import (
 	"path/filepath"
+	"strings"
 )
 
 // Config is every setting, each from one environment variable.
@@ -14,18 +15,23 @@ type Config struct {
 	TaskQueue         string // MODELTENDER_TASK_QUEUE
 	Listen            string // MODELTENDER_LISTEN
 	StateDir          string // MODELTENDER_STATE_DIR: where dev keeps PostgreSQL and Temporal data
+	PublicURL         string // MODELTENDER_PUBLIC_URL: the API's address as the public reaches it
+	OCIDPrefix        string // MODELTENDER_OCID_PREFIX: the agency's OCDS prefix, ocds-xxxxxx
 }
 
 // FromEnv reads the configuration through getenv.
 func FromEnv(getenv func(string) string) Config {
-	return Config{
+	c := Config{
 		DatabaseURL:       getenv("DATABASE_URL"),
 		TemporalAddress:   getenv("TEMPORAL_ADDRESS"),
 		TemporalNamespace: or(getenv("TEMPORAL_NAMESPACE"), "default"),
 		TaskQueue:         or(getenv("MODELTENDER_TASK_QUEUE"), "modeltender"),
 		Listen:            or(getenv("MODELTENDER_LISTEN"), "127.0.0.1:8080"),
 		StateDir:          or(getenv("MODELTENDER_STATE_DIR"), ".modeltender"),
+		OCIDPrefix:        or(getenv("MODELTENDER_OCID_PREFIX"), "ocds-mtdr01"),
 	}
+	c.PublicURL = strings.TrimSuffix(or(getenv("MODELTENDER_PUBLIC_URL"), "http://"+c.Listen), "/")
+	return c
 }
 
 // PostgresDir is where the dev PostgreSQL cluster lives.

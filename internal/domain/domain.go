@@ -91,6 +91,10 @@ type Solicitation struct {
 	CreatedAt            time.Time          `json:"created_at"`
 	PublishedAt          *time.Time         `json:"published_at,omitempty"`
 	ClosedAt             *time.Time         `json:"closed_at,omitempty"`
+	Weights              ScoringWeights     `json:"weights"`
+	StandstillDays       float64            `json:"standstill_days"`
+	AmendmentNoticeDays  float64            `json:"amendment_notice_days"`
+	CancelReason         string             `json:"cancel_reason,omitempty"`
 }
 
 // Criteria is the part of a solicitation that evaluations read; it is frozen
@@ -124,6 +128,9 @@ type Bid struct {
 	VendorOrgID    string      `json:"vendor_org_id"`
 	SubmittedBy    string      `json:"submitted_by"`
 	SubmittedAt    time.Time   `json:"submitted_at"`
+	Status         string      `json:"status"`
+	Revision       int         `json:"revision"`
+	Price          *Money      `json:"price,omitempty"`
 	Candidates     []Candidate `json:"candidates"`
 }
 
@@ -167,15 +174,18 @@ type Finding struct {
 type Stage string
 
 const (
-	StageIntake   Stage = "intake"
-	StageLicense  Stage = "license"
-	StagePolicy   Stage = "policy"
-	StageApproval Stage = "approval"
-	StageOutcome  Stage = "outcome"
+	StageIntake  Stage = "intake"
+	StageLicense Stage = "license"
+	StagePolicy  Stage = "policy"
+	// StageClarification is the wait for a vendor's answer to a reviewer's question.
+	StageClarification Stage = "clarification"
+	StageApproval      Stage = "approval"
+	StageOutcome       Stage = "outcome"
 )
 
-// Stages lists the stages in the order an evaluation passes them.
-var Stages = []Stage{StageIntake, StageLicense, StagePolicy, StageApproval, StageOutcome}
+// Stages lists the stages in the order an evaluation passes them; the
+// clarification stage runs only when a reviewer asks the vendor a question.
+var Stages = []Stage{StageIntake, StageLicense, StagePolicy, StageClarification, StageApproval, StageOutcome}
 
 // StageStatus is the state of one stage of one evaluation.
 type StageStatus string
@@ -231,6 +241,11 @@ type Task struct {
 	Approvals      int        `json:"approvals_required"`
 	CreatedAt      time.Time  `json:"created_at"`
 	DueAt          *time.Time `json:"due_at,omitempty"`
+	// Members of these organisations and these users may not decide: the
+	// bidding companies, and for an award the officer who recommended it.
+	ExcludedOrgIDs  []string `json:"excluded_org_ids,omitempty"`
+	ExcludedUserIDs []string `json:"excluded_user_ids,omitempty"`
+	EscalationLevel int      `json:"escalation_level"`
 }
 
 // Verdict is a reviewer's answer on a task.
@@ -269,6 +284,9 @@ type Decision struct {
 	Comment       string    `json:"comment,omitempty"`
 	FindingsHash  string    `json:"findings_hash,omitempty"`
 	DecidedAt     time.Time `json:"decided_at"`
+	// ReviewerConflicts are the organisations the reviewer declared a
+	// conflict of interest with; the API fills them from the store.
+	ReviewerConflicts []string `json:"reviewer_conflicts,omitempty"`
 }
 
 // NewID returns a new random identifier with a readable prefix, e.g.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"maps"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -39,14 +40,19 @@ func exampleManifest(t *testing.T, name string, edit func(m map[string]any)) jso
 	return withFreshEvidence(t, manifest(t, "../../examples/manifests/"+name), edit)
 }
 
-// publish drafts and publishes a solicitation whose deadline is `in` from now.
-func (s *stack) publish(in time.Duration, tier string) domain.Solicitation {
+// publish drafts and publishes a solicitation whose deadline is `in` from
+// now; extra sets further fields of the draft.
+func (s *stack) publish(in time.Duration, tier string, extra ...map[string]any) domain.Solicitation {
 	s.t.Helper()
 	var sol domain.Solicitation
-	s.must(http.StatusCreated, "officer", "POST", "/api/v1/solicitations", map[string]any{
+	body := map[string]any{
 		"title": "Language model for benefits correspondence", "risk_tier": tier,
 		"deadline": time.Now().Add(in).UTC().Format(time.RFC3339Nano), "expected_monthly_users": 25000,
-	}).decode(s.t, &sol)
+	}
+	for _, e := range extra {
+		maps.Copy(body, e)
+	}
+	s.must(http.StatusCreated, "officer", "POST", "/api/v1/solicitations", body).decode(s.t, &sol)
 	s.must(http.StatusOK, "officer", "POST", "/api/v1/solicitations/"+sol.ID+"/publish", nil).decode(s.t, &sol)
 	if sol.Status != domain.SolicitationPublished || !strings.HasPrefix(sol.PolicyRevision, "sha256:") {
 		s.t.Fatalf("published solicitation: %+v", sol)
@@ -89,7 +95,7 @@ func stageStatus(ev store.EvaluationView, stage domain.Stage) domain.StageStatus
 func (s *stack) openTask(as, candidateID string, kind domain.TaskKind) domain.Task {
 	s.t.Helper()
 	var found domain.Task
-	s.eventually(fmt.Sprintf("a %s task on %s", kind, candidateID), time.Minute, func() bool {
+	s.eventually(fmt.Sprintf("a %s task on %s", kind, candidateID), 20*time.Second, func() bool {
 		var inbox struct{ Tasks []domain.Task }
 		s.must(http.StatusOK, as, "GET", "/api/v1/tasks", nil).decode(s.t, &inbox)
 		for _, t := range inbox.Tasks {
@@ -122,7 +128,8 @@ func (s *stack) outcome(as, bidID string, want domain.Outcome) store.EvaluationV
 func TestProcurementJourney(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
-	sol := s.publish(6*time.Second, "standard")
+	// A standstill of two seconds, so the award stands within the test.
+	sol := s.publish(6*time.Second, "standard", map[string]any{"standstill_days": 2.0 / 86400})
 
 	var bidA, bidB bidResult
 	s.must(http.StatusCreated, "vendorA", "POST", "/api/v1/solicitations/"+sol.ID+"/bids", map[string]any{
@@ -194,16 +201,19 @@ func TestProcurementJourney(t *testing.T) {
 		t.Fatalf("B stages: %+v", evB.Stages)
 	}
 
-	// The solicitation finishes once every candidate has an outcome; its
-	// history and the candidates' replay against the current code.
+	// The officer recommends the one qualified candidate; a reviewer approves
+	// the award; after the standstill it stands and the notice is published.
+	s.awardTo(sol.ID, candA, "reviewer1")
 	run := s.app.Temporal.GetWorkflow(context.Background(), workflows.SolicitationWorkflowID(sol.ID), "")
 	var state workflows.SolicitationState
 	if err := run.Get(context.Background(), &state); err != nil {
 		t.Fatalf("solicitation workflow: %v", err)
 	}
-	if state.Status != domain.SolicitationEvaluated || len(state.Evaluations) != 2 {
+	if state.Status != domain.SolicitationAwarded || len(state.Evaluations) != 2 || state.Award.CandidateID != candA {
 		t.Fatalf("solicitation result: %+v", state)
 	}
+	s.validNotice(sol.ID, candA)
+	// The history and the candidates' replay against the current code.
 	s.replayAndRecord(map[string]string{
 		workflows.SolicitationWorkflowID(sol.ID):       "solicitation-two-bids.json",
 		workflows.EvaluationWorkflowID(bidA.ID, candA): "evaluation-approved.json",
@@ -218,7 +228,8 @@ func TestProcurementJourney(t *testing.T) {
 	for _, e := range trail.Events {
 		seen[e.Action] = true
 	}
-	for _, want := range []string{"solicitation.published", "bid.submitted", "solicitation.closed", "evaluation.started", "task.opened", "task.decided", "evaluation.completed"} {
+	for _, want := range []string{"solicitation.published", "bid.submitted", "solicitation.closed", "evaluation.started", "task.opened",
+		"task.decided", "evaluation.completed", "solicitation.ranked", "award.recommended", "award.standstill", "award.awarded", "notice.published"} {
 		if !seen[want] {
 			t.Errorf("audit trail lacks %s: %v", want, seen)
 		}

@@ -56,12 +56,13 @@ func startStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatalf("start Temporal: %v", err)
 	}
-	cfg := config.Config{
-		DatabaseURL:       pgtest.NewDatabase(t),
-		TemporalAddress:   ts.Address(),
-		TemporalNamespace: ts.Namespace(),
-		TaskQueue:         "e2e-" + domain.NewID("q"),
+	env := map[string]string{
+		"DATABASE_URL":           pgtest.NewDatabase(t),
+		"TEMPORAL_ADDRESS":       ts.Address(),
+		"TEMPORAL_NAMESPACE":     ts.Namespace(),
+		"MODELTENDER_TASK_QUEUE": "e2e-" + domain.NewID("q"),
 	}
+	cfg := config.FromEnv(func(k string) string { return env[k] })
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, log)
@@ -193,7 +194,8 @@ func (s *stack) eventually(what string, timeout time.Duration, cond func() bool)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	s.t.Fatalf("timed out after %s waiting for %s", timeout, what)
+	trail, _ := s.store.AuditTrailAll(context.Background())
+	s.t.Fatalf("timed out after %s waiting for %s; audit trail:\n%s", timeout, what, trail)
 }
 
 // manifest reads a manifest file as raw JSON.

@@ -407,7 +407,9 @@ func tenderStatus(s domain.SolicitationStatus, awards []Award) (string, error) {
 		return tenderActive, nil
 	case domain.SolicitationCancelled:
 		return tenderCancelled, nil
-	case domain.SolicitationEvaluated:
+	case domain.SolicitationAwardPending, domain.SolicitationStandstill:
+		return tenderActive, nil // the award is not final until the standstill ends
+	case domain.SolicitationAwarded, domain.SolicitationEvaluated:
 		switch {
 		case hasAward(awards, awardActive):
 			return tenderComplete, nil
@@ -450,7 +452,8 @@ func hasAward(awards []Award, status string) bool {
 // bid is secret, so that vendors cannot see their competition.
 func sealed(s domain.Solicitation) bool {
 	switch s.Status {
-	case domain.SolicitationClosed, domain.SolicitationEvaluating, domain.SolicitationEvaluated:
+	case domain.SolicitationClosed, domain.SolicitationEvaluating, domain.SolicitationEvaluated,
+		domain.SolicitationAwardPending, domain.SolicitationStandstill, domain.SolicitationAwarded:
 		return false
 	case domain.SolicitationCancelled:
 		return s.ClosedAt == nil

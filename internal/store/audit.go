@@ -73,3 +73,21 @@ func (s *Store) TableCounts(ctx context.Context) (map[string]int64, error) {
 	}
 	return out, nil
 }
+
+// AuditTrailAll renders every audit event, one a line, for test failure messages.
+func (s *Store) AuditTrailAll(ctx context.Context) (string, error) {
+	var out string
+	rows, err := s.pool.Query(ctx, `SELECT action, subject_id, detail::text FROM audit_events ORDER BY id`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a, id, d string
+		if err := rows.Scan(&a, &id, &d); err != nil {
+			return out, err
+		}
+		out += a + " " + id + " " + d + "\n"
+	}
+	return out, rows.Err()
+}

@@ -61,8 +61,10 @@ func (s *Store) RecordStage(ctx context.Context, u StageUpdate) error {
 		detail = []byte("{}")
 	}
 	_, err = s.pool.Exec(ctx, `
-		UPDATE evaluation_stages SET status = $3, findings = $4, detail = $5, updated_at = $6
-		WHERE candidate_id = $1 AND stage = $2 AND updated_at <= $6`,
+		INSERT INTO evaluation_stages (candidate_id, stage, status, findings, detail, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (candidate_id, stage) DO UPDATE SET status = $3, findings = $4, detail = $5, updated_at = $6
+		WHERE evaluation_stages.updated_at <= $6`,
 		u.CandidateID, string(u.Stage), string(u.Status), findings, detail, u.At)
 	if err != nil {
 		return fmt.Errorf("record stage %s of %s: %w", u.Stage, u.CandidateID, err)
@@ -132,7 +134,7 @@ func (s *Store) EvaluationsForBid(ctx context.Context, bidID string) ([]Evaluati
 func (s *Store) stages(ctx context.Context, candidateID string) ([]StageView, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT stage, status, findings, detail, updated_at FROM evaluation_stages WHERE candidate_id = $1
-		ORDER BY array_position(ARRAY['intake','license','policy','approval','outcome'], stage)`, candidateID)
+		ORDER BY array_position(ARRAY['intake','license','policy','clarification','approval','outcome'], stage)`, candidateID)
 	if err != nil {
 		return nil, fmt.Errorf("read stages of %s: %w", candidateID, err)
 	}

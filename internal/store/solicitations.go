@@ -12,13 +12,13 @@ import (
 
 const solicitationColumns = `id, agency_org_id, title, description, risk_tier, deadline, expected_monthly_users,
 	COALESCE(minimum_openness_class, ''), status, COALESCE(policy_revision, ''), created_by, created_at,
-	published_at, closed_at`
+	published_at, closed_at, weights, standstill_days, amendment_notice_days, COALESCE(cancel_reason, '')`
 
 func scanSolicitation(row pgx.Row) (domain.Solicitation, error) {
 	var s domain.Solicitation
 	err := row.Scan(&s.ID, &s.AgencyOrgID, &s.Title, &s.Description, &s.RiskTier, &s.Deadline,
 		&s.ExpectedMonthlyUsers, &s.MinimumOpennessClass, &s.Status, &s.PolicyRevision, &s.CreatedBy,
-		&s.CreatedAt, &s.PublishedAt, &s.ClosedAt)
+		&s.CreatedAt, &s.PublishedAt, &s.ClosedAt, &s.Weights, &s.StandstillDays, &s.AmendmentNoticeDays, &s.CancelReason)
 	return s, err
 }
 
@@ -26,10 +26,12 @@ func scanSolicitation(row pgx.Row) (domain.Solicitation, error) {
 func (s *Store) CreateSolicitation(ctx context.Context, sol domain.Solicitation) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO solicitations (id, agency_org_id, title, description, risk_tier, deadline,
-			expected_monthly_users, minimum_openness_class, status, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), $9, $10, $11)`,
+			expected_monthly_users, minimum_openness_class, status, created_by, created_at,
+			weights, standstill_days, amendment_notice_days)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), $9, $10, $11, $12, $13, $14)`,
 		sol.ID, sol.AgencyOrgID, sol.Title, sol.Description, string(sol.RiskTier), sol.Deadline,
-		sol.ExpectedMonthlyUsers, sol.MinimumOpennessClass, string(sol.Status), sol.CreatedBy, sol.CreatedAt)
+		sol.ExpectedMonthlyUsers, sol.MinimumOpennessClass, string(sol.Status), sol.CreatedBy, sol.CreatedAt,
+		sol.Weights, sol.StandstillDays, sol.AmendmentNoticeDays)
 	if err != nil {
 		return fmt.Errorf("create solicitation %s: %w", sol.ID, err)
 	}
@@ -82,20 +84,62 @@ func (s *Store) RevertPublished(ctx context.Context, id string) error {
 	return err
 }
 
-// SetSolicitationStatus records a lifecycle transition. Idempotent: setting
-// the same status again changes nothing.
+// SetSolicitationStatus records a lifecycle transition with its time; the
+// audit log keeps the history of transitions. Idempotent.
 func (s *Store) SetSolicitationStatus(ctx context.Context, id string, status domain.SolicitationStatus, at time.Time) error {
-	var q string
+	q := `UPDATE solicitations SET status = $2, status_changed_at = $3 WHERE id = $1`
 	switch status {
 	case domain.SolicitationClosed:
-		q = `UPDATE solicitations SET status = $2, closed_at = COALESCE(closed_at, $3) WHERE id = $1`
+		q = `UPDATE solicitations SET status = $2, status_changed_at = $3, closed_at = COALESCE(closed_at, $3) WHERE id = $1`
 	case domain.SolicitationEvaluated:
-		q = `UPDATE solicitations SET status = $2, evaluated_at = COALESCE(evaluated_at, $3) WHERE id = $1`
-	default:
-		q = `UPDATE solicitations SET status = $2 WHERE id = $1 AND $3::timestamptz IS NOT NULL`
+		q = `UPDATE solicitations SET status = $2, status_changed_at = $3, evaluated_at = COALESCE(evaluated_at, $3) WHERE id = $1`
 	}
 	if _, err := s.pool.Exec(ctx, q, id, string(status), at); err != nil {
 		return fmt.Errorf("set solicitation %s to %s: %w", id, status, err)
 	}
 	return nil
+}
+
+// CancelSolicitation records a cancellation and its reason. Idempotent.
+func (s *Store) CancelSolicitation(ctx context.Context, id, reason string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE solicitations SET status = 'cancelled', status_changed_at = $3, cancel_reason = $2
+		WHERE id = $1 AND status <> 'cancelled'`, id, reason, at)
+	if err != nil {
+		return fmt.Errorf("cancel solicitation %s: %w", id, err)
+	}
+	return nil
+}
+
+// Amend records an amendment, moves the deadline and asks every vendor with
+// a bid to confirm or revise it. Idempotent on the amendment id.
+func (s *Store) Amend(ctx context.Context, a domain.Amendment) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO amendments (id, solicitation_id, seq, description, previous_deadline, new_deadline, amended_by, amended_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+			a.ID, a.SolicitationID, a.Seq, a.Description, a.PreviousDeadline, a.NewDeadline, a.AmendedBy, a.AmendedAt)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE solicitations SET deadline = $2 WHERE id = $1`, a.SolicitationID, a.NewDeadline); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE bids SET status = 'needs-confirmation', updated_at = $2
+			WHERE solicitation_id = $1 AND status = 'submitted'`, a.SolicitationID, a.AmendedAt)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("amend solicitation %s: %w", a.SolicitationID, err)
+	}
+	return nil
+}
+
+// Amendments lists the amendments of a solicitation in order.
+func (s *Store) Amendments(ctx context.Context, solicitationID string) ([]domain.Amendment, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, solicitation_id, seq, description, previous_deadline, new_deadline,
+		amended_by, amended_at FROM amendments WHERE solicitation_id = $1 ORDER BY seq`, solicitationID)
+	if err != nil {
+		return nil, fmt.Errorf("list amendments of %s: %w", solicitationID, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[domain.Amendment])
 }

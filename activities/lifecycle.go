@@ -1,0 +1,374 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/manifest"
+	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/policies"
+)
+
+// Escalation is an overdue task moving up: 1 to every reviewer, 2 to the officer.
+type Escalation struct {
+	SolicitationID string    `json:"solicitation_id"`
+	TaskID         string    `json:"task_id"`
+	Level          int       `json:"level"`
+	At             time.Time `json:"at"`
+}
+
+// EscalateTask records an escalation and audits it.
+func (a *Activities) EscalateTask(ctx context.Context, e Escalation) error {
+	if err := a.Store.EscalateTask(ctx, e.TaskID, e.Level, e.At); err != nil {
+		return err
+	}
+	to := map[int]string{1: "all reviewers", 2: "the procurement officer"}[e.Level]
+	return a.audit(ctx, fmt.Sprintf("task/%s/escalated/%d", e.TaskID, e.Level), store.AuditEvent{
+		At: e.At, Actor: "system", Action: "task.escalated", SubjectType: "task", SubjectID: e.TaskID,
+		SolicitationID: e.SolicitationID, Detail: map[string]any{"level": e.Level, "escalated_to": to},
+	})
+}
+
+// SupersedeTask closes a task nobody needs to decide any more (a clarification
+// was asked, or the solicitation was cancelled).
+func (a *Activities) SupersedeTask(ctx context.Context, solicitationID, taskID, reason string, at time.Time) error {
+	if err := a.Store.CloseTask(ctx, taskID, domain.TaskSuperseded, at); err != nil {
+		return err
+	}
+	return a.audit(ctx, "task/"+taskID+"/superseded", store.AuditEvent{
+		At: at, Actor: "system", Action: "task.superseded", SubjectType: "task", SubjectID: taskID,
+		SolicitationID: solicitationID, Detail: map[string]any{"reason": reason},
+	})
+}
+
+// PrecheckInput is a bid whose candidates get the automated checks at submission.
+type PrecheckInput struct {
+	Bid      domain.Bid      `json:"bid"`
+	Criteria domain.Criteria `json:"criteria"`
+	AsOf     time.Time       `json:"as_of"`
+}
+
+// Precheck runs license review and the policy decision on every candidate of
+// a bid, as the evaluation will at close but without humans, and stores the
+// findings for the vendor's eyes only. Idempotent per candidate.
+func (a *Activities) Precheck(ctx context.Context, in PrecheckInput) ([]store.Precheck, error) {
+	var out []store.Precheck
+	for _, c := range in.Bid.Candidates {
+		report := a.Licenses.Review(c.Manifest, in.Criteria)
+		d, err := a.Policies.Decide(ctx, policies.Input{Criteria: in.Criteria, Manifest: c.Manifest, LicenseFindings: report.Findings, AsOf: in.AsOf})
+		if err != nil {
+			return nil, fmt.Errorf("pre-check %s: %w", c.ID, err) // retried: a policy error is not the vendor's fault
+		}
+		findings := slices.Concat(d.Deny, report.Findings, d.Warn, d.Info)
+		outcome := "pass"
+		switch {
+		case len(d.Deny) > 0 || hasSeverity(report.Findings, domain.SeverityDeny):
+			outcome = "fail"
+		case report.NeedsResolution || len(d.Warn) > 0:
+			outcome = "needs-review"
+		}
+		p := store.Precheck{CandidateID: c.ID, CandidateName: c.Name, Outcome: outcome, Score: d.Score,
+			Findings: dedupe(findings), PolicyRevision: d.Revision, CheckedAt: in.AsOf}
+		if err := a.Store.SavePrecheck(ctx, p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func hasSeverity(f []domain.Finding, s domain.Severity) bool {
+	return slices.ContainsFunc(f, func(x domain.Finding) bool { return x.Severity == s })
+}
+
+// dedupe drops findings repeated verbatim (a license deny carried into the
+// policy decision appears in both).
+func dedupe(f []domain.Finding) []domain.Finding {
+	out := make([]domain.Finding, 0, len(f))
+	for _, x := range f {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// ReviseBid stores a bid's new revision.
+func (a *Activities) ReviseBid(ctx context.Context, b domain.Bid) error {
+	if err := a.Store.ReviseBid(ctx, b); err != nil {
+		return err
+	}
+	return a.audit(ctx, fmt.Sprintf("bid/%s/revision/%d", b.ID, b.Revision), store.AuditEvent{
+		At: b.SubmittedAt, Actor: b.SubmittedBy, Action: "bid.revised", SubjectType: "bid", SubjectID: b.ID,
+		SolicitationID: b.SolicitationID, Detail: map[string]any{"revision": b.Revision, "candidates": len(b.Candidates)},
+	})
+}
+
+// BidStatusChange is a bid withdrawn, confirmed after an amendment, or
+// excluded at close for want of a confirmation.
+type BidStatusChange struct {
+	SolicitationID string    `json:"solicitation_id"`
+	BidID          string    `json:"bid_id"`
+	Status         string    `json:"status"`
+	Actor          string    `json:"actor"`
+	At             time.Time `json:"at"`
+}
+
+// SetBidStatus records a bid status change and audits it.
+func (a *Activities) SetBidStatus(ctx context.Context, c BidStatusChange) error {
+	if err := a.Store.SetBidStatus(ctx, c.BidID, c.Status, c.At); err != nil {
+		return err
+	}
+	return a.audit(ctx, fmt.Sprintf("bid/%s/%s/%d", c.BidID, c.Status, c.At.UnixNano()), store.AuditEvent{
+		At: c.At, Actor: c.Actor, Action: "bid." + c.Status, SubjectType: "bid", SubjectID: c.BidID, SolicitationID: c.SolicitationID,
+	})
+}
+
+// RecordQuestion stores a vendor's question.
+func (a *Activities) RecordQuestion(ctx context.Context, q domain.Question) error {
+	if err := a.Store.InsertQuestion(ctx, q); err != nil {
+		return err
+	}
+	return a.audit(ctx, "question/"+q.ID+"/asked", store.AuditEvent{
+		At: q.AskedAt, Actor: q.AskedBy, Action: "question.asked", SubjectType: "question", SubjectID: q.ID, SolicitationID: q.SolicitationID,
+	})
+}
+
+// RecordAnswer stores the officer's answer, published to every vendor.
+func (a *Activities) RecordAnswer(ctx context.Context, q domain.Question) error {
+	if err := a.Store.AnswerQuestion(ctx, q.ID, q.Answer, q.AnsweredBy, *q.AnsweredAt); err != nil {
+		return err
+	}
+	return a.audit(ctx, "question/"+q.ID+"/answered", store.AuditEvent{
+		At: *q.AnsweredAt, Actor: q.AnsweredBy, Action: "question.answered", SubjectType: "question", SubjectID: q.ID, SolicitationID: q.SolicitationID,
+	})
+}
+
+// RecordAmendment stores an amendment, moves the deadline and flags every
+// bid for confirmation; the audit entry is the notice to those vendors.
+func (a *Activities) RecordAmendment(ctx context.Context, am domain.Amendment) error {
+	if err := a.Store.Amend(ctx, am); err != nil {
+		return err
+	}
+	return a.audit(ctx, "amendment/"+am.ID, store.AuditEvent{
+		At: am.AmendedAt, Actor: am.AmendedBy, Action: "solicitation.amended", SubjectType: "solicitation",
+		SubjectID: am.SolicitationID, SolicitationID: am.SolicitationID,
+		Detail: map[string]any{"amendment": am.ID, "description": am.Description, "previous_deadline": am.PreviousDeadline,
+			"new_deadline": am.NewDeadline, "notice": "every bid must be confirmed or revised against this amendment before the deadline"},
+	})
+}
+
+// Cancellation is an officer's cancellation of a solicitation.
+type Cancellation struct {
+	SolicitationID string    `json:"solicitation_id"`
+	Reason         string    `json:"reason"`
+	OfficerID      string    `json:"officer_id"`
+	At             time.Time `json:"at"`
+}
+
+// CancelSolicitation records a cancellation and audits it.
+func (a *Activities) CancelSolicitation(ctx context.Context, c Cancellation) error {
+	if err := a.Store.CancelSolicitation(ctx, c.SolicitationID, c.Reason, c.At); err != nil {
+		return err
+	}
+	return a.audit(ctx, "solicitation/"+c.SolicitationID+"/cancelled", store.AuditEvent{
+		At: c.At, Actor: c.OfficerID, Action: "solicitation.cancelled", SubjectType: "solicitation",
+		SubjectID: c.SolicitationID, SolicitationID: c.SolicitationID, Detail: map[string]any{"reason": c.Reason},
+	})
+}
+
+// RankInput is every evaluated candidate with what ranking needs.
+type RankInput struct {
+	SolicitationID string                `json:"solicitation_id"`
+	Weights        domain.ScoringWeights `json:"weights"`
+	Candidates     []RankCandidate       `json:"candidates"`
+	At             time.Time             `json:"at"`
+}
+
+// RankCandidate is one evaluated candidate.
+type RankCandidate struct {
+	CandidateID string                `json:"candidate_id"`
+	BidID       string                `json:"bid_id"`
+	VendorOrgID string                `json:"vendor_org_id"`
+	Name        string                `json:"name"`
+	Result      EvaluationOutcomeView `json:"result"`
+	Price       *domain.Money         `json:"price,omitempty"`
+}
+
+// EvaluationOutcomeView is the part of an evaluation's result ranking reads.
+type EvaluationOutcomeView struct {
+	Outcome       domain.Outcome `json:"outcome"`
+	OpennessScore float64        `json:"openness_score"`
+	SafetyScore   float64        `json:"safety_score"`
+}
+
+// Rank scores the qualified candidates and stores the ranking with its
+// breakdown. Deterministic: ties break on candidate id.
+func (a *Activities) Rank(ctx context.Context, in RankInput) ([]domain.RankedCandidate, error) {
+	ranked := Rank(in.Weights, in.Candidates)
+	for _, r := range ranked {
+		if err := a.Store.SaveRanking(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return ranked, a.audit(ctx, "solicitation/"+in.SolicitationID+"/ranked", store.AuditEvent{
+		At: in.At, Actor: "system", Action: "solicitation.ranked", SubjectType: "solicitation",
+		SubjectID: in.SolicitationID, SolicitationID: in.SolicitationID, Detail: map[string]any{"ranking": ranked},
+	})
+}
+
+// Rank orders qualified candidates by weighted points out of 100: openness
+// score and safety score as the policies gave them, price relative to the
+// lowest qualified price (a candidate without a price gets no price points).
+func Rank(w domain.ScoringWeights, candidates []RankCandidate) []domain.RankedCandidate {
+	lowest := 0.0
+	for _, c := range candidates {
+		if c.Result.Outcome == domain.OutcomeQualified && c.Price != nil && c.Price.Amount > 0 && (lowest == 0 || c.Price.Amount < lowest) {
+			lowest = c.Price.Amount
+		}
+	}
+	var out []domain.RankedCandidate
+	for _, c := range candidates {
+		if c.Result.Outcome != domain.OutcomeQualified {
+			continue
+		}
+		price := 0.0
+		if c.Price != nil && c.Price.Amount > 0 && lowest > 0 {
+			price = 100 * lowest / c.Price.Amount
+		}
+		b := map[string]float64{
+			"openness": round(w.Openness * c.Result.OpennessScore),
+			"safety":   round(w.Safety * c.Result.SafetyScore),
+			"price":    round(w.Price * price),
+		}
+		out = append(out, domain.RankedCandidate{
+			CandidateID: c.CandidateID, BidID: c.BidID, VendorOrgID: c.VendorOrgID, Name: c.Name,
+			Total: round(b["openness"] + b["safety"] + b["price"]), Breakdown: b, Price: c.Price,
+		})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Total != out[j].Total {
+			return out[i].Total > out[j].Total
+		}
+		return out[i].CandidateID < out[j].CandidateID
+	})
+	for i := range out {
+		out[i].Rank = i + 1
+	}
+	return out
+}
+
+func round(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
+
+// RecordAward stores the officer's recommendation and audits it.
+func (a *Activities) RecordAward(ctx context.Context, aw domain.Award) error {
+	if err := a.Store.InsertAward(ctx, aw); err != nil {
+		return err
+	}
+	return a.audit(ctx, "award/"+aw.ID+"/recommended", store.AuditEvent{
+		At: aw.RecommendedAt, Actor: aw.RecommendedBy, Action: "award.recommended", SubjectType: "award", SubjectID: aw.ID,
+		SolicitationID: aw.SolicitationID, Detail: map[string]any{"candidate_id": aw.CandidateID, "bid_id": aw.BidID, "rationale": aw.Rationale},
+	})
+}
+
+// AwardStatusChange moves an award along.
+type AwardStatusChange struct {
+	SolicitationID  string     `json:"solicitation_id"`
+	AwardID         string     `json:"award_id"`
+	Status          string     `json:"status"`
+	StandstillUntil *time.Time `json:"standstill_until,omitempty"`
+	At              time.Time  `json:"at"`
+}
+
+// SetAwardStatus records an award status change and audits it.
+func (a *Activities) SetAwardStatus(ctx context.Context, c AwardStatusChange) error {
+	if err := a.Store.SetAwardStatus(ctx, c.AwardID, c.Status, c.StandstillUntil, c.At); err != nil {
+		return err
+	}
+	detail := map[string]any{}
+	if c.StandstillUntil != nil {
+		detail["standstill_until"] = c.StandstillUntil
+	}
+	return a.audit(ctx, "award/"+c.AwardID+"/"+c.Status, store.AuditEvent{
+		At: c.At, Actor: "system", Action: "award." + c.Status, SubjectType: "award", SubjectID: c.AwardID,
+		SolicitationID: c.SolicitationID, Detail: detail,
+	})
+}
+
+// RecordProtest stores a protest and audits it.
+func (a *Activities) RecordProtest(ctx context.Context, p domain.Protest) error {
+	if err := a.Store.InsertProtest(ctx, p); err != nil {
+		return err
+	}
+	return a.audit(ctx, "protest/"+p.ID+"/filed", store.AuditEvent{
+		At: p.FiledAt, Actor: p.FiledBy, Action: "protest.filed", SubjectType: "protest", SubjectID: p.ID,
+		SolicitationID: p.SolicitationID, Detail: map[string]any{"award_id": p.AwardID, "grounds": p.Grounds},
+	})
+}
+
+// RecordProtestDecision stores the officer's written decision and audits it.
+func (a *Activities) RecordProtestDecision(ctx context.Context, p domain.Protest) error {
+	if err := a.Store.DecideProtest(ctx, p.ID, p.Outcome, p.Decision, p.DecidedBy, *p.DecidedAt); err != nil {
+		return err
+	}
+	return a.audit(ctx, "protest/"+p.ID+"/decided", store.AuditEvent{
+		At: *p.DecidedAt, Actor: p.DecidedBy, Action: "protest." + p.Outcome, SubjectType: "protest", SubjectID: p.ID,
+		SolicitationID: p.SolicitationID, Detail: map[string]any{"decision": p.Decision},
+	})
+}
+
+// RecordClarification stores a reviewer's question to the vendor.
+func (a *Activities) RecordClarification(ctx context.Context, solicitationID string, c domain.Clarification) error {
+	if err := a.Store.InsertClarification(ctx, c); err != nil {
+		return err
+	}
+	return a.audit(ctx, "clarification/"+c.ID+"/asked", store.AuditEvent{
+		At: c.AskedAt, Actor: c.AskedBy, Action: "clarification.requested", SubjectType: "candidate", SubjectID: c.CandidateID,
+		SolicitationID: solicitationID, Detail: map[string]any{"clarification_id": c.ID, "question": c.Question, "due_at": c.DueAt},
+	})
+}
+
+// ClarificationAnswer is the vendor's answer, possibly with an amended
+// manifest, or the note that none came in time (Expired).
+type ClarificationAnswer struct {
+	SolicitationID  string           `json:"solicitation_id"`
+	CandidateID     string           `json:"candidate_id"`
+	ClarificationID string           `json:"clarification_id"`
+	Answer          string           `json:"answer,omitempty"`
+	AnsweredBy      string           `json:"answered_by,omitempty"`
+	Manifest        *domain.Manifest `json:"manifest,omitempty"`
+	Expired         bool             `json:"expired"`
+	At              time.Time        `json:"at"`
+}
+
+// CloseClarification stores the answer (and any amended manifest) or the
+// expiry, and audits it.
+func (a *Activities) CloseClarification(ctx context.Context, c ClarificationAnswer) error {
+	if c.Manifest != nil {
+		if err := a.Store.AmendManifest(ctx, c.CandidateID, c.ClarificationID, *c.Manifest, manifest.Hash(*c.Manifest), c.At); err != nil {
+			return err
+		}
+	}
+	answer, by, action := c.Answer, c.AnsweredBy, "clarification.answered"
+	if c.Expired {
+		answer, by, action = "", "", "clarification.expired"
+	}
+	if err := a.Store.CloseClarification(ctx, c.ClarificationID, answer, by, c.At); err != nil {
+		return err
+	}
+	return a.audit(ctx, "clarification/"+c.ClarificationID+"/closed", store.AuditEvent{
+		At: c.At, Actor: or(by, "system"), Action: action, SubjectType: "candidate", SubjectID: c.CandidateID,
+		SolicitationID: c.SolicitationID, Detail: map[string]any{"clarification_id": c.ClarificationID, "answer": answer, "amended_manifest": c.Manifest != nil},
+	})
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

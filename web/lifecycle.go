@@ -1,0 +1,600 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.temporal.io/sdk/client"
+
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/manifest"
+	"github.com/modeltender/modeltender/workflows"
+)
+
+// updateWorkflow sends an update to a running workflow, waits for its result
+// and explains a workflow that has already finished.
+func (s *Server) updateWorkflow(ctx context.Context, workflowID, name string, arg, out any) error {
+	handle, err := s.deps.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(ctx, out)
+	}
+	if isNotFound(err) {
+		return domain.Errorf(domain.ErrConflict, "%s has finished and accepts no more changes", workflowID)
+	}
+	return err
+}
+
+func actor(u domain.User) workflows.Actor {
+	return workflows.Actor{UserID: u.ID, Role: u.Role, OrgID: u.OrgID}
+}
+
+// required names each empty field of a request.
+func required(fields map[string]string) error {
+	var errs []domain.FieldError
+	for name, value := range fields {
+		if strings.TrimSpace(value) == "" {
+			errs = append(errs, domain.FieldError{Field: name, Message: "is required"})
+		}
+	}
+	if len(errs) > 0 {
+		return domain.InvalidFields("the request is missing required fields; see errors", errs)
+	}
+	return nil
+}
+
+func validPrice(p *domain.Money) error {
+	if p == nil {
+		return nil
+	}
+	if p.Amount <= 0 || len(p.Currency) != 3 || strings.ToUpper(p.Currency) != p.Currency {
+		return domain.InvalidFields("the price is not valid", []domain.FieldError{{Field: "price",
+			Message: "give a positive amount and an ISO 4217 currency code, e.g. {\"amount\": 120000, \"currency\": \"USD\"}"}})
+	}
+	return nil
+}
+
+// ---- Q&A ----------------------------------------------------------------------
+
+func (s *Server) askQuestion(c echo.Context) error {
+	u, err := s.authorize(c, "question:ask")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Question string `json:"question"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"question": req.Question}); err != nil {
+		return err
+	}
+	sol, err := s.solicitation(c)
+	if err != nil {
+		return err
+	}
+	var q domain.Question
+	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.AskQuestionUpdate,
+		workflows.QuestionRequest{Actor: actor(u), ID: domain.NewID("qst"), Question: req.Question}, &q); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, q)
+}
+
+// listQuestions publishes the questions and answers to everyone who can see
+// the solicitation, without naming who asked.
+func (s *Server) listQuestions(c echo.Context) error {
+	if _, err := s.authorize(c, "solicitation:read"); err != nil {
+		return err
+	}
+	sol, err := s.solicitation(c)
+	if err != nil {
+		return err
+	}
+	qs, err := s.deps.Store.Questions(c.Request().Context(), sol.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]domain.Question, 0, len(qs))
+	for _, q := range qs {
+		out = append(out, q.Anonymised())
+	}
+	return c.JSON(http.StatusOK, map[string]any{"solicitation_id": sol.ID, "questions": out})
+}
+
+func (s *Server) answerQuestion(c echo.Context) error {
+	u, err := s.authorize(c, "question:answer")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Answer string `json:"answer"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"answer": req.Answer}); err != nil {
+		return err
+	}
+	sol, err := s.solicitation(c)
+	if err != nil {
+		return err
+	}
+	var q domain.Question
+	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.AnswerQuestionUpdate,
+		workflows.AnswerRequest{Actor: actor(u), QuestionID: c.Param("qid"), Answer: req.Answer}, &q); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, q)
+}
+
+// ---- amendments and cancellation -------------------------------------------
+
+func (s *Server) amendSolicitation(c echo.Context) error {
+	u, err := s.authorize(c, "solicitation:amend")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Description string `json:"description"`
+		NewDeadline string `json:"new_deadline"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"description": req.Description}); err != nil {
+		return err
+	}
+	am := workflows.AmendRequest{Actor: actor(u), ID: domain.NewID("amd"), Description: req.Description}
+	if req.NewDeadline != "" {
+		d, err := time.Parse(time.RFC3339, req.NewDeadline)
+		if err != nil {
+			return domain.InvalidFields("the amendment is not valid", []domain.FieldError{{Field: "new_deadline",
+				Message: "is not an RFC 3339 time: write it like 2026-12-31T17:00:00Z"}})
+		}
+		am.NewDeadline = &d
+	}
+	sol, err := s.solicitation(c)
+	if err != nil {
+		return err
+	}
+	var out domain.Amendment
+	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.AmendUpdate, am, &out); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) listAmendments(c echo.Context) error {
+	if _, err := s.authorize(c, "solicitation:read"); err != nil {
+		return err
+	}
+	sol, err := s.solicitation(c)
+	if err != nil {
+		return err
+	}
+	ams, err := s.deps.Store.Amendments(c.Request().Context(), sol.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"solicitation_id": sol.ID, "amendments": nonNilSlice(ams)})
+}
+
+func (s *Server) cancelSolicitation(c echo.Context) error {
+	u, err := s.authorize(c, "solicitation:cancel")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"reason": req.Reason}); err != nil {
+		return err
+	}
+	sol, err := s.solicitation(c)
+	if err != nil {
+		return err
+	}
+	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.CancelUpdate,
+		workflows.CancelRequest{Actor: actor(u), Reason: req.Reason}, nil); err != nil {
+		return err
+	}
+	sol, err = s.deps.Store.Solicitation(c.Request().Context(), sol.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sol)
+}
+
+// ---- bids: revise, withdraw, confirm, pre-check ----------------------------
+
+// ownBid loads a bid of the caller's own organisation.
+func (s *Server) ownBid(c echo.Context, u domain.User) (domain.Bid, error) {
+	if err := requireVendorOrg(u); err != nil {
+		return domain.Bid{}, err
+	}
+	b, err := s.deps.Store.Bid(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return b, err
+	}
+	if b.VendorOrgID != u.OrgID {
+		return b, domain.Errorf(domain.ErrNotFound, "no bid %s", b.ID)
+	}
+	return b, nil
+}
+
+func (s *Server) reviseBid(c echo.Context) error {
+	u, err := s.authorize(c, "bid:submit")
+	if err != nil {
+		return err
+	}
+	var req bidRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	manifests, err := s.parseBid(req)
+	if err != nil {
+		return err
+	}
+	if err := validPrice(req.Price); err != nil {
+		return err
+	}
+	old, err := s.ownBid(c, u)
+	if err != nil {
+		return err
+	}
+	now := s.deps.Now().UTC()
+	bid := domain.Bid{ID: old.ID, SolicitationID: old.SolicitationID, VendorOrgID: u.OrgID, SubmittedBy: u.ID,
+		SubmittedAt: now, Revision: old.Revision + 1, Price: req.Price}
+	for _, m := range manifests {
+		bid.Candidates = append(bid.Candidates, domain.Candidate{ID: domain.NewID("cnd"), BidID: bid.ID, Name: m.Name,
+			ManifestHash: manifest.Hash(m), Manifest: m})
+	}
+	var res workflows.BidResult
+	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(old.SolicitationID), workflows.ReviseBidUpdate,
+		workflows.SubmitBidRequest{Bid: bid, SubmitterRole: u.Role}, &res); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"bid": toBidResponse(bid), "prechecks": res.Prechecks})
+}
+
+func (s *Server) withdrawBid(c echo.Context) error {
+	return s.bidAction(c, workflows.WithdrawBidUpdate)
+}
+func (s *Server) confirmBid(c echo.Context) error { return s.bidAction(c, workflows.ConfirmBidUpdate) }
+
+func (s *Server) bidAction(c echo.Context, update string) error {
+	u, err := s.authorize(c, "bid:submit")
+	if err != nil {
+		return err
+	}
+	b, err := s.ownBid(c, u)
+	if err != nil {
+		return err
+	}
+	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(b.SolicitationID), update,
+		workflows.BidAction{Actor: actor(u), BidID: b.ID}, nil); err != nil {
+		return err
+	}
+	b, err = s.deps.Store.Bid(c.Request().Context(), b.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": b.ID, "status": b.Status, "revision": b.Revision})
+}
+
+// precheck shows a vendor the automated checks of its own bid.
+func (s *Server) precheck(c echo.Context) error {
+	u, err := s.authorize(c, "bid:submit")
+	if err != nil {
+		return err
+	}
+	b, err := s.ownBid(c, u)
+	if err != nil {
+		return err
+	}
+	checks, err := s.deps.Store.Prechecks(c.Request().Context(), b.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"bid_id": b.ID, "prechecks": nonNilSlice(checks)})
+}
+
+// ---- clarifications and conflicts of interest --------------------------------
+
+func (s *Server) requestClarification(c echo.Context) error {
+	u, err := s.authorize(c, "task:decide")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Question          string `json:"question"`
+		AnswerWithinHours int    `json:"answer_within_hours"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"question": req.Question}); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	t, err := s.reviewableTask(ctx, u, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if t.Kind == domain.TaskAwardApproval {
+		return domain.Errorf(domain.ErrConflict, "clarifications are asked on a candidate's evaluation, not on an award approval")
+	}
+	conflicts, err := s.deps.Store.Conflicts(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	var out domain.Clarification
+	if err := s.updateWorkflow(ctx, t.WorkflowID, workflows.RequestClarificationUpdate, workflows.ClarificationRequest{
+		ClarificationID: domain.NewID("clr"), TaskID: t.ID, ReviewerID: u.ID, ReviewerRole: u.Role, ReviewerOrgID: u.OrgID,
+		Conflicts: conflicts, Question: req.Question, AnswerWithin: time.Duration(req.AnswerWithinHours) * time.Hour,
+	}, &out); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) listClarifications(c echo.Context) error {
+	if _, err := s.authorize(c, "bid:read"); err != nil {
+		return err
+	}
+	b, err := s.visibleBid(c)
+	if err != nil {
+		return err
+	}
+	cl, err := s.deps.Store.Clarifications(c.Request().Context(), b.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"bid_id": b.ID, "clarifications": nonNilSlice(cl)})
+}
+
+func (s *Server) answerClarification(c echo.Context) error {
+	u, err := s.authorize(c, "bid:submit")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Answer   string          `json:"answer"`
+		Manifest json.RawMessage `json:"manifest"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"answer": req.Answer}); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	cl, err := s.deps.Store.Clarification(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if cl.VendorOrgID != u.OrgID {
+		return domain.Errorf(domain.ErrNotFound, "no clarification %s", cl.ID)
+	}
+	reply := workflows.ClarificationReply{ClarificationID: cl.ID, VendorUserID: u.ID, VendorRole: u.Role, VendorOrgID: u.OrgID, Answer: req.Answer}
+	if len(req.Manifest) > 0 {
+		m, err := manifest.ParseJSON(req.Manifest, "manifest")
+		if err != nil {
+			return err
+		}
+		reply.Manifest = &m
+	}
+	t, err := s.deps.Store.Task(ctx, cl.TaskID)
+	if err != nil {
+		return err
+	}
+	if err := s.updateWorkflow(ctx, t.WorkflowID, workflows.AnswerClarificationUpdate, reply, nil); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"clarification_id": cl.ID, "answered": true, "amended_manifest": reply.Manifest != nil})
+}
+
+func (s *Server) declareConflict(c echo.Context) error {
+	u, err := s.authorize(c, "conflict:declare")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		OrganisationID string `json:"organisation_id"`
+		Reason         string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"organisation_id": req.OrganisationID, "reason": req.Reason}); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	org, err := s.deps.Store.Organisation(ctx, req.OrganisationID)
+	if err != nil {
+		return err
+	}
+	now := s.deps.Now().UTC()
+	if err := s.deps.Store.DeclareConflict(ctx, u.ID, org.ID, req.Reason, now); err != nil {
+		return err
+	}
+	if err := s.deps.Store.AppendAudit(ctx, auditEvent(u, "conflict.declared", "organisation", org.ID, "", now,
+		map[string]any{"reason": req.Reason})); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"reviewer_id": u.ID, "organisation_id": org.ID, "organisation": org.Name, "reason": req.Reason})
+}
+
+// ---- ranking, award, protests, notice ----------------------------------------
+
+// closedSolicitation loads a solicitation whose bids are open to the agency.
+func (s *Server) closedSolicitation(c echo.Context) (domain.Solicitation, error) {
+	sol, err := s.solicitation(c)
+	if err != nil {
+		return sol, err
+	}
+	if sol.Status == domain.SolicitationDraft || sol.Status == domain.SolicitationPublished {
+		return sol, domain.Errorf(domain.ErrConflict, "solicitation %s is %s: ranking and awards come after the deadline (%s)", sol.ID, sol.Status, sol.Deadline.Format(time.RFC3339))
+	}
+	return sol, nil
+}
+
+func (s *Server) ranking(c echo.Context) error {
+	if _, err := s.authorize(c, "ranking:read"); err != nil {
+		return err
+	}
+	sol, err := s.closedSolicitation(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.deps.Store.Ranking(c.Request().Context(), sol.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"solicitation_id": sol.ID, "weights": sol.Weights, "ranking": nonNilSlice(r)})
+}
+
+func (s *Server) recommendAward(c echo.Context) error {
+	u, err := s.authorize(c, "award:recommend")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		CandidateID string `json:"candidate_id"`
+		Rationale   string `json:"rationale"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"candidate_id": req.CandidateID, "rationale": req.Rationale}); err != nil {
+		return err
+	}
+	sol, err := s.closedSolicitation(c)
+	if err != nil {
+		return err
+	}
+	var aw domain.Award
+	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.RecommendAwardUpdate,
+		workflows.RecommendRequest{Actor: actor(u), AwardID: domain.NewID("awd"), CandidateID: req.CandidateID, Rationale: req.Rationale}, &aw); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, aw)
+}
+
+func (s *Server) listAwards(c echo.Context) error {
+	if _, err := s.authorize(c, "solicitation:read"); err != nil {
+		return err
+	}
+	sol, err := s.closedSolicitation(c)
+	if err != nil {
+		return err
+	}
+	aws, err := s.deps.Store.Awards(c.Request().Context(), sol.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"solicitation_id": sol.ID, "awards": nonNilSlice(aws)})
+}
+
+func (s *Server) fileProtest(c echo.Context) error {
+	u, err := s.authorize(c, "protest:file")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Grounds string `json:"grounds"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"grounds": req.Grounds}); err != nil {
+		return err
+	}
+	sol, err := s.closedSolicitation(c)
+	if err != nil {
+		return err
+	}
+	var p domain.Protest
+	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.FileProtestUpdate,
+		workflows.ProtestRequest{Actor: actor(u), ID: domain.NewID("prt"), Grounds: req.Grounds}, &p); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, p)
+}
+
+// listProtests shows the agency every protest and a vendor its own.
+func (s *Server) listProtests(c echo.Context) error {
+	u, err := s.authorize(c, "protest:read")
+	if err != nil {
+		return err
+	}
+	sol, err := s.closedSolicitation(c)
+	if err != nil {
+		return err
+	}
+	ps, err := s.deps.Store.Protests(c.Request().Context(), sol.ID)
+	if err != nil {
+		return err
+	}
+	visible := make([]domain.Protest, 0, len(ps))
+	for _, p := range ps {
+		if u.Role != domain.RoleVendor || p.VendorOrgID == u.OrgID {
+			visible = append(visible, p)
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"solicitation_id": sol.ID, "protests": visible})
+}
+
+func (s *Server) resolveProtest(c echo.Context) error {
+	u, err := s.authorize(c, "protest:decide")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Outcome  string `json:"outcome"`
+		Decision string `json:"decision"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"outcome": req.Outcome, "decision": req.Decision}); err != nil {
+		return err
+	}
+	sol, err := s.closedSolicitation(c)
+	if err != nil {
+		return err
+	}
+	var p domain.Protest
+	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.ResolveProtestUpdate,
+		workflows.ResolveProtestRequest{Actor: actor(u), ProtestID: c.Param("pid"), Outcome: req.Outcome, Decision: req.Decision}, &p); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+// ocdsNotice serves the latest published open-contracting release package;
+// it is public, like the notice it is.
+func (s *Server) ocdsNotice(c echo.Context) error {
+	doc, err := s.deps.Store.LatestNotice(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, "application/json", doc)
+}
+
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
