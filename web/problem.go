@@ -73,8 +73,9 @@ func asDomainError(err error) *domain.Error {
 	return &domain.Error{Kind: domain.ErrInternal, Message: "internal error; the operators have the details in the server log", Err: err}
 }
 
-// errorHandler writes every error as application/problem+json.
-func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+// errorHandler writes every error as application/problem+json, except to a
+// browser outside the API, which gets an HTML page from htmlPage.
+func errorHandler(log *slog.Logger, htmlPage func(echo.Context, Problem) error) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
@@ -100,7 +101,9 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			_ = c.JSON(status, p)
 			return
 		}
-		_ = c.String(status, p.Title+": "+p.Detail)
+		if err := htmlPage(c, p); err != nil {
+			log.Error("render error page", "path", c.Request().URL.Path, "error", err)
+		}
 	}
 }
 

@@ -37,8 +37,9 @@ type Deps struct {
 
 // Server is the HTTP server.
 type Server struct {
-	deps Deps
-	echo *echo.Echo
+	deps  Deps
+	echo  *echo.Echo
+	pages pages
 }
 
 // NewServer builds the server and its routes.
@@ -52,10 +53,10 @@ func NewServer(deps Deps) *Server {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.HTTPErrorHandler = errorHandler(deps.Log)
+	s := &Server{deps: deps, echo: e, pages: parsePages()}
+	e.HTTPErrorHandler = errorHandler(deps.Log, s.errorPage)
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(maxBody))
-	s := &Server{deps: deps, echo: e}
 	s.routes()
 	return s
 }

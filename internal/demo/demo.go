@@ -37,6 +37,10 @@ type Seeded struct {
 
 const agency = "Department of Digital Services"
 
+// Password is every demo user's web UI password. It is public on purpose:
+// the demo is for trying modeltender on one's own machine.
+const Password = "modeltender-demo"
+
 // people are the demo users; tokens are created on first seeding. Var is
 // the shell variable demo.env gives the token.
 var people = []Person{
@@ -72,6 +76,13 @@ func Seed(ctx context.Context, st *store.Store, baseURL, stateDir string) (Seede
 		person, err := ensure(ctx, st, p, known)
 		if err != nil {
 			return seeded, err
+		}
+		u, err := st.UserByEmail(ctx, p.Email)
+		if err != nil {
+			return seeded, err
+		}
+		if err := st.SetPassword(ctx, u.ID, Password); err != nil {
+			return seeded, fmt.Errorf("set demo password of %s: %w", p.Email, err)
 		}
 		seeded.People = append(seeded.People, person)
 	}
@@ -175,6 +186,7 @@ func call(ctx context.Context, url, token string, body, out any) error {
 func (s Seeded) Print(w io.Writer) {
 	fmt.Fprintf(w, "\nDemo data (tokens also in the state directory's demo.env and demo-tokens.json):\n")
 	fmt.Fprintf(w, "  open solicitation: %s\n", s.SolicitationID)
+	fmt.Fprintf(w, "  web UI: sign in as any user below with the password %q\n", Password)
 	for _, p := range s.People {
 		fmt.Fprintf(w, "  %-9s %-28s %s\n", p.Role, p.Email, p.Token)
 	}

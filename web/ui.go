@@ -1,0 +1,282 @@
+package web
+
+// The web UI: server-rendered pages for officers, vendors, reviewers and
+// auditors. Pages reuse the API's code paths (draftSolicitation, publish,
+// submit, decide, sealedBid, ...) so a browser and a client are held to the
+// same rules; only decoding the input and rendering the answer differ.
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/web/ui"
+)
+
+const (
+	sessionCookie = "mt_session"
+	csrfCookie    = "mt_csrf"
+	csrfField     = "_csrf"
+	sessionTTL    = 12 * time.Hour
+)
+
+// page is what every template receives.
+type page struct {
+	Title string
+	User  domain.User // zero when signed out
+	CSRF  string
+	Nav   []navLink
+	Flash string
+	Data  any
+}
+
+type navLink struct {
+	Href, Label string
+	Current     bool
+}
+
+// pages holds one parsed template set per page, each with the shared layout.
+type pages map[string]*template.Template
+
+func parsePages() pages {
+	funcs := template.FuncMap{
+		"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 MST") },
+		"whenp": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format("2 Jan 2006 15:04 MST")
+		},
+	}
+	fsys := ui.Templates()
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(fsys, "layout.html", "partials.html"))
+	names, err := fs.Glob(fsys, "*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := pages{}
+	for _, name := range names {
+		if name == "layout.html" || name == "partials.html" {
+			continue
+		}
+		out[strings.TrimSuffix(name, ".html")] = template.Must(template.Must(base.Clone()).ParseFS(fsys, name))
+	}
+	return out
+}
+
+// flashes are the only notices a redirect may ask a page to show, so a
+// crafted link cannot put arbitrary text on the page.
+var flashes = map[string]string{
+	"signed-out": "You are signed out.",
+	"drafted":    "The draft is saved. Check it, then publish it to open bidding.",
+	"published":  "The solicitation is published: vendors can bid until the deadline.",
+	"submitted":  "Your bid is in. It stays sealed until the deadline; the evaluation of each candidate appears below.",
+	"decided":    "Your decision is recorded.",
+}
+
+// render writes a page. An htmx request for a page that refreshes itself
+// gets only its "live" part.
+func (s *Server) render(c echo.Context, status int, name, title string, data any) error {
+	t, ok := s.pages[name]
+	if !ok {
+		return domain.Errorf(domain.ErrInternal, "no page template %q", name)
+	}
+	p := page{Title: title, User: userOf(c), Data: data, Flash: flashes[c.QueryParam("flash")]}
+	p.CSRF, _ = c.Get(csrfField).(string)
+	p.Nav = navFor(p.User.Role, c.Request().URL.Path)
+	block := "layout"
+	if c.Request().Header.Get("HX-Request") == "true" && t.Lookup("live") != nil {
+		block = "live"
+	}
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	return t.ExecuteTemplate(c.Response(), block, p)
+}
+
+// navFor is the primary navigation of each role.
+func navFor(role domain.Role, current string) []navLink {
+	var links []navLink
+	switch role {
+	case domain.RoleOfficer:
+		links = []navLink{{Href: "/solicitations", Label: "Solicitations"}, {Href: "/solicitations/new", Label: "New solicitation"}}
+	case domain.RoleVendor:
+		links = []navLink{{Href: "/solicitations", Label: "Open solicitations"}}
+	case domain.RoleReviewer:
+		links = []navLink{{Href: "/tasks", Label: "Review inbox"}, {Href: "/solicitations", Label: "Solicitations"}}
+	case domain.RoleAuditor, domain.RoleAdmin:
+		links = []navLink{{Href: "/solicitations", Label: "Solicitations and audit trails"}}
+	}
+	for i := range links {
+		links[i].Current = links[i].Href == current
+	}
+	return links
+}
+
+// errorPage renders an error for a person; the API's problem+json is for clients.
+func (s *Server) errorPage(c echo.Context, p Problem) error {
+	return s.render(c, p.Status, "error", p.Title, p)
+}
+
+// securityHeaders keeps pages to their own scripts and styles (no inline
+// script, so no 'unsafe-inline') and out of other sites' frames.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set(echo.HeaderCacheControl, "no-store")
+		return next(c)
+	}
+}
+
+// csrfProtect is a double-submit check: every form carries the random token
+// that is also in an HttpOnly, SameSite=Strict cookie; another site can make
+// the browser post a form but can neither read nor set that cookie. It also
+// covers the sign-in form, which has no session yet.
+func csrfProtect(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		token := ""
+		if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
+			token = ck.Value
+		} else {
+			token = randomToken()
+			c.SetCookie(&http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true,
+				SameSite: http.SameSiteStrictMode, Secure: c.Request().TLS != nil})
+		}
+		c.Set(csrfField, token)
+		if c.Request().Method != http.MethodGet && c.Request().Method != http.MethodHead {
+			sent := c.FormValue(csrfField)
+			if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
+				return domain.Errorf(domain.ErrForbidden, "the form's security token is missing or out of date, so it was not accepted: reload the page and submit the form again")
+			}
+		}
+		return next(c)
+	}
+}
+
+func randomToken() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // the OS entropy source is gone: nothing sensible to do
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// webSession resolves the session cookie to a user. A signed-out visitor of
+// a page is sent to sign in and then back.
+func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(sessionCookie)
+		if err == nil {
+			u, err := s.deps.Store.UserBySession(c.Request().Context(), ck.Value, s.deps.Now())
+			if err == nil {
+				c.Set("user", u)
+				return next(c)
+			}
+			if domain.KindOf(err) != domain.ErrUnauthenticated {
+				return err
+			}
+		}
+		if c.Request().Method == http.MethodGet {
+			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		return domain.Errorf(domain.ErrUnauthenticated, "you are not signed in (or your session ended): sign in at /login and try again")
+	}
+}
+
+// pageRoute adds a page that needs a signed-in user.
+func (s *Server) pageRoute(method, path string, h echo.HandlerFunc) {
+	s.echo.Add(method, path, h, securityHeaders, csrfProtect, s.webSession)
+}
+
+type loginForm struct {
+	Email, Next string
+	Error       string
+}
+
+func (s *Server) loginPage(c echo.Context) error {
+	return s.render(c, http.StatusOK, "login", "Sign in", loginForm{Next: safeNext(c.QueryParam("next"))})
+}
+
+func (s *Server) login(c echo.Context) error {
+	f := loginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
+	ctx := c.Request().Context()
+	u, err := s.deps.Store.CheckPassword(ctx, f.Email, c.FormValue("password"))
+	if err != nil {
+		if domain.KindOf(err) != domain.ErrUnauthenticated {
+			return err
+		}
+		f.Error = asDomainError(err).Message
+		return s.render(c, http.StatusUnauthorized, "login", "Sign in", f)
+	}
+	token, err := s.deps.Store.StartSession(ctx, u.ID, s.deps.Now(), sessionTTL)
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, MaxAge: int(sessionTTL.Seconds()),
+		SameSite: http.SameSiteLaxMode, Secure: c.Request().TLS != nil})
+	return c.Redirect(http.StatusSeeOther, f.Next)
+}
+
+func (s *Server) logout(c echo.Context) error {
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		if err := s.deps.Store.EndSession(c.Request().Context(), ck.Value, s.deps.Now()); err != nil {
+			return err
+		}
+	}
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	return c.Redirect(http.StatusSeeOther, "/login?flash=signed-out")
+}
+
+// safeNext keeps the post-login redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+// home sends each role to where its work is.
+func (s *Server) home(c echo.Context) error {
+	if userOf(c).Role == domain.RoleReviewer {
+		return c.Redirect(http.StatusSeeOther, "/tasks")
+	}
+	return c.Redirect(http.StatusSeeOther, "/solicitations")
+}
+
+// fieldErrors indexes validation errors by field, for showing each next to its input.
+type fieldErrors map[string]fieldError
+
+type fieldError struct{ ID, Message string }
+
+// formErrors splits an error into per-field messages (for ErrInvalid) and a
+// summary; any other kind of error is returned for the error page.
+func formErrors(err error) (fieldErrors, string, error) {
+	de := asDomainError(err)
+	if de.Kind != domain.ErrInvalid && de.Kind != domain.ErrMalformed {
+		return nil, "", err
+	}
+	fe := fieldErrors{}
+	for _, f := range de.Fields {
+		id := fieldID(f.Field)
+		if prev, ok := fe[f.Field]; ok {
+			f.Message = prev.Message + "; " + f.Message
+		}
+		fe[f.Field] = fieldError{ID: id, Message: f.Message}
+	}
+	return fe, de.Message, nil
+}
+
+func fieldID(field string) string {
+	return strings.NewReplacer("[", "-", "]", "", ".", "-").Replace(field)
+}
