@@ -59,7 +59,7 @@ func (a *Activities) recordLicenseResolutions(ctx context.Context, solicitationI
 	if task.Kind != domain.TaskLicenseResolution {
 		return nil
 	}
-	cand, err := a.Store.Candidate(ctx, task.CandidateID)
+	m, _, err := a.Store.CurrentManifest(ctx, task.CandidateID)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (a *Activities) recordLicenseResolutions(ctx context.Context, solicitationI
 	if err != nil {
 		return err
 	}
-	report := a.Licenses.Review(cand.Manifest, sol.Criteria())
+	report := a.Licenses.Review(m, sol.Criteria())
 	for _, res := range report.Resolvable {
 		if !showed(task.Findings, res.Finding) {
 			continue

@@ -88,6 +88,8 @@ type solicitationRequest struct {
 	Weights             *domain.ScoringWeights `json:"weights"`
 	StandstillDays      *float64               `json:"standstill_days"`
 	AmendmentNoticeDays *float64               `json:"amendment_notice_days"`
+	// OpennessPoints are the preference points per MOF class (default I 30, II 20, III 10).
+	OpennessPoints *domain.PreferencePoints `json:"openness_preference_points"`
 }
 
 func (r solicitationRequest) validate(now time.Time) (time.Time, []domain.FieldError) {
@@ -117,6 +119,9 @@ func (r solicitationRequest) validate(now time.Time) (time.Time, []domain.FieldE
 		if sum := w.Openness + w.Safety + w.Price; w.Openness < 0 || w.Safety < 0 || w.Price < 0 || sum < 0.999 || sum > 1.001 {
 			errs = append(errs, domain.FieldError{Field: "weights", Message: fmt.Sprintf("openness, safety and price must be 0 or more and sum to 1 (they sum to %.3f)", sum)})
 		}
+	}
+	if p := r.OpennessPoints; p != nil && (p.ClassI < p.ClassII || p.ClassII < p.ClassIII || p.ClassIII < 0) {
+		errs = append(errs, domain.FieldError{Field: "openness_preference_points", Message: "points must not decrease from class III to class I, and not be negative"})
 	}
 	if r.StandstillDays != nil && (*r.StandstillDays < 0 || *r.StandstillDays > 60) {
 		errs = append(errs, domain.FieldError{Field: "standstill_days", Message: "must be between 0 and 60 days"})
@@ -174,7 +179,7 @@ func (s *Server) draftSolicitation(ctx context.Context, u domain.User, req solic
 		ID: domain.NewID("sol"), AgencyOrgID: u.OrgID, Title: strings.TrimSpace(req.Title), Description: req.Description,
 		RiskTier: domain.RiskTier(req.RiskTier), Deadline: deadline.UTC(), ExpectedMonthlyUsers: *req.ExpectedMonthlyUsers,
 		MinimumOpennessClass: req.MinimumOpennessClass, Status: domain.SolicitationDraft, CreatedBy: u.ID, CreatedAt: now.UTC(),
-		Weights: weights, StandstillDays: standstill, AmendmentNoticeDays: notice,
+		Weights: weights, StandstillDays: standstill, AmendmentNoticeDays: notice, OpennessPoints: req.OpennessPoints,
 	}
 	if err := s.deps.Store.CreateSolicitation(ctx, sol); err != nil {
 		return sol, err

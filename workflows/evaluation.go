@@ -197,7 +197,7 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res EvaluationResult, again
 			return res, false, err
 		}
 	}
-	if err := e.record(ctx, domain.StageLicense, domain.StagePassed, lic.Findings, e.decisionDetail()); err != nil {
+	if err := e.record(ctx, domain.StageLicense, domain.StagePassed, lic.Findings, licenseDetail(lic, e.decisionDetail())); err != nil {
 		return res, false, err
 	}
 
@@ -241,7 +241,7 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res EvaluationResult, again
 		return res, false, err
 	}
 	res, err = e.finish(ctx, EvaluationResult{
-		Outcome: domain.OutcomeQualified, Score: dec.Score, OpennessScore: dec.Score, SafetyScore: safetyScore(dec.Warn),
+		Outcome: domain.OutcomeQualified, Score: dec.Score, OpennessScore: e.in.Criteria.OpennessScore(dec.Score), SafetyScore: safetyScore(dec.Warn),
 	})
 	return res, false, err
 }
@@ -286,6 +286,19 @@ func (e *evaluation) review(ctx workflow.Context, stage domain.Stage, kind domai
 		return gateRejected, err
 	}
 	return e.gate.wait(ctx, e.in.TaskSLA)
+}
+
+// licenseDetail is what the license stage shows beside its findings: how
+// each component's license was read, and earlier resolutions offered for reuse.
+func licenseDetail(lic license.Report, detail map[string]any) map[string]any {
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	detail["components"] = lic.Components
+	if len(lic.PriorResolutions) > 0 {
+		detail["prior_resolutions"] = lic.PriorResolutions
+	}
+	return detail
 }
 
 func (e *evaluation) decisionDetail() map[string]any {

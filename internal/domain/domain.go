@@ -95,6 +95,8 @@ type Solicitation struct {
 	StandstillDays       float64            `json:"standstill_days"`
 	AmendmentNoticeDays  float64            `json:"amendment_notice_days"`
 	CancelReason         string             `json:"cancel_reason,omitempty"`
+	// OpennessPoints are the preference points per MOF class; nil: the defaults.
+	OpennessPoints *PreferencePoints `json:"openness_preference_points,omitempty"`
 }
 
 // Criteria is the part of a solicitation that evaluations read; it is frozen
@@ -113,11 +115,12 @@ type Criteria struct {
 // Criteria returns the evaluation criteria of s.
 func (s Solicitation) Criteria() Criteria {
 	return Criteria{
-		SolicitationID:       s.ID,
-		RiskTier:             s.RiskTier,
-		ExpectedMonthlyUsers: s.ExpectedMonthlyUsers,
-		MinimumOpennessClass: s.MinimumOpennessClass,
-		PolicyRevision:       s.PolicyRevision,
+		SolicitationID:           s.ID,
+		RiskTier:                 s.RiskTier,
+		ExpectedMonthlyUsers:     s.ExpectedMonthlyUsers,
+		MinimumOpennessClass:     s.MinimumOpennessClass,
+		PolicyRevision:           s.PolicyRevision,
+		OpennessPreferencePoints: s.OpennessPoints,
 	}
 }
 

@@ -4,9 +4,6 @@ package domain
 // something a reviewer must judge, or that could not decide at all.
 const OutcomeNeedsReview Outcome = "needs_review"
 
-// OpennessClasses are the Model Openness Framework classes, most open first.
-var OpennessClasses = []string{"I", "II", "III"}
-
 // PreferencePoints are the points a solicitation awards per MOF class
 // reached; a nil *PreferencePoints in Criteria means the policy defaults
 // (I 30, II 20, III 10).
@@ -14,4 +11,20 @@ type PreferencePoints struct {
 	ClassI   int `json:"I"`
 	ClassII  int `json:"II"`
 	ClassIII int `json:"III"`
+}
+
+// DefaultPreferencePoints are the policy's points when a solicitation sets none.
+var DefaultPreferencePoints = PreferencePoints{ClassI: 30, ClassII: 20, ClassIII: 10}
+
+// OpennessScore scales the points a candidate earned to 0..100 of what the
+// most open class earns, so ranking can weigh openness beside price.
+func (c Criteria) OpennessScore(points float64) float64 {
+	p := DefaultPreferencePoints
+	if c.OpennessPreferencePoints != nil {
+		p = *c.OpennessPreferencePoints
+	}
+	if p.ClassI <= 0 {
+		return 0
+	}
+	return min(100, 100*points/float64(p.ClassI))
 }
