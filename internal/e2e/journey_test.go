@@ -95,7 +95,7 @@ func stageStatus(ev store.EvaluationView, stage domain.Stage) domain.StageStatus
 func (s *stack) openTask(as, candidateID string, kind domain.TaskKind) domain.Task {
 	s.t.Helper()
 	var found domain.Task
-	s.eventually(fmt.Sprintf("a %s task on %s", kind, candidateID), 20*time.Second, func() bool {
+	s.eventually(fmt.Sprintf("a %s task on %s", kind, candidateID), time.Minute, func() bool {
 		var inbox struct{ Tasks []domain.Task }
 		s.must(http.StatusOK, as, "GET", "/api/v1/tasks", nil).decode(s.t, &inbox)
 		for _, t := range inbox.Tasks {
