@@ -97,3 +97,28 @@ func TestPolicyDirWithBrokenPolicyIsRefused(t *testing.T) {
 		t.Errorf("CheckFormat of the shipped bundle = %v, %v; want clean", unformatted, err)
 	}
 }
+
+func TestDataPrefersThePolicyDirAndFallsBackToEmbedded(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	own := []byte(`{"agency": true}`)
+	if err := os.WriteFile(filepath.Join(dir, "data", "ai-licenses.json"), own, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := Data(Dir(dir))
+	if got, err := fs.ReadFile(data, "ai-licenses.json"); err != nil || string(got) != string(own) {
+		t.Errorf("ai-licenses.json = %q, %v; want the directory's", got, err)
+	}
+	want, err := fs.ReadFile(Data(), "spdx-licenses.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := fs.ReadFile(data, "spdx-licenses.json"); err != nil || string(got) != string(want) {
+		t.Errorf("spdx-licenses.json from a directory without it: %v; want the embedded file", err)
+	}
+	if _, err := fs.ReadFile(Data(Dir("")), "spdx-licenses.json"); err != nil {
+		t.Errorf("Dir(\"\") does not read the embedded data: %v", err)
+	}
+}

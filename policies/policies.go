@@ -56,12 +56,32 @@ const (
 )
 
 // Data returns the vendored data files (evidence requirements, permissions,
-// MOF components, SPDX license list), rooted at the data directory, so other
-// packages read the same facts the policies do.
-func Data() fs.FS {
+// MOF components, SPDX license list, license knowledge base and texts),
+// rooted at the data directory, so other packages read the same facts the
+// policies do. With Dir, a file the directory's data/ holds is read from
+// there and any other from the embedded bundle: a policy directory that
+// replaces only the Rego keeps the embedded license knowledge base.
+func Data(opts ...Option) fs.FS {
 	// Sub fails only on an invalid path, and "data" is valid.
-	sub, _ := fs.Sub(bundle, "data")
-	return sub
+	embedded, _ := fs.Sub(bundle, "data")
+	o := newOptions(opts)
+	if o.fsys == fs.FS(bundle) {
+		return embedded
+	}
+	own, _ := fs.Sub(o.fsys, "data")
+	return overlay{own, embedded}
+}
+
+// overlay reads each named file from top, or from under when top lacks it.
+// It serves fs.ReadFile and Open; it does not merge directory listings.
+type overlay struct{ top, under fs.FS }
+
+func (o overlay) Open(name string) (fs.File, error) {
+	f, err := o.top.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return o.under.Open(name)
+	}
+	return f, err
 }
 
 // Engine evaluates the embedded policies. It is safe for concurrent use.
@@ -134,6 +154,14 @@ type Option func(*options)
 
 type options struct{ fsys fs.FS }
 
+func newOptions(opts []Option) options {
+	o := options{fsys: bundle}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
 // Dir reads the policies and data from dir (laid out as this package:
 // *.rego, data/*.json) instead of the embedded bundle; "" keeps the
 // embedded bundle.
@@ -151,10 +179,7 @@ func Embedded() fs.FS { return bundle }
 // NewEngine parses, compiles and prepares the policies once: the embedded
 // bundle, or the directory given with Dir.
 func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
-	o := options{fsys: bundle}
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := newOptions(opts)
 	files, err := bundleFiles(o.fsys)
 	if err != nil {
 		return nil, err

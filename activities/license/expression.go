@@ -231,7 +231,7 @@ func aliasKey(s string) string {
 // exception ids. It runs only for an invalid expression, so the index is
 // built then rather than held for the life of the process.
 func loadAliases() (aliases, error) {
-	list, err := loadList()
+	list, err := loadList(policies.Data())
 	if err != nil {
 		return nil, err
 	}
@@ -283,8 +283,8 @@ type licenseFacts struct {
 
 const listFile = "spdx-licenses.json"
 
-func loadList() (licenseList, error) {
-	raw, err := fs.ReadFile(policies.Data(), listFile)
+func loadList(data fs.FS) (licenseList, error) {
+	raw, err := fs.ReadFile(data, listFile)
 	if err != nil {
 		return licenseList{}, fmt.Errorf("read SPDX license list: %w", err)
 	}

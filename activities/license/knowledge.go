@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"path"
 	"strings"
-
-	"github.com/modeltender/modeltender/policies"
 )
 
 // Clause names: the facts a knowledge-base entry records, each resting on
@@ -97,8 +95,7 @@ type knownText struct {
 	shingles map[uint64]struct{}
 }
 
-func loadKnowledge(spdx licenseList) (*knowledge, error) {
-	data := policies.Data()
+func loadKnowledge(data fs.FS, spdx licenseList) (*knowledge, error) {
 	raw, err := fs.ReadFile(data, knowledgeFile)
 	if err != nil {
 		return nil, fmt.Errorf("read license knowledge base: %w", err)

@@ -2,6 +2,8 @@ package license
 
 import (
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -169,5 +171,37 @@ func TestLicenseText(t *testing.T) {
 	}
 	if r := review("LicenseRef-Mine", "Do what you like, but not on Tuesdays."); r.Findings[len(r.Findings)-1].Rule != RuleUnrecognisedTxt {
 		t.Errorf("unknown text: %+v", r.Findings)
+	}
+}
+
+// A policy directory with only Rego in it keeps the embedded knowledge base;
+// one that brings its own knowledge base is read from there.
+func TestAnalyzerWithPolicyDir(t *testing.T) {
+	regoOnly := t.TempDir()
+	if err := os.WriteFile(filepath.Join(regoOnly, "evaluation.rego"), []byte("package modeltender.evaluation\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewAnalyzer(policies.Dir(regoOnly))
+	if err != nil {
+		t.Fatalf("NewAnalyzer with a Rego-only directory: %v", err)
+	}
+	if a.kb.version != newAnalyzer(t).kb.version || len(a.kb.entries) == 0 {
+		t.Errorf("knowledge base %q with %d entries, want the embedded one", a.kb.version, len(a.kb.entries))
+	}
+
+	own := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(own, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(own, "data", knowledgeFile), []byte(`{"version": "agency-1", "licenses": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err = NewAnalyzer(policies.Dir(own))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.kb.version != "agency-1" || len(a.kb.entries) != 0 || len(a.licenses) == 0 {
+		t.Errorf("knowledge base %q with %d entries and %d SPDX licenses, want the directory's (empty) with the embedded SPDX list",
+			a.kb.version, len(a.kb.entries), len(a.licenses))
 	}
 }

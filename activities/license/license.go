@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/policies"
 )
 
 // WeightsComponent is the MOF component the manifest's weights are.
@@ -75,13 +76,17 @@ type Analyzer struct {
 }
 
 // NewAnalyzer loads the vendored SPDX license list and the license
-// knowledge base with its texts.
-func NewAnalyzer() (*Analyzer, error) {
-	list, err := loadList()
+// knowledge base with its texts. With policies.Dir, each of those files is
+// read from the policy directory's data/ when it has one and from the
+// embedded bundle otherwise (see policies.Data), so a directory that only
+// changes the Rego keeps the embedded knowledge base.
+func NewAnalyzer(opts ...policies.Option) (*Analyzer, error) {
+	data := policies.Data(opts...)
+	list, err := loadList(data)
 	if err != nil {
 		return nil, fmt.Errorf("license analyzer: %w", err)
 	}
-	kb, err := loadKnowledge(list)
+	kb, err := loadKnowledge(data, list)
 	if err != nil {
 		return nil, fmt.Errorf("license analyzer: %w", err)
 	}

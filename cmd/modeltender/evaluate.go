@@ -78,7 +78,7 @@ func runEvaluate(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return fmt.Errorf("load policies: %w", err)
 	}
-	analyzer, err := license.NewAnalyzer()
+	analyzer, err := license.NewAnalyzer(policies.Dir(*policyDir))
 	if err != nil {
 		return err
 	}

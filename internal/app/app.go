@@ -42,11 +42,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if cfg.DatabaseURL == "" {
 		return nil, errors.New("DATABASE_URL is not set")
 	}
-	engine, err := policies.NewEngine(ctx)
+	bundle := policies.Dir(cfg.PolicyDir)
+	engine, err := policies.NewEngine(ctx, bundle)
 	if err != nil {
-		return nil, fmt.Errorf("prepare policies: %w", err)
+		return nil, fmt.Errorf("prepare policies (%s): %w", policySource(cfg), err)
 	}
-	analyzer, err := license.NewAnalyzer()
+	analyzer, err := license.NewAnalyzer(bundle)
 	if err != nil {
 		return nil, fmt.Errorf("load license knowledge base: %w", err)
 	}
@@ -65,6 +66,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w; start one or unset TEMPORAL_ADDRESS under `modeltender dev`", cfg.TemporalAddress, cfg.TemporalNamespace, err)
 	}
 	return &App{Config: cfg, Store: st, Policies: engine, Licenses: analyzer, Temporal: tc, Log: log, Now: time.Now}, nil
+}
+
+// policySource names where the policy bundle comes from, for error messages.
+func policySource(cfg config.Config) string {
+	if cfg.PolicyDir == "" {
+		return "embedded bundle"
+	}
+	return policies.EnvPolicyDir + "=" + cfg.PolicyDir
 }
 
 // Close releases the connections.

@@ -5,6 +5,8 @@ package config
 import (
 	"path/filepath"
 	"strings"
+
+	"github.com/modeltender/modeltender/policies"
 )
 
 // Config is every setting, each from one environment variable.
@@ -17,6 +19,7 @@ type Config struct {
 	StateDir          string // MODELTENDER_STATE_DIR: where dev keeps PostgreSQL and Temporal data
 	PublicURL         string // MODELTENDER_PUBLIC_URL: the API's address as the public reaches it
 	OCIDPrefix        string // MODELTENDER_OCID_PREFIX: the agency's OCDS prefix, ocds-xxxxxx
+	PolicyDir         string // MODELTENDER_POLICY_DIR: policy bundle directory; empty: the embedded bundle
 }
 
 // FromEnv reads the configuration through getenv.
@@ -29,6 +32,7 @@ func FromEnv(getenv func(string) string) Config {
 		Listen:            or(getenv("MODELTENDER_LISTEN"), "127.0.0.1:8080"),
 		StateDir:          or(getenv("MODELTENDER_STATE_DIR"), ".modeltender"),
 		OCIDPrefix:        or(getenv("MODELTENDER_OCID_PREFIX"), "ocds-mtdr01"),
+		PolicyDir:         getenv(policies.EnvPolicyDir),
 	}
 	c.PublicURL = strings.TrimSuffix(or(getenv("MODELTENDER_PUBLIC_URL"), "http://"+c.Listen), "/")
 	return c
