@@ -158,6 +158,7 @@ type PolicyInput struct {
 func (a *Activities) CheckPolicy(ctx context.Context, in PolicyInput) (policies.Decision, error) {
 	d, err := a.Policies.Decide(ctx, policies.Input{
 		Criteria: in.Criteria, Manifest: in.Manifest, LicenseFindings: in.LicenseFindings, AsOf: in.AsOf,
+		LicenseNormalization: a.Licenses.Normalize(in.Manifest),
 	})
 	if err != nil {
 		activity.GetLogger(ctx).Error("policy evaluation failed; failing closed", "error", err)

@@ -180,3 +180,24 @@ func TestCheckPolicyFlagsARevisionChange(t *testing.T) {
 	}
 	t.Fatalf("no revision warning in %+v", d.Warn)
 }
+
+// The workflow's policy check resolves free-text license names as evaluate
+// does, so class_if_licenses_normalized is filled in there too.
+func TestCheckPolicyNormalizesLicenses(t *testing.T) {
+	f := newFixture(t)
+	m := f.bid.Candidates[0].Manifest
+	m.Weights.License = "Apache 2.0"
+	for _, name := range []string{"Model architecture", "Evaluation results", "Model card", "Data card", "Technical report"} {
+		m.Components = append(m.Components, domain.Component{Name: name, License: "Apache-2.0", Included: true})
+	}
+	d, err := f.acts.CheckPolicy(context.Background(), PolicyInput{
+		Manifest: m, AsOf: at, Criteria: domain.Criteria{RiskTier: domain.RiskStandard},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Openness.Class != nil || d.Openness.ClassIfLicensesNormalized == nil || *d.Openness.ClassIfLicensesNormalized != "III" {
+		t.Errorf("class %v, normalized %v; want none as written and III with Apache 2.0 read as Apache-2.0",
+			d.Openness.Class, d.Openness.ClassIfLicensesNormalized)
+	}
+}

@@ -57,6 +57,28 @@ func (a *Analyzer) Explain(query, text string, c domain.Criteria) Explanation {
 	return x
 }
 
+// Normalize maps each license the manifest writes other than as the SPDX
+// list or the knowledge base spells it to the expression it resolves to
+// ("Apache 2.0" -> "Apache-2.0", a license URL -> its id), for the openness
+// class with licenses normalized (policies.Input.LicenseNormalization).
+// Licenses already spelled right, and those nothing resolves, are left out.
+func (a *Analyzer) Normalize(m domain.Manifest) map[string]string {
+	out := map[string]string{}
+	written := []string{m.Weights.License}
+	for _, c := range m.Components {
+		written = append(written, c.License)
+	}
+	for _, raw := range written {
+		if _, done := out[raw]; done {
+			continue
+		}
+		if resolved := a.resolve(raw); resolved != "" && resolved != raw {
+			out[raw] = resolved
+		}
+	}
+	return out
+}
+
 // resolve turns what a vendor wrote into an SPDX expression: a license URL,
 // a valid expression (its LicenseRef- ids spelled as the knowledge base
 // spells them), a knowledge-base name or alias, or an SPDX name

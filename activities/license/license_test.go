@@ -2,6 +2,7 @@ package license
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -405,5 +406,23 @@ func TestReviewOpenContentLicenses(t *testing.T) {
 		if f.Evidence.Component == "Data card" && f.Rule != RuleOpenContent {
 			t.Errorf("data card finding %s, want %s", f.Rule, RuleOpenContent)
 		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	a := newAnalyzer(t)
+	m := domain.Manifest{
+		Weights: domain.Weights{License: "Apache 2.0"},
+		Components: []domain.Component{
+			{Name: "Model card", License: "CC-BY-4.0"},          // already the SPDX id
+			{Name: "Training code", License: "mit"},             // valid, spelled otherwise
+			{Name: "Data card", License: "Apache 2.0"},          // repeated
+			{Name: "Inference code", License: "no idea at all"}, // nothing resolves it
+			{Name: "Research paper", License: ""},               // none given
+		},
+	}
+	want := map[string]string{"Apache 2.0": "Apache-2.0", "mit": "MIT"}
+	if got := a.Normalize(m); !maps.Equal(got, want) {
+		t.Errorf("Normalize = %v, want %v", got, want)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/modeltender/modeltender/activities/license"
@@ -95,7 +94,7 @@ func runEvaluate(ctx context.Context, args []string, getenv func(string) string,
 		}
 		report := analyzer.Review(c.Manifest, criteria)
 		decision, err := engine.Decide(ctx, policies.Input{Criteria: criteria, Manifest: c.Manifest, LicenseFindings: report.Findings,
-			LicenseNormalization: normalizeLicenses(c.Manifest), AsOf: asOf})
+			LicenseNormalization: analyzer.Normalize(c.Manifest), AsOf: asOf})
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: the policies could not decide, so the decision needs review: %v\n", file, err)
 		}
@@ -136,30 +135,4 @@ func readSolicitation(file string) (domain.Criteria, time.Time, error) {
 		}
 	}
 	return s.Criteria, asOf, nil
-}
-
-// normalizeLicenses maps each license the manifest writes other than as its
-// SPDX spelling to the expression the license knowledge base reads it as
-// ("Apache 2.0" -> "Apache-2.0"), for the openness class with licenses
-// normalized.
-func normalizeLicenses(m domain.Manifest) map[string]string {
-	out := map[string]string{}
-	written := []string{m.Weights.License}
-	for _, c := range m.Components {
-		written = append(written, c.License)
-	}
-	for _, raw := range written {
-		if strings.TrimSpace(raw) == "" {
-			continue
-		}
-		expr, err := license.ParseExpression(raw)
-		var ee *license.ExpressionError
-		switch {
-		case err == nil && expr.Normalized != raw:
-			out[raw] = expr.Normalized
-		case errors.As(err, &ee) && ee.Suggestion != "":
-			out[raw] = ee.Suggestion
-		}
-	}
-	return out
 }
