@@ -201,3 +201,28 @@ func TestCheckPolicyNormalizesLicenses(t *testing.T) {
 			d.Openness.Class, d.Openness.ClassIfLicensesNormalized)
 	}
 }
+
+// Monitoring re-checks before evidence expires: a red-team report (12-month
+// limit) dated eleven months and three weeks ago moves the next re-check
+// ahead of the 30-day interval.
+func TestNextRecheckBeforeEvidenceExpires(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.bid.Candidates[0].Manifest.Evidence = []domain.EvidenceItem{
+		{Kind: "model-card", Date: "2020-01-01"}, // no age limit
+		{Kind: "red-team-report", Date: at.AddDate(0, -12, 21).Format("2006-01-02")},
+	}
+	f.bid.Candidates[0].ManifestHash = manifest.Hash(f.bid.Candidates[0].Manifest)
+	if err := f.acts.RecordBid(ctx, f.bid); err != nil {
+		t.Fatal(err)
+	}
+	next, err := f.acts.NextRecheck(ctx, f.ref, at, 30*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dated, _ := time.Parse("2006-01-02", at.AddDate(0, -12, 21).Format("2006-01-02"))
+	want := dated.AddDate(0, 12, -7)
+	if !next.Equal(want) {
+		t.Fatalf("next re-check %s, want %s (a week before the red-team report expires)", next, want)
+	}
+}

@@ -372,3 +372,63 @@ func or(s, def string) string {
 	}
 	return s
 }
+
+// RecheckResult is a post-award re-check of an awarded candidate.
+type RecheckResult struct {
+	Outcome  domain.Outcome   `json:"outcome"`
+	Findings []domain.Finding `json:"findings"`
+	Revision string           `json:"policy_revision"`
+}
+
+// Recheck runs today's license review and policy decision on an awarded
+// candidate's current manifest, with the worker's current policy revision and
+// evidence judged as of now, and audits the result. Read-only but the audit.
+func (a *Activities) Recheck(ctx context.Context, ref EvaluationRef, c domain.Criteria, at time.Time) (RecheckResult, error) {
+	m, _, err := a.Store.CurrentManifest(ctx, ref.CandidateID)
+	if err != nil {
+		return RecheckResult{}, err
+	}
+	c.PolicyRevision = a.Policies.Revision()
+	report := a.Licenses.Review(m, c)
+	d, err := a.Policies.Decide(ctx, policies.Input{Criteria: c, Manifest: m, LicenseFindings: report.Findings, AsOf: at})
+	if err != nil {
+		return RecheckResult{}, fmt.Errorf("re-check %s: %w", ref.CandidateID, err)
+	}
+	res := RecheckResult{Outcome: domain.OutcomeQualified, Findings: dedupe(slices.Concat(d.Deny, d.Warn)), Revision: d.Revision}
+	if len(d.Deny) > 0 || hasSeverity(report.Findings, domain.SeverityDeny) {
+		res.Outcome = domain.OutcomeDisqualified
+	}
+	return res, a.audit(ctx, fmt.Sprintf("monitoring/%s/%d", ref.CandidateID, at.UnixNano()), store.AuditEvent{
+		At: at, Actor: "system", Action: "monitoring.rechecked", SubjectType: "candidate", SubjectID: ref.CandidateID,
+		SolicitationID: ref.SolicitationID, Detail: map[string]any{"outcome": res.Outcome, "policy_revision": res.Revision, "findings": res.Findings},
+	})
+}
+
+// NextRecheck is when an awarded candidate is next re-checked: after the
+// interval, or a week before a piece of its evidence expires, whichever is
+// first (and never in the past).
+func (a *Activities) NextRecheck(ctx context.Context, ref EvaluationRef, now time.Time, interval time.Duration) (time.Time, error) {
+	next := now.Add(interval)
+	m, _, err := a.Store.CurrentManifest(ctx, ref.CandidateID)
+	if err != nil {
+		return next, err
+	}
+	maxAge, err := policies.EvidenceMaxAgeMonths()
+	if err != nil {
+		return next, err
+	}
+	for _, e := range m.Evidence {
+		months := maxAge[e.Kind]
+		date, err := time.Parse("2006-01-02", e.Date)
+		if months <= 0 || err != nil {
+			continue
+		}
+		if before := date.AddDate(0, months, -7); before.Before(next) {
+			next = before
+		}
+	}
+	if next.Before(now) {
+		next = now
+	}
+	return next, nil
+}

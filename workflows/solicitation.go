@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -786,7 +787,31 @@ func (s *solicitation) finalise(ctx workflow.Context) error {
 	if err := s.transition(ctx, domain.SolicitationAwarded, map[string]any{"award_id": s.award.ID, "candidate_id": s.award.CandidateID}); err != nil {
 		return err
 	}
-	return s.publishNotice(ctx)
+	if err := s.publishNotice(ctx); err != nil {
+		return err
+	}
+	// Post-award monitoring came after solicitations had already been
+	// awarded; those replay without it.
+	if workflow.GetVersion(ctx, "post-award-monitoring", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	return s.startMonitoring(ctx)
+}
+
+// startMonitoring hands the awarded model to its own long-running monitoring
+// workflow, which outlives this one.
+func (s *solicitation) startMonitoring(ctx workflow.Context) error {
+	i := slices.IndexFunc(s.bids, func(b domain.Bid) bool { return b.ID == s.award.BidID })
+	id := MonitoringWorkflowID(s.award.CandidateID)
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID: id, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, MonitoringWorkflow, MonitoringInput{
+		Ref: activities.EvaluationRef{SolicitationID: s.in.SolicitationID, BidID: s.award.BidID, CandidateID: s.award.CandidateID,
+			VendorOrgID: s.bids[i].VendorOrgID, WorkflowID: id},
+		Criteria: s.in.Criteria, Baseline: domain.OutcomeQualified, TaskSLA: s.in.TaskSLA,
+	})
+	return child.GetChildWorkflowExecution().Get(ctx, nil)
 }
 
 func (s *solicitation) setAwardStatus(ctx workflow.Context, status string, until *time.Time) error {

@@ -55,6 +55,7 @@ type solicitationEnv struct {
 	notices    int
 	bidMoves   []string
 	superseded []string
+	monitored  []string
 }
 
 // newSolicitationEnv makes every child evaluation finish after
@@ -65,7 +66,12 @@ func newSolicitationEnv(evaluationTime time.Duration, outcomes map[string]domain
 	e.SetStartTime(start)
 	e.RegisterWorkflow(SolicitationWorkflow)
 	e.RegisterWorkflow(EvaluationWorkflow)
+	e.RegisterWorkflow(MonitoringWorkflow)
 	e.RegisterActivity(&activities.Activities{})
+	e.OnWorkflow(MonitoringWorkflow, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in MonitoringInput) error {
+		e.monitored = append(e.monitored, in.Ref.CandidateID)
+		return nil
+	})
 	e.OnActivity(a.SetSolicitationStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, c activities.StatusChange) error {
 		e.statuses = append(e.statuses, c.Status)
 		return nil
@@ -310,6 +316,7 @@ func TestAwardWithDismissedProtest(t *testing.T) {
 	require.Equal(t, []string{"org_bid_a", "org_bid_b"}, e.awardTasks[0].ExcludedOrgIDs)
 	require.Equal(t, []string{officer.UserID}, e.awardTasks[0].ExcludedUserIDs)
 	require.Equal(t, 2, e.notices, "tender notice at the start, award notice at the end")
+	require.Equal(t, []string{"cnd_1"}, e.monitored, "the awarded model is handed to monitoring")
 	require.Contains(t, e.statuses, domain.SolicitationStandstill)
 	require.Equal(t, domain.SolicitationAwarded, e.statuses[len(e.statuses)-1])
 }

@@ -33,10 +33,11 @@ func EvaluationWorkflowID(bidID, candidateID string) string {
 	return "evaluation/" + bidID + "/" + candidateID
 }
 
-// Register adds both workflows to w.
+// Register adds every workflow to w.
 func Register(w worker.Worker) {
 	w.RegisterWorkflow(SolicitationWorkflow)
 	w.RegisterWorkflow(EvaluationWorkflow)
+	w.RegisterWorkflow(MonitoringWorkflow)
 }
 
 // a is the nil receiver through which workflows name activity methods; the
@@ -63,8 +64,9 @@ func rejection(kind domain.ErrorKind, format string, args ...any) error {
 		temporal.ApplicationErrorOptions{NonRetryable: true})
 }
 
-// RegisterReplay adds both workflows to a replayer, for replay tests.
+// RegisterReplay adds every workflow to a replayer, for replay tests.
 func RegisterReplay(r worker.WorkflowReplayer) {
 	r.RegisterWorkflow(SolicitationWorkflow)
 	r.RegisterWorkflow(EvaluationWorkflow)
+	r.RegisterWorkflow(MonitoringWorkflow)
 }

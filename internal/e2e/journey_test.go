@@ -1,10 +1,10 @@
 package e2e
 
 import (
-	"maps"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -215,7 +215,7 @@ func TestProcurementJourney(t *testing.T) {
 	s.validNotice(sol.ID, candA)
 	// The history and the candidates' replay against the current code.
 	s.replayAndRecord(map[string]string{
-		workflows.SolicitationWorkflowID(sol.ID):       "solicitation-two-bids.json",
+		workflows.SolicitationWorkflowID(sol.ID):       "solicitation-awarded-monitored.json",
 		workflows.EvaluationWorkflowID(bidA.ID, candA): "evaluation-approved.json",
 		workflows.EvaluationWorkflowID(bidB.ID, candB): "evaluation-license-rejected.json",
 	})

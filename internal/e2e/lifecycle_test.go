@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/workflows"
@@ -156,8 +158,13 @@ func TestHighImpactLifecycle(t *testing.T) {
 		t.Fatalf("final state: %+v", state)
 	}
 	s.validNotice(sol.ID, b1)
+	// The awarded model is now monitored by its own workflow, which outlives the solicitation.
+	desc, err := s.app.Temporal.DescribeWorkflowExecution(context.Background(), workflows.MonitoringWorkflowID(b1), "")
+	if err != nil || desc.WorkflowExecutionInfo.Status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		t.Fatalf("monitoring of the awarded model: %v %v", desc, err)
+	}
 	s.replayAndRecord(map[string]string{
-		workflows.SolicitationWorkflowID(sol.ID):    "solicitation-high-impact.json",
+		workflows.SolicitationWorkflowID(sol.ID):    "solicitation-high-impact-monitored.json",
 		workflows.EvaluationWorkflowID(bidA.ID, a1): "evaluation-clarified.json",
 	})
 
