@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,12 +18,20 @@ import (
 	"github.com/modeltender/modeltender/workflows"
 )
 
-// bidRequest is the body of POST /solicitations/{id}/bids: native manifests,
-// one per candidate model.
+// bidRequest is the body of POST /solicitations/{id}/bids and of
+// POST /bids/{id}/revisions: one entry per candidate model, each a native
+// manifest object or a candidateFile.
 type bidRequest struct {
 	Candidates []json.RawMessage `json:"candidates"`
 	// Price is the vendor's price for the bid; ranking weighs it.
 	Price *domain.Money `json:"price,omitempty"`
+}
+
+// candidateFile is a candidate in another format, sent as the file's text:
+// a Model Openness Tool model YAML, a CycloneDX ML-BOM, or a native manifest.
+type candidateFile struct {
+	Format  manifest.Format `json:"format"`
+	Content *string         `json:"content"`
 }
 
 // bidResponse is a bid as its vendor (and, after close, the agency) sees it.
@@ -39,6 +48,11 @@ type candidateResponse struct {
 	Name         string          `json:"name"`
 	ManifestHash string          `json:"manifest_hash"`
 	Manifest     domain.Manifest `json:"manifest"`
+	// Format and Unmapped answer a submission: the format the candidate was
+	// read in, and what it said that the manifest has no place for, so the
+	// vendor sees what the checks did not read.
+	Format   manifest.Format     `json:"format,omitempty"`
+	Unmapped []manifest.Unmapped `json:"unmapped,omitempty"`
 }
 
 func toBidResponse(b domain.Bid) bidResponse {
@@ -49,31 +63,86 @@ func toBidResponse(b domain.Bid) bidResponse {
 	return r
 }
 
-// parseBid validates every manifest of a bid and collects every error, so
-// the vendor can fix them all in one go.
-func (s *Server) parseBid(req bidRequest) ([]domain.Manifest, error) {
+// submittedResponse is the answer to a submission or revision: the bid, and
+// for each candidate the format it was read in and its unmapped fields.
+func submittedResponse(b domain.Bid, parsed []manifest.Candidate) bidResponse {
+	r := toBidResponse(b)
+	for i := range r.Candidates {
+		r.Candidates[i].Format, r.Candidates[i].Unmapped = parsed[i].Format, parsed[i].Unmapped
+	}
+	return r
+}
+
+// newCandidates makes the bid's candidates from its parsed manifests.
+func newCandidates(bidID string, parsed []manifest.Candidate) []domain.Candidate {
+	var out []domain.Candidate
+	for _, c := range parsed {
+		m := c.Manifest
+		out = append(out, domain.Candidate{ID: domain.NewID("cnd"), BidID: bidID, Name: m.Name, ManifestHash: manifest.Hash(m), Manifest: m})
+	}
+	return out
+}
+
+// parseBid reads and validates every candidate of a bid and collects every
+// error, so the vendor can fix them all in one go.
+func (s *Server) parseBid(req bidRequest) ([]manifest.Candidate, error) {
 	if len(req.Candidates) == 0 {
 		return nil, domain.InvalidFields("the bid has no candidates", []domain.FieldError{{Field: "candidates", Message: "add at least one candidate model manifest"}})
 	}
 	var fields []domain.FieldError
-	var manifests []domain.Manifest
+	var parsed []manifest.Candidate
 	for i, raw := range req.Candidates {
 		path := fmt.Sprintf("candidates[%d]", i)
-		m, err := manifest.ParseJSON(raw, path)
+		c, err := parseCandidate(raw, path)
 		if err != nil {
 			de := asDomainError(err)
+			if len(de.Fields) == 0 {
+				de.Fields = []domain.FieldError{{Field: path, Message: de.Message}}
+			}
 			fields = append(fields, de.Fields...)
 			continue
 		}
-		for _, fe := range license.ValidateManifestLicenses(m) {
-			fields = append(fields, domain.FieldError{Field: path + "." + fe.Path, Message: fe.Message})
+		if c.Format == manifest.FormatNative {
+			// MOF and CycloneDX files may name licenses in free text, as their
+			// formats allow; the license review and the openness finding say
+			// which to correct.
+			for _, fe := range license.ValidateManifestLicenses(c.Manifest) {
+				fields = append(fields, domain.FieldError{Field: path + "." + fe.Path, Message: fe.Message})
+			}
 		}
-		manifests = append(manifests, m)
+		parsed = append(parsed, c)
 	}
 	if len(fields) > 0 {
 		return nil, domain.InvalidFields(fmt.Sprintf("the bid was not accepted: %d problem(s) in its manifests (see errors; the manifest schema is at /api/v1/schemas/manifest.json); fix them and submit again", len(fields)), fields)
 	}
-	return manifests, nil
+	return parsed, nil
+}
+
+// parseCandidate reads one candidate: a native manifest object, or a
+// candidateFile, told apart by its "format" member (the manifest has none).
+func parseCandidate(raw json.RawMessage, path string) (manifest.Candidate, error) {
+	var probe struct {
+		Format json.RawMessage `json:"format"`
+	}
+	if json.Unmarshal(raw, &probe) != nil || probe.Format == nil {
+		return manifest.Parse(raw, manifest.FormatNative, path)
+	}
+	var f candidateFile
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return manifest.Candidate{}, domain.InvalidFields("a candidate file is malformed", []domain.FieldError{{Field: path,
+			Message: fmt.Sprintf(`%v; give {"format": "mof"|"cyclonedx"|"manifest", "content": "<the file as a string>"} or a native manifest object`, err)}})
+	}
+	format, err := manifest.ParseFormat(string(f.Format))
+	if err != nil {
+		return manifest.Candidate{}, domain.InvalidFields("a candidate file has an unknown format", []domain.FieldError{{Field: path + ".format", Message: err.Error()}})
+	}
+	if f.Content == nil {
+		return manifest.Candidate{}, domain.InvalidFields("a candidate file has no content", []domain.FieldError{{Field: path + ".content",
+			Message: "give the file's text as a JSON string"}})
+	}
+	return manifest.Parse([]byte(*f.Content), format, path)
 }
 
 func (s *Server) submitBid(c echo.Context) error {
@@ -88,11 +157,15 @@ func (s *Server) submitBid(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	bid, err := s.submit(c.Request().Context(), u, c.Param("id"), req)
+	parsed, err := s.parseBid(req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toBidResponse(bid))
+	bid, err := s.submitParsed(c.Request().Context(), u, c.Param("id"), req.Price, parsed)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, submittedResponse(bid, parsed))
 }
 
 func requireVendorOrg(u domain.User) error {
@@ -108,10 +181,15 @@ func (s *Server) submit(ctx context.Context, u domain.User, solicitationID strin
 	if err := requireVendorOrg(u); err != nil {
 		return domain.Bid{}, err
 	}
-	manifests, err := s.parseBid(req)
+	parsed, err := s.parseBid(req)
 	if err != nil {
 		return domain.Bid{}, err
 	}
+	return s.submitParsed(ctx, u, solicitationID, req.Price, parsed)
+}
+
+// submitParsed hands a bid whose candidates are parsed to the solicitation's workflow.
+func (s *Server) submitParsed(ctx context.Context, u domain.User, solicitationID string, price *domain.Money, parsed []manifest.Candidate) (domain.Bid, error) {
 	sol, err := s.visibleSolicitation(ctx, u, solicitationID)
 	if err != nil {
 		return domain.Bid{}, err
@@ -123,15 +201,11 @@ func (s *Server) submit(ctx context.Context, u domain.User, solicitationID strin
 	if sol.Status != domain.SolicitationPublished || !now.Before(sol.Deadline) {
 		return domain.Bid{}, domain.Errorf(domain.ErrDeadlinePassed, "the deadline for solicitation %s passed at %s; bids are no longer accepted", sol.ID, sol.Deadline.Format(time.RFC3339))
 	}
-	if err := validPrice(req.Price); err != nil {
+	if err := validPrice(price); err != nil {
 		return domain.Bid{}, err
 	}
-	bid := domain.Bid{ID: domain.NewID("bid"), SolicitationID: sol.ID, VendorOrgID: u.OrgID, SubmittedBy: u.ID, SubmittedAt: now, Price: req.Price}
-	for _, m := range manifests {
-		bid.Candidates = append(bid.Candidates, domain.Candidate{
-			ID: domain.NewID("cnd"), BidID: bid.ID, Name: m.Name, ManifestHash: manifest.Hash(m), Manifest: m,
-		})
-	}
+	bid := domain.Bid{ID: domain.NewID("bid"), SolicitationID: sol.ID, VendorOrgID: u.OrgID, SubmittedBy: u.ID, SubmittedAt: now, Price: price}
+	bid.Candidates = newCandidates(bid.ID, parsed)
 	// The workflow's validator is the authority on the deadline: it refuses a
 	// late bid before anything is written.
 	handle, err := s.deps.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{

@@ -241,7 +241,7 @@ func (s *Server) reviseBid(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	manifests, err := s.parseBid(req)
+	parsed, err := s.parseBid(req)
 	if err != nil {
 		return err
 	}
@@ -255,16 +255,13 @@ func (s *Server) reviseBid(c echo.Context) error {
 	now := s.deps.Now().UTC()
 	bid := domain.Bid{ID: old.ID, SolicitationID: old.SolicitationID, VendorOrgID: u.OrgID, SubmittedBy: u.ID,
 		SubmittedAt: now, Revision: old.Revision + 1, Price: req.Price}
-	for _, m := range manifests {
-		bid.Candidates = append(bid.Candidates, domain.Candidate{ID: domain.NewID("cnd"), BidID: bid.ID, Name: m.Name,
-			ManifestHash: manifest.Hash(m), Manifest: m})
-	}
+	bid.Candidates = newCandidates(bid.ID, parsed)
 	var res workflows.BidResult
 	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(old.SolicitationID), workflows.ReviseBidUpdate,
 		workflows.SubmitBidRequest{Bid: bid, SubmitterRole: u.Role}, &res); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"bid": toBidResponse(bid), "prechecks": res.Prechecks})
+	return c.JSON(http.StatusCreated, map[string]any{"bid": submittedResponse(bid, parsed), "prechecks": res.Prechecks})
 }
 
 func (s *Server) withdrawBid(c echo.Context) error {

@@ -110,7 +110,7 @@ func Detect(data []byte) (Format, error) {
 	}
 	root, err := yamlRoot(trimmed)
 	if err != nil {
-		return "", fmt.Errorf("the file is neither a JSON object nor valid YAML: %s", yamlMessage(err))
+		return "", fmt.Errorf("the file is neither a JSON object nor valid YAML: %s", yamlMessage(trimmed, err))
 	}
 	if hasKey(root, "release") {
 		return FormatMOF, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,7 +115,7 @@ func ParseMOF(data []byte, path string) (Candidate, error) {
 	root, err := yamlRoot(data)
 	if err != nil {
 		return Candidate{}, domain.InvalidFields("the Model Openness Tool file is not valid YAML",
-			[]domain.FieldError{{Field: orRoot(path), Message: yamlMessage(err)}})
+			[]domain.FieldError{{Field: orRoot(path), Message: yamlMessage(data, err)}})
 	}
 	lines := map[string]int{}
 	doc := nodeValue(root, "", lines)
@@ -323,17 +324,39 @@ func nodeValue(n *yaml.Node, at string, lines map[string]int) any {
 	return n.Value
 }
 
-// yamlMessage keeps the YAML parser's "line N: problem" and says how to fix it.
-func yamlMessage(err error) string {
-	return strings.TrimPrefix(err.Error(), "yaml: ") + "; check the indentation and quoting on that line"
+// yamlMessage renders a YAML syntax error in data as "line N: problem" and
+// says how to fix it. The parser reports the line where the enclosing
+// construct began, at times counted from 0, so the line is found again: the
+// first line at which the file's beginning fails with the same problem.
+func yamlMessage(data []byte, err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	problem := yamlLine.ReplaceAllString(msg, "")
+	if lines := bytes.SplitAfter(data, []byte("\n")); len(lines) <= maxRelocatedLines {
+		end := 0
+		for i, l := range lines {
+			end += len(l)
+			var n yaml.Node
+			if err := yaml.Unmarshal(data[:end], &n); err != nil && strings.HasSuffix(err.Error(), problem) {
+				msg = fmt.Sprintf("line %d: %s", i+1, problem)
+				break
+			}
+		}
+	}
+	return msg + "; check the indentation and quoting on that line"
 }
+
+var yamlLine = regexp.MustCompile(`^line \d+: `)
+
+// maxRelocatedLines bounds the re-parsing yamlMessage does; longer files
+// keep the parser's line.
+const maxRelocatedLines = 5000
 
 // DecodeYAML decodes YAML into v through its JSON form, so v's json tags
 // apply and dates stay text.
 func DecodeYAML(data []byte, v any) error {
 	root, err := yamlRoot(data)
 	if err != nil {
-		return errors.New(yamlMessage(err))
+		return errors.New(yamlMessage(data, err))
 	}
 	raw, err := json.Marshal(nodeValue(root, "", map[string]int{}))
 	if err != nil {
