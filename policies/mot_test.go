@@ -161,3 +161,43 @@ func mustRead(t *testing.T, file string) []byte {
 	}
 	return data
 }
+
+// TestModelOpennessToolModels decides a handful of real model files from the
+// tool's repository (testdata/mot/models, with expected.json saying where
+// the expected classes come from).
+func TestModelOpennessToolModels(t *testing.T) {
+	var expected struct {
+		Models map[string]struct {
+			Class    *string            `json:"class"`
+			Progress map[string]float64 `json:"progress"`
+		} `json:"models"`
+	}
+	if err := json.Unmarshal(mustRead(t, "testdata/mot/models/expected.json"), &expected); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("testdata/mot/models/*.yml")
+	if err != nil || len(files) != len(expected.Models) {
+		t.Fatalf("%d model files for %d expected results: %v", len(files), len(expected.Models), err)
+	}
+	e, err := policies.NewEngine(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			want, ok := expected.Models[filepath.Base(file)]
+			if !ok {
+				t.Fatal("no expected result")
+			}
+			got := openness(t, e, file)
+			if className(got.Class) != className(want.Class) {
+				t.Errorf("class = %s, want %s", className(got.Class), className(want.Class))
+			}
+			for name, w := range want.Progress {
+				if g := got.Progress[name]; math.Abs(g-w) > 1e-9 {
+					t.Errorf("Class %s progress = %v, want %v", name, g, w)
+				}
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/modeltender/modeltender/activities/license"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/evaluate"
 )
 
 const licenseUsage = "usage: modeltender license explain <SPDX expression | license name | URL | file> [--expected-monthly-users N] [--risk-tier standard|high-impact] [--json]"
@@ -27,7 +28,7 @@ func runLicense(args []string, stdout, stderr io.Writer) error {
 	users := fs.Int64("expected-monthly-users", 1000, "expected monthly users of the agency's deployment")
 	tier := fs.String("risk-tier", string(domain.RiskStandard), "standard or high-impact")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(reorderFlags(args[1:])); err != nil {
+	if err := fs.Parse(evaluate.ReorderFlags(args[1:])); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {

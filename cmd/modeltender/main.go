@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strings"
 	"syscall"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"github.com/modeltender/modeltender/internal/demo"
 	"github.com/modeltender/modeltender/internal/devstack"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/evaluate"
 	"github.com/modeltender/modeltender/internal/pgcluster"
 	"github.com/modeltender/modeltender/internal/store"
 )
@@ -66,9 +66,9 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "modeltender:", err)
-		var ee *exitError
-		if errors.As(err, &ee) {
-			os.Exit(ee.code)
+		var ie *evaluate.InputError
+		if errors.As(err, &ie) {
+			os.Exit(2)
 		}
 		os.Exit(1)
 	}
@@ -99,7 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "license":
 		return runLicense(args[1:], stdout, stderr)
 	case "evaluate":
-		return runEvaluate(ctx, args[1:], getenv, stdout, stderr)
+		return evaluate.Run(ctx, args[1:], getenv, stdout, stderr)
 	case "policy":
 		return runPolicy(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
@@ -297,34 +297,4 @@ func addUser(ctx context.Context, st *store.Store, email string, role domain.Rol
 		return domain.User{}, "", fmt.Errorf("a %s needs --org: the agency or company it acts for", role)
 	}
 	return st.CreateUser(ctx, email, role, orgID)
-}
-
-// reorderFlags lets flags follow the file name, as people type them.
-func reorderFlags(args []string) []string {
-	var flags, rest []string
-	for i := 0; i < len(args); i++ {
-		if len(args[i]) > 1 && args[i][0] == '-' {
-			flags = append(flags, args[i])
-			if i+1 < len(args) && !strings.Contains(args[i], "=") {
-				flags = append(flags, args[i+1])
-				i++
-			}
-			continue
-		}
-		rest = append(rest, args[i])
-	}
-	return append(flags, rest...)
-}
-
-// describe renders a validation error with its fields for a terminal.
-func describe(err error) error {
-	var de *domain.Error
-	if !errors.As(err, &de) || len(de.Fields) == 0 {
-		return err
-	}
-	msg := de.Message
-	for _, f := range de.Fields {
-		msg += fmt.Sprintf("\n  %s: %s", f.Field, f.Message)
-	}
-	return errors.New(msg)
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/modeltender/modeltender/internal/evaluate"
 	"github.com/modeltender/modeltender/policies"
 )
 
@@ -20,14 +21,14 @@ const policyUsage = "usage: modeltender policy test [--policy-dir DIR] | modelte
 // files that are not `opa fmt` clean.
 func runPolicy(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return unreadable(errors.New(policyUsage))
+		return evaluate.Unreadable(errors.New(policyUsage))
 	}
 	flags := flag.NewFlagSet("policy "+args[0], flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	dir := flags.String("policy-dir", getenv(policies.EnvPolicyDir), "directory of Rego policies and data/ (default: the embedded bundle)")
 	check := flags.Bool("check", false, "fmt: report unformatted files instead of failing silently (required)")
 	if err := flags.Parse(args[1:]); err != nil {
-		return unreadable(err)
+		return evaluate.Unreadable(err)
 	}
 	bundle, name := policies.Embedded(), "the embedded bundle"
 	if *dir != "" {
@@ -38,11 +39,11 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 		return testPolicies(ctx, bundle, name, stdout)
 	case "fmt":
 		if !*check {
-			return unreadable(errors.New("policy fmt only checks: give --check, and fix files with `opa fmt -w`"))
+			return evaluate.Unreadable(errors.New("policy fmt only checks: give --check, and fix files with `opa fmt -w`"))
 		}
 		return checkFormat(bundle, name, stdout)
 	}
-	return unreadable(fmt.Errorf("unknown policy command %q; %s", args[0], policyUsage))
+	return evaluate.Unreadable(fmt.Errorf("unknown policy command %q; %s", args[0], policyUsage))
 }
 
 func testPolicies(ctx context.Context, bundle fs.FS, name string, stdout io.Writer) error {

@@ -1,4 +1,7 @@
-package main
+// Package evaluate is `modeltender evaluate`: intake, license review and the
+// policy decision on manifest files, offline (no database, no Temporal). It
+// lives outside cmd/modeltender so its tests do not link the dev stack.
+package evaluate
 
 import (
 	"bytes"
@@ -9,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/modeltender/modeltender/activities/license"
@@ -17,19 +21,17 @@ import (
 	"github.com/modeltender/modeltender/policies"
 )
 
-const evaluateUsage = "usage: modeltender evaluate [--format auto|manifest|mof|cyclonedx] [--solicitation FILE] [--policy-dir DIR] FILE..."
+const usage = "usage: modeltender evaluate [--format auto|manifest|mof|cyclonedx] [--solicitation FILE] [--policy-dir DIR] FILE..."
 
-// exitError carries the process exit code for errors that are not failures
-// of modeltender itself: 2 for input it cannot read.
-type exitError struct {
-	code int
-	err  error
-}
+// InputError is input modeltender cannot read (a file, a flag): the command
+// exits with status 2, as it is not a failure of modeltender itself.
+type InputError struct{ Err error }
 
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
 
-func unreadable(err error) error { return &exitError{code: 2, err: err} }
+// Unreadable marks err as an InputError.
+func Unreadable(err error) error { return &InputError{Err: err} }
 
 // solicitationFile is what --solicitation reads: the evaluation criteria and
 // the deadline evidence ages are measured at.
@@ -38,8 +40,8 @@ type solicitationFile struct {
 	Deadline string `json:"deadline"` // YYYY-MM-DD or RFC 3339; default today
 }
 
-// evaluation is one file's result as evaluate prints it.
-type evaluation struct {
+// Evaluation is one file's result as evaluate prints it.
+type Evaluation struct {
 	File         string              `json:"file"`
 	Format       manifest.Format     `json:"format"`
 	Manifest     string              `json:"manifest"`
@@ -49,29 +51,29 @@ type evaluation struct {
 	policies.Decision
 }
 
-// runEvaluate runs intake, license review and the policy decision on each
+// Run runs intake, license review and the policy decision on each
 // file without a database or Temporal and prints one JSON decision per file
 // (an array for several). It decides whatever the outcome; only unreadable
 // input (exit 2) or a broken policy bundle stops it.
-func runEvaluate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	formatName := fs.String("format", string(manifest.FormatAuto), "input format: auto, manifest, mof or cyclonedx")
 	solicitation := fs.String("solicitation", "", "JSON file with risk_tier, expected_monthly_users, minimum_openness_class, openness_preference_points, deadline")
 	policyDir := fs.String("policy-dir", getenv(policies.EnvPolicyDir), "directory of Rego policies and data/ to use instead of the embedded bundle")
-	if err := fs.Parse(reorderFlags(args)); err != nil {
-		return unreadable(err)
+	if err := fs.Parse(ReorderFlags(args)); err != nil {
+		return Unreadable(err)
 	}
 	if fs.NArg() == 0 {
-		return unreadable(errors.New(evaluateUsage))
+		return Unreadable(errors.New(usage))
 	}
 	format, err := manifest.ParseFormat(*formatName)
 	if err != nil {
-		return unreadable(err)
+		return Unreadable(err)
 	}
 	criteria, asOf, err := readSolicitation(*solicitation)
 	if err != nil {
-		return unreadable(err)
+		return Unreadable(err)
 	}
 	engine, err := policies.NewEngine(ctx, policies.Dir(*policyDir))
 	if err != nil {
@@ -82,15 +84,15 @@ func runEvaluate(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	criteria.PolicyRevision = engine.Revision()
-	var results []evaluation
+	var results []Evaluation
 	for _, file := range fs.Args() {
 		data, err := os.ReadFile(file)
 		if err != nil {
-			return unreadable(err)
+			return Unreadable(err)
 		}
 		c, err := manifest.Parse(data, format, "")
 		if err != nil {
-			return unreadable(fmt.Errorf("%s: %w", file, describe(err)))
+			return Unreadable(fmt.Errorf("%s: %w", file, describe(err)))
 		}
 		report := analyzer.Review(c.Manifest, criteria)
 		decision, err := engine.Decide(ctx, policies.Input{Criteria: criteria, Manifest: c.Manifest, LicenseFindings: report.Findings,
@@ -98,7 +100,7 @@ func runEvaluate(ctx context.Context, args []string, getenv func(string) string,
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: the policies could not decide, so the decision needs review: %v\n", file, err)
 		}
-		results = append(results, evaluation{File: file, Format: c.Format, Manifest: c.Manifest.Name, ManifestHash: manifest.Hash(c.Manifest),
+		results = append(results, Evaluation{File: file, Format: c.Format, Manifest: c.Manifest.Name, ManifestHash: manifest.Hash(c.Manifest),
 			Unmapped: c.Unmapped, License: report, Decision: decision})
 	}
 	enc := json.NewEncoder(stdout)
@@ -135,4 +137,34 @@ func readSolicitation(file string) (domain.Criteria, time.Time, error) {
 		}
 	}
 	return s.Criteria, asOf, nil
+}
+
+// ReorderFlags lets flags follow the file name, as people type them.
+func ReorderFlags(args []string) []string {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		if len(args[i]) > 1 && args[i][0] == '-' {
+			flags = append(flags, args[i])
+			if i+1 < len(args) && !strings.Contains(args[i], "=") {
+				flags = append(flags, args[i+1])
+				i++
+			}
+			continue
+		}
+		rest = append(rest, args[i])
+	}
+	return append(flags, rest...)
+}
+
+// describe renders a validation error with its fields for a terminal.
+func describe(err error) error {
+	var de *domain.Error
+	if !errors.As(err, &de) || len(de.Fields) == 0 {
+		return err
+	}
+	msg := de.Message
+	for _, f := range de.Fields {
+		msg += fmt.Sprintf("\n  %s: %s", f.Field, f.Message)
+	}
+	return errors.New(msg)
 }

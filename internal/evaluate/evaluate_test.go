@@ -1,0 +1,99 @@
+package evaluate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := Run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr)
+	return stdout.String(), err
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Exit status 0: evaluate decided, whatever the outcome.
+func TestRunDecides(t *testing.T) {
+	mof := "../../policies/testdata/mot/models/Polyglot-Ko.yml"
+	native := "../../examples/manifests/llama-3.1-8b-instruct.json"
+	out, err := run(t, mof, native, "--format", "auto")
+	if err != nil {
+		t.Fatalf("Run = %v, want a decision", err)
+	}
+	var got []Evaluation
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != 2 {
+		t.Fatalf("want a JSON array of two decisions: %v\n%s", err, out)
+	}
+	if got[0].Format != "mof" || got[0].Openness.Class == nil || *got[0].Openness.Class != "II" || got[0].Openness.Progress["I"] < 92 {
+		t.Errorf("%s: format %s, openness %+v; want Class II as the Model Openness Tool", got[0].File, got[0].Format, got[0].Openness)
+	}
+	if len(got[0].Unmapped) == 0 || got[0].Outcome == "" || got[0].Revision == "" {
+		t.Errorf("%s: unmapped %v, outcome %q, revision %q", got[0].File, got[0].Unmapped, got[0].Outcome, got[0].Revision)
+	}
+	if got[1].Format != "manifest" || got[1].Outcome == "" {
+		t.Errorf("%s: format %s, outcome %q", got[1].File, got[1].Format, got[1].Outcome)
+	}
+
+	out, err = run(t, native)
+	var one Evaluation
+	if err != nil || json.Unmarshal([]byte(out), &one) != nil || one.Manifest == "" {
+		t.Errorf("one file: %v; want one JSON object, got\n%s", err, out)
+	}
+}
+
+// Exit status 2: input evaluate cannot read, named with file, line and problem.
+func TestRunRefusesUnreadableInput(t *testing.T) {
+	badYAML := writeFile(t, "bad.yml", "framework:\n  name: Model Openness Framework\nrelease:\n  name: [unclosed\n  producer: x\n")
+	badJSON := writeFile(t, "bad.json", "{\n  \"schema_version\": \"1\",\n  \"name\": \"x\",\n}\n")
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"bad YAML", []string{badYAML}, []string{badYAML, "line 4", "did not find expected"}},
+		{"bad JSON", []string{badJSON}, []string{badJSON, "line 4"}},
+		{"missing file", []string{"no-such-file.yml"}, []string{"no-such-file.yml"}},
+		{"no file", nil, []string{"usage"}},
+		{"unknown format", []string{"--format", "spdx", badJSON}, []string{"spdx"}},
+		{"unknown flag", []string{"--colour", "red", badJSON}, []string{"colour"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := run(t, tc.args...)
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("Run = %v, want an InputError (exit 2)", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// A broken policy bundle is modeltender's failure (exit 1), not the input's.
+func TestRunWithBrokenPolicyDir(t *testing.T) {
+	dir := filepath.Dir(writeFile(t, "evaluation.rego", "package modeltender.evaluation\n\ndecision := {\n"))
+	_, err := run(t, "--policy-dir", dir, "../../examples/manifests/llama-3.1-8b-instruct.json")
+	var ie *InputError
+	if err == nil || errors.As(err, &ie) {
+		t.Errorf("Run = %v, want a policy error that is not an InputError", err)
+	}
+}

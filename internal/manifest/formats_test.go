@@ -1,0 +1,161 @@
+package manifest
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/modeltender/modeltender/internal/domain"
+)
+
+// polyglotKo is a real Model Openness Tool model file (policies/testdata/mot/models).
+const polyglotKo = "../../policies/testdata/mot/models/Polyglot-Ko.yml"
+
+func read(t *testing.T, file string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// hasUnmapped reports whether us holds field with a reason.
+func hasUnmapped(us []Unmapped, field string) bool {
+	for _, u := range us {
+		if u.Field == field && u.Reason != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldErrors returns err's field errors, failing when it has none.
+func fieldErrors(t *testing.T, err error) []domain.FieldError {
+	t.Helper()
+	var de *domain.Error
+	if !errors.As(err, &de) || len(de.Fields) == 0 {
+		t.Fatalf("err = %v, want field errors", err)
+	}
+	return de.Fields
+}
+
+func TestParseMOF(t *testing.T) {
+	c, err := ParseMOF(read(t, polyglotKo), "candidates[0]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Manifest
+	if c.Format != FormatMOF || m.Name != "Polyglot-Ko" || m.Producer != "EleutherAI" {
+		t.Errorf("format %s, name %q, producer %q", c.Format, m.Name, m.Producer)
+	}
+	licenses := map[string]string{}
+	for _, comp := range m.Components {
+		licenses[comp.Name] = comp.License
+	}
+	// Components without a license take the release's distribution license, as in the tool.
+	if licenses["Model architecture"] != "Apache-2.0" || licenses["Research paper"] != "CC-BY-SA-4.0" || len(m.Components) != 13 {
+		t.Errorf("component licenses %v", licenses)
+	}
+	if m.Weights.License != "Apache-2.0" || !m.Deployment.WeightsExportable {
+		t.Errorf("weights %+v, deployment %+v: want the final parameters' license, exportable", m.Weights, m.Deployment)
+	}
+	for _, field := range []string{"framework", "release.repository", "release.huggingface"} {
+		if !hasUnmapped(c.Unmapped, field) {
+			t.Errorf("%s is not reported as unmapped: %+v", field, c.Unmapped)
+		}
+	}
+	for _, u := range c.Unmapped {
+		if u.Field == "release.huggingface" && u.Line != 15 {
+			t.Errorf("release.huggingface reported at line %d, want 15", u.Line)
+		}
+	}
+}
+
+func TestParseMOFRejects(t *testing.T) {
+	good := string(read(t, polyglotKo))
+	cases := []struct {
+		name, doc, field, want string
+	}{
+		// Line 7 of the file is "  version: 12.8B"; an unclosed flow list there.
+		{"bad YAML", strings.Replace(good, "  version: 12.8B", "  version: [12.8B", 1), "candidates[2]", "line 7:"},
+		{"tab indentation", strings.Replace(good, "  producer: EleutherAI", "\tproducer: EleutherAI", 1), "candidates[2]", "line 12:"},
+		{"no release name", strings.Replace(good, "  name: Polyglot-Ko\n", "", 1), "candidates[2].release", "name"},
+		{"wrong framework", strings.Replace(good, "'Model Openness Framework'", "'Some Other Framework'", 1), "candidates[2].framework.name", "Model Openness Framework"},
+		{"components not a list", strings.Replace(good, "  components:\n", "  components: none\n  old_components:\n", 1), "candidates[2].release.components", "array"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.doc == good {
+				t.Fatal("the case did not change the file")
+			}
+			_, err := ParseMOF([]byte(tc.doc), "candidates[2]")
+			found := false
+			for _, f := range fieldErrors(t, err) {
+				found = found || (f.Field == tc.field && strings.Contains(f.Message, tc.want))
+			}
+			if !found {
+				t.Errorf("want an error at %s mentioning %q, got %v", tc.field, tc.want, err)
+			}
+		})
+	}
+}
+
+func TestParseCycloneDX(t *testing.T) {
+	c, err := ParseCycloneDX(read(t, "testdata/ml-bom.cdx.json"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Manifest
+	if c.Format != FormatCycloneDX || m.Name != "summarizer-7b" || m.Producer != "Example Labs" || m.Weights.License != "Apache-2.0" {
+		t.Errorf("format %s, manifest %+v", c.Format, m)
+	}
+	if !strings.HasPrefix(m.Weights.Digest, "sha256:9f86d0") || m.Weights.Location != "https://huggingface.co/example/summarizer-7b" {
+		t.Errorf("weights %+v: want the SHA-256 (lower case) and the distribution URL", m.Weights)
+	}
+	kinds := map[string]bool{}
+	for _, e := range m.Evidence {
+		kinds[e.Kind] = true
+	}
+	if !kinds["model-card"] || !kinds["evaluation-results"] {
+		t.Errorf("evidence %+v: want the model card and the performance metrics", m.Evidence)
+	}
+	datasets := false
+	for _, comp := range m.Components {
+		datasets = datasets || (comp.Name == "Datasets" && comp.License == "CC-BY-4.0")
+	}
+	if !datasets {
+		t.Errorf("components %+v: want the data component as Datasets under CC-BY-4.0", m.Components)
+	}
+	for _, field := range []string{"externalReferences[2]", "modelCard.modelParameters", "components"} {
+		if !hasUnmapped(c.Unmapped, field) {
+			t.Errorf("%s is not reported as unmapped: %+v", field, c.Unmapped)
+		}
+	}
+}
+
+func TestParseCycloneDXRejects(t *testing.T) {
+	good := string(read(t, "testdata/ml-bom.cdx.json"))
+	cases := []struct {
+		name, doc, field, want string
+	}{
+		{"bad JSON", strings.Replace(good, `"version": 1,`, `"version": 1`, 1), "candidates[1]", "line 6"},
+		{"no model", strings.Replace(good, `"type": "machine-learning-model"`, `"type": "application"`, 1), "candidates[1].components", "machine-learning-model"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.doc == good {
+				t.Fatal("the case did not change the file")
+			}
+			_, err := ParseCycloneDX([]byte(tc.doc), "candidates[1]")
+			found := false
+			for _, f := range fieldErrors(t, err) {
+				found = found || (f.Field == tc.field && strings.Contains(f.Message, tc.want))
+			}
+			if !found {
+				t.Errorf("want an error at %s mentioning %q, got %v", tc.field, tc.want, err)
+			}
+		})
+	}
+}
