@@ -6,9 +6,11 @@ package web
 // same rules; only decoding the input and rendering the answer differ.
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -97,9 +99,13 @@ func (s *Server) render(c echo.Context, status int, name, title string, data any
 	if c.Request().Header.Get("HX-Request") == "true" && t.Lookup("live") != nil {
 		block = "live"
 	}
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(status)
-	return t.ExecuteTemplate(c.Response(), block, p)
+	// Render fully before sending, so a template error becomes an error
+	// page rather than half a page.
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
+		return fmt.Errorf("render page %s: %w", name, err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
 }
 
 // navFor is the primary navigation of each role.

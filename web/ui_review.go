@@ -56,10 +56,12 @@ type decisionForm struct {
 	Summary                      string
 }
 
+type reasonCodes struct{ Approve, Reject []string }
+
 type taskView struct {
 	Task      domain.Task
 	Decisions []domain.Decision
-	Reasons   map[domain.Verdict][]string
+	Reasons   reasonCodes
 	Overdue   bool
 	CanDecide bool
 	Form      decisionForm
@@ -89,7 +91,8 @@ func (s *Server) renderTask(c echo.Context, status int, form decisionForm) error
 	}
 	decidedByMe := slices.ContainsFunc(decisions, func(d domain.Decision) bool { return d.ReviewerID == u.ID })
 	return s.render(c, status, "task", t.Title, taskView{
-		Task: t, Decisions: decisions, Reasons: domain.ReasonCodes, Form: form,
+		Task: t, Decisions: decisions, Form: form,
+		Reasons:   reasonCodes{Approve: domain.ReasonCodes[domain.VerdictApprove], Reject: domain.ReasonCodes[domain.VerdictReject]},
 		Overdue:   t.DueAt != nil && t.DueAt.Before(s.deps.Now()),
 		CanDecide: canDecide && t.Status == domain.TaskOpen && !decidedByMe,
 	})

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,7 +32,7 @@ type stepView struct {
 
 var stageLabels = map[domain.Stage]string{
 	domain.StageIntake: "Intake", domain.StageLicense: "License", domain.StagePolicy: "Policy",
-	domain.StageApproval: "Approval", domain.StageOutcome: "Outcome",
+	domain.StageClarification: "Clarification", domain.StageApproval: "Approval", domain.StageOutcome: "Outcome",
 }
 
 var statusText = map[domain.StageStatus]string{
@@ -63,7 +64,7 @@ func newCandidateView(c domain.Candidate, vendor string, ev *store.EvaluationVie
 		if ok {
 			status = st.Status
 		}
-		step := stepView{Label: stageLabels[stage], Status: string(status), StatusText: statusText[status]}
+		step := stepView{Label: cmp.Or(stageLabels[stage], string(stage)), Status: string(status), StatusText: cmp.Or(statusText[status], string(status))}
 		switch status {
 		case domain.StagePassed, domain.StageCompleted, domain.StageSkipped:
 			step.Complete = true
