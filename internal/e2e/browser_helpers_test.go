@@ -199,7 +199,7 @@ func (b *session) check(shot string) {
 
 func (b *session) screenshot(name string) {
 	b.t.Helper()
-	png := get(b, "screenshot "+name, chromedp.FullScreenshot(90))
+	png := get(b, "screenshot "+name, chromedp.FullScreenshot(100)) // quality 100 means PNG
 	writeArtifact(b.t, name+".png", png)
 	if readmeShots[name] && os.Getenv("MT_UPDATE_SCREENSHOTS") == "1" {
 		if err := os.WriteFile(filepath.Join("../../docs/screenshots", name+".png"), png, 0o644); err != nil {
