@@ -28,8 +28,9 @@ component_names := {c.name | some c in mof_components.components}
 # never count towards a class.
 required := {k: {c.name | some c in mof_components.components; c.required; c.class == k} | some k, _ in class_names}
 
-# Components a class needs: its own and those of every less demanding class.
-cumulative(k) := {name | some j, names in required; j >= k; some name in names}
+# Components a class needs: its own and those of every less demanding class,
+# per class number (a rule, so it is computed once per decision).
+cumulative := {k: {name | some j, names in required; j >= k; some name in names} | some k, _ in class_names}
 
 totals := {k: sum([count(required[j]) | some j, _ in class_names; j >= k]) | some k, _ in class_names}
 
@@ -73,7 +74,7 @@ evaluate(licenses) := result if {
 	counts := paper_counts(status)
 	complete := {k: n |
 		some k, _ in class_names
-		n := count({name | some name in cumulative(k); status[name] == "open"}) + paper_bonus(k, counts)
+		n := count({name | some name in cumulative[k]; status[name] == "open"}) + paper_bonus(k, counts)
 	}
 	progress := {class_names[k]: class_progress(k, complete, counts) | some k, _ in class_names}
 	reached := [class_names[k] | some k in [1, 2, 3]; progress[class_names[k]] == 100]
@@ -82,7 +83,7 @@ evaluate(licenses) := result if {
 		"progress": progress,
 		"classes": {class_names[k]: {
 			"missing": sort([name |
-				some name in cumulative(k)
+				some name in cumulative[k]
 				not status[name]
 				not excused(name, substitutes)
 			]),
@@ -133,10 +134,10 @@ excused(name, substitutes) if {
 
 # The components a class weighs: its cumulative list, plus the research paper
 # standing in for the technical report in Classes III and II.
-weighed(k, substitutes) := cumulative(k) | {research_paper} if {
+weighed(k, substitutes) := cumulative[k] | {research_paper} if {
 	k > 1
 	substitutes
-} else := cumulative(k)
+} else := cumulative[k]
 
 # A class's progress is 0 while a less demanding class is incomplete; the
 # percentage is not rounded, as the tool reports it.
@@ -152,8 +153,11 @@ else := null
 
 tool := evaluate(written)
 
-# The class with free-text license names resolved to SPDX ids.
-resolved := evaluate(normalized)
+# The class with free-text license names resolved to SPDX ids; the same as
+# the tool's when no name needed resolving, so it is not computed again.
+resolved := tool if {
+	normalized == written
+} else := evaluate(normalized)
 
 # Preference points per class are a solicitation parameter; unset, the
 # defaults in data.modeltender.openness_defaults apply.

@@ -92,10 +92,10 @@ deny contains finding if {
 # custom:
 #   source: data.modeltender.evidence_requirements
 warn contains finding if {
-	some req in requirements
 	some item in input.manifest.evidence
-	item.kind == req.kind
 	object.get(item, "location", "") == ""
+	some req in requirements
+	item.kind == req.kind
 	finding := {
 		"rule": "safety.evidence-location-missing",
 		"severity": "warn",
