@@ -59,161 +59,218 @@ func validPrice(p *domain.Money) error {
 	return nil
 }
 
-// ---- Q&A ----------------------------------------------------------------------
+// ---- actions on a running solicitation -------------------------------------
 
-func (s *Server) askQuestion(c echo.Context) error {
-	u, err := s.authorize(c, "question:ask")
+// solicitationAction is the shape every action on a running solicitation
+// shares: the caller's permission, a JSON body with required fields, the
+// solicitation (after close only, for awards and protests), and the update
+// the body becomes.
+type solicitationAction[B, R any] struct {
+	permission string
+	afterClose bool
+	required   func(B) map[string]string
+	update     func(u domain.User, body B) (name string, arg any, err error)
+	status     int
+	// reply, when set, is the response instead of the update's result.
+	reply func(ctx context.Context, solicitationID string) (any, error)
+}
+
+func (a solicitationAction[B, R]) handle(s *Server, c echo.Context) error {
+	u, err := s.authorize(c, a.permission)
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Question string `json:"question"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
+	var body B
+	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	if err := required(map[string]string{"question": req.Question}); err != nil {
+	if err := required(a.required(body)); err != nil {
 		return err
 	}
 	sol, err := s.solicitation(c)
+	if a.afterClose && err == nil {
+		sol, err = s.closedSolicitation(c)
+	}
 	if err != nil {
 		return err
 	}
-	var q domain.Question
-	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.AskQuestionUpdate,
-		workflows.QuestionRequest{Actor: actor(u), ID: domain.NewID("qst"), Question: req.Question}, &q); err != nil {
+	name, arg, err := a.update(u, body)
+	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, q)
+	var out R
+	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), name, arg, &out); err != nil {
+		return err
+	}
+	if a.reply == nil {
+		return c.JSON(a.status, out)
+	}
+	reply, err := a.reply(c.Request().Context(), sol.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(a.status, reply)
 }
+
+// solicitationList serves a list the store keeps for a solicitation.
+func solicitationList[T any](s *Server, c echo.Context, afterClose bool, key string, load func(context.Context, string) ([]T, error)) error {
+	if _, err := s.authorize(c, "solicitation:read"); err != nil {
+		return err
+	}
+	sol, err := s.solicitation(c)
+	if afterClose && err == nil {
+		sol, err = s.closedSolicitation(c)
+	}
+	if err != nil {
+		return err
+	}
+	items, err := load(c.Request().Context(), sol.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"solicitation_id": sol.ID, key: nonNilSlice(items)})
+}
+
+type questionBody struct {
+	Question string `json:"question"`
+}
+
+func (s *Server) askQuestion(c echo.Context) error {
+	return solicitationAction[questionBody, domain.Question]{
+		permission: "question:ask", status: http.StatusCreated,
+		required: func(b questionBody) map[string]string { return map[string]string{"question": b.Question} },
+		update: func(u domain.User, b questionBody) (string, any, error) {
+			return workflows.AskQuestionUpdate, workflows.QuestionRequest{Actor: actor(u), ID: domain.NewID("qst"), Question: b.Question}, nil
+		},
+	}.handle(s, c)
+}
+
+type answerBody struct {
+	Answer string `json:"answer"`
+}
+
+func (s *Server) answerQuestion(c echo.Context) error {
+	return solicitationAction[answerBody, domain.Question]{
+		permission: "question:answer", status: http.StatusOK,
+		required: func(b answerBody) map[string]string { return map[string]string{"answer": b.Answer} },
+		update: func(u domain.User, b answerBody) (string, any, error) {
+			return workflows.AnswerQuestionUpdate, workflows.AnswerRequest{Actor: actor(u), QuestionID: c.Param("qid"), Answer: b.Answer}, nil
+		},
+	}.handle(s, c)
+}
+
+type amendBody struct {
+	Description string `json:"description"`
+	NewDeadline string `json:"new_deadline"`
+}
+
+func (s *Server) amendSolicitation(c echo.Context) error {
+	return solicitationAction[amendBody, domain.Amendment]{
+		permission: "solicitation:amend", status: http.StatusCreated,
+		required: func(b amendBody) map[string]string { return map[string]string{"description": b.Description} },
+		update: func(u domain.User, b amendBody) (string, any, error) {
+			am := workflows.AmendRequest{Actor: actor(u), ID: domain.NewID("amd"), Description: b.Description}
+			if b.NewDeadline != "" {
+				d, err := time.Parse(time.RFC3339, b.NewDeadline)
+				if err != nil {
+					return "", nil, domain.InvalidFields("the amendment is not valid", []domain.FieldError{{Field: "new_deadline",
+						Message: "is not an RFC 3339 time: write it like 2026-12-31T17:00:00Z"}})
+				}
+				am.NewDeadline = &d
+			}
+			return workflows.AmendUpdate, am, nil
+		},
+	}.handle(s, c)
+}
+
+func (s *Server) listAmendments(c echo.Context) error {
+	return solicitationList(s, c, false, "amendments", s.deps.Store.Amendments)
+}
+
+type cancelBody struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) cancelSolicitation(c echo.Context) error {
+	return solicitationAction[cancelBody, struct{}]{
+		permission: "solicitation:cancel", status: http.StatusOK,
+		required: func(b cancelBody) map[string]string { return map[string]string{"reason": b.Reason} },
+		update: func(u domain.User, b cancelBody) (string, any, error) {
+			return workflows.CancelUpdate, workflows.CancelRequest{Actor: actor(u), Reason: b.Reason}, nil
+		},
+		reply: func(ctx context.Context, id string) (any, error) { return s.deps.Store.Solicitation(ctx, id) },
+	}.handle(s, c)
+}
+
+type awardBody struct {
+	CandidateID string `json:"candidate_id"`
+	Rationale   string `json:"rationale"`
+}
+
+func (s *Server) recommendAward(c echo.Context) error {
+	return solicitationAction[awardBody, domain.Award]{
+		permission: "award:recommend", afterClose: true, status: http.StatusCreated,
+		required: func(b awardBody) map[string]string {
+			return map[string]string{"candidate_id": b.CandidateID, "rationale": b.Rationale}
+		},
+		update: func(u domain.User, b awardBody) (string, any, error) {
+			return workflows.RecommendAwardUpdate, workflows.RecommendRequest{Actor: actor(u), AwardID: domain.NewID("awd"),
+				CandidateID: b.CandidateID, Rationale: b.Rationale}, nil
+		},
+	}.handle(s, c)
+}
+
+func (s *Server) listAwards(c echo.Context) error {
+	return solicitationList(s, c, true, "awards", s.deps.Store.Awards)
+}
+
+type protestBody struct {
+	Grounds string `json:"grounds"`
+}
+
+func (s *Server) fileProtest(c echo.Context) error {
+	return solicitationAction[protestBody, domain.Protest]{
+		permission: "protest:file", afterClose: true, status: http.StatusCreated,
+		required: func(b protestBody) map[string]string { return map[string]string{"grounds": b.Grounds} },
+		update: func(u domain.User, b protestBody) (string, any, error) {
+			return workflows.FileProtestUpdate, workflows.ProtestRequest{Actor: actor(u), ID: domain.NewID("prt"), Grounds: b.Grounds}, nil
+		},
+	}.handle(s, c)
+}
+
+type resolutionBody struct {
+	Outcome  string `json:"outcome"`
+	Decision string `json:"decision"`
+}
+
+func (s *Server) resolveProtest(c echo.Context) error {
+	return solicitationAction[resolutionBody, domain.Protest]{
+		permission: "protest:decide", afterClose: true, status: http.StatusOK,
+		required: func(b resolutionBody) map[string]string {
+			return map[string]string{"outcome": b.Outcome, "decision": b.Decision}
+		},
+		update: func(u domain.User, b resolutionBody) (string, any, error) {
+			return workflows.ResolveProtestUpdate, workflows.ResolveProtestRequest{Actor: actor(u), ProtestID: c.Param("pid"),
+				Outcome: b.Outcome, Decision: b.Decision}, nil
+		},
+	}.handle(s, c)
+}
+
+// ---- Q&A ----------------------------------------------------------------------
 
 // listQuestions publishes the questions and answers to everyone who can see
 // the solicitation, without naming who asked.
 func (s *Server) listQuestions(c echo.Context) error {
-	if _, err := s.authorize(c, "solicitation:read"); err != nil {
-		return err
-	}
-	sol, err := s.solicitation(c)
-	if err != nil {
-		return err
-	}
-	qs, err := s.deps.Store.Questions(c.Request().Context(), sol.ID)
-	if err != nil {
-		return err
-	}
-	out := make([]domain.Question, 0, len(qs))
-	for _, q := range qs {
-		out = append(out, q.Anonymised())
-	}
-	return c.JSON(http.StatusOK, map[string]any{"solicitation_id": sol.ID, "questions": out})
-}
-
-func (s *Server) answerQuestion(c echo.Context) error {
-	u, err := s.authorize(c, "question:answer")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Answer string `json:"answer"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if err := required(map[string]string{"answer": req.Answer}); err != nil {
-		return err
-	}
-	sol, err := s.solicitation(c)
-	if err != nil {
-		return err
-	}
-	var q domain.Question
-	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.AnswerQuestionUpdate,
-		workflows.AnswerRequest{Actor: actor(u), QuestionID: c.Param("qid"), Answer: req.Answer}, &q); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, q)
+	return solicitationList(s, c, false, "questions", func(ctx context.Context, id string) ([]domain.Question, error) {
+		qs, err := s.deps.Store.Questions(ctx, id)
+		for i := range qs {
+			qs[i] = qs[i].Anonymised()
+		}
+		return qs, err
+	})
 }
 
 // ---- amendments and cancellation -------------------------------------------
-
-func (s *Server) amendSolicitation(c echo.Context) error {
-	u, err := s.authorize(c, "solicitation:amend")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Description string `json:"description"`
-		NewDeadline string `json:"new_deadline"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if err := required(map[string]string{"description": req.Description}); err != nil {
-		return err
-	}
-	am := workflows.AmendRequest{Actor: actor(u), ID: domain.NewID("amd"), Description: req.Description}
-	if req.NewDeadline != "" {
-		d, err := time.Parse(time.RFC3339, req.NewDeadline)
-		if err != nil {
-			return domain.InvalidFields("the amendment is not valid", []domain.FieldError{{Field: "new_deadline",
-				Message: "is not an RFC 3339 time: write it like 2026-12-31T17:00:00Z"}})
-		}
-		am.NewDeadline = &d
-	}
-	sol, err := s.solicitation(c)
-	if err != nil {
-		return err
-	}
-	var out domain.Amendment
-	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.AmendUpdate, am, &out); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
-}
-
-func (s *Server) listAmendments(c echo.Context) error {
-	if _, err := s.authorize(c, "solicitation:read"); err != nil {
-		return err
-	}
-	sol, err := s.solicitation(c)
-	if err != nil {
-		return err
-	}
-	ams, err := s.deps.Store.Amendments(c.Request().Context(), sol.ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"solicitation_id": sol.ID, "amendments": nonNilSlice(ams)})
-}
-
-func (s *Server) cancelSolicitation(c echo.Context) error {
-	u, err := s.authorize(c, "solicitation:cancel")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if err := required(map[string]string{"reason": req.Reason}); err != nil {
-		return err
-	}
-	sol, err := s.solicitation(c)
-	if err != nil {
-		return err
-	}
-	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.CancelUpdate,
-		workflows.CancelRequest{Actor: actor(u), Reason: req.Reason}, nil); err != nil {
-		return err
-	}
-	sol, err = s.deps.Store.Solicitation(c.Request().Context(), sol.ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, sol)
-}
 
 // ---- bids: revise, withdraw, confirm, pre-check ----------------------------
 
@@ -461,74 +518,6 @@ func (s *Server) ranking(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"solicitation_id": sol.ID, "weights": sol.Weights, "ranking": nonNilSlice(r)})
 }
 
-func (s *Server) recommendAward(c echo.Context) error {
-	u, err := s.authorize(c, "award:recommend")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		CandidateID string `json:"candidate_id"`
-		Rationale   string `json:"rationale"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if err := required(map[string]string{"candidate_id": req.CandidateID, "rationale": req.Rationale}); err != nil {
-		return err
-	}
-	sol, err := s.closedSolicitation(c)
-	if err != nil {
-		return err
-	}
-	var aw domain.Award
-	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.RecommendAwardUpdate,
-		workflows.RecommendRequest{Actor: actor(u), AwardID: domain.NewID("awd"), CandidateID: req.CandidateID, Rationale: req.Rationale}, &aw); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, aw)
-}
-
-func (s *Server) listAwards(c echo.Context) error {
-	if _, err := s.authorize(c, "solicitation:read"); err != nil {
-		return err
-	}
-	sol, err := s.closedSolicitation(c)
-	if err != nil {
-		return err
-	}
-	aws, err := s.deps.Store.Awards(c.Request().Context(), sol.ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"solicitation_id": sol.ID, "awards": nonNilSlice(aws)})
-}
-
-func (s *Server) fileProtest(c echo.Context) error {
-	u, err := s.authorize(c, "protest:file")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Grounds string `json:"grounds"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if err := required(map[string]string{"grounds": req.Grounds}); err != nil {
-		return err
-	}
-	sol, err := s.closedSolicitation(c)
-	if err != nil {
-		return err
-	}
-	var p domain.Protest
-	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.FileProtestUpdate,
-		workflows.ProtestRequest{Actor: actor(u), ID: domain.NewID("prt"), Grounds: req.Grounds}, &p); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, p)
-}
-
 // listProtests shows the agency every protest and a vendor its own.
 func (s *Server) listProtests(c echo.Context) error {
 	u, err := s.authorize(c, "protest:read")
@@ -550,33 +539,6 @@ func (s *Server) listProtests(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"solicitation_id": sol.ID, "protests": visible})
-}
-
-func (s *Server) resolveProtest(c echo.Context) error {
-	u, err := s.authorize(c, "protest:decide")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Outcome  string `json:"outcome"`
-		Decision string `json:"decision"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if err := required(map[string]string{"outcome": req.Outcome, "decision": req.Decision}); err != nil {
-		return err
-	}
-	sol, err := s.closedSolicitation(c)
-	if err != nil {
-		return err
-	}
-	var p domain.Protest
-	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), workflows.ResolveProtestUpdate,
-		workflows.ResolveProtestRequest{Actor: actor(u), ProtestID: c.Param("pid"), Outcome: req.Outcome, Decision: req.Decision}, &p); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, p)
 }
 
 // ocdsNotice serves the latest published open-contracting release package;

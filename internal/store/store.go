@@ -64,7 +64,10 @@ func Migrate(ctx context.Context, databaseURL string, log io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("open embedded migrations: %w", err)
 	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, dir, goose.WithLogger(goose.NopLogger()))
+	// Out of order: a migration merged after a newer one still applies to
+	// databases that already have the newer one.
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, dir, goose.WithLogger(goose.NopLogger()),
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
