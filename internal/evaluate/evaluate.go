@@ -65,7 +65,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return Unreadable(err)
 	}
 	if fs.NArg() == 0 {
-		return Unreadable(errors.New(usage))
+		return Unreadable(fmt.Errorf("no file to evaluate: give one or more manifest files (%s)", usage))
 	}
 	format, err := manifest.ParseFormat(*formatName)
 	if err != nil {
