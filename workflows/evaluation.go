@@ -213,7 +213,8 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res EvaluationResult, again
 		return res, false, err
 	}
 	policyFindings := slices.Concat(dec.Deny, dec.Warn, dec.Info)
-	detail := map[string]any{"policy_revision": dec.Revision, "score": dec.Score, "approvals_required": dec.ApprovalsRequired}
+	detail := map[string]any{"policy_revision": dec.Revision, "score": dec.Score, "approvals_required": dec.ApprovalsRequired,
+		"openness": dec.Openness, "openness_class": dec.Openness.Class}
 	if len(dec.Deny) > 0 {
 		if err := e.record(ctx, domain.StagePolicy, domain.StageFailed, policyFindings, detail); err != nil {
 			return res, false, err
