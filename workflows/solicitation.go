@@ -123,18 +123,17 @@ type ResolveProtestRequest struct {
 
 // SolicitationState is what the state query returns.
 type SolicitationState struct {
-	Status      domain.SolicitationStatus   `json:"status"`
-	Deadline    time.Time                   `json:"deadline"`
-	Bids        []string                    `json:"bids"`
-	Evaluations map[string]domain.Outcome   `json:"evaluations"`
-	Ranking     []domain.RankedCandidate    `json:"ranking,omitempty"`
-	Award       *domain.Award               `json:"award,omitempty"`
-	AwardTask   *domain.Task                `json:"award_task,omitempty"`
-	Protests    []domain.Protest            `json:"protests,omitempty"`
-	Unconfirmed []string                    `json:"unconfirmed_bids,omitempty"`
-	Questions   []string                    `json:"questions,omitempty"`
-	Cancelled   string                      `json:"cancelled,omitempty"`
-	Results     map[string]EvaluationResult `json:"-"`
+	Status      domain.SolicitationStatus `json:"status"`
+	Deadline    time.Time                 `json:"deadline"`
+	Bids        []string                  `json:"bids"`
+	Evaluations map[string]domain.Outcome `json:"evaluations"`
+	Ranking     []domain.RankedCandidate  `json:"ranking,omitempty"`
+	Award       *domain.Award             `json:"award,omitempty"`
+	AwardTask   *domain.Task              `json:"award_task,omitempty"`
+	Protests    []domain.Protest          `json:"protests,omitempty"`
+	Unconfirmed []string                  `json:"unconfirmed_bids,omitempty"`
+	Questions   []string                  `json:"questions,omitempty"`
+	Cancelled   string                    `json:"cancelled,omitempty"`
 }
 
 type solicitation struct {
@@ -148,6 +147,7 @@ type solicitation struct {
 	questionOrder   []string
 	amendments      int
 	results         map[string]EvaluationResult // by evaluation workflow id
+	outcomes        map[string]domain.Outcome   // the same results' outcomes, for the state query
 	ranking         []domain.RankedCandidate
 	award           *domain.Award
 	awardGate       reviewGate
@@ -172,6 +172,7 @@ func SolicitationWorkflow(ctx workflow.Context, in SolicitationInput) (Solicitat
 	}
 	s := &solicitation{in: in, status: domain.SolicitationPublished, deadline: in.Deadline,
 		unconfirmed: map[string]bool{}, questions: map[string]bool{}, results: map[string]EvaluationResult{},
+		outcomes:  map[string]domain.Outcome{},
 		awardGate: reviewGate{solicitationID: in.SolicitationID}}
 	if err := s.setup(ctx); err != nil {
 		return s.state(), err
@@ -462,7 +463,7 @@ func (s *solicitation) validateCancel(_ workflow.Context, req CancelRequest) err
 		return err
 	}
 	if s.cancelled || s.status == domain.SolicitationAwarded {
-		return rejection(domain.ErrConflict, "solicitation %s is %s and can no longer be cancelled", s.in.SolicitationID, s.state().Status)
+		return rejection(domain.ErrConflict, "solicitation %s is %s and can no longer be cancelled", s.in.SolicitationID, s.currentStatus())
 	}
 	if strings.TrimSpace(req.Reason) == "" {
 		return rejection(domain.ErrInvalid, "a cancellation needs a reason; it is published")
@@ -526,7 +527,7 @@ func (s *solicitation) run(ctx workflow.Context) error {
 		return err
 	}
 	s.status = domain.SolicitationEvaluated
-	if err := s.transition(ctx, domain.SolicitationEvaluated, map[string]any{"outcomes": s.outcomes()}); err != nil {
+	if err := s.transition(ctx, domain.SolicitationEvaluated, map[string]any{"outcomes": s.outcomes}); err != nil {
 		return err
 	}
 	return s.awarding(ctx)
@@ -603,6 +604,7 @@ func (s *solicitation) evaluateAll(ctx workflow.Context) error {
 			return err
 		}
 		s.results[c.id] = res
+		s.outcomes[c.id] = res.Outcome
 	}
 	return nil
 }
@@ -629,7 +631,7 @@ func (s *solicitation) validateRecommendation(_ workflow.Context, req RecommendR
 		return err
 	}
 	if s.cancelled || s.status != domain.SolicitationEvaluated || s.award != nil {
-		return rejection(domain.ErrConflict, "an award can be recommended once the evaluation is complete and no other award is pending; the solicitation is %s", s.state().Status)
+		return rejection(domain.ErrConflict, "an award can be recommended once the evaluation is complete and no other award is pending; the solicitation is %s", s.currentStatus())
 	}
 	if !slices.ContainsFunc(s.ranking, func(r domain.RankedCandidate) bool { return r.CandidateID == req.CandidateID }) {
 		return rejection(domain.ErrInvalid, "candidate %s is not a qualified candidate of this solicitation; recommend one from the ranking", req.CandidateID)
@@ -825,7 +827,7 @@ func (s *solicitation) validateProtest(_ workflow.Context, req ProtestRequest) e
 		return rejection(domain.ErrForbidden, "only a bidding vendor may protest an award")
 	}
 	if s.status != domain.SolicitationStandstill || s.award == nil {
-		return rejection(domain.ErrConflict, "protests are accepted during the standstill only; the solicitation is %s", s.state().Status)
+		return rejection(domain.ErrConflict, "protests are accepted during the standstill only; the solicitation is %s", s.currentStatus())
 	}
 	if !slices.ContainsFunc(s.bids, func(b domain.Bid) bool { return b.VendorOrgID == req.Actor.OrgID }) {
 		return rejection(domain.ErrForbidden, "only vendors that bid on this solicitation may protest its award")
@@ -898,19 +900,19 @@ func (s *solicitation) transition(ctx workflow.Context, status domain.Solicitati
 // days converts a number of days, possibly fractional, to a duration.
 func days(d float64) time.Duration { return time.Duration(d * float64(24*time.Hour)) }
 
-func (s *solicitation) outcomes() map[string]domain.Outcome {
-	out := map[string]domain.Outcome{}
-	for id, r := range s.results {
-		out[id] = r.Outcome
+// currentStatus is the status the solicitation shows now.
+func (s *solicitation) currentStatus() domain.SolicitationStatus {
+	if s.cancelled {
+		return domain.SolicitationCancelled
 	}
-	return out
+	return s.status
 }
 
 func (s *solicitation) state() SolicitationState {
-	st := SolicitationState{Status: s.status, Deadline: s.deadline, Evaluations: s.outcomes(), Ranking: s.ranking,
-		Award: s.award, AwardTask: s.awardGate.task, Protests: s.protests, Questions: s.questionOrder, Results: s.results}
+	st := SolicitationState{Status: s.currentStatus(), Deadline: s.deadline, Evaluations: s.outcomes, Ranking: s.ranking,
+		Award: s.award, AwardTask: s.awardGate.task, Protests: s.protests, Questions: s.questionOrder}
 	if s.cancelled {
-		st.Status, st.Cancelled = domain.SolicitationCancelled, s.cancelReason
+		st.Cancelled = s.cancelReason
 	}
 	for _, b := range s.bids {
 		st.Bids = append(st.Bids, b.ID)
