@@ -178,6 +178,10 @@ func SolicitationWorkflow(ctx workflow.Context, in SolicitationInput) (Solicitat
 		return s.state(), err
 	}
 	err := s.run(withActivityOptions(ctx))
+	if err == nil && s.cancelled && s.award != nil {
+		// A cancellation during approval or standstill takes the award with it.
+		err = s.setAwardStatus(withActivityOptions(ctx), domain.AwardCancelled, nil)
+	}
 	if err != nil {
 		return s.state(), err
 	}

@@ -376,3 +376,20 @@ func requireRejected(t *testing.T, err error, kind domain.ErrorKind) {
 	require.True(t, errors.As(err, &appErr), "want a rejection of kind %s, got %v", kind, err)
 	require.Equal(t, string(kind), appErr.Type(), appErr.Message())
 }
+
+// Cancelling during the standstill cancels the award too.
+func TestCancellationDuringStandstill(t *testing.T) {
+	e := newSolicitationEnv(time.Hour, nil)
+	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
+	e.at(11*day, RecommendAwardUpdate, RecommendRequest{Actor: officer, AwardID: "awd_1", CandidateID: "cnd_1", Rationale: "only one"}, nil)
+	d := reviewer1
+	d.TaskID, d.Verdict, d.ReasonCode = "tsk-awd_1-1", domain.VerdictApprove, "meets-requirements"
+	e.at(11*day+time.Hour, DecideUpdate, d, nil)
+	e.at(12*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "requirement withdrawn by the programme office"}, nil)
+	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
+
+	st := e.result(t)
+	require.Equal(t, domain.SolicitationCancelled, st.Status)
+	require.Equal(t, []string{domain.AwardStandstill, domain.AwardCancelled}, e.awardMoves)
+	require.Empty(t, e.monitored)
+}
