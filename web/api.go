@@ -90,6 +90,8 @@ type solicitationRequest struct {
 	AmendmentNoticeDays *float64               `json:"amendment_notice_days"`
 	// OpennessPoints are the preference points per MOF class (default I 30, II 20, III 10).
 	OpennessPoints *domain.PreferencePoints `json:"openness_preference_points"`
+	// EnquiryPeriodDays closes questions that many days after publication.
+	EnquiryPeriodDays *float64 `json:"enquiry_period_days"`
 }
 
 func (r solicitationRequest) validate(now time.Time) (time.Time, []domain.FieldError) {
@@ -123,6 +125,9 @@ func (r solicitationRequest) validate(now time.Time) (time.Time, []domain.FieldE
 	if p := r.OpennessPoints; p != nil && (p.ClassI < p.ClassII || p.ClassII < p.ClassIII || p.ClassIII < 0) {
 		errs = append(errs, domain.FieldError{Field: "openness_preference_points", Message: "points must not decrease from class III to class I, and not be negative"})
 	}
+	if d := r.EnquiryPeriodDays; d != nil && (*d <= 0 || !deadline.After(now.Add(time.Duration(*d*float64(24*time.Hour))))) {
+		errs = append(errs, domain.FieldError{Field: "enquiry_period_days", Message: "must be more than 0 and end before the deadline; leave it out to take questions until the deadline"})
+	}
 	if r.StandstillDays != nil && (*r.StandstillDays < 0 || *r.StandstillDays > 60) {
 		errs = append(errs, domain.FieldError{Field: "standstill_days", Message: "must be between 0 and 60 days"})
 	}
@@ -130,6 +135,15 @@ func (r solicitationRequest) validate(now time.Time) (time.Time, []domain.FieldE
 		errs = append(errs, domain.FieldError{Field: "amendment_notice_days", Message: "must be between 0 and 60 days"})
 	}
 	return deadline, errs
+}
+
+// enquiryEnd is when questions close: the enquiry period after publication,
+// or the zero time when questions stay open until the deadline.
+func enquiryEnd(sol domain.Solicitation, publishedAt time.Time) time.Time {
+	if sol.EnquiryPeriodDays == nil {
+		return time.Time{}
+	}
+	return publishedAt.UTC().Add(time.Duration(*sol.EnquiryPeriodDays * float64(24*time.Hour)))
 }
 
 // lifecycle returns the request's lifecycle settings with defaults filled in.
@@ -180,6 +194,7 @@ func (s *Server) draftSolicitation(ctx context.Context, u domain.User, req solic
 		RiskTier: domain.RiskTier(req.RiskTier), Deadline: deadline.UTC(), ExpectedMonthlyUsers: *req.ExpectedMonthlyUsers,
 		MinimumOpennessClass: req.MinimumOpennessClass, Status: domain.SolicitationDraft, CreatedBy: u.ID, CreatedAt: now.UTC(),
 		Weights: weights, StandstillDays: standstill, AmendmentNoticeDays: notice, OpennessPoints: req.OpennessPoints,
+		EnquiryPeriodDays: req.EnquiryPeriodDays,
 	}
 	if err := s.deps.Store.CreateSolicitation(ctx, sol); err != nil {
 		return sol, err
@@ -273,6 +288,7 @@ func (s *Server) publish(ctx context.Context, u domain.User, id string) (domain.
 	}, workflows.SolicitationWorkflow, workflows.SolicitationInput{
 		SolicitationID: sol.ID, AgencyOrgID: sol.AgencyOrgID, Criteria: sol.Criteria(), Deadline: sol.Deadline,
 		Weights: sol.Weights, StandstillDays: sol.StandstillDays, AmendmentNoticeDays: sol.AmendmentNoticeDays,
+		EnquiryEnd: enquiryEnd(sol, now),
 	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {

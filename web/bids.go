@@ -198,7 +198,7 @@ func (s *Server) submitParsed(ctx context.Context, u domain.User, solicitationID
 		return domain.Bid{}, domain.Errorf(domain.ErrConflict, "solicitation %s is not published yet: bids open when the officer publishes it", sol.ID)
 	}
 	now := s.deps.Now().UTC()
-	if sol.Status != domain.SolicitationPublished || !now.Before(sol.Deadline) {
+	if !sol.Status.AcceptsBids() || !now.Before(sol.Deadline) {
 		return domain.Bid{}, domain.Errorf(domain.ErrDeadlinePassed, "the deadline for solicitation %s passed at %s; bids are no longer accepted", sol.ID, sol.Deadline.Format(time.RFC3339))
 	}
 	if err := validPrice(price); err != nil {
@@ -256,7 +256,7 @@ func (s *Server) sealedBid(ctx context.Context, u domain.User, id string) (domai
 	if err != nil {
 		return b, err
 	}
-	if sol.Status == domain.SolicitationPublished {
+	if sol.Status.AcceptsBids() {
 		return b, domain.Errorf(domain.ErrForbidden, "bid %s is sealed until the deadline (%s); it opens when the solicitation closes", b.ID, sol.Deadline.Format(time.RFC3339))
 	}
 	return b, nil
@@ -305,7 +305,7 @@ func (s *Server) listBids(c echo.Context) error {
 	vendorOrg := ""
 	if u.Role == domain.RoleVendor {
 		vendorOrg = u.OrgID
-	} else if sol.Status == domain.SolicitationPublished {
+	} else if sol.Status.AcceptsBids() {
 		return domain.Errorf(domain.ErrForbidden, "bids on %s are sealed until the deadline (%s)", sol.ID, sol.Deadline.Format(time.RFC3339))
 	}
 	bids, err := s.deps.Store.BidsForSolicitation(c.Request().Context(), sol.ID, vendorOrg)

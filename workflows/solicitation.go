@@ -40,7 +40,9 @@ type SolicitationInput struct {
 	Weights             domain.ScoringWeights `json:"weights"`
 	StandstillDays      float64               `json:"standstill_days"`
 	AmendmentNoticeDays float64               `json:"amendment_notice_days"`
-	TaskSLA             time.Duration         `json:"task_sla,omitempty"` // 0: defaultTaskSLA
+	// EnquiryEnd closes questions before the deadline; zero: they stay open.
+	EnquiryEnd time.Time     `json:"enquiry_end,omitempty"`
+	TaskSLA    time.Duration `json:"task_sla,omitempty"` // 0: defaultTaskSLA
 }
 
 // Actor is who sends an update, as the API authenticated them.
@@ -227,7 +229,7 @@ func (s *solicitation) open(ctx workflow.Context) error {
 	if s.cancelled {
 		return rejection(domain.ErrConflict, "solicitation %s was cancelled: %s", s.in.SolicitationID, s.cancelReason)
 	}
-	if s.status != domain.SolicitationPublished || !workflow.Now(ctx).Before(s.deadline) {
+	if (s.status != domain.SolicitationPublished && s.status != domain.SolicitationBidding) || !workflow.Now(ctx).Before(s.deadline) {
 		return rejection(domain.ErrDeadlinePassed, "the deadline for solicitation %s passed at %s; bids are no longer accepted",
 			s.in.SolicitationID, s.deadline.UTC().Format(time.RFC3339))
 	}
@@ -376,6 +378,9 @@ func (s *solicitation) validateQuestion(ctx workflow.Context, req QuestionReques
 	}
 	if err := s.open(ctx); err != nil {
 		return err
+	}
+	if s.status == domain.SolicitationBidding {
+		return rejection(domain.ErrConflict, "the enquiry period closed at %s; questions are no longer accepted", s.in.EnquiryEnd.UTC().Format(time.RFC3339))
 	}
 	if strings.TrimSpace(req.Question) == "" {
 		return rejection(domain.ErrInvalid, "the question is empty")
@@ -539,6 +544,9 @@ func (s *solicitation) run(ctx workflow.Context) error {
 
 // bidding waits for the deadline, which amendments may move, or a cancellation.
 func (s *solicitation) bidding(ctx workflow.Context) error {
+	if err := s.enquiries(ctx); err != nil || s.cancelled {
+		return err
+	}
 	for {
 		wait := s.deadline.Sub(workflow.Now(ctx))
 		if wait <= 0 {
@@ -552,6 +560,21 @@ func (s *solicitation) bidding(ctx workflow.Context) error {
 		}
 		s.deadlineMoved = false
 	}
+}
+
+// enquiries holds the enquiry period, when the solicitation has one, then
+// moves it to bidding: questions close, bids stay open until the deadline.
+func (s *solicitation) enquiries(ctx workflow.Context) error {
+	if s.in.EnquiryEnd.IsZero() || !s.in.EnquiryEnd.Before(s.deadline) {
+		return nil
+	}
+	if wait := s.in.EnquiryEnd.Sub(workflow.Now(ctx)); wait > 0 {
+		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return s.cancelled }); err != nil || s.cancelled {
+			return err
+		}
+	}
+	s.status = domain.SolicitationBidding
+	return s.transition(ctx, domain.SolicitationBidding, map[string]any{"enquiry_end": s.in.EnquiryEnd})
 }
 
 // excludeUnconfirmed drops bids not confirmed or revised after an amendment.

@@ -393,3 +393,22 @@ func TestCancellationDuringStandstill(t *testing.T) {
 	require.Equal(t, []string{domain.AwardStandstill, domain.AwardCancelled}, e.awardMoves)
 	require.Empty(t, e.monitored)
 }
+
+// With an enquiry period, questions close when it ends and bidding goes on.
+func TestEnquiryPeriodThenBidding(t *testing.T) {
+	e := newSolicitationEnv(time.Hour, nil)
+	in := solicitationInput(domain.RiskStandard)
+	in.EnquiryEnd = start.Add(5 * day)
+	var early, late, lateBid error
+	e.at(time.Hour, AskQuestionUpdate, QuestionRequest{Actor: vendor("bid_a"), ID: "q1", Question: "Is on-premises required?"}, &early)
+	e.at(6*day, AskQuestionUpdate, QuestionRequest{Actor: vendor("bid_a"), ID: "q2", Question: "One more?"}, &late)
+	e.at(7*day, SubmitBidUpdate, bid("bid_a", "cnd_1"), &lateBid)
+	e.at(11*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "end of test"}, nil)
+	e.ExecuteWorkflow(SolicitationWorkflow, in)
+
+	e.result(t)
+	require.NoError(t, early)
+	requireRejected(t, late, domain.ErrConflict)
+	require.NoError(t, lateBid, "bids are accepted in the bidding period")
+	require.Equal(t, domain.SolicitationBidding, e.statuses[0])
+}

@@ -95,6 +95,9 @@ type Solicitation struct {
 	StandstillDays       float64            `json:"standstill_days"`
 	AmendmentNoticeDays  float64            `json:"amendment_notice_days"`
 	CancelReason         string             `json:"cancel_reason,omitempty"`
+	// EnquiryPeriodDays, when set, closes questions that many days after
+	// publication; bidding goes on until the deadline.
+	EnquiryPeriodDays *float64 `json:"enquiry_period_days,omitempty"`
 	// OpennessPoints are the preference points per MOF class; nil: the defaults.
 	OpennessPoints *PreferencePoints `json:"openness_preference_points,omitempty"`
 }

@@ -6,10 +6,19 @@ import "time"
 // reviewers approve it, a standstill gives losing vendors time to protest,
 // then the award stands.
 const (
+	// SolicitationBidding follows the enquiry period when a solicitation has
+	// one: questions are closed, bids are still accepted until the deadline.
+	SolicitationBidding      SolicitationStatus = "bidding"
 	SolicitationAwardPending SolicitationStatus = "award-pending"
 	SolicitationStandstill   SolicitationStatus = "standstill"
 	SolicitationAwarded      SolicitationStatus = "awarded"
 )
+
+// AcceptsBids reports whether a solicitation in this status is open for
+// bids (before its deadline): published, or bidding after its enquiry period.
+func (s SolicitationStatus) AcceptsBids() bool {
+	return s == SolicitationPublished || s == SolicitationBidding
+}
 
 // TaskAwardApproval is the reviewers' approval of an officer's recommendation.
 const TaskAwardApproval TaskKind = "award-approval"

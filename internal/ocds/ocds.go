@@ -403,7 +403,7 @@ func checkNotice(n Notice) error {
 // lifecycle state gets a deliberate mapping instead of a guess.
 func tenderStatus(s domain.SolicitationStatus, awards []Award) (string, error) {
 	switch s {
-	case domain.SolicitationPublished, domain.SolicitationClosed, domain.SolicitationEvaluating:
+	case domain.SolicitationPublished, domain.SolicitationBidding, domain.SolicitationClosed, domain.SolicitationEvaluating:
 		return tenderActive, nil
 	case domain.SolicitationCancelled:
 		return tenderCancelled, nil

@@ -228,6 +228,7 @@ func TestTenderStatusMapping(t *testing.T) {
 		want   string
 	}{
 		{domain.SolicitationPublished, nil, "active"},
+		{domain.SolicitationBidding, nil, "active"},
 		{domain.SolicitationClosed, nil, "active"},
 		{domain.SolicitationEvaluating, nil, "active"},
 		{domain.SolicitationEvaluated, nil, "active"},

@@ -12,13 +12,13 @@ import (
 
 const solicitationColumns = `id, agency_org_id, title, description, risk_tier, deadline, expected_monthly_users,
 	COALESCE(minimum_openness_class, ''), status, COALESCE(policy_revision, ''), created_by, created_at,
-	published_at, closed_at, weights, standstill_days, amendment_notice_days, COALESCE(cancel_reason, ''), openness_points`
+	published_at, closed_at, weights, standstill_days, amendment_notice_days, COALESCE(cancel_reason, ''), openness_points, enquiry_period_days`
 
 func scanSolicitation(row pgx.Row) (domain.Solicitation, error) {
 	var s domain.Solicitation
 	err := row.Scan(&s.ID, &s.AgencyOrgID, &s.Title, &s.Description, &s.RiskTier, &s.Deadline,
 		&s.ExpectedMonthlyUsers, &s.MinimumOpennessClass, &s.Status, &s.PolicyRevision, &s.CreatedBy,
-		&s.CreatedAt, &s.PublishedAt, &s.ClosedAt, &s.Weights, &s.StandstillDays, &s.AmendmentNoticeDays, &s.CancelReason, &s.OpennessPoints)
+		&s.CreatedAt, &s.PublishedAt, &s.ClosedAt, &s.Weights, &s.StandstillDays, &s.AmendmentNoticeDays, &s.CancelReason, &s.OpennessPoints, &s.EnquiryPeriodDays)
 	return s, err
 }
 
@@ -27,11 +27,11 @@ func (s *Store) CreateSolicitation(ctx context.Context, sol domain.Solicitation)
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO solicitations (id, agency_org_id, title, description, risk_tier, deadline,
 			expected_monthly_users, minimum_openness_class, status, created_by, created_at,
-			weights, standstill_days, amendment_notice_days, openness_points)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), $9, $10, $11, $12, $13, $14, $15)`,
+			weights, standstill_days, amendment_notice_days, openness_points, enquiry_period_days)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), $9, $10, $11, $12, $13, $14, $15, $16)`,
 		sol.ID, sol.AgencyOrgID, sol.Title, sol.Description, string(sol.RiskTier), sol.Deadline,
 		sol.ExpectedMonthlyUsers, sol.MinimumOpennessClass, string(sol.Status), sol.CreatedBy, sol.CreatedAt,
-		sol.Weights, sol.StandstillDays, sol.AmendmentNoticeDays, sol.OpennessPoints)
+		sol.Weights, sol.StandstillDays, sol.AmendmentNoticeDays, sol.OpennessPoints, sol.EnquiryPeriodDays)
 	if err != nil {
 		return fmt.Errorf("create solicitation %s: %w", sol.ID, err)
 	}

@@ -9,6 +9,7 @@ ALTER TABLE solicitations
     ADD COLUMN standstill_days        double precision NOT NULL DEFAULT 10 CHECK (standstill_days >= 0),
     ADD COLUMN amendment_notice_days  double precision NOT NULL DEFAULT 3 CHECK (amendment_notice_days >= 0),
     ADD COLUMN openness_points        jsonb,
+    ADD COLUMN enquiry_period_days    double precision CHECK (enquiry_period_days >= 0),
     ADD COLUMN status_changed_at      timestamptz,
     ADD COLUMN cancel_reason          text;
 
@@ -171,4 +172,5 @@ ALTER TABLE candidates ADD CONSTRAINT candidates_bid_id_position_key UNIQUE (bid
 ALTER TABLE bids DROP COLUMN status, DROP COLUMN revision, DROP COLUMN price_amount,
     DROP COLUMN price_currency, DROP COLUMN updated_at;
 ALTER TABLE solicitations DROP COLUMN weights, DROP COLUMN standstill_days,
-    DROP COLUMN amendment_notice_days, DROP COLUMN status_changed_at, DROP COLUMN cancel_reason, DROP COLUMN openness_points;
+    DROP COLUMN amendment_notice_days, DROP COLUMN status_changed_at, DROP COLUMN cancel_reason, DROP COLUMN openness_points,
+    DROP COLUMN enquiry_period_days;
