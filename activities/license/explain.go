@@ -25,6 +25,7 @@ type LicenseFacts struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
 	OSIApproved bool   `json:"osi_approved"`
+	FSFLibre    bool   `json:"fsf_libre"`
 	ClauseFacts
 }
 
@@ -133,7 +134,7 @@ func (a *Analyzer) unknown(query string) domain.Finding {
 // against fields of endeavor).
 func (a *Analyzer) facts(t Term) LicenseFacts {
 	spdx := a.licenses[t.License]
-	f := LicenseFacts{ID: t.String(), Name: spdx.Name, OSIApproved: spdx.OSIApproved,
+	f := LicenseFacts{ID: t.String(), Name: spdx.Name, OSIApproved: spdx.OSIApproved, FSFLibre: spdx.FSFLibre,
 		ClauseFacts: ClauseFacts{CommercialUse: "unknown", FieldOfUseRestrictions: []string{}, Quotes: []Quote{}}}
 	if spdx.OSIApproved {
 		f.CommercialUse = commercialAllowed

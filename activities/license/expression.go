@@ -268,8 +268,11 @@ func loadAliases() (aliases, error) {
 
 // licenseList is policies/data/spdx-licenses.json.
 type licenseList struct {
-	Version  string         `json:"license_list_version"`
-	Licenses []licenseFacts `json:"licenses"`
+	Version string `json:"license_list_version"`
+	// FSFLibreVersion is the older official list the fsf_libre flags were
+	// taken from (policies/data/README.md says why).
+	FSFLibreVersion string         `json:"fsf_libre_list_version"`
+	Licenses        []licenseFacts `json:"licenses"`
 }
 
 // licenseFacts is what the SPDX list says about one license.
@@ -277,6 +280,7 @@ type licenseFacts struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
 	OSIApproved bool   `json:"osi_approved"`
+	FSFLibre    bool   `json:"fsf_libre"`
 	Deprecated  bool   `json:"deprecated"`
 	URL         string `json:"url"`
 }

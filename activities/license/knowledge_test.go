@@ -70,6 +70,32 @@ func TestKnowledgeCoverage(t *testing.T) {
 	}
 }
 
+// The SPDX list carries the FSF-libre flag of the official list data next to
+// the OSI flag, and explain reports both.
+func TestSPDXListFlags(t *testing.T) {
+	a := newAnalyzer(t)
+	for _, c := range []struct {
+		id       string
+		osi, fsf bool
+	}{
+		{"Apache-2.0", true, true}, {"MIT", true, true}, {"GPL-3.0-only", true, true},
+		{"CC-BY-4.0", false, true}, {"CC0-1.0", false, true}, {"WTFPL", false, true},
+		{"0BSD", true, false}, {"MIT-0", true, false}, {"CC-BY-NC-4.0", false, false}, {"OpenMDW-1.0", false, false},
+	} {
+		l, ok := a.licenses[c.id]
+		if !ok {
+			t.Errorf("%s not in the SPDX list", c.id)
+			continue
+		}
+		if l.OSIApproved != c.osi || l.FSFLibre != c.fsf {
+			t.Errorf("%s: osi %v fsf %v; want osi %v fsf %v", c.id, l.OSIApproved, l.FSFLibre, c.osi, c.fsf)
+		}
+		if x := a.Explain(c.id, "", domain.Criteria{}); len(x.Licenses) != 1 || x.Licenses[0].FSFLibre != c.fsf {
+			t.Errorf("explain %s: %+v; want fsf_libre %v", c.id, x.Licenses, c.fsf)
+		}
+	}
+}
+
 // What vendors actually write resolves to one license, and anything else is
 // a clear unknown-license finding.
 func TestResolve(t *testing.T) {

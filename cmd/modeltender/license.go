@@ -64,7 +64,7 @@ func printExplanation(w io.Writer, x license.Explanation) {
 		fmt.Fprintf(w, "license text %s: exact match %v, similarity %.2f\n", x.Text.Hash, x.Text.Exact, x.Text.Similarity)
 	}
 	for _, l := range x.Licenses {
-		fmt.Fprintf(w, "\n%s — %s\n  OSI-approved: %v; commercial use: %s", l.ID, l.Name, l.OSIApproved, l.CommercialUse)
+		fmt.Fprintf(w, "\n%s — %s\n  OSI-approved: %v; FSF-libre: %v; commercial use: %s", l.ID, l.Name, l.OSIApproved, l.FSFLibre, l.CommercialUse)
 		if l.MAUCap != nil {
 			fmt.Fprintf(w, "; user cap: %d monthly active users", *l.MAUCap)
 		}
