@@ -60,6 +60,7 @@ func TestKnowledgeCoverage(t *testing.T) {
 		"LicenseRef-Llama-2-Community", "LicenseRef-Llama-3-Community", "LicenseRef-Llama-3.1-Community",
 		"LicenseRef-Llama-3.2-Community", "LicenseRef-Llama-3.3-Community", "LicenseRef-Llama-4-Community",
 		"LicenseRef-Gemma-Terms-of-Use", "LicenseRef-Tongyi-Qianwen", "LicenseRef-Tongyi-Qianwen-Research",
+		"LicenseRef-Qwen", "LicenseRef-Qwen-Research",
 		"LicenseRef-DeepSeek-Model", "LicenseRef-BigScience-OpenRAIL-M", "LicenseRef-BigScience-BLOOM-RAIL-1.0",
 		"LicenseRef-CreativeML-OpenRAIL-M", "LicenseRef-TII-Falcon-2.0", "LicenseRef-Mistral-Research-License",
 		"OpenMDW-1.0", "CC-BY-4.0", "Apache-2.0", "MIT", "CDLA-Permissive-2.0",
@@ -115,9 +116,16 @@ func TestResolve(t *testing.T) {
 		"Apache-2.0 OR LicenseRef-llama3.1":                                                      "Apache-2.0 OR LicenseRef-Llama-3.1-Community",
 		"MIT AND CC-BY-NC-4.0":                                                                   "MIT AND CC-BY-NC-4.0",
 		"GPL-2.0-only WITH Classpath-exception-2.0":                                              "GPL-2.0-only WITH Classpath-exception-2.0",
-		"my own license":                                                                         "",
-		"":                                                                                       "",
-		"https://example.com/license":                                                            "",
+		// The 2024 Qwen agreements are not the 2023 Tongyi Qianwen ones.
+		"qwen":                            "LicenseRef-Qwen",
+		"Qwen License Agreement":          "LicenseRef-Qwen",
+		"qwen-research":                   "LicenseRef-Qwen-Research",
+		"Qwen Research License":           "LicenseRef-Qwen-Research",
+		"tongyi-qianwen":                  "LicenseRef-Tongyi-Qianwen",
+		"Tongyi Qianwen Research License": "LicenseRef-Tongyi-Qianwen-Research",
+		"my own license":                  "",
+		"":                                "",
+		"https://example.com/license":     "",
 	}
 	for query, want := range tests {
 		if got := a.resolve(query); got != want {
@@ -194,6 +202,20 @@ func TestLicenseText(t *testing.T) {
 	}
 	if r := review("Apache-2.0", string(llama)); r.Findings[len(r.Findings)-1].Rule != RuleTextMismatch {
 		t.Errorf("Llama text declared as Apache: %+v", r.Findings)
+	}
+	// The 2024 Qwen texts share most words with the 2023 Tongyi Qianwen
+	// ones; each must still be recognised as itself.
+	for file, id := range map[string]string{
+		"licenses/qwen.txt": "LicenseRef-Qwen", "licenses/qwen-research.txt": "LicenseRef-Qwen-Research",
+		"licenses/tongyi-qianwen.txt": "LicenseRef-Tongyi-Qianwen", "licenses/tongyi-qianwen-research.txt": "LicenseRef-Tongyi-Qianwen-Research",
+	} {
+		text, err := fs.ReadFile(policies.Data(), file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := a.kb.matchText(string(text)); !m.Exact || m.LicenseID != id {
+			t.Errorf("%s matches %+v, want exactly %s", file, m, id)
+		}
 	}
 	if r := review("LicenseRef-Mine", "Do what you like, but not on Tuesdays."); r.Findings[len(r.Findings)-1].Rule != RuleUnrecognisedTxt {
 		t.Errorf("unknown text: %+v", r.Findings)
