@@ -45,11 +45,14 @@ func (a *Activities) SupersedeTask(ctx context.Context, solicitationID, taskID, 
 	})
 }
 
-// PrecheckInput is a bid whose candidates get the automated checks at submission.
+// PrecheckInput is a bid whose candidates get the automated checks at
+// submission. AsOf is the deadline, the date the evaluation will judge
+// evidence at, so a report that will have expired by then shows now.
 type PrecheckInput struct {
 	Bid      domain.Bid      `json:"bid"`
 	Criteria domain.Criteria `json:"criteria"`
 	AsOf     time.Time       `json:"as_of"`
+	At       time.Time       `json:"at"`
 }
 
 // Precheck runs license review and the policy decision on every candidate of
@@ -72,7 +75,7 @@ func (a *Activities) Precheck(ctx context.Context, in PrecheckInput) ([]store.Pr
 			outcome = "needs-review"
 		}
 		p := store.Precheck{CandidateID: c.ID, CandidateName: c.Name, Outcome: outcome, Score: d.Score,
-			Findings: dedupe(findings), PolicyRevision: d.Revision, CheckedAt: in.AsOf}
+			Findings: dedupe(findings), PolicyRevision: d.Revision, CheckedAt: in.At}
 		if err := a.Store.SavePrecheck(ctx, p); err != nil {
 			return nil, err
 		}

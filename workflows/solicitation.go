@@ -288,7 +288,7 @@ func (s *solicitation) submitBid(ctx workflow.Context, req SubmitBidRequest) (Bi
 func (s *solicitation) precheck(ctx workflow.Context, b domain.Bid) (BidResult, error) {
 	res := BidResult{BidID: b.ID, Revision: b.Revision}
 	err := workflow.ExecuteActivity(withActivityOptions(ctx), a.Precheck, activities.PrecheckInput{
-		Bid: b, Criteria: s.in.Criteria, AsOf: workflow.Now(ctx),
+		Bid: b, Criteria: s.in.Criteria, AsOf: s.deadline, At: workflow.Now(ctx),
 	}).Get(ctx, &res.Prechecks)
 	return res, err
 }
