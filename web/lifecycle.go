@@ -84,32 +84,40 @@ func (a solicitationAction[B, R]) handle(s *Server, c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	if err := required(a.required(body)); err != nil {
-		return err
-	}
-	sol, err := s.solicitation(c)
-	if a.afterClose && err == nil {
-		sol, err = s.closedSolicitation(c)
-	}
+	out, err := a.perform(c.Request().Context(), s, u, c.Param("id"), body)
 	if err != nil {
-		return err
-	}
-	name, arg, err := a.update(u, body)
-	if err != nil {
-		return err
-	}
-	var out R
-	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(sol.ID), name, arg, &out); err != nil {
 		return err
 	}
 	if a.reply == nil {
 		return c.JSON(a.status, out)
 	}
-	reply, err := a.reply(c.Request().Context(), sol.ID)
+	reply, err := a.reply(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(a.status, reply)
+}
+
+// perform is the action without its encoding, for a user the caller has
+// authorized for a.permission: the API decodes the body from JSON, the web
+// UI from a form, and both perform it here.
+func (a solicitationAction[B, R]) perform(ctx context.Context, s *Server, u domain.User, solicitationID string, body B) (R, error) {
+	var out R
+	if err := required(a.required(body)); err != nil {
+		return out, err
+	}
+	sol, err := s.visibleSolicitation(ctx, u, solicitationID)
+	if a.afterClose && err == nil {
+		err = requireClosed(sol)
+	}
+	if err != nil {
+		return out, err
+	}
+	name, arg, err := a.update(u, body)
+	if err != nil {
+		return out, err
+	}
+	return out, s.updateWorkflow(ctx, workflows.SolicitationWorkflowID(sol.ID), name, arg, &out)
 }
 
 // solicitationList serves a list the store keeps for a solicitation.
@@ -135,14 +143,14 @@ type questionBody struct {
 	Question string `json:"question"`
 }
 
-func (s *Server) askQuestion(c echo.Context) error {
-	return solicitationAction[questionBody, domain.Question]{
-		permission: "question:ask", status: http.StatusCreated,
-		required: func(b questionBody) map[string]string { return map[string]string{"question": b.Question} },
-		update: func(u domain.User, b questionBody) (string, any, error) {
-			return workflows.AskQuestionUpdate, workflows.QuestionRequest{Actor: actor(u), ID: domain.NewID("qst"), Question: b.Question}, nil
-		},
-	}.handle(s, c)
+func (s *Server) askQuestion(c echo.Context) error { return askAction.handle(s, c) }
+
+var askAction = solicitationAction[questionBody, domain.Question]{
+	permission: "question:ask", status: http.StatusCreated,
+	required: func(b questionBody) map[string]string { return map[string]string{"question": b.Question} },
+	update: func(u domain.User, b questionBody) (string, any, error) {
+		return workflows.AskQuestionUpdate, workflows.QuestionRequest{Actor: actor(u), ID: domain.NewID("qst"), Question: b.Question}, nil
+	},
 }
 
 type answerBody struct {
@@ -150,13 +158,17 @@ type answerBody struct {
 }
 
 func (s *Server) answerQuestion(c echo.Context) error {
+	return answerAction(c.Param("qid")).handle(s, c)
+}
+
+func answerAction(questionID string) solicitationAction[answerBody, domain.Question] {
 	return solicitationAction[answerBody, domain.Question]{
 		permission: "question:answer", status: http.StatusOK,
 		required: func(b answerBody) map[string]string { return map[string]string{"answer": b.Answer} },
 		update: func(u domain.User, b answerBody) (string, any, error) {
-			return workflows.AnswerQuestionUpdate, workflows.AnswerRequest{Actor: actor(u), QuestionID: c.Param("qid"), Answer: b.Answer}, nil
+			return workflows.AnswerQuestionUpdate, workflows.AnswerRequest{Actor: actor(u), QuestionID: questionID, Answer: b.Answer}, nil
 		},
-	}.handle(s, c)
+	}
 }
 
 type amendBody struct {
@@ -164,23 +176,23 @@ type amendBody struct {
 	NewDeadline string `json:"new_deadline"`
 }
 
-func (s *Server) amendSolicitation(c echo.Context) error {
-	return solicitationAction[amendBody, domain.Amendment]{
-		permission: "solicitation:amend", status: http.StatusCreated,
-		required: func(b amendBody) map[string]string { return map[string]string{"description": b.Description} },
-		update: func(u domain.User, b amendBody) (string, any, error) {
-			am := workflows.AmendRequest{Actor: actor(u), ID: domain.NewID("amd"), Description: b.Description}
-			if b.NewDeadline != "" {
-				d, err := time.Parse(time.RFC3339, b.NewDeadline)
-				if err != nil {
-					return "", nil, domain.InvalidFields("the amendment is not valid", []domain.FieldError{{Field: "new_deadline",
-						Message: "is not an RFC 3339 time: write it like 2026-12-31T17:00:00Z"}})
-				}
-				am.NewDeadline = &d
+func (s *Server) amendSolicitation(c echo.Context) error { return amendAction.handle(s, c) }
+
+var amendAction = solicitationAction[amendBody, domain.Amendment]{
+	permission: "solicitation:amend", status: http.StatusCreated,
+	required: func(b amendBody) map[string]string { return map[string]string{"description": b.Description} },
+	update: func(u domain.User, b amendBody) (string, any, error) {
+		am := workflows.AmendRequest{Actor: actor(u), ID: domain.NewID("amd"), Description: b.Description}
+		if b.NewDeadline != "" {
+			d, err := time.Parse(time.RFC3339, b.NewDeadline)
+			if err != nil {
+				return "", nil, domain.InvalidFields("the amendment is not valid", []domain.FieldError{{Field: "new_deadline",
+					Message: "is not an RFC 3339 time: write it like 2026-12-31T17:00:00Z"}})
 			}
-			return workflows.AmendUpdate, am, nil
-		},
-	}.handle(s, c)
+			am.NewDeadline = &d
+		}
+		return workflows.AmendUpdate, am, nil
+	},
 }
 
 func (s *Server) listAmendments(c echo.Context) error {
@@ -192,14 +204,17 @@ type cancelBody struct {
 }
 
 func (s *Server) cancelSolicitation(c echo.Context) error {
-	return solicitationAction[cancelBody, struct{}]{
-		permission: "solicitation:cancel", status: http.StatusOK,
-		required: func(b cancelBody) map[string]string { return map[string]string{"reason": b.Reason} },
-		update: func(u domain.User, b cancelBody) (string, any, error) {
-			return workflows.CancelUpdate, workflows.CancelRequest{Actor: actor(u), Reason: b.Reason}, nil
-		},
-		reply: func(ctx context.Context, id string) (any, error) { return s.deps.Store.Solicitation(ctx, id) },
-	}.handle(s, c)
+	a := cancelAction
+	a.reply = func(ctx context.Context, id string) (any, error) { return s.deps.Store.Solicitation(ctx, id) }
+	return a.handle(s, c)
+}
+
+var cancelAction = solicitationAction[cancelBody, struct{}]{
+	permission: "solicitation:cancel", status: http.StatusOK,
+	required: func(b cancelBody) map[string]string { return map[string]string{"reason": b.Reason} },
+	update: func(u domain.User, b cancelBody) (string, any, error) {
+		return workflows.CancelUpdate, workflows.CancelRequest{Actor: actor(u), Reason: b.Reason}, nil
+	},
 }
 
 type awardBody struct {
@@ -207,17 +222,17 @@ type awardBody struct {
 	Rationale   string `json:"rationale"`
 }
 
-func (s *Server) recommendAward(c echo.Context) error {
-	return solicitationAction[awardBody, domain.Award]{
-		permission: "award:recommend", afterClose: true, status: http.StatusCreated,
-		required: func(b awardBody) map[string]string {
-			return map[string]string{"candidate_id": b.CandidateID, "rationale": b.Rationale}
-		},
-		update: func(u domain.User, b awardBody) (string, any, error) {
-			return workflows.RecommendAwardUpdate, workflows.RecommendRequest{Actor: actor(u), AwardID: domain.NewID("awd"),
-				CandidateID: b.CandidateID, Rationale: b.Rationale}, nil
-		},
-	}.handle(s, c)
+func (s *Server) recommendAward(c echo.Context) error { return recommendAction.handle(s, c) }
+
+var recommendAction = solicitationAction[awardBody, domain.Award]{
+	permission: "award:recommend", afterClose: true, status: http.StatusCreated,
+	required: func(b awardBody) map[string]string {
+		return map[string]string{"candidate_id": b.CandidateID, "rationale": b.Rationale}
+	},
+	update: func(u domain.User, b awardBody) (string, any, error) {
+		return workflows.RecommendAwardUpdate, workflows.RecommendRequest{Actor: actor(u), AwardID: domain.NewID("awd"),
+			CandidateID: b.CandidateID, Rationale: b.Rationale}, nil
+	},
 }
 
 func (s *Server) listAwards(c echo.Context) error {
@@ -228,14 +243,14 @@ type protestBody struct {
 	Grounds string `json:"grounds"`
 }
 
-func (s *Server) fileProtest(c echo.Context) error {
-	return solicitationAction[protestBody, domain.Protest]{
-		permission: "protest:file", afterClose: true, status: http.StatusCreated,
-		required: func(b protestBody) map[string]string { return map[string]string{"grounds": b.Grounds} },
-		update: func(u domain.User, b protestBody) (string, any, error) {
-			return workflows.FileProtestUpdate, workflows.ProtestRequest{Actor: actor(u), ID: domain.NewID("prt"), Grounds: b.Grounds}, nil
-		},
-	}.handle(s, c)
+func (s *Server) fileProtest(c echo.Context) error { return protestAction.handle(s, c) }
+
+var protestAction = solicitationAction[protestBody, domain.Protest]{
+	permission: "protest:file", afterClose: true, status: http.StatusCreated,
+	required: func(b protestBody) map[string]string { return map[string]string{"grounds": b.Grounds} },
+	update: func(u domain.User, b protestBody) (string, any, error) {
+		return workflows.FileProtestUpdate, workflows.ProtestRequest{Actor: actor(u), ID: domain.NewID("prt"), Grounds: b.Grounds}, nil
+	},
 }
 
 type resolutionBody struct {
@@ -244,16 +259,20 @@ type resolutionBody struct {
 }
 
 func (s *Server) resolveProtest(c echo.Context) error {
+	return resolveAction(c.Param("pid")).handle(s, c)
+}
+
+func resolveAction(protestID string) solicitationAction[resolutionBody, domain.Protest] {
 	return solicitationAction[resolutionBody, domain.Protest]{
 		permission: "protest:decide", afterClose: true, status: http.StatusOK,
 		required: func(b resolutionBody) map[string]string {
 			return map[string]string{"outcome": b.Outcome, "decision": b.Decision}
 		},
 		update: func(u domain.User, b resolutionBody) (string, any, error) {
-			return workflows.ResolveProtestUpdate, workflows.ResolveProtestRequest{Actor: actor(u), ProtestID: c.Param("pid"),
+			return workflows.ResolveProtestUpdate, workflows.ResolveProtestRequest{Actor: actor(u), ProtestID: protestID,
 				Outcome: b.Outcome, Decision: b.Decision}, nil
 		},
-	}.handle(s, c)
+	}
 }
 
 // ---- Q&A ----------------------------------------------------------------------
@@ -275,11 +294,11 @@ func (s *Server) listQuestions(c echo.Context) error {
 // ---- bids: revise, withdraw, confirm, pre-check ----------------------------
 
 // ownBid loads a bid of the caller's own organisation.
-func (s *Server) ownBid(c echo.Context, u domain.User) (domain.Bid, error) {
+func (s *Server) ownBid(ctx context.Context, u domain.User, id string) (domain.Bid, error) {
 	if err := requireVendorOrg(u); err != nil {
 		return domain.Bid{}, err
 	}
-	b, err := s.deps.Store.Bid(c.Request().Context(), c.Param("id"))
+	b, err := s.deps.Store.Bid(ctx, id)
 	if err != nil {
 		return b, err
 	}
@@ -298,27 +317,35 @@ func (s *Server) reviseBid(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	bid, parsed, res, err := s.revise(c.Request().Context(), u, c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"bid": submittedResponse(bid, parsed), "prechecks": res.Prechecks})
+}
+
+// revise replaces the candidates of a vendor's own bid before the deadline;
+// the API and the bid page both revise through it.
+func (s *Server) revise(ctx context.Context, u domain.User, bidID string, req bidRequest) (domain.Bid, []manifest.Candidate, workflows.BidResult, error) {
+	var res workflows.BidResult
 	parsed, err := s.parseBid(req)
 	if err != nil {
-		return err
+		return domain.Bid{}, nil, res, err
 	}
 	if err := validPrice(req.Price); err != nil {
-		return err
+		return domain.Bid{}, nil, res, err
 	}
-	old, err := s.ownBid(c, u)
+	old, err := s.ownBid(ctx, u, bidID)
 	if err != nil {
-		return err
+		return domain.Bid{}, nil, res, err
 	}
 	now := s.deps.Now().UTC()
 	bid := domain.Bid{ID: old.ID, SolicitationID: old.SolicitationID, VendorOrgID: u.OrgID, SubmittedBy: u.ID,
 		SubmittedAt: now, Revision: old.Revision + 1, Price: req.Price}
 	bid.Candidates = newCandidates(bid.ID, parsed)
-	var res workflows.BidResult
-	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(old.SolicitationID), workflows.ReviseBidUpdate,
-		workflows.SubmitBidRequest{Bid: bid, SubmitterRole: u.Role}, &res); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, map[string]any{"bid": submittedResponse(bid, parsed), "prechecks": res.Prechecks})
+	err = s.updateWorkflow(ctx, workflows.SolicitationWorkflowID(old.SolicitationID), workflows.ReviseBidUpdate,
+		workflows.SubmitBidRequest{Bid: bid, SubmitterRole: u.Role}, &res)
+	return bid, parsed, res, err
 }
 
 func (s *Server) withdrawBid(c echo.Context) error {
@@ -331,19 +358,25 @@ func (s *Server) bidAction(c echo.Context, update string) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.ownBid(c, u)
-	if err != nil {
-		return err
-	}
-	if err := s.updateWorkflow(c.Request().Context(), workflows.SolicitationWorkflowID(b.SolicitationID), update,
-		workflows.BidAction{Actor: actor(u), BidID: b.ID}, nil); err != nil {
-		return err
-	}
-	b, err = s.deps.Store.Bid(c.Request().Context(), b.ID)
+	b, err := s.changeBid(c.Request().Context(), u, c.Param("id"), update)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"id": b.ID, "status": b.Status, "revision": b.Revision})
+}
+
+// changeBid withdraws or confirms a vendor's own bid (update names which)
+// and returns the bid as it now stands; the API and the bid page share it.
+func (s *Server) changeBid(ctx context.Context, u domain.User, bidID, update string) (domain.Bid, error) {
+	b, err := s.ownBid(ctx, u, bidID)
+	if err != nil {
+		return b, err
+	}
+	if err := s.updateWorkflow(ctx, workflows.SolicitationWorkflowID(b.SolicitationID), update,
+		workflows.BidAction{Actor: actor(u), BidID: b.ID}, nil); err != nil {
+		return b, err
+	}
+	return s.deps.Store.Bid(ctx, b.ID)
 }
 
 // precheck shows a vendor the automated checks of its own bid.
@@ -352,7 +385,7 @@ func (s *Server) precheck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.ownBid(c, u)
+	b, err := s.ownBid(c.Request().Context(), u, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -377,29 +410,36 @@ func (s *Server) requestClarification(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := required(map[string]string{"question": req.Question}); err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	t, err := s.reviewableTask(ctx, u, c.Param("id"))
+	out, err := s.askVendor(c.Request().Context(), u, c.Param("id"), req.Question, time.Duration(req.AnswerWithinHours)*time.Hour)
 	if err != nil {
-		return err
-	}
-	if t.Kind == domain.TaskAwardApproval {
-		return domain.Errorf(domain.ErrConflict, "clarifications are asked on a candidate's evaluation, not on an award approval")
-	}
-	conflicts, err := s.deps.Store.Conflicts(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	var out domain.Clarification
-	if err := s.updateWorkflow(ctx, t.WorkflowID, workflows.RequestClarificationUpdate, workflows.ClarificationRequest{
-		ClarificationID: domain.NewID("clr"), TaskID: t.ID, ReviewerID: u.ID, ReviewerRole: u.Role, ReviewerOrgID: u.OrgID,
-		Conflicts: conflicts, Question: req.Question, AnswerWithin: time.Duration(req.AnswerWithinHours) * time.Hour,
-	}, &out); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, out)
+}
+
+// askVendor sends a reviewer's clarification request on a task to the
+// candidate's evaluation; the API and the task page both ask through it.
+func (s *Server) askVendor(ctx context.Context, u domain.User, taskID, question string, within time.Duration) (domain.Clarification, error) {
+	var out domain.Clarification
+	if err := required(map[string]string{"question": question}); err != nil {
+		return out, err
+	}
+	t, err := s.reviewableTask(ctx, u, taskID)
+	if err != nil {
+		return out, err
+	}
+	if t.Kind == domain.TaskAwardApproval {
+		return out, domain.Errorf(domain.ErrConflict, "clarifications are asked on a candidate's evaluation, not on an award approval")
+	}
+	conflicts, err := s.deps.Store.Conflicts(ctx, u.ID)
+	if err != nil {
+		return out, err
+	}
+	err = s.updateWorkflow(ctx, t.WorkflowID, workflows.RequestClarificationUpdate, workflows.ClarificationRequest{
+		ClarificationID: domain.NewID("clr"), TaskID: t.ID, ReviewerID: u.ID, ReviewerRole: u.Role, ReviewerOrgID: u.OrgID,
+		Conflicts: conflicts, Question: question, AnswerWithin: within,
+	}, &out)
+	return out, err
 }
 
 func (s *Server) listClarifications(c echo.Context) error {
@@ -429,33 +469,40 @@ func (s *Server) answerClarification(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := required(map[string]string{"answer": req.Answer}); err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	cl, err := s.deps.Store.Clarification(ctx, c.Param("id"))
+	amended, err := s.answerVendor(c.Request().Context(), u, c.Param("id"), req.Answer, req.Manifest)
 	if err != nil {
 		return err
 	}
-	if cl.VendorOrgID != u.OrgID {
-		return domain.Errorf(domain.ErrNotFound, "no clarification %s", cl.ID)
+	return c.JSON(http.StatusOK, map[string]any{"clarification_id": c.Param("id"), "answered": true, "amended_manifest": amended})
+}
+
+// answerVendor sends a vendor's answer to a clarification request, with an
+// amended manifest when one is given, and says whether one was; the API and
+// the bid page both answer through it.
+func (s *Server) answerVendor(ctx context.Context, u domain.User, clarificationID, answer string, amended json.RawMessage) (bool, error) {
+	if err := required(map[string]string{"answer": answer}); err != nil {
+		return false, err
 	}
-	reply := workflows.ClarificationReply{ClarificationID: cl.ID, VendorUserID: u.ID, VendorRole: u.Role, VendorOrgID: u.OrgID, Answer: req.Answer}
-	if len(req.Manifest) > 0 {
-		m, err := manifest.ParseJSON(req.Manifest, "manifest")
+	cl, err := s.deps.Store.Clarification(ctx, clarificationID)
+	if err != nil {
+		return false, err
+	}
+	if cl.VendorOrgID != u.OrgID {
+		return false, domain.Errorf(domain.ErrNotFound, "no clarification %s", cl.ID)
+	}
+	reply := workflows.ClarificationReply{ClarificationID: cl.ID, VendorUserID: u.ID, VendorRole: u.Role, VendorOrgID: u.OrgID, Answer: answer}
+	if len(amended) > 0 {
+		m, err := manifest.ParseJSON(amended, "manifest")
 		if err != nil {
-			return err
+			return false, err
 		}
 		reply.Manifest = &m
 	}
 	t, err := s.deps.Store.Task(ctx, cl.TaskID)
 	if err != nil {
-		return err
+		return false, err
 	}
-	if err := s.updateWorkflow(ctx, t.WorkflowID, workflows.AnswerClarificationUpdate, reply, nil); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"clarification_id": cl.ID, "answered": true, "amended_manifest": reply.Manifest != nil})
+	return reply.Manifest != nil, s.updateWorkflow(ctx, t.WorkflowID, workflows.AnswerClarificationUpdate, reply, nil)
 }
 
 func (s *Server) declareConflict(c echo.Context) error {
@@ -470,23 +517,29 @@ func (s *Server) declareConflict(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := required(map[string]string{"organisation_id": req.OrganisationID, "reason": req.Reason}); err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	org, err := s.deps.Store.Organisation(ctx, req.OrganisationID)
+	org, err := s.declare(c.Request().Context(), u, req.OrganisationID, req.Reason)
 	if err != nil {
 		return err
 	}
-	now := s.deps.Now().UTC()
-	if err := s.deps.Store.DeclareConflict(ctx, u.ID, org.ID, req.Reason, now); err != nil {
-		return err
-	}
-	if err := s.deps.Store.AppendAudit(ctx, auditEvent(u, "conflict.declared", "organisation", org.ID, "", now,
-		map[string]any{"reason": req.Reason})); err != nil {
-		return err
-	}
 	return c.JSON(http.StatusCreated, map[string]any{"reviewer_id": u.ID, "organisation_id": org.ID, "organisation": org.Name, "reason": req.Reason})
+}
+
+// declare records a reviewer's conflict of interest with an organisation;
+// the API and the conflicts page both declare through it.
+func (s *Server) declare(ctx context.Context, u domain.User, orgID, reason string) (domain.Organisation, error) {
+	if err := required(map[string]string{"organisation_id": orgID, "reason": reason}); err != nil {
+		return domain.Organisation{}, err
+	}
+	org, err := s.deps.Store.Organisation(ctx, orgID)
+	if err != nil {
+		return org, err
+	}
+	now := s.deps.Now().UTC()
+	if err := s.deps.Store.DeclareConflict(ctx, u.ID, org.ID, reason, now); err != nil {
+		return org, err
+	}
+	return org, s.deps.Store.AppendAudit(ctx, auditEvent(u, "conflict.declared", "organisation", org.ID, "", now,
+		map[string]any{"reason": reason}))
 }
 
 // ---- ranking, award, protests, notice ----------------------------------------
@@ -497,10 +550,19 @@ func (s *Server) closedSolicitation(c echo.Context) (domain.Solicitation, error)
 	if err != nil {
 		return sol, err
 	}
-	if sol.Status == domain.SolicitationDraft || sol.Status == domain.SolicitationPublished {
-		return sol, domain.Errorf(domain.ErrConflict, "solicitation %s is %s: ranking and awards come after the deadline (%s)", sol.ID, sol.Status, sol.Deadline.Format(time.RFC3339))
+	return sol, requireClosed(sol)
+}
+
+func requireClosed(sol domain.Solicitation) error {
+	if !closed(sol) {
+		return domain.Errorf(domain.ErrConflict, "solicitation %s is %s: ranking and awards come after the deadline (%s)", sol.ID, sol.Status, sol.Deadline.Format(time.RFC3339))
 	}
-	return sol, nil
+	return nil
+}
+
+// closed says whether a solicitation's bids are open to the agency.
+func closed(sol domain.Solicitation) bool {
+	return sol.Status != domain.SolicitationDraft && !sol.Status.AcceptsBids()
 }
 
 func (s *Server) ranking(c echo.Context) error {

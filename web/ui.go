@@ -59,6 +59,7 @@ func parsePages() pages {
 			return t.UTC().Format("2 Jan 2006 15:04 MST")
 		},
 	}
+	funcs["field"] = newFieldView
 	fsys := ui.Templates()
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(fsys, "layout.html", "partials.html"))
 	names, err := fs.Glob(fsys, "*.html")
@@ -78,11 +79,24 @@ func parsePages() pages {
 // flashes are the only notices a redirect may ask a page to show, so a
 // crafted link cannot put arbitrary text on the page.
 var flashes = map[string]string{
-	"signed-out": "You are signed out.",
-	"drafted":    "The draft is saved. Check it, then publish it to open bidding.",
-	"published":  "The solicitation is published: vendors can bid until the deadline.",
-	"submitted":  "Your bid is in. It stays sealed until the deadline; the evaluation of each candidate appears below.",
-	"decided":    "Your decision is recorded.",
+	"signed-out":          "You are signed out.",
+	"drafted":             "The draft is saved. Check it, then publish it to open bidding.",
+	"published":           "The solicitation is published: vendors can bid until the deadline.",
+	"submitted":           "Your bid is in. It stays sealed until the deadline; the evaluation of each candidate appears below.",
+	"decided":             "Your decision is recorded.",
+	"asked":               "Your question is in. The officer's answer is published to every vendor, without naming who asked.",
+	"answered":            "The answer is published to every vendor.",
+	"amended":             "The amendment is published; vendors with a bid are asked to confirm or revise it.",
+	"cancelled":           "The solicitation is cancelled.",
+	"recommended":         "The award recommendation is with the reviewers for approval.",
+	"protested":           "Your protest is filed. The award waits until the officer decides it.",
+	"protest-decided":     "The decision on the protest is recorded and sent to the vendor.",
+	"revised":             "Your bid is revised. The pre-check of the new candidates is below.",
+	"withdrawn":           "Your bid is withdrawn.",
+	"confirmed":           "Your bid is confirmed against the amendment.",
+	"clarified":           "Your answer is sent; the candidate's checks run again.",
+	"clarification-asked": "Your question is sent to the vendor; the evaluation waits for the answer.",
+	"conflict-declared":   "Your conflict of interest is recorded: tasks on that organisation's bids no longer reach you.",
 }
 
 // render writes a page. An htmx request for a page that refreshes itself
@@ -117,7 +131,8 @@ func navFor(role domain.Role, current string) []navLink {
 	case domain.RoleVendor:
 		links = []navLink{{Href: "/solicitations", Label: "Open solicitations"}}
 	case domain.RoleReviewer:
-		links = []navLink{{Href: "/tasks", Label: "Review inbox"}, {Href: "/solicitations", Label: "Solicitations"}}
+		links = []navLink{{Href: "/tasks", Label: "Review inbox"}, {Href: "/solicitations", Label: "Solicitations"},
+			{Href: "/conflicts", Label: "Conflicts of interest"}}
 	case domain.RoleAuditor, domain.RoleAdmin:
 		links = []navLink{{Href: "/solicitations", Label: "Solicitations and audit trails"}}
 	}
@@ -285,4 +300,36 @@ func formErrors(err error) (fieldErrors, string, error) {
 
 func fieldID(field string) string {
 	return strings.NewReplacer("[", "-", "]", "", ".", "-").Replace(field)
+}
+
+// fieldView is one input of a lifecycle form, for the shared "input"
+// template: its kind (textarea, file, or an input type), id (unique on the
+// page through the form's key), label, hint, the value as the user typed it
+// and its error.
+type fieldView struct {
+	Kind, ID, Name, Label, Hint, Value string
+	Err                                *fieldError
+}
+
+func newFieldView(kind string, f actionForm, name, key, label, hint string) fieldView {
+	v := fieldView{Kind: kind, ID: fieldID(name), Name: name, Label: label, Hint: hint, Value: f.Values[name]}
+	if key != "" {
+		v.ID += "-" + key
+	}
+	if fe, ok := f.Errors[name]; ok {
+		v.Err = &fe
+	}
+	return v
+}
+
+// DescribedBy lists the ids of the field's hint and error.
+func (v fieldView) DescribedBy() string {
+	var ids []string
+	if v.Hint != "" {
+		ids = append(ids, v.ID+"-hint")
+	}
+	if v.Err != nil {
+		ids = append(ids, v.ID+"-error")
+	}
+	return strings.Join(ids, " ")
 }

@@ -46,29 +46,6 @@ func live(cands []candidateView) bool {
 	return false
 }
 
-// bidPage shows a vendor its bid: each candidate's pipeline, findings with
-// their fixes, and the outcome. The agency sees it after close.
-func (s *Server) bidPage(c echo.Context) error {
-	u, err := s.authorize(c, "evaluation:read")
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	b, err := s.sealedBid(ctx, u, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	sol, err := s.deps.Store.Solicitation(ctx, b.SolicitationID)
-	if err != nil {
-		return err
-	}
-	cands, err := s.candidateViews(ctx, b, "")
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "bid", "Bid on "+sol.Title, evaluationsView{Sol: sol, BidID: b.ID, Candidates: cands, Live: live(cands)})
-}
-
 // boardPage is the officer's view after close: every candidate of every bid
 // with its pipeline, refreshed by htmx while evaluations run.
 func (s *Server) boardPage(c echo.Context) error {
@@ -84,7 +61,7 @@ func (s *Server) boardPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if sol.Status == domain.SolicitationDraft || sol.Status == domain.SolicitationPublished {
+	if sol.Status == domain.SolicitationDraft || sol.Status.AcceptsBids() {
 		return domain.Errorf(domain.ErrForbidden, "bids on %q are sealed until the deadline (%s); the board opens when the solicitation closes", sol.Title, sol.Deadline.UTC().Format("2 Jan 2006 15:04 MST"))
 	}
 	bids, err := s.deps.Store.BidsForSolicitation(ctx, sol.ID, "")

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
@@ -65,13 +66,19 @@ type taskView struct {
 	Overdue   bool
 	CanDecide bool
 	Form      decisionForm
+	// CanClarify: the reviewer may ask the vendor about a candidate (not
+	// about an award); Clarify is that form as filled in when refused.
+	CanClarify bool
+	Clarify    actionForm
+	// Award is the recommendation an award-approval task asks about.
+	Award *awardRow
 }
 
 func (s *Server) taskPage(c echo.Context) error {
-	return s.renderTask(c, http.StatusOK, decisionForm{})
+	return s.renderTask(c, http.StatusOK, decisionForm{}, actionForm{})
 }
 
-func (s *Server) renderTask(c echo.Context, status int, form decisionForm) error {
+func (s *Server) renderTask(c echo.Context, status int, form decisionForm, clarify actionForm) error {
 	u, err := s.authorize(c, "task:list")
 	if err != nil {
 		return err
@@ -90,12 +97,121 @@ func (s *Server) renderTask(c echo.Context, status int, form decisionForm) error
 		return err
 	}
 	decidedByMe := slices.ContainsFunc(decisions, func(d domain.Decision) bool { return d.ReviewerID == u.ID })
-	return s.render(c, status, "task", t.Title, taskView{
-		Task: t, Decisions: decisions, Form: form,
+	v := taskView{
+		Task: t, Decisions: decisions, Form: form, Clarify: clarify,
 		Reasons:   reasonCodes{Approve: domain.ReasonCodes[domain.VerdictApprove], Reject: domain.ReasonCodes[domain.VerdictReject]},
 		Overdue:   t.DueAt != nil && t.DueAt.Before(s.deps.Now()),
 		CanDecide: canDecide && t.Status == domain.TaskOpen && !decidedByMe,
-	})
+	}
+	v.CanClarify = v.CanDecide && t.Kind != domain.TaskAwardApproval
+	if t.Kind == domain.TaskAwardApproval {
+		if v.Award, err = s.recommendation(c, t); err != nil {
+			return err
+		}
+	}
+	return s.render(c, status, "task", t.Title, v)
+}
+
+// recommendation is the award an award-approval task is about, with the
+// candidate's place in the ranking.
+func (s *Server) recommendation(c echo.Context, t domain.Task) (*awardRow, error) {
+	ctx := c.Request().Context()
+	sol, err := s.deps.Store.Solicitation(ctx, t.SolicitationID)
+	if err != nil {
+		return nil, err
+	}
+	awards, err := s.deps.Store.Awards(ctx, sol.ID)
+	if err != nil {
+		return nil, err
+	}
+	// The newest recommendation of this candidate is the one under review.
+	var award *domain.Award
+	for i := range awards {
+		if awards[i].CandidateID == t.CandidateID {
+			award = &awards[i]
+		}
+	}
+	if award == nil {
+		return nil, nil
+	}
+	ranking, err := s.rankingRows(c, sol)
+	if err != nil {
+		return nil, err
+	}
+	row := newAwardRow(*award, ranking)
+	return &row, nil
+}
+
+// clarifyForm asks the vendor a question through the same update as
+// POST /api/v1/tasks/{id}/clarification.
+func (s *Server) clarifyForm(c echo.Context) error {
+	u, err := s.authorize(c, "task:decide")
+	if err != nil {
+		return err
+	}
+	f := newActionForm(c, "clarify", "", "question", "answer_within_hours")
+	hours, err := strconv.Atoi(cmp.Or(f.Values["answer_within_hours"], "0"))
+	if err != nil || hours < 0 {
+		f.Errors = fieldErrors{"answer_within_hours": {ID: "answer_within_hours", Message: "give a whole number of hours, or leave it empty for the default"}}
+		f.Summary = "the clarification request is not valid"
+		return s.renderTask(c, http.StatusUnprocessableEntity, decisionForm{}, f)
+	}
+	if _, err := s.askVendor(c.Request().Context(), u, c.Param("id"), f.Values["question"], time.Duration(hours)*time.Hour); err != nil {
+		if err := f.refuse(err); err != nil {
+			return err
+		}
+		return s.renderTask(c, http.StatusUnprocessableEntity, decisionForm{}, f)
+	}
+	return c.Redirect(http.StatusSeeOther, "/tasks?flash=clarification-asked")
+}
+
+type conflictsView struct {
+	Declared      []store.DeclaredConflict
+	Organisations []domain.Organisation
+	Form          actionForm
+}
+
+func (s *Server) conflictsPage(c echo.Context) error {
+	return s.renderConflicts(c, http.StatusOK, actionForm{})
+}
+
+// renderConflicts shows a reviewer's declared conflicts of interest and the
+// form to declare one with a vendor organisation that has bid.
+func (s *Server) renderConflicts(c echo.Context, status int, form actionForm) error {
+	u, err := s.authorize(c, "conflict:declare")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	v := conflictsView{Form: form}
+	if v.Declared, err = s.deps.Store.DeclaredConflicts(ctx, u.ID); err != nil {
+		return err
+	}
+	orgs, err := s.deps.Store.BiddingOrganisations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		if !slices.ContainsFunc(v.Declared, func(d store.DeclaredConflict) bool { return d.Organisation.ID == o.ID }) {
+			v.Organisations = append(v.Organisations, o)
+		}
+	}
+	return s.render(c, status, "conflicts", "Conflicts of interest", v)
+}
+
+func (s *Server) declareForm(c echo.Context) error {
+	u, err := s.authorize(c, "conflict:declare")
+	if err != nil {
+		return err
+	}
+	f := newActionForm(c, "declare", "", "organisation_id", "reason")
+	if _, err := s.declare(c.Request().Context(), u, f.Values["organisation_id"], f.Values["reason"]); err != nil {
+		if err := f.refuse(err); err != nil {
+			return err
+		}
+		return s.renderConflicts(c, http.StatusUnprocessableEntity, f)
+	}
+	return c.Redirect(http.StatusSeeOther, "/conflicts?flash=conflict-declared")
 }
 
 // decideForm posts a decision through the same Temporal update as
@@ -113,7 +229,7 @@ func (s *Server) decideForm(c echo.Context) error {
 		if form.Errors, form.Summary, err = formErrors(err); err != nil {
 			return err
 		}
-		return s.renderTask(c, http.StatusUnprocessableEntity, form)
+		return s.renderTask(c, http.StatusUnprocessableEntity, form, actionForm{})
 	}
 	return c.Redirect(http.StatusSeeOther, "/tasks?flash=decided")
 }

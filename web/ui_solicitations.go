@@ -25,6 +25,7 @@ var statusGroups = []struct {
 	Label  string
 }{
 	{domain.SolicitationPublished, "Open for bids"},
+	{domain.SolicitationBidding, "Open for bids, questions closed"},
 	{domain.SolicitationDraft, "Drafts"},
 	{domain.SolicitationClosed, "Closed, evaluation starting"},
 	{domain.SolicitationEvaluating, "In evaluation"},
@@ -126,6 +127,7 @@ type solicitationView struct {
 	CanAudit, DeadlinePassed     bool
 	MyBids                       []store.BidSummary
 	Bid                          bidForm
+	Lifecycle                    lifecycleView
 }
 
 // bidForm is the bid form as the vendor filled it in. Uploaded files cannot
@@ -137,10 +139,12 @@ type bidForm struct {
 }
 
 func (s *Server) solicitationPage(c echo.Context) error {
-	return s.renderSolicitation(c, http.StatusOK, bidForm{})
+	return s.renderSolicitation(c, http.StatusOK, bidForm{}, actionForm{})
 }
 
-func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm) error {
+// renderSolicitation shows the solicitation page, with the bid form or one
+// lifecycle form as the user filled it in when it was refused.
+func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm, form actionForm) error {
 	u, err := s.authorize(c, "solicitation:read")
 	if err != nil {
 		return err
@@ -152,8 +156,8 @@ func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm) err
 	}
 	v := solicitationView{Sol: sol, Bid: bid, DeadlinePassed: !s.deps.Now().Before(sol.Deadline)}
 	v.CanPublish = u.Role == domain.RoleOfficer && sol.Status == domain.SolicitationDraft && u.OrgID == sol.AgencyOrgID
-	v.CanBid = u.Role == domain.RoleVendor && sol.Status == domain.SolicitationPublished && !v.DeadlinePassed
-	v.CanBoard = u.Role != domain.RoleVendor && sol.Status != domain.SolicitationDraft && sol.Status != domain.SolicitationPublished
+	v.CanBid = u.Role == domain.RoleVendor && sol.Status.AcceptsBids() && !v.DeadlinePassed
+	v.CanBoard = u.Role != domain.RoleVendor && sol.Status != domain.SolicitationDraft && !sol.Status.AcceptsBids()
 	if v.CanAudit, err = s.deps.Policies.Allow(ctx, u.Role, "audit:read"); err != nil {
 		return err
 	}
@@ -161,6 +165,9 @@ func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm) err
 		if v.MyBids, err = s.deps.Store.BidsForSolicitation(ctx, sol.ID, u.OrgID); err != nil {
 			return err
 		}
+	}
+	if v.Lifecycle, err = s.lifecycle(c, u, sol, v.MyBids, form); err != nil {
+		return err
 	}
 	return s.render(c, status, "solicitation", sol.Title, v)
 }
@@ -184,14 +191,33 @@ func (s *Server) submitBidForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	req, sources, f, err := bidUploads(c)
+	if err != nil {
+		return err
+	}
+	bid, err := s.submit(c.Request().Context(), u, c.Param("id"), req)
+	if err != nil {
+		fields, summary, err := formErrors(err)
+		if err != nil {
+			return err
+		}
+		f.Summary, f.Errors = summary, bidFieldErrors(fields, sources)
+		return s.renderSolicitation(c, http.StatusUnprocessableEntity, f, actionForm{})
+	}
+	return c.Redirect(http.StatusSeeOther, "/bids/"+bid.ID+"?flash=submitted")
+}
+
+// bidUploads reads a bid form's candidates: uploaded manifest files and/or
+// one pasted manifest, with where each came from (by index) for errors.
+func bidUploads(c echo.Context) (bidRequest, []string, bidForm, error) {
 	f := bidForm{ManifestJSON: c.FormValue("manifest_json")}
 	var req bidRequest
-	var sources []string // the form field and file each candidate came from, by index
+	var sources []string
 	if form, err := c.MultipartForm(); err == nil {
 		for _, fh := range form.File["manifest_files"] {
 			b, err := readUpload(fh)
 			if err != nil {
-				return err
+				return req, nil, f, err
 			}
 			req.Candidates = append(req.Candidates, b)
 			sources = append(sources, "file "+fh.Filename)
@@ -201,16 +227,7 @@ func (s *Server) submitBidForm(c echo.Context) error {
 		req.Candidates = append(req.Candidates, json.RawMessage(f.ManifestJSON))
 		sources = append(sources, "pasted manifest")
 	}
-	bid, err := s.submit(c.Request().Context(), u, c.Param("id"), req)
-	if err != nil {
-		fields, summary, err := formErrors(err)
-		if err != nil {
-			return err
-		}
-		f.Summary, f.Errors = summary, bidFieldErrors(fields, sources)
-		return s.renderSolicitation(c, http.StatusUnprocessableEntity, f)
-	}
-	return c.Redirect(http.StatusSeeOther, "/bids/"+bid.ID+"?flash=submitted")
+	return req, sources, f, nil
 }
 
 func readUpload(fh *multipart.FileHeader) ([]byte, error) {

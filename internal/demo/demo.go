@@ -11,11 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/modeltender/modeltender/examples"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
 )
@@ -33,6 +35,9 @@ type Person struct {
 type Seeded struct {
 	People         []Person `json:"people"`
 	SolicitationID string   `json:"solicitation_id"`
+	// EvaluatingID is a solicitation with bids from both vendors that closed
+	// two minutes after the first start, so reviewers have work at once.
+	EvaluatingID string `json:"evaluating_solicitation_id,omitempty"`
 }
 
 const agency = "Department of Digital Services"
@@ -65,7 +70,7 @@ func Seed(ctx context.Context, st *store.Store, baseURL, stateDir string) (Seede
 		if err := json.Unmarshal(b, &prev); err != nil {
 			return seeded, fmt.Errorf("read %s: %w; delete it to issue new demo tokens", tokenFile, err)
 		}
-		seeded.SolicitationID = prev.SolicitationID
+		seeded.SolicitationID, seeded.EvaluatingID = prev.SolicitationID, prev.EvaluatingID
 		for _, p := range prev.People {
 			known[p.Email] = p
 		}
@@ -92,6 +97,13 @@ func Seed(ctx context.Context, st *store.Store, baseURL, stateDir string) (Seede
 			return seeded, err
 		}
 		seeded.SolicitationID = id
+	}
+	if seeded.EvaluatingID == "" {
+		id, err := closingSolicitation(ctx, baseURL, seeded.People)
+		if err != nil {
+			return seeded, err
+		}
+		seeded.EvaluatingID = id
 	}
 	b, err := json.MarshalIndent(seeded, "", "  ")
 	if err != nil {
@@ -152,6 +164,63 @@ func openSolicitation(ctx context.Context, baseURL, officerToken string) (string
 	return sol.ID, nil
 }
 
+// closingSolicitation publishes a solicitation that closes two minutes from
+// now and has each vendor bid a real model: Granite (Apache-2.0, complete
+// evidence) and Llama 3.1 (its community license goes to a reviewer). The
+// examples' evidence is re-dated to a month ago, so the demo behaves the same
+// whenever it is first started.
+func closingSolicitation(ctx context.Context, baseURL string, people []Person) (string, error) {
+	token := map[string]string{}
+	for _, p := range people {
+		token[p.Var] = p.Token
+	}
+	var sol domain.Solicitation
+	if err := call(ctx, baseURL+"/api/v1/solicitations", token["OFFICER"], map[string]any{
+		"title":                  "Summarisation model for casework notes (closes two minutes after the demo starts)",
+		"description":            "Summaries of casework notes for caseworkers; the agency runs the model on its own infrastructure.",
+		"risk_tier":              "standard",
+		"deadline":               time.Now().Add(2 * time.Minute).UTC().Format(time.RFC3339),
+		"expected_monthly_users": 5000,
+		"standstill_days":        1.0 / 24,
+	}, &sol); err != nil {
+		return "", fmt.Errorf("draft demo solicitation: %w", err)
+	}
+	if err := call(ctx, baseURL+"/api/v1/solicitations/"+sol.ID+"/publish", token["OFFICER"], nil, &sol); err != nil {
+		return "", fmt.Errorf("publish demo solicitation: %w", err)
+	}
+	bids := []struct{ vendor, file string }{
+		{"VENDOR1", "granite-3.1-8b-instruct.json"},
+		{"VENDOR2", "llama-3.1-8b-instruct.json"},
+	}
+	for i, b := range bids {
+		m, err := recentManifest(b.file)
+		if err != nil {
+			return "", err
+		}
+		body := map[string]any{"candidates": []json.RawMessage{m}, "price": map[string]any{"amount": 90000 + 30000*i, "currency": "USD"}}
+		if err := call(ctx, baseURL+"/api/v1/solicitations/"+sol.ID+"/bids", token[b.vendor], body, &map[string]any{}); err != nil {
+			return "", fmt.Errorf("demo bid with %s: %w", b.file, err)
+		}
+	}
+	return sol.ID, nil
+}
+
+// recentManifest reads an example manifest with its evidence dated a month ago.
+func recentManifest(name string) (json.RawMessage, error) {
+	b, err := fs.ReadFile(examples.Manifests, "manifests/"+name)
+	if err != nil {
+		return nil, err
+	}
+	var m domain.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("example %s: %w", name, err)
+	}
+	for i := range m.Evidence {
+		m.Evidence[i].Date = time.Now().AddDate(0, -1, 0).Format("2006-01-02")
+	}
+	return json.Marshal(m)
+}
+
 func call(ctx context.Context, url, token string, body, out any) error {
 	var r io.Reader = http.NoBody
 	if body != nil {
@@ -186,6 +255,7 @@ func call(ctx context.Context, url, token string, body, out any) error {
 func (s Seeded) Print(w io.Writer) {
 	fmt.Fprintf(w, "\nDemo data (tokens also in the state directory's demo.env and demo-tokens.json):\n")
 	fmt.Fprintf(w, "  open solicitation: %s\n", s.SolicitationID)
+	fmt.Fprintf(w, "  solicitation with two bids, evaluated two minutes after the first start: %s\n", s.EvaluatingID)
 	fmt.Fprintf(w, "  web UI: sign in as any user below with the password %q\n", Password)
 	for _, p := range s.People {
 		fmt.Fprintf(w, "  %-9s %-28s %s\n", p.Role, p.Email, p.Token)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"os"
@@ -46,8 +47,9 @@ func TestBrowserJourney(t *testing.T) {
 	officer.submit(`form[action$="/publish"] button`)
 	officer.see("The solicitation is published", "Policy revision frozen at publication")
 
-	// The journey's solicitation closes soon after the vendors have bid.
-	sol := s.publish(40*time.Second, "standard")
+	// The journey's solicitation closes soon after the vendors have bid and
+	// asked; its standstill is short enough to wait out.
+	sol := s.publish(50*time.Second, "standard", map[string]any{"standstill_days": 30.0 / 86400})
 	officer.open("/solicitations", "officer-dashboard")
 	officer.see("Open for bids", "Model for public comment summaries", sol.Title)
 
@@ -76,7 +78,17 @@ func TestBrowserJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	vendor.see("Pre-check of your candidates", "Withdraw bid", "Revise: upload the candidates again")
 	vendor.check("vendor-bid-sealed")
+
+	// A question goes in before the deadline (an empty one is refused next to its field).
+	vendor.open("/solicitations/"+sol.ID, "vendor-solicitation-bid")
+	vendor.submit(`form[action$="/questions"] button[type=submit]`)
+	vendor.see("is required")
+	vendor.check("vendor-question-error")
+	vendor.fill("#question", "May the model be hosted in our own FedRAMP cloud?")
+	vendor.submit(`form[action$="/questions"] button[type=submit]`)
+	vendor.see("Your question is in", "Not answered yet")
 
 	// Vendor B bids through the API with a license nobody knows.
 	var bidB bidResult
@@ -136,6 +148,8 @@ func TestBrowserJourney(t *testing.T) {
 	auditor := s.newSession(browser, "auditor")
 	auditor.open("/solicitations/"+sol.ID+"/audit?action=task.decided", "auditor-trail")
 	auditor.see("Showing 2 of", "meets-requirements", "license-incompatible")
+
+	browserAward(t, s, browser, sol, officer, reviewer, vendor, ownBid.Candidates[0].ID, bidURL.Path)
 	t.Logf("browser journey took %s", time.Since(start).Round(time.Second))
 }
 
@@ -210,3 +224,95 @@ func TestBrowserFormWithoutCSRFTokenIsRefused(t *testing.T) {
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// browserAward is the journey after evaluation: the officer answers the
+// question, compares the ranking and recommends; a reviewer approves the
+// award; the losing vendor protests during the standstill and the officer
+// dismisses it; the winner sees the outcome and the public notice.
+func browserAward(t *testing.T, s *stack, browser context.Context, sol domain.Solicitation, officer, reviewer, vendor *session, winner, bidPath string) {
+	t.Helper()
+	start := time.Now()
+	officer.open("/solicitations/"+sol.ID, "officer-solicitation-closed")
+	officer.submit(`form[action*="/questions/"] button[type=submit]`)
+	officer.see("is required")
+	officer.fill(`form[action*="/questions/"] textarea[name=answer]`, "Yes, if the environment holds a FedRAMP Moderate authorisation.")
+	officer.submit(`form[action*="/questions/"] button[type=submit]`)
+	officer.see("The answer is published", "FedRAMP Moderate authorisation")
+
+	s.eventually("the ranking on the solicitation page", time.Minute, func() bool {
+		officer.open("/solicitations/"+sol.ID, "officer-ranking")
+		return strings.Contains(officer.text(), "Recommend granite-3.1-8b-instruct for award")
+	})
+	officer.see("Ranking of qualified candidates", "MOF class", "Openness", "Safety", "Price points")
+	officer.submit(`form[action$="/award"] button[type=submit]`)
+	officer.see("is required")
+	officer.fill("#rationale-"+winner, "Highest ranked; openness and safety evidence complete.")
+	officer.submit(`form[action$="/award"] button[type=submit]`)
+	officer.see("The award recommendation is with the reviewers", "pending-approval")
+
+	s.eventually("the award approval task in the inbox", time.Minute, func() bool {
+		reviewer.open("/tasks", "reviewer-inbox-award")
+		return strings.Contains(reviewer.text(), "Approve the award to")
+	})
+	reviewer.submit(`table a[href^="/tasks/"]`)
+	reviewer.see("The recommendation", "Officer's rationale", "openness and safety evidence complete", "rank 1")
+	reviewer.check("reviewer-award-task")
+	reviewer.choose("#verdict-approve")
+	reviewer.fill("#reason_code", "meets-requirements")
+	reviewer.submit(`form[action$="/decision"] button[type=submit]`)
+	reviewer.see("Your decision is recorded")
+
+	// The losing vendor protests during the standstill.
+	loser := s.newSession(browser, "vendorB")
+	s.eventually("the protest form during the standstill", time.Minute, func() bool {
+		loser.open("/solicitations/"+sol.ID, "vendor-standstill")
+		return strings.Contains(loser.text(), "Protest the award")
+	})
+	loser.see("May the model be hosted in our own FedRAMP cloud?", "FedRAMP Moderate authorisation")
+	loser.fill("#grounds", "Our candidate's license was misread: research-only terms permit evaluation use.")
+	loser.submit(`form[action$="/protests"] button[type=submit]`)
+	loser.see("Your protest is filed", "open: the award waits")
+	loser.check("vendor-protest")
+
+	// The officer dismisses it in writing; then the award stands.
+	officer.open("/solicitations/"+sol.ID+"#protests", "officer-protest")
+	officer.see("misread", "Written decision")
+	officer.choose(`form[action$="/decision"] input[name=outcome][value=dismissed]`)
+	officer.submit(`form[action$="/decision"] button[type=submit]`)
+	officer.see("is required")
+	officer.choose(`form[action$="/decision"] input[name=outcome][value=dismissed]`)
+	officer.fill(`form[action$="/decision"] textarea[name=decision]`, "The license grants research use only; production use, which the solicitation requires, is excluded.")
+	officer.submit(`form[action$="/decision"] button[type=submit]`)
+	officer.see("The decision on the protest is recorded", "dismissed")
+	s.eventually("the award to stand", time.Minute, func() bool {
+		officer.open("/solicitations/"+sol.ID, "officer-awarded")
+		return strings.Contains(officer.text(), "Public award notice")
+	})
+
+	// The winner sees the outcome and follows the notice link.
+	vendor.open(bidPath, "vendor-award-outcome")
+	vendor.see("Award outcome", "your candidate", "qualified")
+	notice := get(vendor, "read the notice link", chromedp.Evaluate[string](`document.querySelector('a[href$="/ocds"]').href`))
+	if !strings.HasSuffix(notice, "/api/v1/solicitations/"+sol.ID+"/ocds") {
+		t.Fatalf("the notice link goes to %s", notice)
+	}
+	vendor.run("follow the notice link", chromedp.Navigate(notice))
+	if body := vendor.text(); !strings.Contains(body, `"awards"`) {
+		t.Fatalf("the notice link shows no award:\n%s", body)
+	}
+	s.validNotice(sol.ID, winner)
+
+	// A reviewer declares a conflict of interest (a reason is required).
+	reviewer.open("/conflicts", "reviewer-conflicts")
+	reviewer.fill("#organisation_id", s.users["vendorB"].OrgID)
+	reviewer.submit(`form[action="/conflicts"] button[type=submit]`)
+	reviewer.see("is required")
+	if org := get(reviewer, "read the chosen organisation", chromedp.Value(chromedp.CSS("#organisation_id"))); org != s.users["vendorB"].OrgID {
+		t.Fatalf("the refused form lost the organisation: %q", org)
+	}
+	reviewer.fill("#reason", "Former employee of the cooperative.")
+	reviewer.submit(`form[action="/conflicts"] button[type=submit]`)
+	reviewer.see("Your conflict of interest is recorded", "Open Weights Cooperative", "Former employee")
+	reviewer.check("reviewer-conflicts-declared")
+	t.Logf("award, protest and notice in the browser took %s", time.Since(start).Round(time.Second))
+}

@@ -1,0 +1,525 @@
+package web
+
+// Pages and forms for the solicitation lifecycle after publication: Q&A,
+// amendments, cancellation, the ranking and award recommendation, protests,
+// and on a vendor's bid page the pre-check, revision, withdrawal,
+// confirmation and clarification answers. Each form performs the same core
+// action as its API endpoint (solicitationAction.perform, revise, changeBid,
+// answerVendor, askVendor, declare).
+
+import (
+	"cmp"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/workflows"
+)
+
+// actionForm is one lifecycle form as the user filled it in, when it comes
+// back with errors: Name says which form and Key which item it acts on (a
+// question, a candidate, a protest), since a page holds several.
+type actionForm struct {
+	Name, Key string
+	Values    map[string]string
+	Errors    fieldErrors
+	Summary   string
+}
+
+// For is the state of the named form: the refused one, or an empty one.
+func (f actionForm) For(name, key string) actionForm {
+	if f.Name == name && f.Key == key {
+		return f
+	}
+	return actionForm{}
+}
+
+// newActionForm reads the named fields of a posted form.
+func newActionForm(c echo.Context, name, key string, fields ...string) actionForm {
+	f := actionForm{Name: name, Key: key, Values: map[string]string{}}
+	for _, field := range fields {
+		f.Values[field] = strings.TrimSpace(c.FormValue(field))
+	}
+	return f
+}
+
+// refuse puts an action's error on its form: field errors next to their
+// fields (ids made unique with the form's key), anything the user can act on
+// as the form's summary. Errors the user cannot fix on the form go to the
+// error page.
+func (f *actionForm) refuse(err error) error {
+	de := asDomainError(err)
+	switch de.Kind {
+	case domain.ErrInternal, domain.ErrUnavailable, domain.ErrUnauthenticated:
+		return err
+	}
+	fields, _, _ := formErrors(&domain.Error{Kind: domain.ErrInvalid, Message: de.Message, Fields: de.Fields})
+	for name, fe := range fields {
+		if f.Key != "" {
+			fe.ID += "-" + f.Key
+		}
+		fields[name] = fe
+	}
+	f.Errors, f.Summary = fields, de.Message
+	return nil
+}
+
+// ---- the solicitation page ----------------------------------------------------
+
+// lifecycleView is what the solicitation page shows of the lifecycle and
+// which of its forms the viewer may use.
+type lifecycleView struct {
+	Questions              []domain.Question
+	Amendments             []domain.Amendment
+	Ranking                []rankingRow
+	Awards                 []awardRow
+	Protests               []domain.Protest
+	CanAsk, CanAnswer      bool
+	CanAmend, CanCancel    bool
+	ShowRanking            bool
+	CanRecommend           bool
+	CanDecideProtest       bool
+	CanProtest, Standstill bool
+	NoticeURL              string
+	Form                   actionForm
+}
+
+// rankingRow is a qualified candidate in the comparison table.
+type rankingRow struct {
+	domain.RankedCandidate
+	Vendor, MOFClass string
+	Breakdown        [3]float64 // openness, safety, price
+}
+
+type awardRow struct {
+	domain.Award
+	Candidate, Vendor string
+	Total             float64
+	Rank              int
+}
+
+// lifecycle gathers the lifecycle part of the solicitation page.
+func (s *Server) lifecycle(c echo.Context, u domain.User, sol domain.Solicitation, myBids []store.BidSummary, form actionForm) (lifecycleView, error) {
+	ctx := c.Request().Context()
+	v := lifecycleView{Form: form, Standstill: sol.Status == domain.SolicitationStandstill}
+	qs, err := s.deps.Store.Questions(ctx, sol.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, q := range qs {
+		v.Questions = append(v.Questions, q.Anonymised())
+	}
+	if v.Amendments, err = s.deps.Store.Amendments(ctx, sol.ID); err != nil {
+		return v, err
+	}
+	officer := u.Role == domain.RoleOfficer && u.OrgID == sol.AgencyOrgID
+	running := sol.Status != domain.SolicitationDraft && sol.Status != domain.SolicitationCancelled && sol.Status != domain.SolicitationAwarded
+	open := sol.Status.AcceptsBids() && s.deps.Now().Before(sol.Deadline)
+	v.CanAsk = u.Role == domain.RoleVendor && open
+	v.CanAnswer = officer && running
+	v.CanAmend = officer && open
+	v.CanCancel = officer && running
+	if sol.Status == domain.SolicitationAwarded {
+		v.NoticeURL = "/api/v1/solicitations/" + sol.ID + "/ocds"
+	}
+	if !closed(sol) {
+		return v, nil
+	}
+	if v.ShowRanking, err = s.deps.Policies.Allow(ctx, u.Role, "ranking:read"); err != nil {
+		return v, err
+	}
+	if v.Ranking, err = s.rankingRows(c, sol); err != nil {
+		return v, err
+	}
+	v.CanRecommend = officer && sol.Status == domain.SolicitationEvaluated
+	awards, err := s.deps.Store.Awards(ctx, sol.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, a := range awards {
+		// Vendors learn of an award once the reviewers approved it.
+		if u.Role == domain.RoleVendor && a.Status != domain.AwardStandstill && a.Status != domain.AwardAwarded {
+			continue
+		}
+		v.Awards = append(v.Awards, newAwardRow(a, v.Ranking))
+	}
+	protests, err := s.deps.Store.Protests(ctx, sol.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, p := range protests {
+		if u.Role != domain.RoleVendor || p.VendorOrgID == u.OrgID {
+			v.Protests = append(v.Protests, p)
+		}
+	}
+	v.CanDecideProtest = officer
+	v.CanProtest = u.Role == domain.RoleVendor && v.Standstill && len(myBids) > 0 &&
+		!slices.ContainsFunc(v.Awards, func(a awardRow) bool {
+			return a.Status == domain.AwardStandstill && ownsBid(myBids, a.BidID)
+		}) &&
+		!slices.ContainsFunc(v.Protests, func(p domain.Protest) bool { return p.Outcome == "" })
+	return v, nil
+}
+
+func ownsBid(bids []store.BidSummary, id string) bool {
+	return slices.ContainsFunc(bids, func(b store.BidSummary) bool { return b.ID == id })
+}
+
+func newAwardRow(a domain.Award, ranking []rankingRow) awardRow {
+	row := awardRow{Award: a, Candidate: a.CandidateID}
+	if i := slices.IndexFunc(ranking, func(r rankingRow) bool { return r.CandidateID == a.CandidateID }); i >= 0 {
+		row.Candidate, row.Vendor, row.Total, row.Rank = ranking[i].Name, ranking[i].Vendor, ranking[i].Total, ranking[i].Rank
+	}
+	return row
+}
+
+// rankingRows is the comparison table of qualified candidates, best first,
+// with each one's vendor and MOF class from its policy stage.
+func (s *Server) rankingRows(c echo.Context, sol domain.Solicitation) ([]rankingRow, error) {
+	ctx := c.Request().Context()
+	ranking, err := s.deps.Store.Ranking(ctx, sol.ID)
+	if err != nil || len(ranking) == 0 {
+		return nil, err
+	}
+	bids, err := s.deps.Store.BidsForSolicitation(ctx, sol.ID, "")
+	if err != nil {
+		return nil, err
+	}
+	vendors := map[string]string{}
+	for _, b := range bids {
+		vendors[b.VendorOrgID] = b.VendorName
+	}
+	classes := map[string]string{}
+	for _, r := range ranking {
+		if _, seen := classes[r.BidID]; seen {
+			continue
+		}
+		classes[r.BidID] = ""
+		evals, err := s.deps.Store.EvaluationsForBid(ctx, r.BidID)
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range evals {
+			for _, st := range ev.Stages {
+				if st.Stage == domain.StagePolicy {
+					classes[ev.CandidateID] = mofClass(st.Detail)
+				}
+			}
+		}
+	}
+	rows := make([]rankingRow, 0, len(ranking))
+	for _, r := range ranking {
+		rows = append(rows, rankingRow{RankedCandidate: r, Vendor: cmp.Or(vendors[r.VendorOrgID], r.VendorOrgID),
+			MOFClass:  cmp.Or(classes[r.CandidateID], "not determined"),
+			Breakdown: [3]float64{r.Breakdown["openness"], r.Breakdown["safety"], r.Breakdown["price"]}})
+	}
+	return rows, nil
+}
+
+// mofClass is the Model Openness Framework class the policy stage recorded:
+// openness_class, or the class inside the openness result; "" when neither.
+func mofClass(detail map[string]any) string {
+	if class, ok := detail["openness_class"].(string); ok && class != "" {
+		return class
+	}
+	if o, ok := detail["openness"].(map[string]any); ok {
+		if class, ok := o["class"].(string); ok {
+			return class
+		}
+	}
+	return ""
+}
+
+// solicitationAnchors are where on the solicitation page each form lives,
+// so a redirect or a refused form lands the user back at it.
+var solicitationAnchors = map[string]string{
+	"ask": "questions", "answer": "questions", "amend": "amend", "cancel": "cancel",
+	"recommend": "ranking", "protest": "protests", "resolve": "protests",
+}
+
+// performOnPage performs a lifecycle action from the solicitation page:
+// success goes back to the page with a notice, a refusal shows the page
+// again with the form as filled in and its errors.
+func performOnPage[B, R any](s *Server, c echo.Context, a solicitationAction[B, R], form actionForm, body B, flash string) error {
+	u, err := s.authorize(c, a.permission)
+	if err != nil {
+		return err
+	}
+	if _, err := a.perform(c.Request().Context(), s, u, c.Param("id"), body); err != nil {
+		if err := form.refuse(err); err != nil {
+			return err
+		}
+		return s.renderSolicitation(c, http.StatusUnprocessableEntity, bidForm{}, form)
+	}
+	return c.Redirect(http.StatusSeeOther, "/solicitations/"+c.Param("id")+"?flash="+flash+"#"+solicitationAnchors[form.Name])
+}
+
+func (s *Server) askForm(c echo.Context) error {
+	f := newActionForm(c, "ask", "", "question")
+	return performOnPage(s, c, askAction, f, questionBody{Question: f.Values["question"]}, "asked")
+}
+
+func (s *Server) answerForm(c echo.Context) error {
+	f := newActionForm(c, "answer", c.Param("qid"), "answer")
+	return performOnPage(s, c, answerAction(c.Param("qid")), f, answerBody{Answer: f.Values["answer"]}, "answered")
+}
+
+func (s *Server) amendForm(c echo.Context) error {
+	f := newActionForm(c, "amend", "", "description", "new_deadline")
+	body := amendBody{Description: f.Values["description"], NewDeadline: f.Values["new_deadline"]}
+	// The form's deadline is a UTC wall-clock time; the action takes RFC 3339.
+	if t, err := time.Parse(datetimeLocal, body.NewDeadline); err == nil {
+		body.NewDeadline = t.UTC().Format(time.RFC3339)
+	}
+	return performOnPage(s, c, amendAction, f, body, "amended")
+}
+
+func (s *Server) cancelForm(c echo.Context) error {
+	f := newActionForm(c, "cancel", "", "reason")
+	return performOnPage(s, c, cancelAction, f, cancelBody{Reason: f.Values["reason"]}, "cancelled")
+}
+
+func (s *Server) recommendForm(c echo.Context) error {
+	f := newActionForm(c, "recommend", c.FormValue("candidate_id"), "candidate_id", "rationale")
+	return performOnPage(s, c, recommendAction, f, awardBody{CandidateID: f.Values["candidate_id"], Rationale: f.Values["rationale"]}, "recommended")
+}
+
+func (s *Server) protestForm(c echo.Context) error {
+	f := newActionForm(c, "protest", "", "grounds")
+	return performOnPage(s, c, protestAction, f, protestBody{Grounds: f.Values["grounds"]}, "protested")
+}
+
+func (s *Server) resolveForm(c echo.Context) error {
+	f := newActionForm(c, "resolve", c.Param("pid"), "outcome", "decision")
+	return performOnPage(s, c, resolveAction(c.Param("pid")), f, resolutionBody{Outcome: f.Values["outcome"], Decision: f.Values["decision"]}, "protest-decided")
+}
+
+// ---- the bid page -------------------------------------------------------------
+
+// bidView is a bid's page: its evaluations (the live part) and, for its
+// vendor, the pre-check, the changes allowed before the deadline, the
+// clarification requests and the award outcome.
+type bidView struct {
+	evaluationsView
+	Bid               domain.Bid
+	Vendor            bool
+	Prechecks         []store.Precheck
+	Clarifications    []clarificationView
+	CanChange         bool // revise or withdraw: before the deadline
+	NeedsConfirmation bool
+	Award             *awardOutcome
+	Revise            bidForm
+	Form              actionForm
+}
+
+type clarificationView struct {
+	domain.Clarification
+	Candidate string
+	Open      bool
+}
+
+// awardOutcome tells a vendor where the award went.
+type awardOutcome struct {
+	Status, Candidate string
+	Ours              bool
+	StandstillUntil   *time.Time
+	NoticeURL         string
+}
+
+func (s *Server) bidPage(c echo.Context) error {
+	return s.renderBid(c, http.StatusOK, bidForm{}, actionForm{})
+}
+
+// renderBid shows a vendor its bid: each candidate's pipeline, findings with
+// their fixes, and the outcome. The agency sees it after close.
+func (s *Server) renderBid(c echo.Context, status int, revise bidForm, form actionForm) error {
+	u, err := s.authorize(c, "evaluation:read")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	b, err := s.sealedBid(ctx, u, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	sol, err := s.deps.Store.Solicitation(ctx, b.SolicitationID)
+	if err != nil {
+		return err
+	}
+	cands, err := s.candidateViews(ctx, b, "")
+	if err != nil {
+		return err
+	}
+	v := bidView{evaluationsView: evaluationsView{Sol: sol, BidID: b.ID, Candidates: cands, Live: live(cands)},
+		Bid: b, Vendor: u.Role == domain.RoleVendor, Revise: revise, Form: form}
+	if v.Vendor && c.Request().Header.Get("HX-Request") != "true" {
+		if err := s.vendorBidView(c, &v); err != nil {
+			return err
+		}
+	}
+	return s.render(c, status, "bid", "Bid on "+sol.Title, v)
+}
+
+func (s *Server) vendorBidView(c echo.Context, v *bidView) error {
+	ctx := c.Request().Context()
+	open := v.Sol.Status.AcceptsBids() && s.deps.Now().Before(v.Sol.Deadline)
+	active := v.Bid.Status != domain.BidWithdrawn && v.Bid.Status != domain.BidExcluded
+	v.CanChange = open && active
+	v.NeedsConfirmation = open && v.Bid.Status == domain.BidNeedsConfirmation
+	var err error
+	if v.Prechecks, err = s.deps.Store.Prechecks(ctx, v.Bid.ID); err != nil {
+		return err
+	}
+	cls, err := s.deps.Store.Clarifications(ctx, v.Bid.ID)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, cand := range v.Bid.Candidates {
+		names[cand.ID] = cand.Name
+	}
+	for _, cl := range cls {
+		v.Clarifications = append(v.Clarifications, clarificationView{Clarification: cl, Candidate: cmp.Or(names[cl.CandidateID], cl.CandidateID),
+			Open: cl.AnsweredAt == nil && cl.ExpiredAt == nil})
+	}
+	if !closed(v.Sol) {
+		return nil
+	}
+	awards, err := s.deps.Store.Awards(ctx, v.Sol.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range awards {
+		if a.Status != domain.AwardStandstill && a.Status != domain.AwardAwarded {
+			continue
+		}
+		out := &awardOutcome{Status: a.Status, Ours: a.BidID == v.Bid.ID, StandstillUntil: a.StandstillUntil}
+		// The winning candidate's name is public once the award stands (it is
+		// in the notice); during the standstill losing vendors need it to protest.
+		out.Candidate = a.CandidateID
+		if ranking, err := s.deps.Store.Ranking(ctx, v.Sol.ID); err == nil {
+			if i := slices.IndexFunc(ranking, func(r domain.RankedCandidate) bool { return r.CandidateID == a.CandidateID }); i >= 0 {
+				out.Candidate = ranking[i].Name
+			}
+		}
+		if a.Status == domain.AwardAwarded {
+			out.NoticeURL = "/api/v1/solicitations/" + v.Sol.ID + "/ocds"
+		}
+		v.Award = out
+	}
+	return nil
+}
+
+// bidRedirect goes back to the bid page with a notice, at the part that changed.
+func bidRedirect(c echo.Context, flash, anchor string) error {
+	return c.Redirect(http.StatusSeeOther, "/bids/"+c.Param("id")+"?flash="+flash+"#"+anchor)
+}
+
+// reviseForm replaces the bid's candidates with newly uploaded manifests.
+func (s *Server) reviseForm(c echo.Context) error {
+	u, err := s.authorize(c, "bid:submit")
+	if err != nil {
+		return err
+	}
+	req, sources, f, err := bidUploads(c)
+	if err != nil {
+		return err
+	}
+	if len(req.Candidates) == 0 {
+		f.Errors = fieldErrors{"manifest_files": {ID: "manifest_files", Message: "choose at least one manifest file, or paste a manifest, for the revised bid"}}
+		f.Summary = "the revision has no candidates"
+		return s.renderBid(c, http.StatusUnprocessableEntity, f, actionForm{})
+	}
+	if _, _, _, err := s.revise(c.Request().Context(), u, c.Param("id"), req); err != nil {
+		form := actionForm{Name: "revise"}
+		if err := form.refuse(err); err != nil {
+			return err
+		}
+		f.Summary, f.Errors = form.Summary, bidFieldErrors(form.Errors, sources)
+		return s.renderBid(c, http.StatusUnprocessableEntity, f, actionForm{})
+	}
+	return bidRedirect(c, "revised", "precheck")
+}
+
+func (s *Server) withdrawForm(c echo.Context) error {
+	return s.changeBidForm(c, workflows.WithdrawBidUpdate, "withdrawn")
+}
+
+func (s *Server) confirmForm(c echo.Context) error {
+	return s.changeBidForm(c, workflows.ConfirmBidUpdate, "confirmed")
+}
+
+func (s *Server) changeBidForm(c echo.Context, update, flash string) error {
+	u, err := s.authorize(c, "bid:submit")
+	if err != nil {
+		return err
+	}
+	if _, err := s.changeBid(c.Request().Context(), u, c.Param("id"), update); err != nil {
+		form := actionForm{Name: flash}
+		if err := form.refuse(err); err != nil {
+			return err
+		}
+		return s.renderBid(c, http.StatusUnprocessableEntity, bidForm{}, form)
+	}
+	return bidRedirect(c, flash, "changes")
+}
+
+// answerClarificationForm answers a reviewer's question, with an amended
+// manifest (native JSON) when the vendor uploads one.
+func (s *Server) answerClarificationForm(c echo.Context) error {
+	u, err := s.authorize(c, "bid:submit")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	form := newActionForm(c, "clarify", c.Param("cid"), "answer")
+	var amended json.RawMessage
+	if fh, err := c.FormFile("manifest"); err == nil && fh.Size > 0 {
+		if amended, err = readUpload(fh); err != nil {
+			return err
+		}
+	}
+	// The clarification must be on this bid, so that a refusal shows its page.
+	b, err := s.ownBid(ctx, u, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	cl, err := s.deps.Store.Clarification(ctx, c.Param("cid"))
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(b.Candidates, func(cand domain.Candidate) bool { return cand.ID == cl.CandidateID }) {
+		return domain.Errorf(domain.ErrNotFound, "no clarification %s on bid %s", cl.ID, b.ID)
+	}
+	if _, err := s.answerVendor(ctx, u, cl.ID, form.Values["answer"], amended); err != nil {
+		if err := form.refuse(err); err != nil {
+			return err
+		}
+		form.Errors = manifestErrors(form.Errors, form.Key)
+		return s.renderBid(c, http.StatusUnprocessableEntity, bidForm{}, form)
+	}
+	return bidRedirect(c, "clarified", "clarifications")
+}
+
+// manifestErrors gathers the errors in an uploaded manifest (fields
+// manifest.*) next to the file input, which cannot keep the file.
+func manifestErrors(fields fieldErrors, key string) fieldErrors {
+	var msgs []string
+	for name, fe := range fields {
+		if strings.HasPrefix(name, "manifest.") {
+			msgs = append(msgs, strings.TrimPrefix(name, "manifest.")+": "+fe.Message)
+			delete(fields, name)
+		}
+	}
+	if len(msgs) > 0 {
+		slices.Sort(msgs)
+		fields["manifest"] = fieldError{ID: "manifest-" + key, Message: strings.Join(msgs, "; ") + " (choose the file again after fixing it)"}
+	}
+	return fields
+}
