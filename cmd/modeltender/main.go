@@ -32,10 +32,13 @@ const usage = `modeltender: government procurement of AI models
 usage: modeltender <command> [flags]
 
 commands:
-  dev [--demo]        run everything in one process: private PostgreSQL, embedded
+  dev [--demo] [--policy-dir DIR]
+                      run everything in one process: private PostgreSQL, embedded
                       Temporal, worker and web server (state in ./.modeltender)
-  serve               run the web server (DATABASE_URL, TEMPORAL_ADDRESS)
-  worker              run the Temporal worker (DATABASE_URL, TEMPORAL_ADDRESS)
+  serve [--policy-dir DIR]
+                      run the web server (DATABASE_URL, TEMPORAL_ADDRESS)
+  worker [--policy-dir DIR]
+                      run the Temporal worker (DATABASE_URL, TEMPORAL_ADDRESS)
   migrate             apply database migrations
   users add --email E --role officer|vendor|reviewer|auditor|admin [--org NAME]
                       create a user and print its API token (shown once)
@@ -85,9 +88,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[0] {
 	case "dev":
 		return runDev(ctx, cfg, args[1:], log, stdout, stderr)
-	case "serve":
-		return runServe(ctx, cfg, log)
-	case "worker":
+	case "serve", "worker":
+		fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		policyFlag(fs, &cfg)
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if args[0] == "serve" {
+			return runServe(ctx, cfg, log)
+		}
 		return runWorker(ctx, cfg, log)
 	case "migrate":
 		if err := resolveDatabase(&cfg); err != nil {
@@ -146,6 +156,11 @@ func resolveTemporal(cfg *config.Config) error {
 	return nil
 }
 
+// policyFlag lets --policy-dir override MODELTENDER_POLICY_DIR.
+func policyFlag(fs *flag.FlagSet, cfg *config.Config) {
+	fs.StringVar(&cfg.PolicyDir, "policy-dir", cfg.PolicyDir, "directory of Rego policies and data to use instead of the embedded bundle (MODELTENDER_POLICY_DIR)")
+}
+
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app.App, error) {
 	if err := resolveDatabase(&cfg); err != nil {
 		return nil, err
@@ -195,6 +210,7 @@ func runDev(ctx context.Context, cfg config.Config, args []string, log *slog.Log
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	withDemo := fs.Bool("demo", false, "seed demo agency, users, vendors and an open solicitation")
+	policyFlag(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
