@@ -190,6 +190,8 @@ type RankInput struct {
 	Weights        domain.ScoringWeights `json:"weights"`
 	Candidates     []RankCandidate       `json:"candidates"`
 	At             time.Time             `json:"at"`
+	// Why is what prompted this ranking, for the audit log (close, or a fit score).
+	Why map[string]any `json:"why,omitempty"`
 }
 
 // RankCandidate is one evaluated candidate.
@@ -200,6 +202,8 @@ type RankCandidate struct {
 	Name        string                `json:"name"`
 	Result      EvaluationOutcomeView `json:"result"`
 	Price       *domain.Money         `json:"price,omitempty"`
+	// Fit is the officer's 0-100 fit score; nil: not scored (no fit points).
+	Fit *float64 `json:"fit,omitempty"`
 }
 
 // EvaluationOutcomeView is the part of an evaluation's result ranking reads.
@@ -218,14 +222,15 @@ func (a *Activities) Rank(ctx context.Context, in RankInput) ([]domain.RankedCan
 			return nil, err
 		}
 	}
-	return ranked, a.audit(ctx, "solicitation/"+in.SolicitationID+"/ranked", store.AuditEvent{
+	return ranked, a.audit(ctx, fmt.Sprintf("solicitation/%s/ranked/%d", in.SolicitationID, in.At.UnixNano()), store.AuditEvent{
 		At: in.At, Actor: "system", Action: "solicitation.ranked", SubjectType: "solicitation",
-		SubjectID: in.SolicitationID, SolicitationID: in.SolicitationID, Detail: map[string]any{"ranking": ranked},
+		SubjectID: in.SolicitationID, SolicitationID: in.SolicitationID, Detail: map[string]any{"ranking": ranked, "why": in.Why},
 	})
 }
 
 // Rank orders qualified candidates by weighted points out of 100: openness
-// score and safety score as the policies gave them, price relative to the
+// score and safety score as the policies gave them, the officer's fit score,
+// price relative to the
 // lowest qualified price (a candidate without a price gets no price points).
 func Rank(w domain.ScoringWeights, candidates []RankCandidate) []domain.RankedCandidate {
 	lowest := 0.0
@@ -243,14 +248,19 @@ func Rank(w domain.ScoringWeights, candidates []RankCandidate) []domain.RankedCa
 		if c.Price != nil && c.Price.Amount > 0 && lowest > 0 {
 			price = 100 * lowest / c.Price.Amount
 		}
+		fit := 0.0
+		if c.Fit != nil {
+			fit = *c.Fit
+		}
 		b := map[string]float64{
 			"openness": round(w.Openness * c.Result.OpennessScore),
 			"safety":   round(w.Safety * c.Result.SafetyScore),
 			"price":    round(w.Price * price),
+			"fit":      round(w.Fit * fit),
 		}
 		out = append(out, domain.RankedCandidate{
 			CandidateID: c.CandidateID, BidID: c.BidID, VendorOrgID: c.VendorOrgID, Name: c.Name,
-			Total: round(b["openness"] + b["safety"] + b["price"]), Breakdown: b, Price: c.Price,
+			Total: round(b["openness"] + b["safety"] + b["price"] + b["fit"]), Breakdown: b, Price: c.Price,
 		})
 	}
 	sort.SliceStable(out, func(i, j int) bool {

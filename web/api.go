@@ -118,8 +118,8 @@ func (r solicitationRequest) validate(now time.Time) (time.Time, []domain.FieldE
 		errs = append(errs, domain.FieldError{Field: "minimum_openness_class", Message: fmt.Sprintf("%q is not a Model Openness Framework class: use \"I\", \"II\" or \"III\", or leave it out", r.MinimumOpennessClass)})
 	}
 	if w := r.Weights; w != nil {
-		if sum := w.Openness + w.Safety + w.Price; w.Openness < 0 || w.Safety < 0 || w.Price < 0 || sum < 0.999 || sum > 1.001 {
-			errs = append(errs, domain.FieldError{Field: "weights", Message: fmt.Sprintf("openness, safety and price must be 0 or more and sum to 1 (they sum to %.3f)", sum)})
+		if sum := w.Openness + w.Safety + w.Price + w.Fit; w.Openness < 0 || w.Safety < 0 || w.Price < 0 || w.Fit < 0 || sum < 0.999 || sum > 1.001 {
+			errs = append(errs, domain.FieldError{Field: "weights", Message: fmt.Sprintf("openness, safety, price and fit must be 0 or more and sum to 1 (they sum to %.3f)", sum)})
 		}
 	}
 	if p := r.OpennessPoints; p != nil && (p.ClassI < p.ClassII || p.ClassII < p.ClassIII || p.ClassIII < 0) {

@@ -235,6 +235,29 @@ var recommendAction = solicitationAction[awardBody, domain.Award]{
 	},
 }
 
+type fitBody struct {
+	CandidateID string   `json:"candidate_id"`
+	Score       *float64 `json:"score"`
+	Note        string   `json:"note"`
+}
+
+func (s *Server) scoreFit(c echo.Context) error { return fitAction.handle(s, c) }
+
+// fitAction records the officer's fit score of a qualified candidate; the
+// answer is the new ranking.
+var fitAction = solicitationAction[fitBody, []domain.RankedCandidate]{
+	permission: "award:recommend", afterClose: true, status: http.StatusOK,
+	required: func(b fitBody) map[string]string {
+		return map[string]string{"candidate_id": b.CandidateID, "note": b.Note}
+	},
+	update: func(u domain.User, b fitBody) (string, any, error) {
+		if b.Score == nil {
+			return "", nil, domain.InvalidFields("the fit score is missing", []domain.FieldError{{Field: "score", Message: "give a score from 0 to 100"}})
+		}
+		return workflows.ScoreFitUpdate, workflows.FitRequest{Actor: actor(u), CandidateID: b.CandidateID, Score: *b.Score, Note: b.Note}, nil
+	},
+}
+
 func (s *Server) listAwards(c echo.Context) error {
 	return solicitationList(s, c, true, "awards", s.deps.Store.Awards)
 }

@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	api.POST("/solicitations/:id/cancel", s.cancelSolicitation)
 	api.GET("/solicitations/:id/ranking", s.ranking)
 	api.POST("/solicitations/:id/award", s.recommendAward)
+	api.POST("/solicitations/:id/fit", s.scoreFit)
 	api.GET("/solicitations/:id/awards", s.listAwards)
 	api.POST("/solicitations/:id/protests", s.fileProtest)
 	api.GET("/solicitations/:id/protests", s.listProtests)

@@ -27,6 +27,7 @@ const (
 	RecommendAwardUpdate = "recommend-award"
 	FileProtestUpdate    = "file-protest"
 	ResolveProtestUpdate = "resolve-protest"
+	ScoreFitUpdate       = "score-fit"
 )
 
 // SolicitationInput is frozen at publication: the criteria, the policy
@@ -108,6 +109,15 @@ type RecommendRequest struct {
 	Rationale   string `json:"rationale"`
 }
 
+// FitRequest is the officer's 0-100 score of a qualified candidate's fit for
+// the use case; it re-ranks the candidates.
+type FitRequest struct {
+	Actor       Actor   `json:"actor"`
+	CandidateID string  `json:"candidate_id"`
+	Score       float64 `json:"score"`
+	Note        string  `json:"note"`
+}
+
 // ProtestRequest is a losing vendor's protest during the standstill.
 type ProtestRequest struct {
 	Actor   Actor  `json:"actor"`
@@ -151,6 +161,7 @@ type solicitation struct {
 	results         map[string]EvaluationResult // by evaluation workflow id
 	outcomes        map[string]domain.Outcome   // the same results' outcomes, for the state query
 	ranking         []domain.RankedCandidate
+	fit             map[string]float64 // the officer's fit scores, by candidate
 	award           *domain.Award
 	awardGate       reviewGate
 	awardRevoked    bool // a protest was upheld
@@ -174,7 +185,7 @@ func SolicitationWorkflow(ctx workflow.Context, in SolicitationInput) (Solicitat
 	}
 	s := &solicitation{in: in, status: domain.SolicitationPublished, deadline: in.Deadline,
 		unconfirmed: map[string]bool{}, questions: map[string]bool{}, results: map[string]EvaluationResult{},
-		outcomes:  map[string]domain.Outcome{},
+		outcomes: map[string]domain.Outcome{}, fit: map[string]float64{},
 		awardGate: reviewGate{solicitationID: in.SolicitationID}}
 	if err := s.setup(ctx); err != nil {
 		return s.state(), err
@@ -211,6 +222,7 @@ func (s *solicitation) setup(ctx workflow.Context) error {
 		{AmendUpdate, s.amend, s.validateAmendment},
 		{CancelUpdate, s.cancel, s.validateCancel},
 		{RecommendAwardUpdate, s.recommend, s.validateRecommendation},
+		{ScoreFitUpdate, s.scoreFit, s.validateFit},
 		{DecideUpdate, s.awardGate.record, func(_ workflow.Context, d domain.Decision) error { return s.awardGate.validate(d) }},
 		{FileProtestUpdate, s.fileProtest, s.validateProtest},
 		{ResolveProtestUpdate, s.resolveProtest, s.validateResolution},
@@ -532,7 +544,7 @@ func (s *solicitation) run(ctx workflow.Context) error {
 	if err := s.evaluateAll(ctx); err != nil || s.cancelled {
 		return err
 	}
-	if err := s.rank(ctx); err != nil {
+	if err := s.rank(ctx, map[string]any{"event": "evaluation complete"}); err != nil {
 		return err
 	}
 	s.status = domain.SolicitationEvaluated
@@ -637,18 +649,52 @@ func (s *solicitation) evaluateAll(ctx workflow.Context) error {
 }
 
 // rank scores the qualified candidates with the officer's weights.
-func (s *solicitation) rank(ctx workflow.Context) error {
-	in := activities.RankInput{SolicitationID: s.in.SolicitationID, Weights: s.in.Weights, At: workflow.Now(ctx)}
+func (s *solicitation) rank(ctx workflow.Context, why map[string]any) error {
+	in := activities.RankInput{SolicitationID: s.in.SolicitationID, Weights: s.in.Weights, At: workflow.Now(ctx), Why: why}
 	for _, b := range s.bids {
 		for _, c := range b.Candidates {
 			res := s.results[EvaluationWorkflowID(b.ID, c.ID)]
+			var fit *float64
+			if f, ok := s.fit[c.ID]; ok {
+				fit = &f
+			}
 			in.Candidates = append(in.Candidates, activities.RankCandidate{
-				CandidateID: c.ID, BidID: b.ID, VendorOrgID: b.VendorOrgID, Name: c.Name, Price: b.Price,
+				CandidateID: c.ID, BidID: b.ID, VendorOrgID: b.VendorOrgID, Name: c.Name, Price: b.Price, Fit: fit,
 				Result: activities.EvaluationOutcomeView{Outcome: res.Outcome, OpennessScore: res.OpennessScore, SafetyScore: res.SafetyScore},
 			})
 		}
 	}
 	return workflow.ExecuteActivity(ctx, a.Rank, in).Get(ctx, &s.ranking)
+}
+
+func (s *solicitation) validateFit(_ workflow.Context, req FitRequest) error {
+	if err := s.officer(req.Actor); err != nil {
+		return err
+	}
+	if s.cancelled || s.status != domain.SolicitationEvaluated || s.award != nil {
+		return rejection(domain.ErrConflict, "fit is scored after evaluation and before an award is recommended; the solicitation is %s", s.currentStatus())
+	}
+	if !slices.ContainsFunc(s.ranking, func(r domain.RankedCandidate) bool { return r.CandidateID == req.CandidateID }) {
+		return rejection(domain.ErrInvalid, "candidate %s is not a qualified candidate of this solicitation", req.CandidateID)
+	}
+	if req.Score < 0 || req.Score > 100 {
+		return rejection(domain.ErrInvalid, "a fit score is between 0 and 100, not %g", req.Score)
+	}
+	if strings.TrimSpace(req.Note) == "" {
+		return rejection(domain.ErrInvalid, "say why the candidate fits the use case this well; the note goes on the record")
+	}
+	return nil
+}
+
+// scoreFit records the officer's fit score and ranks the candidates again.
+func (s *solicitation) scoreFit(ctx workflow.Context, req FitRequest) ([]domain.RankedCandidate, error) {
+	if err := s.validateFit(ctx, req); err != nil {
+		return nil, err
+	}
+	s.fit[req.CandidateID] = req.Score
+	err := s.rank(withActivityOptions(ctx), map[string]any{"event": "fit scored", "candidate_id": req.CandidateID,
+		"score": req.Score, "note": req.Note, "officer": req.Actor.UserID})
+	return s.ranking, err
 }
 
 // ---- award, standstill, protests ---------------------------------------------

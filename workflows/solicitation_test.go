@@ -412,3 +412,27 @@ func TestEnquiryPeriodThenBidding(t *testing.T) {
 	require.NoError(t, lateBid, "bids are accepted in the bidding period")
 	require.Equal(t, domain.SolicitationBidding, e.statuses[0])
 }
+
+// The officer's fit score re-ranks the qualified candidates.
+func TestFitScoreReranks(t *testing.T) {
+	e := newSolicitationEnv(time.Hour, nil)
+	in := solicitationInput(domain.RiskStandard)
+	in.Weights = domain.ScoringWeights{Openness: 0.2, Safety: 0.2, Price: 0.2, Fit: 0.4}
+	cheap := bid("bid_b", "cnd_2")
+	cheap.Bid.Price = &domain.Money{Amount: 50000, Currency: "USD"}
+	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
+	e.at(2*time.Hour, SubmitBidUpdate, cheap, nil)
+	var errRange, errNote, errFit error
+	e.at(11*day, ScoreFitUpdate, FitRequest{Actor: officer, CandidateID: "cnd_1", Score: 140, Note: "x"}, &errRange)
+	e.at(11*day+time.Minute, ScoreFitUpdate, FitRequest{Actor: officer, CandidateID: "cnd_1", Score: 100}, &errNote)
+	e.at(11*day+2*time.Minute, ScoreFitUpdate, FitRequest{Actor: officer, CandidateID: "cnd_1", Score: 100, Note: "fine-tuned on casework notes"}, &errFit)
+	e.at(12*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "end of test"}, nil)
+	e.ExecuteWorkflow(SolicitationWorkflow, in)
+
+	st := e.result(t)
+	requireRejected(t, errRange, domain.ErrInvalid)
+	requireRejected(t, errNote, domain.ErrInvalid)
+	require.NoError(t, errFit)
+	require.Equal(t, "cnd_1", st.Ranking[0].CandidateID, "the fit score outweighs the cheaper price")
+	require.Equal(t, 40.0, st.Ranking[0].Breakdown["fit"])
+}

@@ -31,11 +31,14 @@ const (
 	BidExcluded          = "excluded" // not confirmed after an amendment by the deadline
 )
 
-// ScoringWeights are how the officer weighs qualified candidates; they sum to 1.
+// ScoringWeights are how the officer weighs qualified candidates; they sum
+// to 1. Fit is the officer's own 0-100 score of each candidate's fit for the
+// use case, entered after close.
 type ScoringWeights struct {
 	Openness float64 `json:"openness"`
 	Safety   float64 `json:"safety"`
 	Price    float64 `json:"price"`
+	Fit      float64 `json:"fit"`
 }
 
 // DefaultWeights apply when the officer sets none.
