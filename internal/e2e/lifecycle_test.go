@@ -122,6 +122,13 @@ func TestHighImpactLifecycle(t *testing.T) {
 	if ranking.Ranking[0].CandidateID != b1 || ranking.Ranking[0].Breakdown["price"] <= ranking.Ranking[1].Breakdown["price"] {
 		t.Fatalf("ranking: %+v", ranking.Ranking)
 	}
+	// The officer's fit score goes on the record and ranks again (its weight here is 0).
+	var reranked []domain.RankedCandidate
+	s.must(http.StatusOK, "officer", "POST", path+"/fit", map[string]any{"candidate_id": a1, "score": 90, "note": "tested on our correspondence"}).decode(t, &reranked)
+	if len(reranked) != 3 || reranked[0].CandidateID != b1 {
+		t.Fatalf("ranking after the fit score: %+v", reranked)
+	}
+	s.must(http.StatusUnprocessableEntity, "officer", "POST", path+"/fit", map[string]any{"candidate_id": a1, "note": "no score"})
 	aw := s.awardTo(sol.ID, b1, "reviewer1")
 	s.must(http.StatusForbidden, "insider", "POST", "/api/v1/tasks/"+s.awardTask("reviewer2", aw.ID).ID+"/decision",
 		map[string]any{"verdict": "approve", "reason_code": "meets-requirements"})
