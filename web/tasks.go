@@ -151,15 +151,22 @@ func (s *Server) decide(ctx context.Context, u domain.User, taskID string, req d
 	return res, nil
 }
 
-func (s *Server) auditTrail(c echo.Context) error {
+// trail loads the audit trail of the solicitation in the path, for auditors;
+// the API and the audit page both read it through here.
+func (s *Server) trail(c echo.Context) (domain.Solicitation, []store.AuditEvent, error) {
 	if _, err := s.authorize(c, "audit:read"); err != nil {
-		return err
+		return domain.Solicitation{}, nil, err
 	}
 	sol, err := s.solicitation(c)
 	if err != nil {
-		return err
+		return sol, nil, err
 	}
 	events, err := s.deps.Store.AuditTrail(c.Request().Context(), sol.ID)
+	return sol, events, err
+}
+
+func (s *Server) auditTrail(c echo.Context) error {
+	sol, events, err := s.trail(c)
 	if err != nil {
 		return err
 	}

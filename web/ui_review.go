@@ -252,14 +252,7 @@ type auditRow struct {
 // auditPage shows a solicitation's audit trail, filtered by action and by
 // free text over actor, subject and details.
 func (s *Server) auditPage(c echo.Context) error {
-	if _, err := s.authorize(c, "audit:read"); err != nil {
-		return err
-	}
-	sol, err := s.solicitation(c)
-	if err != nil {
-		return err
-	}
-	events, err := s.deps.Store.AuditTrail(c.Request().Context(), sol.ID)
+	sol, events, err := s.trail(c)
 	if err != nil {
 		return err
 	}
