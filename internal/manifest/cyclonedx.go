@@ -17,8 +17,12 @@ import (
 // components are the datasets. The rest is reported as unmapped.
 func ParseCycloneDX(data []byte, path string) (Candidate, error) {
 	var bom cdx.BOM
-	if err := cdx.NewBOMDecoder(bytes.NewReader(data), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
-		return Candidate{}, domain.InvalidFields("the CycloneDX BOM is not valid JSON",
+	format, name := cdx.BOMFileFormatJSON, "JSON"
+	if isXML(data) {
+		format, name = cdx.BOMFileFormatXML, "XML"
+	}
+	if err := cdx.NewBOMDecoder(bytes.NewReader(data), format).Decode(&bom); err != nil {
+		return Candidate{}, domain.InvalidFields("the CycloneDX BOM is not valid "+name,
 			[]domain.FieldError{{Field: orRoot(path), Message: syntaxMessage(data, err)}})
 	}
 	var models, datasets []cdx.Component

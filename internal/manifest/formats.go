@@ -106,7 +106,10 @@ func Detect(data []byte) (Format, error) {
 		return FormatNative, nil
 	}
 	if trimmed[0] == '<' {
-		return "", fmt.Errorf("the file looks like XML; CycloneDX is read as JSON: convert the BOM to JSON or pass a native manifest")
+		if bytes.Contains(trimmed, []byte("cyclonedx.org/schema/bom")) {
+			return FormatCycloneDX, nil
+		}
+		return "", fmt.Errorf("the file is XML but not a CycloneDX BOM (no http://cyclonedx.org/schema/bom namespace): give a CycloneDX ML-BOM, a native JSON manifest or a Model Openness Tool model YAML")
 	}
 	root, err := yamlRoot(trimmed)
 	if err != nil {
@@ -116,6 +119,12 @@ func Detect(data []byte) (Format, error) {
 		return FormatMOF, nil
 	}
 	return "", fmt.Errorf("cannot tell the format: a native manifest and a CycloneDX BOM are JSON objects, and a Model Openness Tool model YAML has a top-level release; give --format manifest|mof|cyclonedx")
+}
+
+// isXML reports whether data is an XML document (a CycloneDX BOM may be XML or JSON).
+func isXML(data []byte) bool {
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	return len(trimmed) > 0 && trimmed[0] == '<'
 }
 
 func prefix(path string) string {

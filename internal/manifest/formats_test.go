@@ -1,7 +1,10 @@
 package manifest
 
 import (
+	"bytes"
+
 	"errors"
+	cdx "github.com/CycloneDX/cyclonedx-go"
 	"os"
 	"strings"
 	"testing"
@@ -150,5 +153,36 @@ func TestParseCycloneDXRejects(t *testing.T) {
 			_, err := ParseCycloneDX([]byte(tc.doc), "candidates[1]")
 			wantFieldError(t, err, tc.field, tc.want)
 		})
+	}
+}
+
+// A CycloneDX BOM in XML reads to the same candidate as its JSON form.
+func TestParseCycloneDXXML(t *testing.T) {
+	var bom cdx.BOM
+	if err := cdx.NewBOMDecoder(bytes.NewReader(read(t, "testdata/ml-bom.cdx.json")), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
+		t.Fatal(err)
+	}
+	bom.XMLNS = "http://cyclonedx.org/schema/bom/1.6" // as every XML BOM declares it
+	var xml bytes.Buffer
+	if err := cdx.NewBOMEncoder(&xml, cdx.BOMFileFormatXML).Encode(&bom); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := Detect(xml.Bytes()); err != nil || f != FormatCycloneDX {
+		t.Fatalf("Detect = %s, %v; want cyclonedx", f, err)
+	}
+	fromXML, err := ParseCycloneDX(xml.Bytes(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromJSON, err := ParseCycloneDX(read(t, "testdata/ml-bom.cdx.json"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Hash(fromXML.Manifest) != Hash(fromJSON.Manifest) {
+		t.Fatalf("XML and JSON differ:\n%+v\n%+v", fromXML.Manifest, fromJSON.Manifest)
+	}
+	if _, err := ParseCycloneDX([]byte("<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\"><components>"), ""); err == nil ||
+		!strings.Contains(err.Error(), "not valid XML") {
+		t.Fatalf("broken XML: %v", err)
 	}
 }
