@@ -74,7 +74,8 @@ func describeJSONError(body []byte, err error) string {
 	return err.Error()
 }
 
-// solicitationRequest is the body of POST /solicitations.
+// solicitationRequest is the body of POST /solicitations and of PATCH
+// /solicitations/{id}, which replaces a draft's terms.
 type solicitationRequest struct {
 	Title                string `json:"title"`
 	Description          string `json:"description"`
@@ -162,6 +163,17 @@ func (r solicitationRequest) lifecycle() (domain.ScoringWeights, float64, float6
 }
 
 func (s *Server) createSolicitation(c echo.Context) error {
+	return s.saveSolicitation(c, http.StatusCreated, s.draftSolicitation)
+}
+
+func (s *Server) updateSolicitation(c echo.Context) error {
+	return s.saveSolicitation(c, http.StatusOK, func(ctx context.Context, u domain.User, req solicitationRequest) (domain.Solicitation, error) {
+		return s.editDraft(ctx, u, c.Param("id"), req)
+	})
+}
+
+// saveSolicitation decodes a solicitation request and drafts or edits with it.
+func (s *Server) saveSolicitation(c echo.Context, status int, save func(context.Context, domain.User, solicitationRequest) (domain.Solicitation, error)) error {
 	u, err := s.authorize(c, "solicitation:create")
 	if err != nil {
 		return err
@@ -170,36 +182,65 @@ func (s *Server) createSolicitation(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	sol, err := s.draftSolicitation(c.Request().Context(), u, req)
+	sol, err := save(c.Request().Context(), u, req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, sol)
+	return c.JSON(status, sol)
 }
 
 // draftSolicitation validates and stores a new draft; the API and the web
 // form both create solicitations through it.
 func (s *Server) draftSolicitation(ctx context.Context, u domain.User, req solicitationRequest) (domain.Solicitation, error) {
 	now := s.deps.Now()
-	deadline, fields := req.validate(now)
-	if len(fields) > 0 {
-		return domain.Solicitation{}, domain.InvalidFields("the solicitation is not valid; see errors", fields)
+	sol := domain.Solicitation{ID: domain.NewID("sol"), AgencyOrgID: u.OrgID, Status: domain.SolicitationDraft, CreatedBy: u.ID, CreatedAt: now.UTC()}
+	if err := applyTerms(&sol, req, now); err != nil {
+		return sol, err
 	}
 	if u.OrgID == "" {
 		return domain.Solicitation{}, domain.Errorf(domain.ErrForbidden, "your user belongs to no agency: recreate it with `modeltender users add --org AGENCY`")
-	}
-	weights, standstill, notice := req.lifecycle()
-	sol := domain.Solicitation{
-		ID: domain.NewID("sol"), AgencyOrgID: u.OrgID, Title: strings.TrimSpace(req.Title), Description: req.Description,
-		RiskTier: domain.RiskTier(req.RiskTier), Deadline: deadline.UTC(), ExpectedMonthlyUsers: *req.ExpectedMonthlyUsers,
-		MinimumOpennessClass: req.MinimumOpennessClass, Status: domain.SolicitationDraft, CreatedBy: u.ID, CreatedAt: now.UTC(),
-		Weights: weights, StandstillDays: standstill, AmendmentNoticeDays: notice, OpennessPoints: req.OpennessPoints,
-		EnquiryPeriodDays: req.EnquiryPeriodDays,
 	}
 	if err := s.deps.Store.CreateSolicitation(ctx, sol); err != nil {
 		return sol, err
 	}
 	return sol, nil
+}
+
+// editDraft validates and stores new terms for a draft of the officer's
+// agency; the API and the web form both edit through it. After publication
+// only an amendment changes a solicitation.
+func (s *Server) editDraft(ctx context.Context, u domain.User, id string, req solicitationRequest) (domain.Solicitation, error) {
+	sol, err := s.agencySolicitation(ctx, u, id)
+	if err != nil {
+		return sol, err
+	}
+	now := s.deps.Now()
+	if err := applyTerms(&sol, req, now); err != nil {
+		return sol, err
+	}
+	if err := s.deps.Store.UpdateDraft(ctx, sol); err != nil {
+		return sol, err
+	}
+	if err := s.deps.Store.AppendAudit(ctx, auditEvent(u, "solicitation.edited", "solicitation", sol.ID, sol.ID, now,
+		map[string]any{"deadline": sol.Deadline, "risk_tier": sol.RiskTier, "weights": sol.Weights})); err != nil {
+		return sol, err
+	}
+	return sol, nil
+}
+
+// applyTerms validates a request and sets the terms it names on sol, with
+// defaults for the optional ones: what drafting and editing have in common.
+func applyTerms(sol *domain.Solicitation, req solicitationRequest, now time.Time) error {
+	deadline, fields := req.validate(now)
+	if len(fields) > 0 {
+		return domain.InvalidFields("the solicitation is not valid; see errors", fields)
+	}
+	weights, standstill, notice := req.lifecycle()
+	sol.Title, sol.Description, sol.RiskTier = strings.TrimSpace(req.Title), req.Description, domain.RiskTier(req.RiskTier)
+	sol.Deadline, sol.ExpectedMonthlyUsers, sol.MinimumOpennessClass = deadline.UTC(), *req.ExpectedMonthlyUsers, req.MinimumOpennessClass
+	sol.Weights, sol.StandstillDays, sol.AmendmentNoticeDays = weights, standstill, notice
+	sol.OpennessPoints, sol.EnquiryPeriodDays = req.OpennessPoints, req.EnquiryPeriodDays
+	return nil
 }
 
 func (s *Server) listSolicitations(c echo.Context) error {
@@ -240,6 +281,19 @@ func (s *Server) visibleSolicitation(ctx context.Context, u domain.User, id stri
 	return sol, nil
 }
 
+// agencySolicitation loads a solicitation of the user's own agency: the ones
+// its officers may edit, publish and run.
+func (s *Server) agencySolicitation(ctx context.Context, u domain.User, id string) (domain.Solicitation, error) {
+	sol, err := s.visibleSolicitation(ctx, u, id)
+	if err != nil {
+		return sol, err
+	}
+	if sol.AgencyOrgID != u.OrgID {
+		return sol, domain.Errorf(domain.ErrForbidden, "solicitation %s belongs to another agency", sol.ID)
+	}
+	return sol, nil
+}
+
 func (s *Server) getSolicitation(c echo.Context) error {
 	if _, err := s.authorize(c, "solicitation:read"); err != nil {
 		return err
@@ -266,12 +320,9 @@ func (s *Server) publishSolicitation(c echo.Context) error {
 // publish freezes the criteria and the policy revision and starts the
 // solicitation's workflow; the API and the web UI both publish through it.
 func (s *Server) publish(ctx context.Context, u domain.User, id string) (domain.Solicitation, error) {
-	sol, err := s.visibleSolicitation(ctx, u, id)
+	sol, err := s.agencySolicitation(ctx, u, id)
 	if err != nil {
 		return sol, err
-	}
-	if sol.AgencyOrgID != u.OrgID {
-		return sol, domain.Errorf(domain.ErrForbidden, "solicitation %s belongs to another agency", sol.ID)
 	}
 	now := s.deps.Now()
 	if !sol.Deadline.After(now) {

@@ -81,6 +81,7 @@ func parsePages() pages {
 var flashes = map[string]string{
 	"signed-out":          "You are signed out.",
 	"drafted":             "The draft is saved. Check it, then publish it to open bidding.",
+	"edited":              "The draft is updated. Check it, then publish it to open bidding.",
 	"published":           "The solicitation is published: vendors can bid until the deadline.",
 	"submitted":           "Your bid is in. It stays sealed until the deadline; the evaluation of each candidate appears below.",
 	"decided":             "Your decision is recorded.",

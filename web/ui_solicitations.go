@@ -72,20 +72,133 @@ func (s *Server) solicitationsPage(c echo.Context) error {
 	})
 }
 
-// solicitationForm is the new-solicitation form as the officer filled it in.
+// solicitationForm is the new-solicitation or edit-draft form as the officer
+// filled it in. Optional holds the optional numeric terms by input name
+// (optionalTerms), as typed.
 type solicitationForm struct {
+	ID                                                                                 string // the draft being edited; "" for a new one
 	Title, Description, RiskTier, Deadline, ExpectedMonthlyUsers, MinimumOpennessClass string
+	Optional                                                                           map[string]string
 	Errors                                                                             fieldErrors
 	Summary                                                                            string
+}
+
+// The names of the optional numeric inputs: the four weights, the three
+// openness preference points and three periods in days.
+var (
+	weightInputs  = []string{"weight_openness", "weight_safety", "weight_price", "weight_fit"}
+	pointsInputs  = []string{"points_I", "points_II", "points_III"}
+	optionalTerms = append(append(slices.Clone(weightInputs), pointsInputs...), "standstill_days", "amendment_notice_days", "enquiry_period_days")
+)
+
+// Field is one optional input for the shared "input" template. Errors on the
+// weights and points belong to their fieldset, not to each input.
+func (f solicitationForm) Field(name, label, hint string) fieldView {
+	v := fieldView{Kind: "text", ID: name, Name: name, Label: label, Hint: hint, Value: f.Optional[name]}
+	if fe, ok := f.Errors[name]; ok {
+		v.Err = &fe
+	}
+	return v
+}
+
+// PageTitle names the form's page.
+func (f solicitationForm) PageTitle() string {
+	if f.ID != "" {
+		return "Edit draft solicitation"
+	}
+	return "New solicitation"
+}
+
+// readSolicitationForm reads a posted new-solicitation or edit-draft form.
+func readSolicitationForm(c echo.Context, id string) solicitationForm {
+	f := solicitationForm{ID: id,
+		Title: c.FormValue("title"), Description: c.FormValue("description"), RiskTier: c.FormValue("risk_tier"),
+		Deadline: c.FormValue("deadline"), ExpectedMonthlyUsers: strings.TrimSpace(c.FormValue("expected_monthly_users")),
+		MinimumOpennessClass: c.FormValue("minimum_openness_class"), Optional: map[string]string{},
+	}
+	for _, name := range optionalTerms {
+		f.Optional[name] = strings.TrimSpace(c.FormValue(name))
+	}
+	return f
+}
+
+// draftForm is a draft's terms as its edit form shows them.
+func draftForm(sol domain.Solicitation) solicitationForm {
+	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	f := solicitationForm{ID: sol.ID, Title: sol.Title, Description: sol.Description, RiskTier: string(sol.RiskTier),
+		Deadline: sol.Deadline.UTC().Format(datetimeLocal), ExpectedMonthlyUsers: strconv.FormatInt(sol.ExpectedMonthlyUsers, 10),
+		MinimumOpennessClass: sol.MinimumOpennessClass, Optional: map[string]string{
+			"weight_openness": num(sol.Weights.Openness), "weight_safety": num(sol.Weights.Safety),
+			"weight_price": num(sol.Weights.Price), "weight_fit": num(sol.Weights.Fit),
+			"standstill_days": num(sol.StandstillDays), "amendment_notice_days": num(sol.AmendmentNoticeDays),
+		}}
+	if p := sol.OpennessPoints; p != nil {
+		f.Optional["points_I"], f.Optional["points_II"], f.Optional["points_III"] = strconv.Itoa(p.ClassI), strconv.Itoa(p.ClassII), strconv.Itoa(p.ClassIII)
+	}
+	if d := sol.EnquiryPeriodDays; d != nil {
+		f.Optional["enquiry_period_days"] = num(*d)
+	}
+	return f
+}
+
+// request turns the form into the API's request. A number that does not
+// parse is an error here, since the request has no place to carry it.
+func (f solicitationForm) request() (solicitationRequest, []domain.FieldError) {
+	req := solicitationRequest{Title: f.Title, Description: f.Description, RiskTier: f.RiskTier,
+		Deadline: f.Deadline, MinimumOpennessClass: f.MinimumOpennessClass}
+	// The form's deadline is a UTC wall-clock time; the API takes RFC 3339.
+	if t, err := time.Parse(datetimeLocal, f.Deadline); err == nil {
+		req.Deadline = t.UTC().Format(time.RFC3339)
+	}
+	if n, err := strconv.ParseInt(f.ExpectedMonthlyUsers, 10, 64); err == nil {
+		req.ExpectedMonthlyUsers = &n
+	}
+	var errs []domain.FieldError
+	parseFloat := func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
+	if w, set, ok := numbers(f.Optional, parseFloat, weightInputs...); !ok {
+		errs = append(errs, domain.FieldError{Field: "weights", Message: "each weight must be a number such as 0.25"})
+	} else if set {
+		req.Weights = &domain.ScoringWeights{Openness: w[0], Safety: w[1], Price: w[2], Fit: w[3]}
+	}
+	if p, set, ok := numbers(f.Optional, strconv.Atoi, pointsInputs...); !ok {
+		errs = append(errs, domain.FieldError{Field: "openness_preference_points", Message: "each class's points must be a whole number such as 20"})
+	} else if set {
+		req.OpennessPoints = &domain.PreferencePoints{ClassI: p[0], ClassII: p[1], ClassIII: p[2]}
+	}
+	for name, dst := range map[string]**float64{"standstill_days": &req.StandstillDays,
+		"amendment_notice_days": &req.AmendmentNoticeDays, "enquiry_period_days": &req.EnquiryPeriodDays} {
+		if d, set, ok := numbers(f.Optional, parseFloat, name); !ok {
+			errs = append(errs, domain.FieldError{Field: name, Message: "must be a number of days such as 2 or 0.5, or left blank"})
+		} else if set {
+			*dst = &d[0]
+		}
+	}
+	return req, errs
+}
+
+// numbers parses the named form values. A blank one counts as zero; set is
+// false when all are blank, ok false when one does not parse.
+func numbers[T int | float64](values map[string]string, parse func(string) (T, error), names ...string) (nums []T, set, ok bool) {
+	nums = make([]T, len(names))
+	for i, name := range names {
+		if values[name] == "" {
+			continue
+		}
+		n, err := parse(values[name])
+		if err != nil {
+			return nil, false, false
+		}
+		nums[i], set = n, true
+	}
+	return nums, set, true
 }
 
 func (s *Server) newSolicitationPage(c echo.Context) error {
 	if _, err := s.authorize(c, "solicitation:create"); err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "solicitation_new", "New solicitation", solicitationForm{
-		RiskTier: string(domain.RiskStandard), Deadline: s.deps.Now().UTC().Add(14 * 24 * time.Hour).Format(datetimeLocal),
-	})
+	f := solicitationForm{RiskTier: string(domain.RiskStandard), Deadline: s.deps.Now().UTC().Add(14 * 24 * time.Hour).Format(datetimeLocal)}
+	return s.render(c, http.StatusOK, "solicitation_new", f.PageTitle(), f)
 }
 
 // datetimeLocal is the value format of <input type="datetime-local">.
@@ -96,34 +209,63 @@ func (s *Server) createSolicitationForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := solicitationForm{
-		Title: c.FormValue("title"), Description: c.FormValue("description"), RiskTier: c.FormValue("risk_tier"),
-		Deadline: c.FormValue("deadline"), ExpectedMonthlyUsers: strings.TrimSpace(c.FormValue("expected_monthly_users")),
-		MinimumOpennessClass: c.FormValue("minimum_openness_class"),
+	return s.saveSolicitationForm(c, readSolicitationForm(c, ""), "drafted", func(req solicitationRequest) (domain.Solicitation, error) {
+		return s.draftSolicitation(c.Request().Context(), u, req)
+	})
+}
+
+func (s *Server) editDraftPage(c echo.Context) error {
+	u, err := s.authorize(c, "solicitation:create")
+	if err != nil {
+		return err
 	}
-	req := solicitationRequest{Title: f.Title, Description: f.Description, RiskTier: f.RiskTier,
-		Deadline: f.Deadline, MinimumOpennessClass: f.MinimumOpennessClass}
-	// The form's deadline is a UTC wall-clock time; the API takes RFC 3339.
-	if t, err := time.Parse(datetimeLocal, f.Deadline); err == nil {
-		req.Deadline = t.UTC().Format(time.RFC3339)
+	sol, err := s.agencySolicitation(c.Request().Context(), u, c.Param("id"))
+	if err != nil {
+		return err
 	}
-	if n, err := strconv.ParseInt(f.ExpectedMonthlyUsers, 10, 64); err == nil {
-		req.ExpectedMonthlyUsers = &n
+	if sol.Status != domain.SolicitationDraft {
+		return domain.Errorf(domain.ErrConflict, "solicitation %s is %s, not a draft: only a draft can be edited; publish an amendment on its page instead", sol.ID, sol.Status)
 	}
-	sol, err := s.draftSolicitation(c.Request().Context(), u, req)
+	f := draftForm(sol)
+	return s.render(c, http.StatusOK, "solicitation_new", f.PageTitle(), f)
+}
+
+func (s *Server) editDraftForm(c echo.Context) error {
+	u, err := s.authorize(c, "solicitation:create")
+	if err != nil {
+		return err
+	}
+	return s.saveSolicitationForm(c, readSolicitationForm(c, c.Param("id")), "edited", func(req solicitationRequest) (domain.Solicitation, error) {
+		return s.editDraft(c.Request().Context(), u, c.Param("id"), req)
+	})
+}
+
+// saveSolicitationForm saves a new or edited draft through the API's path
+// (save); a refusal shows the form again as filled in, each error by its field.
+func (s *Server) saveSolicitationForm(c echo.Context, f solicitationForm, flash string, save func(solicitationRequest) (domain.Solicitation, error)) error {
+	req, unparsed := f.request()
+	var sol domain.Solicitation
+	var err error
+	if len(unparsed) == 0 {
+		sol, err = save(req)
+	} else {
+		// Report what else is wrong too, so the officer fixes everything at once.
+		_, fields := req.validate(s.deps.Now())
+		err = domain.InvalidFields("the solicitation is not valid; see errors", append(unparsed, fields...))
+	}
 	if err != nil {
 		if f.Errors, f.Summary, err = formErrors(err); err != nil {
 			return err
 		}
-		return s.render(c, http.StatusUnprocessableEntity, "solicitation_new", "New solicitation", f)
+		return s.render(c, http.StatusUnprocessableEntity, "solicitation_new", f.PageTitle(), f)
 	}
-	return c.Redirect(http.StatusSeeOther, "/solicitations/"+sol.ID+"?flash=drafted")
+	return c.Redirect(http.StatusSeeOther, "/solicitations/"+sol.ID+"?flash="+flash)
 }
 
 // solicitationView is the solicitation page: its terms and what the viewer may do next.
 type solicitationView struct {
 	Sol                          domain.Solicitation
-	CanPublish, CanBid, CanBoard bool
+	CanPublish, CanBid, CanBoard bool // CanPublish: the officer's draft, which may also be edited
 	CanAudit, DeadlinePassed     bool
 	MyBids                       []store.BidSummary
 	Bid                          bidForm

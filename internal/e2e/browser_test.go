@@ -44,6 +44,27 @@ func TestBrowserJourney(t *testing.T) {
 	officer.submit(`form[action="/solicitations"] button[type=submit]`)
 	officer.see("The draft is saved", "Publish solicitation")
 	officer.check("officer-draft")
+
+	// The draft is edited: its values come prefilled, weights that do not sum
+	// to 1 are refused next to their fieldset with every value kept.
+	officer.submit(`a[href$="/edit"]`)
+	officer.see("Edit draft solicitation", "Scoring weights", "Standstill (days)")
+	if title := get(officer, "read the prefilled title", chromedp.Value(chromedp.CSS("#title"))); title != "Model for public comment summaries" {
+		t.Fatalf("the edit form is not prefilled: title %q", title)
+	}
+	officer.fill("#weight_fit", "0.2")
+	officer.fill("#enquiry_period_days", "abc")
+	officer.submit(`form[action$="/edit"] button[type=submit]`)
+	officer.see("sum to 1 (they sum to 1.200)", "must be a number of days")
+	if fit := get(officer, "read the kept weight", chromedp.Value(chromedp.CSS("#weight_fit"))); fit != "0.2" {
+		t.Fatalf("the refused edit lost the fit weight: %q", fit)
+	}
+	officer.check("officer-edit-draft-errors")
+	officer.fill("#weight_openness", "0.2")
+	officer.fill("#enquiry_period_days", "")
+	officer.fill("#standstill_days", "5")
+	officer.submit(`form[action$="/edit"] button[type=submit]`)
+	officer.see("The draft is updated", "openness 0.2 · safety 0.3 · price 0.3 · fit 0.2", "standstill 5 days")
 	officer.submit(`form[action$="/publish"] button`)
 	officer.see("The solicitation is published", "Policy revision frozen at publication")
 

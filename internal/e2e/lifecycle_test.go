@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -200,5 +201,37 @@ func approveTwice(s *stack, candidateID string) {
 		if r.status != http.StatusOK && !strings.Contains(string(r.body), "already decided") {
 			s.t.Fatalf("approve %s as %s: %d %s", task.ID, reviewer, r.status, r.body)
 		}
+	}
+}
+
+// An officer edits a draft with the same fields and rules as drafting it;
+// a refused edit changes nothing, and a vendor may not edit.
+func TestEditDraftThroughAPI(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	deadline := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	body := map[string]any{"title": "Draft to edit", "risk_tier": "standard", "deadline": deadline.Format(time.RFC3339), "expected_monthly_users": 10}
+	var draft domain.Solicitation
+	s.must(http.StatusCreated, "officer", "POST", "/api/v1/solicitations", body).decode(t, &draft)
+	path := "/api/v1/solicitations/" + draft.ID
+
+	bad := maps.Clone(body)
+	bad["weights"] = map[string]any{"openness": 0.5, "safety": 0.5, "price": 0.5}
+	if r := s.do("officer", "PATCH", path, bad); r.status != http.StatusUnprocessableEntity || !hasField(r.problem(t), "weights") {
+		t.Fatalf("bad weights: status %d: %s", r.status, r.body)
+	}
+	if r := s.do("vendorA", "PATCH", path, body); r.status != http.StatusForbidden {
+		t.Fatalf("vendor edit: status %d: %s", r.status, r.body)
+	}
+
+	edit := maps.Clone(body)
+	edit["title"], edit["risk_tier"], edit["enquiry_period_days"] = "Edited draft", "high-impact", 1.0
+	edit["weights"] = map[string]any{"openness": 0.25, "safety": 0.25, "price": 0.25, "fit": 0.25}
+	var edited domain.Solicitation
+	s.must(http.StatusOK, "officer", "PATCH", path, edit).decode(t, &edited)
+	s.must(http.StatusOK, "officer", "GET", path, nil).decode(t, &edited)
+	if edited.Title != "Edited draft" || edited.RiskTier != domain.RiskHighImpact || edited.Weights.Fit != 0.25 ||
+		edited.EnquiryPeriodDays == nil || *edited.EnquiryPeriodDays != 1 || edited.StandstillDays != 10 || edited.Status != domain.SolicitationDraft {
+		t.Fatalf("the edit did not stick: %+v", edited)
 	}
 }

@@ -38,6 +38,29 @@ func (s *Store) CreateSolicitation(ctx context.Context, sol domain.Solicitation)
 	return nil
 }
 
+// UpdateDraft replaces the terms of a draft. Once published, a solicitation
+// changes only by amendment, so editing anything but a draft is a conflict.
+func (s *Store) UpdateDraft(ctx context.Context, sol domain.Solicitation) error {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE solicitations SET title = $2, description = $3, risk_tier = $4, deadline = $5,
+			expected_monthly_users = $6, minimum_openness_class = NULLIF($7, ''), weights = $8,
+			standstill_days = $9, amendment_notice_days = $10, openness_points = $11, enquiry_period_days = $12
+		WHERE id = $1 AND status = 'draft'`,
+		sol.ID, sol.Title, sol.Description, string(sol.RiskTier), sol.Deadline, sol.ExpectedMonthlyUsers,
+		sol.MinimumOpennessClass, sol.Weights, sol.StandstillDays, sol.AmendmentNoticeDays, sol.OpennessPoints, sol.EnquiryPeriodDays)
+	if err != nil {
+		return fmt.Errorf("update draft solicitation %s: %w", sol.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		cur, err := s.Solicitation(ctx, sol.ID)
+		if err != nil {
+			return err
+		}
+		return domain.Errorf(domain.ErrConflict, "solicitation %s is %s, not a draft: only a draft can be edited; publish an amendment instead", sol.ID, cur.Status)
+	}
+	return nil
+}
+
 // Solicitation reads one solicitation.
 func (s *Store) Solicitation(ctx context.Context, id string) (domain.Solicitation, error) {
 	sol, err := scanSolicitation(s.pool.QueryRow(ctx, `SELECT `+solicitationColumns+` FROM solicitations WHERE id = $1`, id))
