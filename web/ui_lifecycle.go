@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -93,8 +94,60 @@ type lifecycleView struct {
 // rankingRow is a qualified candidate in the comparison table.
 type rankingRow struct {
 	domain.RankedCandidate
-	Vendor, MOFClass string
-	Breakdown        [3]float64 // openness, safety, price
+	candidateEvidence
+	Vendor     string
+	ScoreParts []scorePart
+}
+
+// scorePart is one criterion's weighted points in a candidate's total.
+type scorePart struct {
+	Criterion string
+	Points    float64
+}
+
+// candidateEvidence is what a candidate's evaluation found, as the
+// comparison table shows it: the policy stage's MOF class, openness
+// preference points and safety-evidence warnings, and the license stage's
+// findings by severity.
+type candidateEvidence struct {
+	MOFClass                              string
+	OpennessPoints                        string // "" when the policy stage recorded none
+	SafetyChecked                         bool
+	SafetyWarnings                        int
+	LicenseChecked                        bool
+	LicenseDeny, LicenseWarn, LicenseInfo int
+}
+
+func newCandidateEvidence(ev store.EvaluationView) candidateEvidence {
+	e := candidateEvidence{MOFClass: "not determined"}
+	for _, st := range ev.Stages {
+		switch st.Stage {
+		case domain.StagePolicy:
+			e.MOFClass = cmp.Or(mofClass(st.Detail), "not determined")
+			if points, ok := st.Detail["score"].(float64); ok {
+				e.OpennessPoints = strconv.FormatFloat(points, 'f', -1, 64)
+			}
+			e.SafetyChecked = true
+			for _, f := range st.Findings {
+				if strings.HasPrefix(f.Rule, "safety.") && f.Severity == domain.SeverityWarn {
+					e.SafetyWarnings++
+				}
+			}
+		case domain.StageLicense:
+			e.LicenseChecked = true
+			for _, f := range st.Findings {
+				switch f.Severity {
+				case domain.SeverityDeny:
+					e.LicenseDeny++
+				case domain.SeverityWarn:
+					e.LicenseWarn++
+				case domain.SeverityInfo:
+					e.LicenseInfo++
+				}
+			}
+		}
+	}
+	return e
 }
 
 type awardRow struct {
@@ -180,7 +233,7 @@ func newAwardRow(a domain.Award, ranking []rankingRow) awardRow {
 }
 
 // rankingRows is the comparison table of qualified candidates, best first,
-// with each one's vendor and MOF class from its policy stage.
+// with each one's vendor and what its evaluation found.
 func (s *Server) rankingRows(c echo.Context, sol domain.Solicitation) ([]rankingRow, error) {
 	ctx := c.Request().Context()
 	ranking, err := s.deps.Store.Ranking(ctx, sol.ID)
@@ -195,29 +248,29 @@ func (s *Server) rankingRows(c echo.Context, sol domain.Solicitation) ([]ranking
 	for _, b := range bids {
 		vendors[b.VendorOrgID] = b.VendorName
 	}
-	classes := map[string]string{}
+	evidence := map[string]candidateEvidence{}
+	read := map[string]bool{} // bids whose evaluations are read
 	for _, r := range ranking {
-		if _, seen := classes[r.BidID]; seen {
+		if read[r.BidID] {
 			continue
 		}
-		classes[r.BidID] = ""
+		read[r.BidID] = true
 		evals, err := s.deps.Store.EvaluationsForBid(ctx, r.BidID)
 		if err != nil {
 			return nil, err
 		}
 		for _, ev := range evals {
-			for _, st := range ev.Stages {
-				if st.Stage == domain.StagePolicy {
-					classes[ev.CandidateID] = mofClass(st.Detail)
-				}
-			}
+			evidence[ev.CandidateID] = newCandidateEvidence(ev)
 		}
 	}
 	rows := make([]rankingRow, 0, len(ranking))
 	for _, r := range ranking {
-		rows = append(rows, rankingRow{RankedCandidate: r, Vendor: cmp.Or(vendors[r.VendorOrgID], r.VendorOrgID),
-			MOFClass:  cmp.Or(classes[r.CandidateID], "not determined"),
-			Breakdown: [3]float64{r.Breakdown["openness"], r.Breakdown["safety"], r.Breakdown["price"]}})
+		row := rankingRow{RankedCandidate: r, Vendor: cmp.Or(vendors[r.VendorOrgID], r.VendorOrgID), candidateEvidence: evidence[r.CandidateID]}
+		row.MOFClass = cmp.Or(row.MOFClass, "not determined")
+		for _, criterion := range []string{"openness", "safety", "price", "fit"} {
+			row.ScoreParts = append(row.ScoreParts, scorePart{Criterion: criterion, Points: r.Breakdown[criterion]})
+		}
+		rows = append(rows, row)
 	}
 	return rows, nil
 }

@@ -264,7 +264,10 @@ func browserAward(t *testing.T, s *stack, browser context.Context, sol domain.So
 		officer.open("/solicitations/"+sol.ID, "officer-ranking")
 		return strings.Contains(officer.text(), "Recommend granite-3.1-8b-instruct for award")
 	})
-	officer.see("Ranking of qualified candidates", "MOF class", "Openness", "Safety", "Price points")
+	officer.see("Ranking of qualified candidates", "MOF class", "Openness points", "Safety evidence", "License findings", " deny · ", "openness ", "fit 0.00")
+	if txt := officer.text(); strings.Contains(txt, "%!") || strings.Contains(txt, "not recorded") {
+		t.Fatalf("the comparison table misses a value:\n%s", txt)
+	}
 	officer.submit(`form[action$="/award"] button[type=submit]`)
 	officer.see("is required")
 	officer.fill("#rationale-"+winner, "Highest ranked; openness and safety evidence complete.")
