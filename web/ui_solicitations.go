@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
 )
 
@@ -361,15 +362,23 @@ func bidUploads(c echo.Context) (bidRequest, []string, bidForm, error) {
 			if err != nil {
 				return req, nil, f, err
 			}
-			req.Candidates = append(req.Candidates, b)
+			req.Candidates = append(req.Candidates, asCandidateFile(b))
 			sources = append(sources, "file "+fh.Filename)
 		}
 	}
 	if strings.TrimSpace(f.ManifestJSON) != "" {
-		req.Candidates = append(req.Candidates, json.RawMessage(f.ManifestJSON))
+		req.Candidates = append(req.Candidates, asCandidateFile([]byte(f.ManifestJSON)))
 		sources = append(sources, "pasted manifest")
 	}
 	return req, sources, f, nil
+}
+
+// asCandidateFile hands an uploaded or pasted file to the API's bid parser as
+// {"format": "auto", "content": ...}, so native JSON, Model Openness Tool
+// YAML and CycloneDX (JSON or XML) are all read as the API reads them.
+func asCandidateFile(content []byte) json.RawMessage {
+	b, _ := json.Marshal(map[string]string{"format": string(manifest.FormatAuto), "content": string(content)}) // strings only: cannot fail
+	return b
 }
 
 func readUpload(fh *multipart.FileHeader) ([]byte, error) {
