@@ -123,7 +123,13 @@ func TestHighImpactLifecycle(t *testing.T) {
 	if ranking.Ranking[0].CandidateID != b1 || ranking.Ranking[0].Breakdown["price"] <= ranking.Ranking[1].Breakdown["price"] {
 		t.Fatalf("ranking: %+v", ranking.Ranking)
 	}
-	// The officer's fit score goes on the record and ranks again (its weight here is 0).
+	// The officer's fit score goes on the record and ranks again (its weight
+	// here is 0); it is taken once the solicitation is evaluated.
+	s.eventually("the solicitation to be evaluated", time.Minute, func() bool {
+		var cur domain.Solicitation
+		s.must(http.StatusOK, "officer", "GET", path, nil).decode(t, &cur)
+		return cur.Status == domain.SolicitationEvaluated
+	})
 	var reranked []domain.RankedCandidate
 	s.must(http.StatusOK, "officer", "POST", path+"/fit", map[string]any{"candidate_id": a1, "score": 90, "note": "tested on our correspondence"}).decode(t, &reranked)
 	if len(reranked) != 3 || reranked[0].CandidateID != b1 {
