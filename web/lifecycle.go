@@ -127,7 +127,7 @@ func solicitationList[T any](s *Server, c echo.Context, afterClose bool, key str
 	}
 	sol, err := s.solicitation(c)
 	if afterClose && err == nil {
-		sol, err = s.closedSolicitation(c)
+		err = requireClosed(sol)
 	}
 	if err != nil {
 		return err
