@@ -126,7 +126,7 @@ func (r solicitationRequest) validate(now time.Time) (time.Time, []domain.FieldE
 	if p := r.OpennessPoints; p != nil && (p.ClassI < p.ClassII || p.ClassII < p.ClassIII || p.ClassIII < 0) {
 		errs = append(errs, domain.FieldError{Field: "openness_preference_points", Message: "points must not decrease from class III to class I, and not be negative"})
 	}
-	if d := r.EnquiryPeriodDays; d != nil && (*d <= 0 || !deadline.After(now.Add(time.Duration(*d*float64(24*time.Hour))))) {
+	if d := r.EnquiryPeriodDays; d != nil && (*d <= 0 || !deadline.After(now.Add(domain.Days(*d)))) {
 		errs = append(errs, domain.FieldError{Field: "enquiry_period_days", Message: "must be more than 0 and end before the deadline; leave it out to take questions until the deadline"})
 	}
 	if r.StandstillDays != nil && (*r.StandstillDays < 0 || *r.StandstillDays > 60) {
@@ -144,7 +144,7 @@ func enquiryEnd(sol domain.Solicitation, publishedAt time.Time) time.Time {
 	if sol.EnquiryPeriodDays == nil {
 		return time.Time{}
 	}
-	return publishedAt.UTC().Add(time.Duration(*sol.EnquiryPeriodDays * float64(24*time.Hour)))
+	return publishedAt.UTC().Add(domain.Days(*sol.EnquiryPeriodDays))
 }
 
 // lifecycle returns the request's lifecycle settings with defaults filled in.

@@ -466,7 +466,7 @@ func (s *solicitation) amend(ctx workflow.Context, req AmendRequest) (domain.Ame
 	if req.NewDeadline != nil {
 		deadline = *req.NewDeadline
 	}
-	if least := now.Add(days(s.in.AmendmentNoticeDays)); deadline.Before(least) {
+	if least := now.Add(domain.Days(s.in.AmendmentNoticeDays)); deadline.Before(least) {
 		deadline = least
 	}
 	s.amendments++
@@ -814,7 +814,7 @@ func (s *solicitation) supersede(ctx workflow.Context, taskID, reason string) er
 // standstill holds the award for the standstill period; it stands when the
 // period is over and no protest is open, and falls when a protest is upheld.
 func (s *solicitation) standstill(ctx workflow.Context) (bool, error) {
-	until := workflow.Now(ctx).Add(days(s.in.StandstillDays))
+	until := workflow.Now(ctx).Add(domain.Days(s.in.StandstillDays))
 	s.status = domain.SolicitationStandstill
 	s.award.Status, s.award.StandstillUntil = domain.AwardStandstill, &until
 	if err := s.setAwardStatus(ctx, domain.AwardStandstill, &until); err != nil {
@@ -969,9 +969,6 @@ func (s *solicitation) transition(ctx workflow.Context, status domain.Solicitati
 		SolicitationID: s.in.SolicitationID, Status: status, At: workflow.Now(ctx), Detail: detail,
 	}).Get(ctx, nil)
 }
-
-// days converts a number of days, possibly fractional, to a duration.
-func days(d float64) time.Duration { return time.Duration(d * float64(24*time.Hour)) }
 
 // currentStatus is the status the solicitation shows now.
 func (s *solicitation) currentStatus() domain.SolicitationStatus {

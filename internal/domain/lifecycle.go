@@ -14,6 +14,10 @@ const (
 	SolicitationAwarded      SolicitationStatus = "awarded"
 )
 
+// Days converts a number of days, possibly fractional (tests and demos run
+// standstills of seconds), to a duration.
+func Days(d float64) time.Duration { return time.Duration(d * float64(24*time.Hour)) }
+
 // AcceptsBids reports whether a solicitation in this status is open for
 // bids (before its deadline): published, or bidding after its enquiry period.
 func (s SolicitationStatus) AcceptsBids() bool {
