@@ -62,14 +62,7 @@ func (s *Server) getTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"task": t, "decisions": nonNilDecisions(decisions)})
-}
-
-func nonNilDecisions(d []domain.Decision) []domain.Decision {
-	if d == nil {
-		return []domain.Decision{}
-	}
-	return d
+	return c.JSON(http.StatusOK, map[string]any{"task": t, "decisions": nonNilSlice(decisions)})
 }
 
 // decisionRequest is the body of POST /tasks/{id}/decision.

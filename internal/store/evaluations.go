@@ -151,9 +151,10 @@ func (s *Store) stages(ctx context.Context, candidateID string) ([]StageView, er
 	})
 }
 
-func nonNil(f []domain.Finding) []domain.Finding {
-	if f == nil {
-		return []domain.Finding{}
+// nonNil stores an empty list as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	return f
+	return s
 }

@@ -23,7 +23,7 @@ func (s *Store) CreateTask(ctx context.Context, t domain.Task) error {
 		VALUES ($1, $2, 'open', $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''), $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (id) DO NOTHING`,
 		t.ID, string(t.Kind), t.SolicitationID, t.BidID, t.CandidateID, t.VendorOrgID, t.WorkflowID,
-		t.Title, findings, t.FindingsHash, t.Approvals, t.CreatedAt, t.DueAt, nonNilStrings(t.ExcludedOrgIDs), nonNilStrings(t.ExcludedUserIDs))
+		t.Title, findings, t.FindingsHash, t.Approvals, t.CreatedAt, t.DueAt, nonNil(t.ExcludedOrgIDs), nonNil(t.ExcludedUserIDs))
 	if err != nil {
 		return fmt.Errorf("create task %s: %w", t.ID, err)
 	}
@@ -129,13 +129,6 @@ func (s *Store) Conflicts(ctx context.Context, reviewerID string) ([]string, err
 		return nil, fmt.Errorf("list conflicts of %s: %w", reviewerID, err)
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // Decisions lists the decisions on a task, oldest first.
