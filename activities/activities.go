@@ -74,11 +74,9 @@ type StatusChange struct {
 
 // SetSolicitationStatus records a transition and audits it.
 func (a *Activities) SetSolicitationStatus(ctx context.Context, c StatusChange) error {
-	if err := a.Store.SetSolicitationStatus(ctx, c.SolicitationID, c.Status, c.At); err != nil {
-		return err
-	}
-	return a.audit(ctx, "solicitation/"+c.SolicitationID+"/"+string(c.Status), store.AuditEvent{
-		At: c.At, Actor: "system", Action: "solicitation." + string(c.Status), SubjectType: "solicitation",
+	return a.Store.SetSolicitationStatus(ctx, c.SolicitationID, c.Status, c.At, store.AuditEvent{
+		Key: "solicitation/" + c.SolicitationID + "/" + string(c.Status),
+		At:  c.At, Actor: "system", Action: "solicitation." + string(c.Status), SubjectType: "solicitation",
 		SubjectID: c.SolicitationID, SolicitationID: c.SolicitationID, Detail: c.Detail,
 	})
 }

@@ -187,7 +187,10 @@ func seedSolicitation(ctx context.Context, st *store.Store, p people, revision s
 	if err := st.MarkPublished(ctx, sol.ID, revision, now); err != nil {
 		return sol, err
 	}
-	if err := st.SetSolicitationStatus(ctx, sol.ID, domain.SolicitationClosed, now); err != nil {
+	if err := st.SetSolicitationStatus(ctx, sol.ID, domain.SolicitationClosed, now, store.AuditEvent{
+		Key: "solicitation/" + sol.ID + "/closed", At: now, Actor: "system", Action: "solicitation.closed",
+		SubjectType: "solicitation", SubjectID: sol.ID, SolicitationID: sol.ID,
+	}); err != nil {
 		return sol, err
 	}
 	return st.Solicitation(ctx, sol.ID)

@@ -30,11 +30,15 @@ func TestBadInputIsRefusedWithoutWriting(t *testing.T) {
 	s.must(http.StatusOK, "reviewer1", "POST", "/api/v1/tasks/"+task.ID+"/decision",
 		map[string]any{"verdict": "approve", "reason_code": "meets-requirements"})
 	s.outcome("vendorA", bid.ID, domain.OutcomeQualified)
-	s.eventually("the short solicitation to close", time.Minute, func() bool {
-		var sol domain.Solicitation
-		s.must(http.StatusOK, "officer", "GET", "/api/v1/solicitations/"+closed.ID, nil).decode(t, &sol)
-		return sol.Status == domain.SolicitationEvaluated
-	})
+	// Both short solicitations must have finished evaluating before the
+	// counts are taken: their workflows write audit events on the way.
+	for _, id := range []string{closed.ID, decidedSol.ID} {
+		s.eventually("solicitation "+id+" to be evaluated", time.Minute, func() bool {
+			var sol domain.Solicitation
+			s.must(http.StatusOK, "officer", "GET", "/api/v1/solicitations/"+id, nil).decode(t, &sol)
+			return sol.Status == domain.SolicitationEvaluated
+		})
+	}
 
 	granite := exampleManifest(t, "granite-3.1-8b-instruct.json", nil)
 	withLicense := func(license string) json.RawMessage {

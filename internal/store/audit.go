@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // AuditEvent is one entry of the append-only audit trail.
@@ -23,6 +24,16 @@ type AuditEvent struct {
 
 // AppendAudit stores an audit event once per idempotency key.
 func (s *Store) AppendAudit(ctx context.Context, e AuditEvent) error {
+	return appendAudit(ctx, s.pool, e)
+}
+
+// execer is what a write needs: the pool, or a transaction when the write
+// must commit together with others.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func appendAudit(ctx context.Context, db execer, e AuditEvent) error {
 	detail, err := json.Marshal(e.Detail)
 	if err != nil {
 		return err
@@ -30,7 +41,7 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEvent) error {
 	if e.Detail == nil {
 		detail = []byte("{}")
 	}
-	_, err = s.pool.Exec(ctx, `
+	_, err = db.Exec(ctx, `
 		INSERT INTO audit_events (idempotency_key, at, actor, action, subject_type, subject_id, solicitation_id, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8) ON CONFLICT (idempotency_key) DO NOTHING`,
 		e.Key, e.At, e.Actor, e.Action, e.SubjectType, e.SubjectID, e.SolicitationID, detail)

@@ -107,9 +107,10 @@ func (s *Store) RevertPublished(ctx context.Context, id string) error {
 	return err
 }
 
-// SetSolicitationStatus records a lifecycle transition with its time; the
-// audit log keeps the history of transitions. Idempotent.
-func (s *Store) SetSolicitationStatus(ctx context.Context, id string, status domain.SolicitationStatus, at time.Time) error {
+// SetSolicitationStatus records a lifecycle transition with its time and
+// its audit event in one transaction, so the status is never seen without
+// the event that explains it. Idempotent (the event is keyed).
+func (s *Store) SetSolicitationStatus(ctx context.Context, id string, status domain.SolicitationStatus, at time.Time, event AuditEvent) error {
 	q := `UPDATE solicitations SET status = $2, status_changed_at = $3 WHERE id = $1`
 	switch status {
 	case domain.SolicitationClosed:
@@ -117,10 +118,12 @@ func (s *Store) SetSolicitationStatus(ctx context.Context, id string, status dom
 	case domain.SolicitationEvaluated:
 		q = `UPDATE solicitations SET status = $2, status_changed_at = $3, evaluated_at = COALESCE(evaluated_at, $3) WHERE id = $1`
 	}
-	if _, err := s.pool.Exec(ctx, q, id, string(status), at); err != nil {
-		return fmt.Errorf("set solicitation %s to %s: %w", id, status, err)
-	}
-	return nil
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, q, id, string(status), at); err != nil {
+			return fmt.Errorf("set solicitation %s to %s: %w", id, status, err)
+		}
+		return appendAudit(ctx, tx, event)
+	})
 }
 
 // CancelSolicitation records a cancellation and its reason. Idempotent.
