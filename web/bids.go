@@ -92,30 +92,41 @@ func (s *Server) parseBid(req bidRequest) ([]manifest.Candidate, error) {
 	var fields []domain.FieldError
 	var parsed []manifest.Candidate
 	for i, raw := range req.Candidates {
-		path := fmt.Sprintf("candidates[%d]", i)
-		c, err := parseCandidate(raw, path)
-		if err != nil {
-			de := asDomainError(err)
-			if len(de.Fields) == 0 {
-				de.Fields = []domain.FieldError{{Field: path, Message: de.Message}}
-			}
-			fields = append(fields, de.Fields...)
-			continue
+		c, errs := checkCandidate(raw, fmt.Sprintf("candidates[%d]", i))
+		fields = append(fields, errs...)
+		if len(errs) == 0 {
+			parsed = append(parsed, c)
 		}
-		if c.Format == manifest.FormatNative {
-			// MOF and CycloneDX files may name licenses in free text, as their
-			// formats allow; the license review and the openness finding say
-			// which to correct.
-			for _, fe := range license.ValidateManifestLicenses(c.Manifest) {
-				fields = append(fields, domain.FieldError{Field: path + "." + fe.Path, Message: fe.Message})
-			}
-		}
-		parsed = append(parsed, c)
 	}
 	if len(fields) > 0 {
 		return nil, domain.InvalidFields(fmt.Sprintf("the bid was not accepted: %d problem(s) in its manifests (see errors; the manifest schema is at /api/v1/schemas/manifest.json); fix them and submit again", len(fields)), fields)
 	}
 	return parsed, nil
+}
+
+// checkCandidate reads one candidate (parseCandidate) and checks a native
+// manifest's license expressions, returning every problem as a field error
+// under path. Bids and amended manifests in clarification answers go
+// through it alike.
+func checkCandidate(raw json.RawMessage, path string) (manifest.Candidate, []domain.FieldError) {
+	c, err := parseCandidate(raw, path)
+	if err != nil {
+		de := asDomainError(err)
+		if len(de.Fields) == 0 {
+			de.Fields = []domain.FieldError{{Field: path, Message: de.Message}}
+		}
+		return c, de.Fields
+	}
+	var fields []domain.FieldError
+	if c.Format == manifest.FormatNative {
+		// MOF and CycloneDX files may name licenses in free text, as their
+		// formats allow; the license review and the openness finding say
+		// which to correct.
+		for _, fe := range license.ValidateManifestLicenses(c.Manifest) {
+			fields = append(fields, domain.FieldError{Field: path + "." + fe.Path, Message: fe.Message})
+		}
+	}
+	return c, fields
 }
 
 // parseCandidate reads one candidate: a native manifest object, or a

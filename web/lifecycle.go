@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -515,11 +516,11 @@ func (s *Server) answerVendor(ctx context.Context, u domain.User, clarificationI
 	}
 	reply := workflows.ClarificationReply{ClarificationID: cl.ID, VendorUserID: u.ID, VendorRole: u.Role, VendorOrgID: u.OrgID, Answer: answer}
 	if len(amended) > 0 {
-		m, err := manifest.ParseJSON(amended, "manifest")
-		if err != nil {
-			return false, err
+		c, fields := checkCandidate(amended, "manifest")
+		if len(fields) > 0 {
+			return false, domain.InvalidFields(fmt.Sprintf("the amended manifest was not accepted: %d problem(s) (see errors; the manifest schema is at /api/v1/schemas/manifest.json); fix them and answer again", len(fields)), fields)
 		}
-		reply.Manifest = &m
+		reply.Manifest = &c.Manifest
 	}
 	t, err := s.deps.Store.Task(ctx, cl.TaskID)
 	if err != nil {

@@ -411,6 +411,9 @@ func (s *Server) renderBid(c echo.Context, status int, revise bidForm, form acti
 	}
 	v := bidView{evaluationsView: evaluationsView{Sol: sol, BidID: b.ID, Candidates: cands, Live: live(cands)},
 		Bid: b, Vendor: u.Role == domain.RoleVendor, Revise: revise, Form: form}
+	if v.Revise.Values == nil { // a revision keeps the bid's price unless the vendor changes it
+		v.Revise.Values = priceValues(b.Price)
+	}
 	if v.Vendor && c.Request().Header.Get("HX-Request") != "true" {
 		if err := s.vendorBidView(c, &v); err != nil {
 			return err
@@ -485,16 +488,19 @@ func (s *Server) reviseForm(c echo.Context) error {
 		return err
 	}
 	if len(req.Candidates) == 0 {
-		f.Errors = fieldErrors{"manifest_files": {ID: "manifest_files", Message: "choose at least one manifest file, or paste a manifest, for the revised bid"}}
+		f.Errors = fieldErrors{"manifest_files": {ID: "manifest_files", Message: "choose at least one manifest file, paste a manifest, or describe a candidate in the form, for the revised bid"}}
 		f.Summary = "the revision has no candidates"
 		return s.renderBid(c, http.StatusUnprocessableEntity, f, actionForm{})
 	}
-	if _, _, _, err := s.revise(c.Request().Context(), u, c.Param("id"), req); err != nil {
+	if err = s.checkPrice(req, f); err == nil {
+		_, _, _, err = s.revise(c.Request().Context(), u, c.Param("id"), req)
+	}
+	if err != nil {
 		form := actionForm{Name: "revise"}
 		if err := form.refuse(err); err != nil {
 			return err
 		}
-		f.Summary, f.Errors = form.Summary, bidFieldErrors(form.Errors, sources)
+		f.Summary, f.Errors = form.Summary, bidFieldErrors(form.Errors, sources, f.described)
 		return s.renderBid(c, http.StatusUnprocessableEntity, f, actionForm{})
 	}
 	return bidRedirect(c, "revised", "precheck")
@@ -524,7 +530,8 @@ func (s *Server) changeBidForm(c echo.Context, update, flash string) error {
 }
 
 // answerClarificationForm answers a reviewer's question, with an amended
-// manifest (native JSON) when the vendor uploads one.
+// manifest when the vendor uploads one, read as a bid's files are (native
+// JSON, MOF model YAML or CycloneDX).
 func (s *Server) answerClarificationForm(c echo.Context) error {
 	u, err := s.authorize(c, "bid:submit")
 	if err != nil {
@@ -534,9 +541,11 @@ func (s *Server) answerClarificationForm(c echo.Context) error {
 	form := newActionForm(c, "clarify", c.Param("cid"), "answer")
 	var amended json.RawMessage
 	if fh, err := c.FormFile("manifest"); err == nil && fh.Size > 0 {
-		if amended, err = readUpload(fh); err != nil {
+		content, err := readUpload(fh)
+		if err != nil {
 			return err
 		}
+		amended = asCandidateFile(content)
 	}
 	// The clarification must be on this bid, so that a refusal shows its page.
 	b, err := s.ownBid(ctx, u, c.Param("id"))
@@ -560,15 +569,20 @@ func (s *Server) answerClarificationForm(c echo.Context) error {
 	return bidRedirect(c, "clarified", "clarifications")
 }
 
-// manifestErrors gathers the errors in an uploaded manifest (fields
-// manifest.*) next to the file input, which cannot keep the file.
+// manifestErrors gathers the errors in an uploaded manifest (field manifest
+// and manifest.*) next to the file input, which cannot keep the file.
 func manifestErrors(fields fieldErrors, key string) fieldErrors {
 	var msgs []string
 	for name, fe := range fields {
-		if strings.HasPrefix(name, "manifest.") {
+		switch {
+		case name == "manifest":
+			msgs = append(msgs, fe.Message)
+		case strings.HasPrefix(name, "manifest."):
 			msgs = append(msgs, strings.TrimPrefix(name, "manifest.")+": "+fe.Message)
-			delete(fields, name)
+		default:
+			continue
 		}
+		delete(fields, name)
 	}
 	if len(msgs) > 0 {
 		slices.Sort(msgs)

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -30,13 +32,54 @@ var statusGroups = []struct {
 	{domain.SolicitationDraft, "Drafts"},
 	{domain.SolicitationClosed, "Closed, evaluation starting"},
 	{domain.SolicitationEvaluating, "In evaluation"},
-	{domain.SolicitationEvaluated, "Evaluated"},
+	{domain.SolicitationEvaluated, "Evaluated, award to recommend or approve"},
+	{domain.SolicitationStandstill, "Award in standstill"},
+	{domain.SolicitationAwarded, "Awarded"},
 	{domain.SolicitationCancelled, "Cancelled"},
 }
 
 type solicitationGroup struct {
 	Label         string
-	Solicitations []domain.Solicitation
+	Solicitations []dashboardRow
+}
+
+// dashboardRow is a solicitation with what the user may know of its
+// progress: bids are counted for the agency's staff once bidding closed,
+// award states other than standstill and awarded stay internal, and protests
+// are the agency's to see.
+type dashboardRow struct {
+	domain.Solicitation
+	Bids            *int
+	Award           string // what the latest award waits for, in words
+	AwardTag        string // the USWDS tag class for it
+	StandstillUntil *time.Time
+	OpenProtests    int
+}
+
+func newDashboardRow(u domain.User, sol domain.Solicitation, p store.Progress) dashboardRow {
+	row := dashboardRow{Solicitation: sol}
+	staff := u.Role != domain.RoleVendor
+	if staff && closed(sol) {
+		row.Bids = &p.Bids
+	}
+	switch p.Award {
+	case domain.AwardPendingApproval:
+		if staff {
+			row.Award, row.AwardTag = "award awaiting approval", "mt-sev-warn"
+		}
+	case domain.AwardRejected:
+		if staff && sol.Status == domain.SolicitationEvaluated {
+			row.Award, row.AwardTag = "award rejected: recommend again", "bg-secondary-dark"
+		}
+	case domain.AwardStandstill:
+		row.Award, row.AwardTag, row.StandstillUntil = "standstill", "bg-primary", p.StandstillUntil
+	case domain.AwardAwarded:
+		row.Award, row.AwardTag = "awarded", "bg-green"
+	}
+	if staff {
+		row.OpenProtests = p.OpenProtests
+	}
+	return row
 }
 
 func (s *Server) solicitationsPage(c echo.Context) error {
@@ -44,14 +87,19 @@ func (s *Server) solicitationsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sols, err := s.deps.Store.Solicitations(c.Request().Context())
+	ctx := c.Request().Context()
+	sols, err := s.deps.Store.Solicitations(ctx)
 	if err != nil {
 		return err
 	}
-	byStatus := map[domain.SolicitationStatus][]domain.Solicitation{}
+	progress, err := s.deps.Store.SolicitationProgress(ctx)
+	if err != nil {
+		return err
+	}
+	byStatus := map[domain.SolicitationStatus][]dashboardRow{}
 	for _, sol := range sols {
 		if s.canSee(u, sol) {
-			byStatus[sol.Status] = append(byStatus[sol.Status], sol)
+			byStatus[sol.Status] = append(byStatus[sol.Status], newDashboardRow(u, sol, progress[sol.ID]))
 		}
 	}
 	var groups []solicitationGroup
@@ -61,15 +109,15 @@ func (s *Server) solicitationsPage(c echo.Context) error {
 			delete(byStatus, g.Status)
 		}
 	}
-	for status, rest := range byStatus { // states added after this page was written
-		groups = append(groups, solicitationGroup{Label: string(status), Solicitations: rest})
+	for _, status := range slices.Sorted(maps.Keys(byStatus)) { // states added after this page was written
+		groups = append(groups, solicitationGroup{Label: string(status), Solicitations: byStatus[status]})
 	}
 	title := "Solicitations"
 	if u.Role == domain.RoleVendor {
 		title = "Solicitations open to vendors"
 	}
 	return s.render(c, http.StatusOK, "solicitations", title, map[string]any{
-		"Groups": groups, "CanCreate": u.Role == domain.RoleOfficer,
+		"Groups": groups, "CanCreate": u.Role == domain.RoleOfficer, "Staff": u.Role != domain.RoleVendor,
 	})
 }
 
@@ -271,14 +319,48 @@ type solicitationView struct {
 	MyBids                       []store.BidSummary
 	Bid                          bidForm
 	Lifecycle                    lifecycleView
+	// Live: the page watches for changes made elsewhere (a deadline, the
+	// workflow, another user) while the solicitation can still move.
+	// Version digests what the page shows; Seen is the version the
+	// browser first rendered, so the page can say that it changed.
+	Live          bool
+	Version, Seen string
+}
+
+// Changed reports that the solicitation moved on since the page was opened.
+func (v solicitationView) Changed() bool { return v.Seen != "" && v.Seen != v.Version }
+
+// pageVersion digests what the solicitation page shows of a solicitation's
+// progress: status, deadline, awards, protests, questions, amendments and
+// ranking. A change in any of them is worth a reload.
+func pageVersion(sol domain.Solicitation, l lifecycleView) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%s|%d|%d|%d|%d", sol.Status, sol.Deadline.UTC().Format(time.RFC3339), len(l.Questions), len(l.Amendments), len(l.Ranking), len(l.Protests))
+	for _, q := range l.Questions {
+		fmt.Fprintf(h, "|q%s:%t", q.ID, q.Answer != "")
+	}
+	for _, a := range l.Awards {
+		fmt.Fprintf(h, "|a%s:%s", a.ID, a.Status)
+	}
+	for _, p := range l.Protests {
+		fmt.Fprintf(h, "|p%s:%s", p.ID, p.Outcome)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // bidForm is the bid form as the vendor filled it in. Uploaded files cannot
 // be put back into a file input, so errors name the file to choose again.
 type bidForm struct {
 	ManifestJSON string
-	Errors       fieldErrors
-	Summary      string
+	// Values are the described candidate's and the price's inputs as typed
+	// (ui_manifest_form.go); nil on a fresh form.
+	Values  map[string]string
+	Errors  fieldErrors
+	Summary string
+	// described maps the described candidate's rows, priceProblems an
+	// amount that is not a number.
+	described     describedRows
+	priceProblems []domain.FieldError
 }
 
 func (s *Server) solicitationPage(c echo.Context) error {
@@ -312,6 +394,8 @@ func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm, for
 	if v.Lifecycle, err = s.lifecycle(c, u, sol, v.MyBids, form); err != nil {
 		return err
 	}
+	v.Live = sol.Status != domain.SolicitationDraft && sol.Status != domain.SolicitationCancelled && sol.Status != domain.SolicitationAwarded
+	v.Version, v.Seen = pageVersion(sol, v.Lifecycle), c.QueryParam("seen")
 	return s.render(c, status, "solicitation", sol.Title, v)
 }
 
@@ -338,22 +422,26 @@ func (s *Server) submitBidForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	bid, err := s.submit(c.Request().Context(), u, c.Param("id"), req)
+	var bid domain.Bid
+	if err = s.checkPrice(req, f); err == nil {
+		bid, err = s.submit(c.Request().Context(), u, c.Param("id"), req)
+	}
 	if err != nil {
 		fields, summary, err := formErrors(err)
 		if err != nil {
 			return err
 		}
-		f.Summary, f.Errors = summary, bidFieldErrors(fields, sources)
+		f.Summary, f.Errors = summary, bidFieldErrors(fields, sources, f.described)
 		return s.renderSolicitation(c, http.StatusUnprocessableEntity, f, actionForm{})
 	}
 	return c.Redirect(http.StatusSeeOther, "/bids/"+bid.ID+"?flash=submitted")
 }
 
-// bidUploads reads a bid form's candidates: uploaded manifest files and/or
-// one pasted manifest, with where each came from (by index) for errors.
+// bidUploads reads a bid form's candidates: uploaded manifest files, one
+// pasted manifest and/or one described in the form, with where each came
+// from (by index) for errors; and the price.
 func bidUploads(c echo.Context) (bidRequest, []string, bidForm, error) {
-	f := bidForm{ManifestJSON: c.FormValue("manifest_json")}
+	f := bidForm{ManifestJSON: c.FormValue("manifest_json"), Values: readBidValues(c)}
 	var req bidRequest
 	var sources []string
 	if form, err := c.MultipartForm(); err == nil {
@@ -370,6 +458,8 @@ func bidUploads(c echo.Context) (bidRequest, []string, bidForm, error) {
 		req.Candidates = append(req.Candidates, asCandidateFile([]byte(f.ManifestJSON)))
 		sources = append(sources, "pasted manifest")
 	}
+	sources = f.addDescribed(&req, sources)
+	req.Price, f.priceProblems = bidPrice(f.Values)
 	return req, sources, f, nil
 }
 
@@ -393,9 +483,10 @@ func readUpload(fh *multipart.FileHeader) ([]byte, error) {
 var candidateIndex = regexp.MustCompile(`^candidates\[(\d+)\]\.?`)
 
 // bidFieldErrors moves the API's per-candidate errors (candidates[i].path)
-// next to the form field the candidate came from: the file input or the
-// pasted-manifest box.
-func bidFieldErrors(fields fieldErrors, sources []string) fieldErrors {
+// next to the form field the candidate came from: the file input, the
+// pasted-manifest box, or the described candidate's own input; and the
+// price's next to the price.
+func bidFieldErrors(fields fieldErrors, sources []string, described describedRows) fieldErrors {
 	out := fieldErrors{}
 	add := func(field, msg string) {
 		if prev, ok := out[field]; ok {
@@ -405,6 +496,10 @@ func bidFieldErrors(fields fieldErrors, sources []string) fieldErrors {
 	}
 	for _, path := range slices.Sorted(maps.Keys(fields)) {
 		fe := fields[path]
+		if path == "price" || strings.HasPrefix(path, "price.") {
+			add(strings.ReplaceAll(path, ".", "_"), fe.Message)
+			continue
+		}
 		m := candidateIndex.FindStringSubmatch(path)
 		if m == nil {
 			add("manifest_files", fe.Message)
@@ -419,13 +514,16 @@ func bidFieldErrors(fields fieldErrors, sources []string) fieldErrors {
 		if rest != "" {
 			where += ", field " + rest
 		}
-		target := "manifest_files"
-		if source == "pasted manifest" {
-			target = "manifest_json"
-		} else {
-			fe.Message += " (choose the file again after fixing it)"
+		switch {
+		case source == describedSource && described.field(rest) != describedSection:
+			add(described.field(rest), fe.Message) // next to its own input: no need to say where
+		case source == describedSource:
+			add(describedSection, where+": "+fe.Message)
+		case source == "pasted manifest":
+			add("manifest_json", where+": "+fe.Message)
+		default:
+			add("manifest_files", where+": "+fe.Message+" (choose the file again after fixing it)")
 		}
-		add(target, where+": "+fe.Message)
 	}
 	return out
 }

@@ -129,11 +129,19 @@ func newOpennessView(m domain.Manifest, policyDetail map[string]any) opennessVie
 	return v
 }
 
-// scoreChart is a horizontal bar chart of candidates by score, drawn as SVG
-// by the template; the board's table carries the same numbers as text.
+// scoreChart is a horizontal bar chart of candidates grouped by Model
+// Openness Framework class (I, II, III, then none yet) and by score within a
+// class, drawn as SVG by the template; the board's table carries the same
+// numbers as text.
 type scoreChart struct {
 	Height int
-	Bars   []scoreBar
+	Groups []chartGroup
+}
+
+type chartGroup struct {
+	Label string // "MOF class I", ..., "No MOF class"
+	Y     int    // baseline of the group's heading
+	Bars  []scoreBar
 }
 
 type scoreBar struct {
@@ -145,34 +153,45 @@ const (
 	chartBarLeft  = 220
 	chartBarWidth = 320
 	chartRow      = 34
+	chartHeading  = 26
 )
+
+// chartClasses orders the groups: the most open class first.
+var chartClasses = []string{"I", "II", "III", ""}
 
 func newScoreChart(cands []candidateView) scoreChart {
 	scored := slices.DeleteFunc(slices.Clone(cands), func(c candidateView) bool { return c.Score == nil })
 	slices.SortStableFunc(scored, func(a, b candidateView) int {
-		switch {
-		case *a.Score > *b.Score:
-			return -1
-		case *a.Score < *b.Score:
-			return 1
-		}
-		return strings.Compare(a.Name, b.Name)
+		return cmp.Or(cmp.Compare(slices.Index(chartClasses, a.Openness.Class), slices.Index(chartClasses, b.Openness.Class)),
+			cmp.Compare(*b.Score, *a.Score), strings.Compare(a.Name, b.Name))
 	})
 	top := 100.0
 	for _, c := range scored {
 		top = max(top, *c.Score)
 	}
-	chart := scoreChart{Height: max(1, len(scored))*chartRow + 10}
-	for i, c := range scored {
+	var chart scoreChart
+	y := 0
+	for _, c := range scored {
+		label := "No MOF class"
+		if c.Openness.Class != "" {
+			label = "MOF class " + c.Openness.Class
+		}
+		if n := len(chart.Groups); n == 0 || chart.Groups[n-1].Label != label {
+			y += chartHeading
+			chart.Groups = append(chart.Groups, chartGroup{Label: label, Y: y - 6})
+		}
 		outcome := c.Outcome
 		if outcome == "" {
 			outcome = "pending"
 		}
 		w := int(max(0, *c.Score) / top * chartBarWidth)
-		chart.Bars = append(chart.Bars, scoreBar{
+		g := &chart.Groups[len(chart.Groups)-1]
+		g.Bars = append(g.Bars, scoreBar{
 			Name: c.Name, Outcome: outcome, ScoreText: c.ScoreText,
-			Y: i*chartRow + 5, TextY: i*chartRow + 24, Width: w, LabelX: chartBarLeft + w + 6,
+			Y: y + 5, TextY: y + 24, Width: w, LabelX: chartBarLeft + w + 6,
 		})
+		y += chartRow
 	}
+	chart.Height = max(chartRow, y+10)
 	return chart
 }

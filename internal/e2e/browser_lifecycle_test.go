@@ -1,10 +1,15 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/modeltender/modeltender/internal/domain"
 )
@@ -65,10 +70,39 @@ func TestBrowserClarificationAndAmendment(t *testing.T) {
 	vendor.submit(`form[action*="/clarifications/"] button[type=submit]`)
 	vendor.see("is required")
 	vendor.check("vendor-clarification-error")
-	vendor.fill(`form[action*="/clarifications/"] textarea[name=answer]`, "English and Spanish, by an independent red team.")
+	// A broken amended manifest (YAML that does not parse) is refused next
+	// to the file input, the answer kept; a corrected manifest goes in.
+	broken := filepath.Join(t.TempDir(), "amended.yml")
+	if err := os.WriteFile(broken, []byte("release: [unclosed"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	answer := `form[action*="/clarifications/"] textarea[name=answer]`
+	upload := `form[action*="/clarifications/"] input[name=manifest]`
+	vendor.fill(answer, "English and Spanish, by an independent red team.")
+	vendor.run("choose a broken manifest", chromedp.SetUploadFiles(chromedp.CSS(upload), []string{broken}))
+	vendor.submit(`form[action*="/clarifications/"] button[type=submit]`)
+	vendor.see("the amended manifest was not accepted", "choose the file again")
+	if kept := get(vendor, "read the kept answer", chromedp.Value(chromedp.CSS(answer))); kept != "English and Spanish, by an independent red team." {
+		t.Fatalf("the refused answer lost its text: %q", kept)
+	}
+	vendor.check("vendor-clarification-manifest-error")
+	fixed := filepath.Join(t.TempDir(), "granite-amended.json")
+	if err := os.WriteFile(fixed, exampleManifest(t, "granite-3.1-8b-instruct.json", func(m map[string]any) {
+		m["description"] = "Red-teamed in English and Spanish by an independent team."
+	}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vendor.run("choose the amended manifest", chromedp.SetUploadFiles(chromedp.CSS(upload), []string{fixed}))
 	vendor.submit(`form[action*="/clarifications/"] button[type=submit]`)
 	vendor.see("Your answer is sent", "English and Spanish, by an independent red team.")
 	vendor.check("vendor-clarification-answered")
+	s.eventually("the amended manifest to be the candidate's", time.Minute, func() bool {
+		m, _, err := s.store.CurrentManifest(context.Background(), cand.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Description == "Red-teamed in English and Spanish by an independent team."
+	})
 
 	// The checks run again and a new task on the candidate reaches the reviewer.
 	var again domain.Task

@@ -157,7 +157,7 @@ func TestBrowserJourney(t *testing.T) {
 
 	// The officer's board fills in without a reload (htmx polling).
 	officer.seeEventually("Every candidate has an outcome.", time.Minute)
-	officer.see("qualified", "disqualified", "Candidates by score")
+	officer.see("qualified", "disqualified", "Candidates by openness class and score")
 	officer.check("officer-board")
 
 	// The vendor sees the outcome with its explanations.
@@ -298,6 +298,10 @@ func browserAward(t *testing.T, s *stack, browser context.Context, sol domain.So
 	loser.see("Your protest is filed", "open: the award waits")
 	loser.check("vendor-protest")
 
+	// The officer's dashboard shows the award in standstill with the open protest.
+	officer.open("/solicitations", "officer-dashboard-protest")
+	officer.see("Award in standstill", "standstill until", "1 open")
+
 	// The officer dismisses it in writing; then the award stands.
 	officer.open("/solicitations/"+sol.ID+"#protests", "officer-protest")
 	officer.see("misread", "Written decision")
@@ -312,6 +316,15 @@ func browserAward(t *testing.T, s *stack, browser context.Context, sol domain.So
 		officer.open("/solicitations/"+sol.ID, "officer-awarded")
 		return strings.Contains(officer.text(), "Public award notice")
 	})
+	officer.open("/solicitations", "officer-dashboard-awarded")
+	officer.see("Awarded", sol.Title, "none open")
+
+	// The losing vendor's page, left open since the protest, says that the
+	// solicitation moved on, without a reload.
+	loser.seeEventually("it is now awarded", time.Minute)
+	loser.check("vendor-solicitation-changed")
+	loser.submit(`#solicitation-status a[href="/solicitations/` + sol.ID + `"]`)
+	loser.see("Public award notice", "dismissed")
 
 	// The winner sees the outcome and follows the notice link.
 	vendor.open(bidPath, "vendor-award-outcome")
