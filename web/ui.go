@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +50,9 @@ type navLink struct {
 // pages holds one parsed template set per page, each with the shared layout.
 type pages map[string]*template.Template
 
+// sharedTemplates are in every page's set: the layout and the pieces pages share.
+var sharedTemplates = []string{"layout.html", "partials.html", "manifest_form.html"}
+
 func parsePages() pages {
 	funcs := template.FuncMap{
 		"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 MST") },
@@ -61,14 +65,14 @@ func parsePages() pages {
 	}
 	funcs["field"] = newFieldView
 	fsys := ui.Templates()
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(fsys, "layout.html", "partials.html"))
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(fsys, sharedTemplates...))
 	names, err := fs.Glob(fsys, "*.html")
 	if err != nil {
 		panic(err)
 	}
 	out := pages{}
 	for _, name := range names {
-		if name == "layout.html" || name == "partials.html" {
+		if slices.Contains(sharedTemplates, name) {
 			continue
 		}
 		out[strings.TrimSuffix(name, ".html")] = template.Must(template.Must(base.Clone()).ParseFS(fsys, name))
