@@ -122,3 +122,58 @@ func TestDataPrefersThePolicyDirAndFallsBackToEmbedded(t *testing.T) {
 		t.Errorf("Dir(\"\") does not read the embedded data: %v", err)
 	}
 }
+
+func TestPolicyDirTablesFollowItsData(t *testing.T) {
+	dir := copyBundle(t)
+	// The agency no longer requires the research paper for Class I.
+	components := filepath.Join(dir, "data", "mof_components.json")
+	raw, err := os.ReadFile(components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paper := `"name": "Research paper", "description": "Research paper detailing the development and capabilities of the model", "content_type": "document", "class": 1, "required": true`
+	if !strings.Contains(string(raw), paper) {
+		t.Fatal("mof_components.json no longer lists the research paper as expected")
+	}
+	edited := strings.Replace(string(raw), paper, strings.Replace(paper, `"required": true`, `"required": false`, 1), 1)
+	if err := os.WriteFile(components, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := NewEngine(context.Background(), Dir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := completeInput()
+	in.Manifest.Components = nil
+	for _, name := range domain.MOFComponents {
+		if name != "Research paper" {
+			in.Manifest.Components = append(in.Manifest.Components, domain.Component{Name: name, License: "MIT", Included: true})
+		}
+	}
+	if d := decide(t, newEngine(t), in); d.Openness.Class == nil || *d.Openness.Class != "II" {
+		t.Errorf("embedded bundle: class = %v, want II without the research paper", d.Openness.Class)
+	}
+	if d := decide(t, changed, in); d.Openness.Class == nil || *d.Openness.Class != "I" {
+		t.Errorf("edited bundle: class = %v, want I once the research paper is optional", d.Openness.Class)
+	}
+}
+
+func TestPolicyDirTablesMustFollowFromDataAlone(t *testing.T) {
+	for rule, want := range map[string]string{
+		"tier := input.criteria.risk_tier":           "input.criteria.risk_tier reads input",
+		"floor := data.modeltender.openness.minimum": "data.modeltender.openness.minimum reads rules outside the package",
+	} {
+		dir := copyBundle(t)
+		tables := filepath.Join(dir, "tables.rego")
+		raw, err := os.ReadFile(tables)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(tables, append(raw, "\n"+rule+"\n"...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewEngine(context.Background(), Dir(dir)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("with %q: NewEngine = %v, want an error saying %q", rule, err, want)
+		}
+	}
+}

@@ -10,6 +10,11 @@ package modeltender.openness
 
 import data.modeltender.mof_components
 import data.modeltender.mof_licenses
+import data.modeltender.tables.class_names
+import data.modeltender.tables.class_numbers
+import data.modeltender.tables.component_names
+import data.modeltender.tables.cumulative
+import data.modeltender.tables.totals
 
 technical_report := "Technical report"
 
@@ -17,35 +22,15 @@ research_paper := "Research paper"
 
 final_parameters := "Model parameters (Final)"
 
-# The tool's class numbers (3 is the least demanding) and their names.
-class_names := {3: "III", 2: "II", 1: "I"}
-
-class_numbers := {"III": 3, "II": 2, "I": 1}
-
-component_names := {c.name | some c in mof_components.components}
-
-# Required components per class number, not cumulative; optional components
-# never count towards a class.
-required := {k: {c.name | some c in mof_components.components; c.required; c.class == k} | some k, _ in class_names}
-
-# Components a class needs: its own and those of every less demanding class,
-# per class number (a rule, so it is computed once per decision).
-cumulative := {k: {name | some j, names in required; j >= k; some name in names} | some k, _ in class_names}
-
-totals := {k: sum([count(required[j]) | some j, _ in class_names; j >= k]) | some k, _ in class_names}
-
 # The license each included MOF component carries as written. A component
-# listed twice keeps its last entry, as the tool's import does. The native
-# manifest's weights are the final parameters even when not listed.
-written := object.union(weights_as_component, {name: entries[count(entries) - 1] |
-	some name in component_names
-	entries := [object.get(c, "license", "") |
-		some c in input.manifest.components
-		c.name == name
-		c.included
-	]
-	count(entries) > 0
-})
+# listed twice keeps its last entry, as the tool's import does (object.union_n
+# lets the later object win). The native manifest's weights are the final
+# parameters even when not listed.
+written := object.union_n(array.concat([weights_as_component], [{c.name: object.get(c, "license", "")} |
+	some c in input.manifest.components
+	c.included
+	c.name in component_names
+]))
 
 weights_as_component := {final_parameters: input.manifest.weights.license} if {
 	object.get(input.manifest, ["weights", "license"], "") != ""
@@ -70,11 +55,13 @@ license_status(license) := "unlicensed" if {
 # class, what is missing or not open.
 evaluate(licenses) := result if {
 	status := {name: license_status(license) | some name, license in licenses}
+	listed := object.keys(status)
+	open := {name | some name, s in status; s == "open"}
 	substitutes := paper_stands_in(status)
 	counts := paper_counts(status)
 	complete := {k: n |
 		some k, _ in class_names
-		n := count({name | some name in cumulative[k]; status[name] == "open"}) + paper_bonus(k, counts)
+		n := count(cumulative[k] & open) + paper_bonus(k, counts)
 	}
 	progress := {class_names[k]: class_progress(k, complete, counts) | some k, _ in class_names}
 	reached := [class_names[k] | some k in [1, 2, 3]; progress[class_names[k]] == 100]
@@ -82,15 +69,9 @@ evaluate(licenses) := result if {
 		"class": first_or_null(reached),
 		"progress": progress,
 		"classes": {class_names[k]: {
-			"missing": sort([name |
-				some name in cumulative[k]
-				not status[name]
-				not excused(name, substitutes)
-			]),
+			"missing": sort((cumulative[k] - listed) - excused(substitutes)),
 			"not_open": sort([{"component": name, "license": licenses[name], "status": status[name]} |
-				some name in weighed(k, substitutes)
-				status[name]
-				status[name] != "open"
+				some name in ((weighed(k, substitutes) & listed) - open)
 			]),
 		} |
 			some k, _ in class_names
@@ -127,10 +108,11 @@ paper_discount(k, counts) := 1 if {
 	k == 1
 } else := 0
 
-excused(name, substitutes) if {
-	name == technical_report
-	substitutes
-}
+# The components a class need not list: the technical report, when the
+# research paper stands in for it.
+excused(substitutes) := {technical_report} if substitutes
+
+else := set()
 
 # The components a class weighs: its cumulative list, plus the research paper
 # standing in for the technical report in Classes III and II.

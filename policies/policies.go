@@ -6,9 +6,11 @@
 // Policies and data are embedded in the binary and prepared once; an agency
 // may replace them with a directory of its own (Dir, MODELTENDER_POLICY_DIR)
 // laid out the same way. Each data file data/<name>.json is mounted at
-// data.modeltender.<name> (hyphens become underscores). The bundle revision
-// is a content hash, so a decision can be reproduced under the exact rules
-// that made it.
+// data.modeltender.<name> (hyphens become underscores). The package
+// modeltender.tables (tables.rego) derives lookup tables from that data
+// alone; the engine evaluates it once per bundle and decides with its
+// values. The bundle revision is a content hash, so a decision can be
+// reproduced under the exact rules that made it.
 package policies
 
 import (
@@ -192,9 +194,15 @@ func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	compiler := ast.NewCompiler()
-	if compiler.Compile(modules); compiler.Failed() {
-		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
+	compiler, err := compile(modules)
+	if err != nil {
+		return nil, err
+	}
+	if modules, err = foldTables(ctx, compiler, store, modules); err != nil {
+		return nil, err
+	}
+	if compiler, err = compile(modules); err != nil {
+		return nil, err
 	}
 	prepare := func(query string) (rego.PreparedEvalQuery, error) {
 		q, err := rego.New(rego.Query(query), rego.Compiler(compiler), rego.Store(store)).PrepareForEval(ctx)
@@ -456,6 +464,121 @@ func parseModules(files []bundleFile) (map[string]*ast.Module, error) {
 		modules[f.path] = m
 	}
 	return modules, nil
+}
+
+func compile(modules map[string]*ast.Module) (*ast.Compiler, error) {
+	compiler := ast.NewCompiler()
+	if compiler.Compile(modules); compiler.Failed() {
+		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
+	}
+	return compiler, nil
+}
+
+// tablesPackage holds the rules that follow from the data files alone
+// (tables.rego): the same for every decision, so computed once per engine.
+var tablesPackage = ast.MustParseRef("data.modeltender.tables")
+
+// foldTables evaluates the tables package once, compiled in compiler against
+// store, and returns the modules with that package replaced by one module of
+// constant rules holding its values (the same document, so the other
+// packages read it as before), or modules unchanged when there is no such
+// package.
+func foldTables(ctx context.Context, compiler *ast.Compiler, store storage.Store, modules map[string]*ast.Module) (map[string]*ast.Module, error) {
+	folded := map[string]*ast.Module{}
+	var file string
+	for name, m := range modules {
+		if m.Package.Path.Equal(tablesPackage) {
+			file = name
+			continue
+		}
+		folded[name] = m
+	}
+	if file == "" {
+		return modules, nil
+	}
+	if err := checkTablesReadDataOnly(compiler); err != nil {
+		return nil, err
+	}
+	rs, err := rego.New(
+		rego.Query(tablesPackage.String()),
+		rego.Compiler(compiler),
+		rego.Store(store),
+		// Keep the AST value: JSON would turn the tables' sets into arrays.
+		rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }),
+	).Eval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate %s: %w", tablesPackage, err)
+	}
+	var tables ast.Object
+	if len(rs) == 1 && len(rs[0].Expressions) == 1 {
+		tables, _ = rs[0].Expressions[0].Value.(ast.Object)
+	}
+	if tables == nil {
+		return nil, fmt.Errorf("evaluate %s: got %d results, want one object", tablesPackage, len(rs))
+	}
+	// Each table becomes `name := true`, parsed so the rule is well formed,
+	// and then gets its value.
+	names := tables.Keys()
+	src := "package " + strings.TrimPrefix(tablesPackage.String(), "data.") + "\n"
+	for _, name := range names {
+		src += "\n" + string(name.Value.(ast.String)) + " := true\n"
+	}
+	m, err := ast.ParseModuleWithOpts(file, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		return nil, fmt.Errorf("fold %s: %w", tablesPackage, err)
+	}
+	for i, name := range names {
+		m.Rules[i].Head.Value = tables.Get(name)
+	}
+	folded[file] = m
+	return folded, nil
+}
+
+// checkTablesReadDataOnly makes sure the tables package reads nothing but
+// data files and its own rules: a table computed once must not depend on a
+// candidate, and a rule of another package may read input.
+func checkTablesReadDataOnly(compiler *ast.Compiler) error {
+	var problems []string
+	for _, m := range compiler.Modules {
+		if !m.Package.Path.Equal(tablesPackage) {
+			continue
+		}
+		ast.WalkRefs(m, func(r ast.Ref) bool {
+			switch {
+			case r.HasPrefix(ast.InputRootRef):
+				problems = append(problems, fmt.Sprintf("%v reads input", r.GroundPrefix()))
+			case r.HasPrefix(ast.DefaultRootRef) && !r.HasPrefix(tablesPackage) && readsRules(compiler.RuleTree, r.GroundPrefix()):
+				problems = append(problems, fmt.Sprintf("%v reads rules outside the package", r.GroundPrefix()))
+			}
+			return false
+		})
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return fmt.Errorf("%s must follow from the data files alone, since it is computed once per policy bundle: %s",
+			tablesPackage, strings.Join(slices.Compact(problems), "; "))
+	}
+	return nil
+}
+
+// readsRules reports whether ref reaches a rule: one along its path (a
+// document it reads into) or one under it.
+func readsRules(tree *ast.TreeNode, ref ast.Ref) bool {
+	node := tree
+	for _, t := range ref {
+		if node = node.Child(t.Value); node == nil {
+			return false
+		}
+		if len(node.Values) > 0 {
+			return true
+		}
+	}
+	found := false
+	node.DepthFirst(func(n *ast.TreeNode) bool {
+		found = found || len(n.Values) > 0
+		return found
+	})
+	return found
 }
 
 // newStore mounts every data/<name>.json at data.modeltender.<name>.

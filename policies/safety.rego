@@ -7,11 +7,13 @@
 #   not rules.
 package modeltender.safety
 
-# The requirements that apply to the solicitation's risk tier.
-requirements := [req |
-	some req in data.modeltender.evidence_requirements.requirements
-	input.criteria.risk_tier in req.tiers
-]
+import data.modeltender.tables
+
+# The requirements that apply to the solicitation's risk tier, per evidence
+# kind, and those among them whose evidence ages out.
+requirements_by_kind := tables.requirements_by_kind[input.criteria.risk_tier]
+
+aged_requirements := tables.aged_requirements[input.criteria.risk_tier]
 
 as_of_ns := time.parse_ns("2006-01-02", input.as_of)
 
@@ -42,8 +44,8 @@ staleness(req, latest) := "has no date, so its age cannot be checked" if {
 # custom:
 #   source: data.modeltender.evidence_requirements (NIST AI RMF, OMB M-25-21 §4(b))
 deny contains finding if {
-	some req in requirements
-	not req.kind in kinds_present
+	some kind in (object.keys(requirements_by_kind) - kinds_present)
+	some req in requirements_by_kind[kind]
 	finding := {
 		"rule": "safety.evidence-missing",
 		"severity": "deny",
@@ -65,8 +67,7 @@ deny contains finding if {
 # custom:
 #   source: data.modeltender.evidence_requirements (max_age_months)
 deny contains finding if {
-	some req in requirements
-	req.max_age_months > 0
+	some req in aged_requirements
 	req.kind in kinds_present
 	not has_current(req)
 	latest := max([object.get(item, "date", "") |
@@ -94,8 +95,7 @@ deny contains finding if {
 warn contains finding if {
 	some item in input.manifest.evidence
 	object.get(item, "location", "") == ""
-	some req in requirements
-	item.kind == req.kind
+	some req in requirements_by_kind[item.kind]
 	finding := {
 		"rule": "safety.evidence-location-missing",
 		"severity": "warn",

@@ -1,0 +1,47 @@
+# METADATA
+# title: Lookup tables
+# description: >-
+#   Tables the other policies read that follow from the data files alone,
+#   never from input. The engine evaluates this package once when it loads a
+#   bundle and mounts the result at data.modeltender.tables, so a decision
+#   looks them up instead of rebuilding them; Rego tests evaluate the rules
+#   as written, with the same result.
+package modeltender.tables
+
+import data.modeltender.evidence_requirements
+import data.modeltender.mof_components
+
+# The Model Openness Framework's class numbers (3 is the least demanding) and their names.
+class_names := {3: "III", 2: "II", 1: "I"}
+
+class_numbers := {"III": 3, "II": 2, "I": 1}
+
+component_names := {c.name | some c in mof_components.components}
+
+# Required components per class number, not cumulative; optional components
+# never count towards a class.
+required := {k: {c.name | some c in mof_components.components; c.required; c.class == k} | some k, _ in class_names}
+
+# Components a class needs: its own and those of every less demanding class,
+# per class number.
+cumulative := {k: {name | some j, names in required; j >= k; some name in names} | some k, _ in class_names}
+
+totals := {k: sum([count(required[j]) | some j, _ in class_names; j >= k]) | some k, _ in class_names}
+
+# The evidence requirements per risk tier, and per tier and kind.
+requirements := {tier: [req |
+	some req in evidence_requirements.requirements
+	tier in req.tiers
+] |
+	some tier in tiers
+}
+
+requirements_by_kind := {tier: {kind: [req | some req in reqs; req.kind == kind] |
+	some kind in {req.kind | some req in reqs}
+} |
+	some tier, reqs in requirements
+}
+
+aged_requirements := {tier: [req | some req in reqs; req.max_age_months > 0] | some tier, reqs in requirements}
+
+tiers := {tier | some req in evidence_requirements.requirements; some tier in req.tiers}
