@@ -247,7 +247,7 @@ func (f bidForm) Filled(prefix string) bool {
 // componentInput is one Model Openness Framework component's row.
 type componentInput struct {
 	Name              string
-	Included          fieldView // a checkbox: Value is "on" when ticked
+	Included          fieldView // a checkbox labelled with the name: Value is "on" when ticked
 	License, Location fieldView
 }
 
@@ -256,7 +256,7 @@ func (f bidForm) Components() []componentInput {
 	out := make([]componentInput, len(domain.MOFComponents))
 	for row, name := range domain.MOFComponents {
 		out[row] = componentInput{Name: name,
-			Included: f.Field("checkbox", componentField(row, "included"), name+": released", ""),
+			Included: f.Field("checkbox", componentField(row, "included"), name, ""),
 			License:  f.Field("text", componentField(row, "license"), name+": license (SPDX expression)", ""),
 			Location: f.Field("text", componentField(row, "location"), name+": location", "")}
 	}

@@ -254,8 +254,16 @@ func (b *session) axe(name string) {
 func (b *session) keyboard(name string) {
 	b.t.Helper()
 	total := get(b, "keyboard check on "+name, chromedp.Evaluate[int](`(() => {
+		// Chromium lays out a closed <details>'s content, but Tab skips it: only its summary is reachable.
+		const folded = e => {
+			for (let d = e.closest('details:not([open])'); d; d = d.parentElement && d.parentElement.closest('details:not([open])')) {
+				const summary = d.querySelector(':scope > summary');
+				if (!summary || !summary.contains(e)) return true;
+			}
+			return false;
+		};
 		const els = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')]
-			.filter(e => !e.disabled && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden');
+			.filter(e => !e.disabled && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden' && !folded(e));
 		const groups = new Set();
 		let n = 0;
 		for (const e of els) {
