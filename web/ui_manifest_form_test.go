@@ -114,10 +114,10 @@ func TestDescribedCandidateErrorsGoNextToTheirFields(t *testing.T) {
 		"mf_evidence_red-team-report_date": {"31/03/2025"}})
 	for field, part := range map[string]string{
 		"manifest_json":                    "pasted manifest, field name",
-		"mf_name":                          "minLength",
+		"mf_name":                          "may not be empty",
 		"mf_weights_digest":                "sha256",
-		"mf_components_9_location":         "2,000",
-		"mf_evidence_red-team-report_date": "date",
+		"mf_components_9_location":         "at most 2000",
+		"mf_evidence_red-team-report_date": "YYYY-MM-DD",
 	} {
 		if !strings.Contains(got[field].Message, part) || got[field].ID != field {
 			t.Errorf("error at %s = %+v, want one mentioning %q; all: %+v", field, got[field], part, got)

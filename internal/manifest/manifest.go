@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
@@ -95,7 +96,7 @@ func leafErrors(ve *jsonschema.ValidationError, path string, lineOf func([]strin
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
-			msg := e.ErrorKind.LocalizedString(printer)
+			msg := violation(e.ErrorKind)
 			if lineOf != nil && lineOf(e.InstanceLocation) > 0 {
 				msg = fmt.Sprintf("line %d: %s", lineOf(e.InstanceLocation), msg)
 			}
@@ -109,6 +110,26 @@ func leafErrors(ve *jsonschema.ValidationError, path string, lineOf func([]strin
 	walk(ve)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
+}
+
+// violation words a schema violation for the vendor; the library's wording
+// does for most, but not for lengths ("minLength: got 0, want 1") or dates
+// (a Go time layout error).
+func violation(k jsonschema.ErrorKind) string {
+	switch k := k.(type) {
+	case *kind.MinLength:
+		if k.Want == 1 {
+			return "is required: it may not be empty"
+		}
+		return fmt.Sprintf("is too short: %d characters, at least %d needed", k.Got, k.Want)
+	case *kind.MaxLength:
+		return fmt.Sprintf("is too long: %d characters, at most %d allowed", k.Got, k.Want)
+	case *kind.Format:
+		if k.Want == "date" {
+			return fmt.Sprintf("%q is not a date: write it as YYYY-MM-DD, e.g. 2025-03-31", fmt.Sprint(k.Got))
+		}
+	}
+	return k.LocalizedString(printer)
 }
 
 // fieldPath renders an instance location as a JSON path a person reads,
