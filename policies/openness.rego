@@ -8,11 +8,11 @@
 #   solicitation's openness preference points and its minimum class.
 package modeltender.openness
 
-import data.modeltender.mof_components
 import data.modeltender.mof_licenses
 import data.modeltender.tables.class_names
 import data.modeltender.tables.class_numbers
 import data.modeltender.tables.component_names
+import data.modeltender.tables.component_order
 import data.modeltender.tables.cumulative
 import data.modeltender.tables.totals
 
@@ -36,9 +36,16 @@ weights_as_component := {final_parameters: input.manifest.weights.license} if {
 	object.get(input.manifest, ["weights", "license"], "") != ""
 } else := {}
 
-# Each written license resolved through the license knowledge base
-# (input.license_normalization: license as written -> SPDX id).
-normalized := {name: object.get(normalization, license, license) | some name, license in written}
+# The written licenses the license knowledge base spells otherwise, as SPDX
+# ids (input.license_normalization: license as written -> SPDX id), and every
+# written license so resolved.
+renamed := {name: spdx |
+	some name, license in written
+	spdx := normalization[license]
+	spdx != license
+}
+
+normalized := object.union(written, renamed)
 
 normalization := object.get(input, "license_normalization", {})
 
@@ -52,7 +59,7 @@ license_status(license) := "unlicensed" if {
 
 # evaluate(licenses) is the tool's evaluation of components licensed as in
 # licenses (component name -> license): class, progress per class and, per
-# class, what is missing or not open.
+# class, what is missing or not open; and each component's status.
 evaluate(licenses) := result if {
 	status := {name: license_status(license) | some name, license in licenses}
 	listed := object.keys(status)
@@ -76,6 +83,7 @@ evaluate(licenses) := result if {
 		} |
 			some k, _ in class_names
 		},
+		"status": status,
 	}
 }
 
@@ -138,7 +146,7 @@ tool := evaluate(written)
 # The class with free-text license names resolved to SPDX ids; the same as
 # the tool's when no name needed resolving, so it is not computed again.
 resolved := tool if {
-	normalized == written
+	count(renamed) == 0
 } else := evaluate(normalized)
 
 # Preference points per class are a solicitation parameter; unset, the
@@ -158,12 +166,15 @@ result := {
 	"class_if_licenses_normalized": resolved.class,
 	"progress_if_licenses_normalized": resolved.progress,
 	"preference_points": preference_points,
-	"components": [{"component": name, "license": written[name], "status": license_status(written[name])} |
-		some c in mof_components.components
-		name := c.name
-		written[name]
-	],
+	"components": components,
 }
+
+# The listed components in the order of the MOF's list, each with its license
+# as written and its status.
+components := [{"component": name, "license": written[name], "status": tool.status[name]} |
+	some entry in sort([[component_order[name], name] | some name, _ in written])
+	name := entry[1]
+]
 
 minimum := object.get(input.criteria, "minimum_openness_class", "")
 
@@ -223,19 +234,19 @@ minimum_fix := sprintf(
 # custom:
 #   source: Model Openness Framework (LF AI & Data); SPDX License List
 warn contains finding if {
-	some name, license in written
-	normalized[name] != license
-	license_status(normalized[name]) == "open"
+	some name, spdx in renamed
+	license_status(spdx) == "open"
+	license := written[name]
 	finding := {
 		"rule": "openness.license-not-spdx-id",
 		"severity": "warn",
 		"message": sprintf(
 			"the license of %q is written %q, which the Model Openness Tool does not recognise; as %q it is open (class %s as written, %s once corrected)",
-			[name, license, normalized[name], class_label(tool.class), class_label(resolved.class)],
+			[name, license, spdx, class_label(tool.class), class_label(resolved.class)],
 		),
 		"evidence": {"component": name, "clause": "license", "quote": license},
 		"source": sprintf("MOF component %s; SPDX License List", [name]),
-		"fix": sprintf("Write the license of %q as the SPDX id %q.", [name, normalized[name]]),
+		"fix": sprintf("Write the license of %q as the SPDX id %q.", [name, spdx]),
 	}
 }
 
@@ -252,7 +263,7 @@ info contains finding if {
 			"MOF class: %s (progress %s); %d openness preference points",
 			[class_label(tool.class), progress_label(tool.progress), preference_points],
 		),
-		"evidence": {"component": concat(", ", [c.component | some c in result.components; c.status == "open"]), "clause": "", "quote": ""},
+		"evidence": {"component": concat(", ", [c.component | some c in components; c.status == "open"]), "clause": "", "quote": ""},
 		"source": "Model Openness Framework (LF AI & Data), Model Openness Tool",
 		"fix": next_class_fix,
 	}

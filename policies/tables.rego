@@ -18,6 +18,9 @@ class_numbers := {"III": 3, "II": 2, "I": 1}
 
 component_names := {c.name | some c in mof_components.components}
 
+# Each component's place in the MOF's list, the order results list them in.
+component_order := {c.name: i | some i, c in mof_components.components}
+
 # Required components per class number, not cumulative; optional components
 # never count towards a class.
 required := {k: {c.name | some c in mof_components.components; c.required; c.class == k} | some k, _ in class_names}
