@@ -243,14 +243,14 @@ func (e *Engine) decide(ctx context.Context, in Input) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	rs, err := e.decision.Eval(ctx, rego.EvalParsedInput(value))
+	rs, err := e.decision.Eval(ctx, rego.EvalParsedInput(value), rego.EvalGenerateJSON(keepValue))
 	if err != nil {
 		return Decision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
 	}
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
 		return Decision{}, fmt.Errorf("evaluate %s: got %d results, want exactly one decision", decisionQuery, len(rs))
 	}
-	d, err := decodeDecision(rs[0].Expressions[0].Value)
+	d, err := decodeDecision(rs[0].Expressions[0].Value.(ast.Value))
 	if err != nil {
 		return Decision{}, err
 	}
@@ -289,17 +289,28 @@ func regoInput(in Input) (ast.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode policy input: %w", err)
 	}
-	value, err := ast.ValueFromReader(bytes.NewReader(raw))
+	value, err := valueFromJSON(raw)
 	if err != nil {
 		return nil, fmt.Errorf("convert policy input: %w", err)
 	}
 	return value, nil
 }
 
+// keepValue leaves a query result as the OPA value the policy made, for
+// decodeDecision, instead of converting it to Go maps and slices.
+func keepValue(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
+
 // decodeDecision checks that the policy returned exactly the decision
 // document shape; anything else is an error, not a pass.
-func decodeDecision(value any) (Decision, error) {
-	raw, err := json.Marshal(value)
+func decodeDecision(value ast.Value) (Decision, error) {
+	raw, err := appendJSON(make([]byte, 0, 4096), value)
+	if errors.Is(err, errNotPlainJSON) {
+		// Keys that are not strings: leave their spelling to OPA's conversion.
+		var doc any
+		if doc, err = ast.JSON(value); err == nil {
+			raw, err = json.Marshal(doc)
+		}
+	}
 	if err != nil {
 		return Decision{}, fmt.Errorf("encode decision: %w", err)
 	}
@@ -503,8 +514,8 @@ func foldTables(ctx context.Context, compiler *ast.Compiler, store storage.Store
 		rego.Query(tablesPackage.String()),
 		rego.Compiler(compiler),
 		rego.Store(store),
-		// Keep the AST value: JSON would turn the tables' sets into arrays.
-		rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }),
+		// JSON would turn the tables' sets into arrays.
+		rego.GenerateJSON(keepValue),
 	).Eval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %s: %w", tablesPackage, err)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
@@ -228,7 +230,14 @@ func TestDecodeDecisionRejectsUnexpectedShapes(t *testing.T) {
 		return map[string]any{"outcome": "disqualified", "deny": []any{finding}, "warn": []any{}, "info": []any{},
 			"openness": map[string]any{"class": nil}, "score": 10, "approvals_required": 1}
 	}
-	if _, err := decodeDecision(valid()); err != nil {
+	decode := func(m map[string]any) (Decision, error) {
+		value, err := ast.InterfaceToValue(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return decodeDecision(value)
+	}
+	if _, err := decode(valid()); err != nil {
 		t.Fatalf("valid decision rejected: %v", err)
 	}
 	for name, mutate := range map[string]func(map[string]any){
@@ -247,7 +256,7 @@ func TestDecodeDecisionRejectsUnexpectedShapes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			m := valid()
 			mutate(m)
-			if _, err := decodeDecision(m); err == nil {
+			if _, err := decode(m); err == nil {
 				t.Errorf("decision %v accepted", m)
 			}
 		})
