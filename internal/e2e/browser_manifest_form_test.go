@@ -123,7 +123,7 @@ func TestBrowserDescribedCandidate(t *testing.T) {
 	vendor.fill("#price_amount", "240000")
 	vendor.fill("#price_currency", "eur")
 	vendor.submit(`form[action$="/revisions"] button[type=submit]`)
-	vendor.see("Your bid is revised", "northwind-form-7b")
+	vendor.see("Your bid is revised", "northwind-form-7b", "price 240000.00 EUR")
 	vendor.check("vendor-describe-revised")
 	if bid, err = s.store.Bid(context.Background(), bidID); err != nil {
 		t.Fatal(err)
