@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/modeltender/modeltender/internal/domain"
 )
@@ -397,6 +399,78 @@ func TestRego(t *testing.T) {
 		t.Fatal("no Rego tests ran")
 	}
 	t.Logf("%d Rego tests", len(results))
+}
+
+// TestTablesDecideAsWritten compares the engine, which computes the tables
+// package once, with the bundle evaluated as written, on candidates that
+// take every path through the openness and safety rules.
+func TestTablesDecideAsWritten(t *testing.T) {
+	ctx := context.Background()
+	files, err := bundleFiles(Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules, err := parseModules(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := newStore(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compiler, err := compile(modules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asWritten, err := rego.New(rego.Query(decisionQuery), rego.Compiler(compiler), rego.Store(store)).PrepareForEval(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEngine(t)
+
+	var inputs []Input
+	for _, tier := range []domain.RiskTier{domain.RiskStandard, domain.RiskHighImpact} {
+		for _, listing := range [][]string{nil, domain.MOFComponents, domain.MOFComponents[:9], {"Research paper", "Model card"}} {
+			for _, license := range []string{"MIT", "Apache 2.0", "LicenseRef-Llama-3.1", ""} {
+				in := completeInput()
+				in.Criteria.RiskTier = tier
+				in.Criteria.MinimumOpennessClass = "II"
+				in.LicenseNormalization = map[string]string{"Apache 2.0": "Apache-2.0"}
+				// Some evidence missing, one item without a location, the red-team report expired.
+				in.Manifest.Evidence = in.Manifest.Evidence[len(listing)%3:]
+				in.Manifest.Evidence[0].Location = ""
+				for i := range in.Manifest.Evidence {
+					if in.Manifest.Evidence[i].Kind == "red-team-report" {
+						in.Manifest.Evidence[i].Date = "2024-01-01"
+					}
+				}
+				in.Manifest.Components = nil
+				for _, name := range listing {
+					in.Manifest.Components = append(in.Manifest.Components, domain.Component{Name: name, License: license, Included: true})
+				}
+				inputs = append(inputs, in)
+			}
+		}
+	}
+	for i, in := range inputs {
+		got := decide(t, e, in)
+		value, err := regoInput(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := asWritten.Eval(ctx, rego.EvalParsedInput(value), rego.EvalGenerateJSON(keepValue))
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("input %d as written: %v, %d results", i, err, len(rs))
+		}
+		want, err := decodeDecision(rs[0].Expressions[0].Value.(ast.Value))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Revision = got.Revision
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("input %d: engine decided\n%+v\nthe bundle as written decides\n%+v", i, got, want)
+		}
+	}
 }
 
 // TestRegoFormatted keeps the policies `opa fmt` clean.

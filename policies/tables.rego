@@ -3,9 +3,10 @@
 # description: >-
 #   Tables the other policies read that follow from the data files alone,
 #   never from input. The engine evaluates this package once when it loads a
-#   bundle and mounts the result at data.modeltender.tables, so a decision
-#   looks them up instead of rebuilding them; Rego tests evaluate the rules
-#   as written, with the same result.
+#   bundle (from that bundle's data) and keeps the values, so a decision looks
+#   them up instead of rebuilding them; Rego tests evaluate the rules as
+#   written, with the same result. The engine refuses a bundle whose tables
+#   read input or rules of other packages.
 package modeltender.tables
 
 import data.modeltender.evidence_requirements
