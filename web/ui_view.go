@@ -195,3 +195,22 @@ func newScoreChart(cands []candidateView) scoreChart {
 	chart.Height = max(chartRow, y+10)
 	return chart
 }
+
+// findingGroups are findings as a page lists them: what disqualifies or
+// warns first, in full; the informational ones folded away, so that they do
+// not bury the ones to act on.
+type findingGroups struct {
+	Act, Info []domain.Finding
+}
+
+func splitFindings(fs []domain.Finding) findingGroups {
+	var g findingGroups
+	for _, f := range fs {
+		if f.Severity == domain.SeverityInfo {
+			g.Info = append(g.Info, f)
+		} else {
+			g.Act = append(g.Act, f)
+		}
+	}
+	return g
+}

@@ -26,7 +26,7 @@ const artifactDir = "../../artifacts/browser"
 
 // readmeShots are copied to docs/screenshots for the README's tour when
 // MT_UPDATE_SCREENSHOTS=1.
-var readmeShots = map[string]bool{"vendor-bid": true, "officer-board": true, "reviewer-task": true, "officer-ranking": true}
+var readmeShots = map[string]bool{"officer-dashboard-protest": true, "vendor-bid": true, "officer-board": true, "reviewer-task": true, "officer-ranking": true}
 
 // newBrowser starts one headless Chromium for a test; each role then gets its
 // own browser context (separate cookies) from newSession.

@@ -162,7 +162,9 @@ func TestBrowserJourney(t *testing.T) {
 
 	// The vendor sees the outcome with its explanations.
 	vendor.open(bidURL.Path, "vendor-bid")
-	vendor.see("qualified", "Findings", "How to fix")
+	vendor.see("qualified", "Findings", "Informational findings (")
+	vendor.run("unfold the informational findings", chromedp.Click(chromedp.CSS("#evaluations details:has(ul.usa-list) > summary")))
+	vendor.see("openness.class", "How to fix")
 
 	// An auditor reads the trail, filtered to decisions.
 	s.addUser("auditor", domain.RoleAuditor, "Department of Digital Services", "agency")
