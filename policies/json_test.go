@@ -82,3 +82,25 @@ func TestAppendJSONMatchesOPA(t *testing.T) {
 		t.Errorf("appendJSON of a number key: %v, want errNotPlainJSON", err)
 	}
 }
+
+// Whatever text a vendor writes, its marshalled form parses to the value
+// OPA's own reader gives.
+func FuzzValueFromJSON(f *testing.F) {
+	for _, s := range []string{"", "plain", "x\"y\\z\n\t\u2028 <&> é \xff", "\x00\x1f", "🤖 emoji", `{"not": "json"}`} {
+		f.Add(s, 1.5)
+	}
+	f.Fuzz(func(t *testing.T, s string, n float64) {
+		raw, err := json.Marshal(map[string]any{"text": s, s: []any{s, n}})
+		if err != nil {
+			t.Skip() // NaN and infinities have no JSON
+		}
+		want, err := ast.ValueFromReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := valueFromJSON(raw)
+		if err != nil || got.Compare(want) != 0 {
+			t.Fatalf("valueFromJSON(%s) = %v, %v; want %v", raw, got, err, want)
+		}
+	})
+}
