@@ -81,6 +81,7 @@ func (s *Server) routes() {
 	s.pageRoute(http.MethodPost, "/solicitations/:id/questions/:qid/answer", s.answerForm)
 	s.pageRoute(http.MethodPost, "/solicitations/:id/amendments", s.amendForm)
 	s.pageRoute(http.MethodPost, "/solicitations/:id/cancel", s.cancelForm)
+	s.pageRoute(http.MethodPost, "/solicitations/:id/fit", s.fitForm)
 	s.pageRoute(http.MethodPost, "/solicitations/:id/award", s.recommendForm)
 	s.pageRoute(http.MethodPost, "/solicitations/:id/protests", s.protestForm)
 	s.pageRoute(http.MethodPost, "/solicitations/:id/protests/:pid/decision", s.resolveForm)

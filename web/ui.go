@@ -95,6 +95,7 @@ var flashes = map[string]string{
 	"amended":             "The amendment is published; vendors with a bid are asked to confirm or revise it.",
 	"cancelled":           "The solicitation is cancelled.",
 	"recommended":         "The award recommendation is with the reviewers for approval.",
+	"fit-scored":          "The fit score is recorded and the candidates are ranked again.",
 	"protested":           "Your protest is filed. The award waits until the officer decides it.",
 	"protest-decided":     "The decision on the protest is recorded and sent to the vendor.",
 	"revised":             "Your bid is revised. The pre-check of the new candidates is below.",

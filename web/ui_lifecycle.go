@@ -293,7 +293,7 @@ func mofClass(detail map[string]any) string {
 // so a redirect or a refused form lands the user back at it.
 var solicitationAnchors = map[string]string{
 	"ask": "questions", "answer": "questions", "amend": "amend", "cancel": "cancel",
-	"recommend": "ranking", "protest": "protests", "resolve": "protests",
+	"recommend": "ranking", "fit": "ranking", "protest": "protests", "resolve": "protests",
 }
 
 // performOnPage performs a lifecycle action from the solicitation page:
@@ -341,6 +341,26 @@ func (s *Server) cancelForm(c echo.Context) error {
 func (s *Server) recommendForm(c echo.Context) error {
 	f := newActionForm(c, "recommend", c.FormValue("candidate_id"), "candidate_id", "rationale")
 	return performOnPage(s, c, recommendAction, f, awardBody{CandidateID: f.Values["candidate_id"], Rationale: f.Values["rationale"]}, "recommended")
+}
+
+// fitForm records the officer's fit score of one qualified candidate, as
+// the API's fit action does; a score that is not a number is refused here,
+// the range and the note by the workflow.
+func (s *Server) fitForm(c echo.Context) error {
+	f := newActionForm(c, "fit", c.FormValue("candidate_id"), "candidate_id", "score", "note")
+	body := fitBody{CandidateID: f.Values["candidate_id"], Note: f.Values["note"]}
+	if v := f.Values["score"]; v != "" {
+		score, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			if err := f.refuse(domain.InvalidFields("the fit score is not a number",
+				[]domain.FieldError{{Field: "score", Message: "give a number from 0 to 100, e.g. 75"}})); err != nil {
+				return err
+			}
+			return s.renderSolicitation(c, http.StatusUnprocessableEntity, bidForm{}, f)
+		}
+		body.Score = &score
+	}
+	return performOnPage(s, c, fitAction, f, body, "fit-scored")
 }
 
 func (s *Server) protestForm(c echo.Context) error {

@@ -70,7 +70,8 @@ func TestBrowserJourney(t *testing.T) {
 
 	// The journey's solicitation closes soon after the vendors have bid and
 	// asked; its standstill is short enough to wait out.
-	sol := s.publish(50*time.Second, "standard", map[string]any{"standstill_days": 30.0 / 86400})
+	sol := s.publish(50*time.Second, "standard", map[string]any{"standstill_days": 30.0 / 86400,
+		"weights": map[string]any{"openness": 0.4, "safety": 0.3, "price": 0.1, "fit": 0.2}})
 	officer.open("/solicitations", "officer-dashboard")
 	officer.see("Open for bids", "Model for public comment summaries", sol.Title)
 
@@ -270,6 +271,19 @@ func browserAward(t *testing.T, s *stack, browser context.Context, sol domain.So
 	if txt := officer.text(); strings.Contains(txt, "%!") || strings.Contains(txt, "not recorded") {
 		t.Fatalf("the comparison table misses a value:\n%s", txt)
 	}
+	// The fit score: not a number is refused by its field, then 80 counts
+	// with the solicitation's fit weight of 0.2.
+	officer.fill("#score-"+winner, "high")
+	officer.fill("#note-"+winner, "Handles the agency's correspondence templates.")
+	officer.submit(`form[action$="/fit"] button[type=submit]`)
+	officer.see("give a number from 0 to 100")
+	if note := get(officer, "read the kept note", chromedp.Value(chromedp.CSS("#note-"+winner))); note != "Handles the agency's correspondence templates." {
+		t.Fatalf("the refused fit score lost its note: %q", note)
+	}
+	officer.check("officer-fit-error")
+	officer.fill("#score-"+winner, "80")
+	officer.submit(`form[action$="/fit"] button[type=submit]`)
+	officer.see("The fit score is recorded", "fit 16.00")
 	officer.submit(`form[action$="/award"] button[type=submit]`)
 	officer.see("is required")
 	officer.fill("#rationale-"+winner, "Highest ranked; openness and safety evidence complete.")
