@@ -133,7 +133,7 @@ func considerations(mc *cdx.MLModelCardConsiderations) string {
 			parts = append(parts, l.label+": "+strings.Join(*l.list, "; "))
 		}
 	}
-	return strings.Join(parts, ". ")
+	return strings.Join(parts, " | ")
 }
 
 // producer names who makes the model: manufacturer, supplier, then publisher.
