@@ -37,6 +37,7 @@ const (
 	RuleNeedsReview       = "license.needs-review"
 	RuleInvalidExpression = "license.invalid-expression"
 	RuleMissing           = "license.missing"
+	RuleNamedLicense      = "license.named"
 )
 
 // Status is the outcome of reviewing one component's license.
@@ -160,10 +161,13 @@ func (a *Analyzer) Review(m domain.Manifest, c domain.Criteria) Report {
 
 func (a *Analyzer) reviewComponent(r *Report, component, license, text string, c domain.Criteria) {
 	expr, err := ParseExpression(license)
+	var named *domain.Finding
 	if err != nil {
-		r.Components = append(r.Components, ComponentLicense{Component: component, Expression: license, Status: StatusInvalid})
-		r.Findings = append(r.Findings, invalidExpression(component, license, err))
-		return
+		if expr, named = a.readName(component, license); expr == nil {
+			r.Components = append(r.Components, ComponentLicense{Component: component, Expression: license, Status: StatusInvalid})
+			r.Findings = append(r.Findings, invalidExpression(component, license, err))
+			return
+		}
 	}
 	cl := ComponentLicense{Component: component, Expression: license, Normalized: expr.Normalized}
 	var textFindings []clauseFinding
@@ -189,6 +193,9 @@ func (a *Analyzer) reviewComponent(r *Report, component, license, text string, c
 	findings = append(findings, textFindings...)
 	if open {
 		findings = append([]clauseFinding{{clause: ClauseLicense, finding: a.approved(component, expr, selected)}}, findings...)
+	}
+	if named != nil {
+		findings = append([]clauseFinding{{clause: ClauseLicense, finding: *named}}, findings...)
 	}
 	cl.Status = StatusApproved
 	for _, f := range findings {
@@ -357,6 +364,43 @@ func (a *Analyzer) needsReview(component string, expr *Expression, t Term, c dom
 		f.Fix = fmt.Sprintf("Reviewer: look the license up at %s%s.html and decide in the license resolution task (%s). Maintainers: vendor a newer SPDX list into policies/data/spdx-licenses.json.", spdxListURL, t.License, useTerms(c))
 	}
 	return f
+}
+
+// readName reads a license written as a name rather than an SPDX
+// expression, as the Model Openness Tool's YAML and CycloneDX's license
+// name allow: a name, alias or URL the knowledge base or the SPDX list knows
+// is reviewed as that license; any other name as a custom license of that
+// name, which a reviewer must read. The finding says how it was read. What
+// looks like an expression (upper-case AND, OR, WITH or parentheses) is
+// not a name: it stays invalid (nil).
+func (a *Analyzer) readName(component, license string) (*Expression, *domain.Finding) {
+	name := strings.TrimSpace(license)
+	if name == "" || strings.ContainsAny(name, "()") || slices.ContainsFunc(strings.Fields(name), func(w string) bool {
+		return w == "AND" || w == "OR" || w == "WITH"
+	}) {
+		return nil, nil
+	}
+	f := domain.Finding{
+		Rule: RuleNamedLicense, Severity: domain.SeverityInfo,
+		Evidence: domain.Evidence{Component: component, Quote: license},
+		Source:   fmt.Sprintf("SPDX License List %s; modeltender license knowledge base %s", a.version, a.kb.version),
+	}
+	resolved := a.resolve(name)
+	if resolved != "" {
+		f.Message = fmt.Sprintf("%s: the license is named %q rather than given as an SPDX expression; it is reviewed as %s", component, license, resolved)
+		f.Fix = fmt.Sprintf("Write %q as the license (in a CycloneDX BOM: the license id or expression field) so that it cannot be read another way.", resolved)
+	} else {
+		if id := refIDString(name); id != "" {
+			resolved = "LicenseRef-" + id
+		}
+		f.Message = fmt.Sprintf("%s: the license is named %q, which is neither on the SPDX list nor in modeltender's knowledge base; it is reviewed as the custom license %s", component, license, resolved)
+		f.Fix = "Give the license text (or its location), or an SPDX expression if the license is on the SPDX list; a reviewer reads any other license in full."
+	}
+	expr, err := ParseExpression(resolved)
+	if err != nil {
+		return nil, nil
+	}
+	return expr, &f
 }
 
 func invalidExpression(component, license string, err error) domain.Finding {
