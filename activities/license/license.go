@@ -366,39 +366,60 @@ func (a *Analyzer) needsReview(component string, expr *Expression, t Term, c dom
 	return f
 }
 
-// readName reads a license written as a name rather than an SPDX
-// expression, as the Model Openness Tool's YAML and CycloneDX's license
-// name allow: a name, alias or URL the knowledge base or the SPDX list knows
-// is reviewed as that license; any other name as a custom license of that
-// name, which a reviewer must read. The finding says how it was read. What
-// looks like an expression (upper-case AND, OR, WITH or parentheses) is
-// not a name: it stays invalid (nil).
+// readName reads a license written with names rather than SPDX ids, as
+// the Model Openness Tool's YAML and CycloneDX's license name allow
+// ("Llama 3.1 Community License", "(Apache 2.0) AND (MIT)"): each name
+// between the operators (upper-case AND, OR, WITH) and parentheses that the
+// knowledge base or the SPDX list knows, by name, alias or URL, is read as
+// that license; any other as a custom license of that name, which a
+// reviewer must read. The finding says how it was read. When the result is
+// still not an expression ("MIT OR"), it returns nil: the license is invalid.
 func (a *Analyzer) readName(component, license string) (*Expression, *domain.Finding) {
-	name := strings.TrimSpace(license)
-	if name == "" || strings.ContainsAny(name, "()") || slices.ContainsFunc(strings.Fields(name), func(w string) bool {
-		return w == "AND" || w == "OR" || w == "WITH"
-	}) {
+	var out, phrase, read, unknown []string
+	flush := func() {
+		if len(phrase) == 0 {
+			return
+		}
+		name := strings.Join(phrase, " ")
+		phrase = phrase[:0]
+		id := a.resolve(name)
+		if id == "" {
+			id = "LicenseRef-" + refIDString(name)
+			unknown = append(unknown, id)
+		}
+		if id != name {
+			read = append(read, fmt.Sprintf("%q as %s", name, id))
+		}
+		if strings.Contains(id, " ") {
+			id = "(" + id + ")"
+		}
+		out = append(out, id)
+	}
+	for _, word := range strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ").Replace(license)) {
+		switch word {
+		case "AND", "OR", "WITH", "(", ")":
+			flush()
+			out = append(out, word)
+		default:
+			phrase = append(phrase, word)
+		}
+	}
+	flush()
+	expr, err := ParseExpression(strings.NewReplacer("( ", "(", " )", ")").Replace(strings.Join(out, " ")))
+	if err != nil || len(read) == 0 {
 		return nil, nil
 	}
 	f := domain.Finding{
 		Rule: RuleNamedLicense, Severity: domain.SeverityInfo,
 		Evidence: domain.Evidence{Component: component, Quote: license},
-		Source:   fmt.Sprintf("SPDX License List %s; modeltender license knowledge base %s", a.version, a.kb.version),
+		Message: fmt.Sprintf("%s: the license is written %q rather than as an SPDX expression; it is reviewed as %s, reading %s",
+			component, license, expr.Normalized, strings.Join(read, ", ")),
+		Source: fmt.Sprintf("SPDX License List %s; modeltender license knowledge base %s", a.version, a.kb.version),
+		Fix:    fmt.Sprintf("Write %q as the license (in a CycloneDX BOM: the license id or expression field) so that it cannot be read another way.", expr.Normalized),
 	}
-	resolved := a.resolve(name)
-	if resolved != "" {
-		f.Message = fmt.Sprintf("%s: the license is named %q rather than given as an SPDX expression; it is reviewed as %s", component, license, resolved)
-		f.Fix = fmt.Sprintf("Write %q as the license (in a CycloneDX BOM: the license id or expression field) so that it cannot be read another way.", resolved)
-	} else {
-		if id := refIDString(name); id != "" {
-			resolved = "LicenseRef-" + id
-		}
-		f.Message = fmt.Sprintf("%s: the license is named %q, which is neither on the SPDX list nor in modeltender's knowledge base; it is reviewed as the custom license %s", component, license, resolved)
+	if len(unknown) > 0 {
+		f.Message += fmt.Sprintf("; %s: neither on the SPDX list nor in modeltender's knowledge base, so a reviewer must read it", strings.Join(unknown, ", "))
 		f.Fix = "Give the license text (or its location), or an SPDX expression if the license is on the SPDX list; a reviewer reads any other license in full."
-	}
-	expr, err := ParseExpression(resolved)
-	if err != nil {
-		return nil, nil
 	}
 	return expr, &f
 }

@@ -204,7 +204,12 @@ func TestReviewWeights(t *testing.T) {
 		// A name nobody knows is a custom license a reviewer must read.
 		{license: "Northwind Research License v2", status: StatusNeedsReview, selected: []string{"LicenseRef-Northwind-Research-License-v2"},
 			findings: []string{"license.named ", "license.unknown LicenseRef-Northwind-Research-License-v2"}, needsResolution: true},
-		// What looks like an expression stays an invalid one.
+		// Names joined by operators, as a BOM with several license entries reads.
+		{license: "(Apache License 2.0) OR (Llama 3.1 Community License)", status: StatusApproved, selected: []string{"Apache-2.0"},
+			findings: []string{"license.named ", "license.osi-approved Apache-2.0 OR LicenseRef-Llama-3.1-Community"}},
+		{license: "https://www.apache.org/licenses/LICENSE-2.0", status: StatusApproved, selected: []string{"Apache-2.0"},
+			findings: []string{"license.named ", "license.osi-approved Apache-2.0"}},
+		// What is still no expression once the names are read stays invalid.
 		{license: "MIT OR", status: StatusInvalid, findings: []string{"license.invalid-expression "}},
 		{license: "Apache 2.0 AND (MIT", status: StatusInvalid, findings: []string{"license.invalid-expression "}},
 		{license: "", status: StatusMissing, findings: []string{"license.missing weights.license"}},

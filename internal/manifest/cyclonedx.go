@@ -163,6 +163,8 @@ func licenseExpression(ls *cdx.Licenses) string {
 			terms = append(terms, choice.License.ID)
 		case choice.License != nil && choice.License.Name != "":
 			terms = append(terms, choice.License.Name)
+		case choice.License != nil && choice.License.URL != "":
+			terms = append(terms, choice.License.URL) // the license review knows licenses by URL
 		}
 	}
 	if len(terms) > 1 {

@@ -186,3 +186,26 @@ func TestParseCycloneDXXML(t *testing.T) {
 		t.Fatalf("broken XML: %v", err)
 	}
 }
+
+// CycloneDX licenses are read as written, by id, expression, name or URL;
+// several entries all apply (AND), names in parentheses. The license review
+// reads the names (activities/license).
+func TestCycloneDXLicenses(t *testing.T) {
+	for _, tc := range []struct{ licenses, want string }{
+		{`[{"license": {"id": "Apache-2.0"}}]`, "Apache-2.0"},
+		{`[{"expression": "MIT OR Apache-2.0"}]`, "MIT OR Apache-2.0"},
+		{`[{"license": {"name": "Llama 3.1 Community License"}}]`, "Llama 3.1 Community License"},
+		{`[{"license": {"url": "https://www.apache.org/licenses/LICENSE-2.0"}}]`, "https://www.apache.org/licenses/LICENSE-2.0"},
+		{`[{"license": {"id": "MIT"}}, {"license": {"name": "Model Terms v2"}}]`, "MIT AND (Model Terms v2)"},
+	} {
+		bom := `{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+			"metadata": {"component": {"type": "machine-learning-model", "name": "m", "licenses": ` + tc.licenses + `}}}`
+		c, err := ParseCycloneDX([]byte(bom), "")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.licenses, err)
+		}
+		if c.Manifest.Weights.License != tc.want {
+			t.Errorf("licenses %s read as %q, want %q", tc.licenses, c.Manifest.Weights.License, tc.want)
+		}
+	}
+}
