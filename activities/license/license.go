@@ -134,13 +134,13 @@ type ComponentLicense struct {
 // against (expected monthly users).
 func (a *Analyzer) Review(m domain.Manifest, c domain.Criteria) Report {
 	r := Report{Components: []ComponentLicense{}, Findings: []domain.Finding{}}
-	if strings.TrimSpace(m.Weights.License) == "" {
-		r.Components = append(r.Components, ComponentLicense{Component: WeightsComponent, Status: StatusMissing})
+	if noLicense(m.Weights.License) {
+		r.Components = append(r.Components, ComponentLicense{Component: WeightsComponent, Expression: m.Weights.License, Status: StatusMissing})
 		r.Findings = append(r.Findings, domain.Finding{
 			Rule:     RuleMissing,
 			Severity: domain.SeverityDeny,
 			Message:  "the model weights (" + WeightsComponent + ") have no license, so the agency has no right to use them",
-			Evidence: domain.Evidence{Component: WeightsComponent, Clause: "weights.license"},
+			Evidence: domain.Evidence{Component: WeightsComponent, Clause: "weights.license", Quote: m.Weights.License},
 			Source:   "SPDX License Expressions; MOF component " + WeightsComponent,
 			Fix:      `State the license of the weights in weights.license as an SPDX expression, e.g. "Apache-2.0", or "LicenseRef-<name>" with the license text for a custom license.`,
 		})
@@ -148,7 +148,7 @@ func (a *Analyzer) Review(m domain.Manifest, c domain.Criteria) Report {
 		a.reviewComponent(&r, WeightsComponent, m.Weights.License, m.Weights.LicenseText, c)
 	}
 	for _, comp := range m.Components {
-		if !comp.Included || strings.TrimSpace(comp.License) == "" {
+		if !comp.Included || noLicense(comp.License) {
 			continue
 		}
 		if comp.Name == WeightsComponent && comp.License == m.Weights.License {
@@ -364,6 +364,17 @@ func (a *Analyzer) needsReview(component string, expr *Expression, t Term, c dom
 		f.Fix = fmt.Sprintf("Reviewer: look the license up at %s%s.html and decide in the license resolution task (%s). Maintainers: vendor a newer SPDX list into policies/data/spdx-licenses.json.", spdxListURL, t.License, useTerms(c))
 	}
 	return f
+}
+
+// noLicense reports a license that is absent, or written as a word that
+// says there is none to read ("unlicensed", "undisclosed", as Model
+// Openness Tool files write): the agency has no licence to rely on.
+func noLicense(license string) bool {
+	switch aliasKey(license) {
+	case "", "unlicensed", "undisclosed", "notdisclosed", "unknown", "none", "na", "notspecified", "noassertion":
+		return true
+	}
+	return false
 }
 
 // readName reads a license written with names rather than SPDX ids, as

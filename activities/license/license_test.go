@@ -213,6 +213,11 @@ func TestReviewWeights(t *testing.T) {
 		{license: "MIT OR", status: StatusInvalid, findings: []string{"license.invalid-expression "}},
 		{license: "Apache 2.0 AND (MIT", status: StatusInvalid, findings: []string{"license.invalid-expression "}},
 		{license: "", status: StatusMissing, findings: []string{"license.missing weights.license"}},
+		// Words that say there is no license, as Model Openness Tool files write them.
+		{license: "Undisclosed", status: StatusMissing, findings: []string{"license.missing weights.license"}},
+		{license: "unlicensed", status: StatusMissing, findings: []string{"license.missing weights.license"}},
+		// The Unlicense is a license, not the absence of one.
+		{license: "Unlicense", status: StatusApproved, selected: []string{"Unlicense"}, findings: []string{"license.osi-approved Unlicense"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.license, func(t *testing.T) {
