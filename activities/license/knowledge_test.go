@@ -62,7 +62,8 @@ func TestKnowledgeCoverage(t *testing.T) {
 		"LicenseRef-Gemma-Terms-of-Use", "LicenseRef-Tongyi-Qianwen", "LicenseRef-Tongyi-Qianwen-Research",
 		"LicenseRef-Qwen", "LicenseRef-Qwen-Research",
 		"LicenseRef-DeepSeek-Model", "LicenseRef-BigScience-OpenRAIL-M", "LicenseRef-BigScience-BLOOM-RAIL-1.0",
-		"LicenseRef-CreativeML-OpenRAIL-M", "LicenseRef-TII-Falcon-2.0", "LicenseRef-Mistral-Research-License",
+		"LicenseRef-CreativeML-OpenRAIL-M", "LicenseRef-TII-Falcon-2.0", "LicenseRef-TII-Falcon-2024",
+		"LicenseRef-TII-Falcon-180B-1.0", "LicenseRef-Mistral-Research-License", "LicenseRef-Mistral-Non-Production-License",
 		"OpenMDW-1.0", "CC-BY-4.0", "Apache-2.0", "MIT", "CDLA-Permissive-2.0",
 	} {
 		if e := a.kb.entries[id]; e == nil || e.Name == "" {
@@ -123,9 +124,19 @@ func TestResolve(t *testing.T) {
 		"Qwen Research License":           "LicenseRef-Qwen-Research",
 		"tongyi-qianwen":                  "LicenseRef-Tongyi-Qianwen",
 		"Tongyi Qianwen Research License": "LicenseRef-Tongyi-Qianwen-Research",
-		"my own license":                  "",
-		"":                                "",
-		"https://example.com/license":     "",
+		// Falcon 2 and Falcon 3 models carry different TII texts, and Falcon 180B a third.
+		"TII Falcon License 2.0": "LicenseRef-TII-Falcon-2.0",
+		"https://falconllm-staging.tii.ae/falcon-2-terms-and-conditions.html": "LicenseRef-TII-Falcon-2.0",
+		"falcon-llm-license": "LicenseRef-TII-Falcon-2024",
+		"https://falconllm.tii.ae/falcon-terms-and-conditions.html": "LicenseRef-TII-Falcon-2024",
+		"falcon-180b-license":                    "LicenseRef-TII-Falcon-180B-1.0",
+		"mrl":                                    "LicenseRef-Mistral-Research-License",
+		"https://mistral.ai/licenses/MRL-0.1.md": "LicenseRef-Mistral-Research-License",
+		"mnpl":                                   "LicenseRef-Mistral-Non-Production-License",
+		"Mistral AI Non-Production License":      "LicenseRef-Mistral-Non-Production-License",
+		"my own license":                         "",
+		"":                                       "",
+		"https://example.com/license":            "",
 	}
 	for query, want := range tests {
 		if got := a.resolve(query); got != want {
@@ -204,10 +215,13 @@ func TestLicenseText(t *testing.T) {
 		t.Errorf("Llama text declared as Apache: %+v", r.Findings)
 	}
 	// The 2024 Qwen texts share most words with the 2023 Tongyi Qianwen
-	// ones; each must still be recognised as itself.
+	// ones, the two TII Falcon texts with each other and the two Mistral
+	// licenses likewise; each must still be recognised as itself.
 	for file, id := range map[string]string{
 		"licenses/qwen.txt": "LicenseRef-Qwen", "licenses/qwen-research.txt": "LicenseRef-Qwen-Research",
 		"licenses/tongyi-qianwen.txt": "LicenseRef-Tongyi-Qianwen", "licenses/tongyi-qianwen-research.txt": "LicenseRef-Tongyi-Qianwen-Research",
+		"licenses/tii-falcon-2.0.txt": "LicenseRef-TII-Falcon-2.0", "licenses/tii-falcon-2024.txt": "LicenseRef-TII-Falcon-2024",
+		"licenses/mistral-mrl-0.1.txt": "LicenseRef-Mistral-Research-License", "licenses/mistral-mnpl-0.1.txt": "LicenseRef-Mistral-Non-Production-License",
 	} {
 		text, err := fs.ReadFile(policies.Data(), file)
 		if err != nil {
