@@ -44,12 +44,14 @@ type solicitationGroup struct {
 }
 
 // dashboardRow is a solicitation with what the user may know of its
-// progress: bids are counted for the agency's staff once bidding closed,
+// progress: a vendor sees its own bids; bids are counted for the agency's
+// staff once bidding closed,
 // award states other than standstill and awarded stay internal, and protests
 // are the agency's to see.
 type dashboardRow struct {
 	domain.Solicitation
 	Bids            *int
+	OwnBids         int    // the vendor's own bids
 	Award           string // what the latest award waits for, in words
 	AwardTag        string // the USWDS tag class for it
 	StandstillUntil *time.Time
@@ -57,7 +59,7 @@ type dashboardRow struct {
 }
 
 func newDashboardRow(u domain.User, sol domain.Solicitation, p store.Progress) dashboardRow {
-	row := dashboardRow{Solicitation: sol}
+	row := dashboardRow{Solicitation: sol, OwnBids: p.OwnBids}
 	staff := u.Role != domain.RoleVendor
 	if staff && closed(sol) {
 		row.Bids = &p.Bids
@@ -92,7 +94,11 @@ func (s *Server) solicitationsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	progress, err := s.deps.Store.SolicitationProgress(ctx)
+	own := ""
+	if u.Role == domain.RoleVendor {
+		own = u.OrgID
+	}
+	progress, err := s.deps.Store.SolicitationProgress(ctx, own)
 	if err != nil {
 		return err
 	}

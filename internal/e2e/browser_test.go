@@ -103,6 +103,10 @@ func TestBrowserJourney(t *testing.T) {
 	vendor.see("Pre-check of your candidates", "Withdraw bid", "Revise: upload the candidates again")
 	vendor.check("vendor-bid-sealed")
 
+	// The vendor's dashboard counts its own bid.
+	vendor.open("/solicitations", "vendor-solicitations-bid")
+	vendor.see("Your bids", "1 bid")
+
 	// A question goes in before the deadline (an empty one is refused next to its field).
 	vendor.open("/solicitations/"+sol.ID, "vendor-solicitation-bid")
 	vendor.submit(`form[action$="/questions"] button[type=submit]`)

@@ -299,25 +299,29 @@ func (s *Store) CurrentManifest(ctx context.Context, candidateID string) (domain
 }
 
 // Progress is where a solicitation stands beyond its status: how many bids
-// are in, its latest award and how many protests wait for a decision.
+// are in (and how many of them are one organisation's), its latest award and
+// how many protests wait for a decision.
 type Progress struct {
 	Bids            int
+	OwnBids         int
 	Award           string // status of the latest award; "" when none was recommended
 	StandstillUntil *time.Time
 	OpenProtests    int
 }
 
 // SolicitationProgress gives the progress of every solicitation, by id, in
-// one query for the dashboard.
-func (s *Store) SolicitationProgress(ctx context.Context) (map[string]Progress, error) {
+// one query for the dashboard; OwnBids counts orgID's bids ("" for none).
+// Withdrawn bids do not count.
+func (s *Store) SolicitationProgress(ctx context.Context, orgID string) (map[string]Progress, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT s.id,
 		       (SELECT count(*) FROM bids b WHERE b.solicitation_id = s.id AND b.status <> 'withdrawn'),
+		       (SELECT count(*) FROM bids b WHERE b.solicitation_id = s.id AND b.status <> 'withdrawn' AND b.vendor_org_id = $1),
 		       COALESCE(la.status, ''), la.standstill_until,
 		       (SELECT count(*) FROM protests p WHERE p.solicitation_id = s.id AND p.outcome IS NULL)
 		FROM solicitations s
 		LEFT JOIN LATERAL (SELECT status, standstill_until FROM awards a WHERE a.solicitation_id = s.id
-		                   ORDER BY recommended_at DESC, id DESC LIMIT 1) la ON true`)
+		                   ORDER BY recommended_at DESC, id DESC LIMIT 1) la ON true`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("read solicitation progress: %w", err)
 	}
@@ -326,7 +330,7 @@ func (s *Store) SolicitationProgress(ctx context.Context) (map[string]Progress, 
 	for rows.Next() {
 		var id string
 		var p Progress
-		if err := rows.Scan(&id, &p.Bids, &p.Award, &p.StandstillUntil, &p.OpenProtests); err != nil {
+		if err := rows.Scan(&id, &p.Bids, &p.OwnBids, &p.Award, &p.StandstillUntil, &p.OpenProtests); err != nil {
 			return nil, fmt.Errorf("read solicitation progress: %w", err)
 		}
 		out[id] = p
