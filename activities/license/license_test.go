@@ -95,6 +95,13 @@ var criteria = domain.Criteria{SolicitationID: "sol-1", RiskTier: domain.RiskSta
 
 func TestReviewWeights(t *testing.T) {
 	a := newAnalyzer(t)
+	llama31 := []string{
+		"license.user-cap LicenseRef-Llama-3.1-Community mau_cap",
+		"license.acceptable-use LicenseRef-Llama-3.1-Community acceptable_use_policy",
+		"license.naming LicenseRef-Llama-3.1-Community naming_requirement",
+		"license.termination-on-litigation LicenseRef-Llama-3.1-Community termination_on_litigation",
+		"license.government-use LicenseRef-Llama-3.1-Community government_use_notes",
+	}
 	tests := []struct {
 		license         string
 		status          Status
@@ -111,16 +118,10 @@ func TestReviewWeights(t *testing.T) {
 			findings: []string{"license.osi-approved Apache-2.0 WITH LLVM-exception"},
 		},
 		{
-			license:  "LicenseRef-Llama-3.1-Community",
-			status:   StatusNeedsReview,
-			selected: []string{"LicenseRef-Llama-3.1-Community"},
-			findings: []string{
-				"license.user-cap LicenseRef-Llama-3.1-Community mau_cap",
-				"license.acceptable-use LicenseRef-Llama-3.1-Community acceptable_use_policy",
-				"license.naming LicenseRef-Llama-3.1-Community naming_requirement",
-				"license.termination-on-litigation LicenseRef-Llama-3.1-Community termination_on_litigation",
-				"license.government-use LicenseRef-Llama-3.1-Community government_use_notes",
-			},
+			license:         "LicenseRef-Llama-3.1-Community",
+			status:          StatusNeedsReview,
+			selected:        []string{"LicenseRef-Llama-3.1-Community"},
+			findings:        llama31,
 			needsResolution: true,
 		},
 		{license: "CC-BY-NC-4.0", status: StatusNeedsReview, selected: []string{"CC-BY-NC-4.0"}, findings: []string{"license.needs-review CC-BY-NC-4.0"}, needsResolution: true},
@@ -191,15 +192,7 @@ func TestReviewWeights(t *testing.T) {
 			findings: []string{"license.named ", "license.osi-approved Apache-2.0"}},
 		{
 			license: "Llama 3.1 Community License", status: StatusNeedsReview, selected: []string{"LicenseRef-Llama-3.1-Community"},
-			findings: []string{
-				"license.named ",
-				"license.user-cap LicenseRef-Llama-3.1-Community mau_cap",
-				"license.acceptable-use LicenseRef-Llama-3.1-Community acceptable_use_policy",
-				"license.naming LicenseRef-Llama-3.1-Community naming_requirement",
-				"license.termination-on-litigation LicenseRef-Llama-3.1-Community termination_on_litigation",
-				"license.government-use LicenseRef-Llama-3.1-Community government_use_notes",
-			},
-			needsResolution: true,
+			findings: append([]string{"license.named "}, llama31...), needsResolution: true,
 		},
 		// A name nobody knows is a custom license a reviewer must read.
 		{license: "Northwind Research License v2", status: StatusNeedsReview, selected: []string{"LicenseRef-Northwind-Research-License-v2"},
