@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -90,10 +91,16 @@ type knowledge struct {
 
 // knownText is a vendored license text prepared for matching.
 type knownText struct {
-	id       string
-	hash     string
+	id   string
+	hash string
+	// variants are the hashes of the copies of the text that leave out its
+	// optional end (see optionalEnd), which are the same license.
+	variants []string
 	shingles map[uint64]struct{}
 }
+
+// is reports whether hash is the text or one of its variants.
+func (t knownText) is(hash string) bool { return t.hash == hash || slices.Contains(t.variants, hash) }
 
 func loadKnowledge(data fs.FS, spdx licenseList) (*knowledge, error) {
 	raw, err := fs.ReadFile(data, knowledgeFile)
@@ -128,8 +135,12 @@ func loadKnowledge(data fs.FS, spdx licenseList) (*knowledge, error) {
 		if err != nil {
 			return nil, fmt.Errorf("license knowledge base: text of %s: %w", e.ID, err)
 		}
-		normalized := NormalizeText(string(text))
-		k.texts = append(k.texts, knownText{id: e.ID, hash: hashNormalized(normalized), shingles: shingles(normalized)})
+		normalized := matchForm(string(text))
+		kt := knownText{id: e.ID, hash: hashNormalized(normalized), shingles: shingles(normalized)}
+		for _, v := range optionalEnd(normalized) {
+			kt.variants = append(kt.variants, hashNormalized(v))
+		}
+		k.texts = append(k.texts, kt)
 	}
 	for _, l := range spdx.Licenses {
 		for _, page := range []string{"", ".html", ".json"} {
@@ -231,6 +242,21 @@ func cutFold(s, prefix string) (string, bool) {
 
 // textHash returns the hash of the vendored text of id, or "" when the
 // knowledge base holds none.
+// endOfTerms ends the terms of licenses whose appendix, on how to apply
+// the license, is optional in their SPDX template (Apache-2.0 and the
+// licenses written on it): copies often leave the appendix out.
+const endOfTerms = "end of terms and conditions"
+
+// optionalEnd returns the normalized text without its optional appendix,
+// with and without the line that ends the terms; none when it has none.
+func optionalEnd(normalized string) []string {
+	i := strings.LastIndex(normalized, endOfTerms)
+	if i < 0 || i+len(endOfTerms) == len(normalized) {
+		return nil
+	}
+	return []string{strings.TrimSpace(normalized[:i+len(endOfTerms)]), strings.TrimSpace(normalized[:i])}
+}
+
 func (k *knowledge) textHash(id string) string {
 	for _, t := range k.texts {
 		if t.id == id {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash/fnv"
+	"regexp"
 	"strings"
 	"unicode"
 )
@@ -24,6 +25,7 @@ const (
 // from a web page, a README or a PDF hashes the same.
 var textFolds = strings.NewReplacer(
 	"\u201c", `"`, "\u201d", `"`, "\u2018", "'", "\u2019", "'", "\u2013", "-", "\u2014", "-", "\u00a0", " ",
+	"{", "[", "}", "]", // placeholders: "[yyyy]" and "{yyyy}" alike
 	"*", "", "#", "", `\`, "", "`", "",
 )
 
@@ -35,8 +37,84 @@ func NormalizeText(s string) string {
 }
 
 // HashText is the identity of a license text: "sha256:<hex>" of its
-// normalised form. Human resolutions are remembered by it.
-func HashText(s string) string { return hashNormalized(NormalizeText(s)) }
+// matching form (matchForm). Human resolutions are remembered by it.
+func HashText(s string) string { return hashNormalized(matchForm(s)) }
+
+// matchForm is the normalised text (NormalizeText) without what the SPDX
+// License List Matching Guidelines let a copy of a license change: its
+// copyright notices (B.8), the title on its first line (B.7.1), list
+// markers and http/https (see below). Two
+// copies of the MIT License with different copyright holders, one titled
+// "MIT License" and one not, are the same text.
+func matchForm(s string) string {
+	var kept []string
+	titled := false
+	for _, line := range strings.Split(s, "\n") {
+		t := strings.ToLower(strings.TrimSpace(strings.Trim(line, "#*>_ \t\r")))
+		if t == "" || isNotice(t) {
+			continue
+		}
+		if !titled {
+			titled = true
+			if isTitle(t) {
+				continue
+			}
+		}
+		kept = append(kept, line)
+	}
+	var words []string
+	for _, w := range strings.Fields(NormalizeText(strings.Join(kept, "\n"))) {
+		// List markers ("(a)", "1.", "-") are omittable (B.6.3) and the
+		// text means the same with or without a closing period or comma.
+		if w = strings.TrimRight(w, ".,;:"); w != "" && !listMarker.MatchString(w) {
+			words = append(words, strings.Replace(w, "https://", "http://", 1)) // B.13: http and https alike
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// listMarker is a bullet or a list number or letter standing alone (its
+// closing period already trimmed).
+var listMarker = regexp.MustCompile(`^(\(?[a-z0-9]{1,3}\)|[0-9]{1,3}(\.[0-9]{1,3})*|[a-z]|[-\x{2022}\x{b7}])$`)
+
+// copyrightNotice is a copyright notice line (lower case, trimmed): the
+// word, then a year, a (c) or © sign, or a placeholder for the year, as
+// "Copyright (c) 2023 Example Labs" or "Copyright [yyyy] [name of copyright
+// owner]"; not a sentence of the terms that a line break starts with
+// "copyright", such as "copyright notice that is included in...".
+var copyrightNotice = regexp.MustCompile(`^(copyright\s*(\(c\)|\x{a9}|[\[<{]?(yyyy|year)|\d{4})|\(c\)\s*\d{4}|\x{a9}\s*\d{4}|all rights reserved\.?$)`)
+
+func isNotice(line string) bool {
+	if copyrightNotice.MatchString(line) {
+		return true
+	}
+	// "Copyright OWASP Foundation": a short line naming a holder, not a
+	// sentence of the terms going on from "copyright".
+	words := strings.Fields(line)
+	return len(words) >= 2 && len(words) <= 8 && words[0] == "copyright" && !termWords[words[1]]
+}
+
+// termWords follow "copyright" in the terms of licenses, not in notices.
+var termWords = map[string]bool{
+	"notice": true, "notices": true, "license": true, "licenses": true, "owner": true, "owners": true, "holder": true,
+	"holders": true, "and": true, "or": true, "law": true, "laws": true, "statement": true, "infringement": true,
+	"to": true, "of": true, "in": true, "the": true, "by": true, "for": true, "is": true, "that": true, "protection": true,
+	"interest": true, "rights": true, "claim": true, "claims": true, "act": true,
+}
+
+// isTitle reports a first line that names the license rather than states
+// a term: short, not a sentence, and saying what it is.
+func isTitle(line string) bool {
+	if len(strings.Fields(line)) > 8 || strings.HasSuffix(line, ".") || strings.HasSuffix(line, ":") {
+		return false
+	}
+	for _, word := range []string{"license", "licence", "agreement", "terms"} {
+		if strings.Contains(line, word) {
+			return true
+		}
+	}
+	return false
+}
 
 func hashNormalized(normalized string) string {
 	sum := sha256.Sum256([]byte(normalized))
@@ -79,10 +157,10 @@ type TextMatch struct {
 // matchText identifies text: the known license with the same hash, else the
 // most similar one above the near-match thresholds, else none.
 func (k *knowledge) matchText(text string) TextMatch {
-	normalized := NormalizeText(text)
+	normalized := matchForm(text)
 	m := TextMatch{Hash: hashNormalized(normalized)}
 	for _, t := range k.texts {
-		if t.hash == m.Hash {
+		if t.is(m.Hash) {
 			return TextMatch{Hash: m.Hash, LicenseID: t.id, Exact: true, Similarity: 1}
 		}
 	}

@@ -1,0 +1,51 @@
+package license
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// Copies of a standard license as projects ship them are the license: a
+// copyright notice of their own, a title or none, list markers or none,
+// "{yyyy}" placeholders, https links, the optional Apache appendix left
+// out (SPDX License List Matching Guidelines). A real change is still one.
+func TestTextMatchFollowsTheSPDXMatchingGuidelines(t *testing.T) {
+	a := newAnalyzer(t)
+	read := func(name string) string {
+		b, err := os.ReadFile("../../policies/data/licenses/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	mit, apache := read("mit.txt"), read("apache-2.0.txt")
+	appendix := strings.Index(apache, "APPENDIX")
+	if appendix < 0 {
+		t.Fatal("the vendored Apache-2.0 text has no appendix")
+	}
+	same := map[string]string{
+		"MIT with a title and a holder":    "MIT License\n\nCopyright (c) 2023 Example Labs, Inc.\nAll rights reserved.\n\n" + mit,
+		"MIT after a holder without year":  "Copyright OWASP Foundation\n\n" + mit,
+		"MIT with curly quotes":            strings.ReplaceAll(mit, `"`, "\u201c"),
+		"Apache without its appendix":      apache[:appendix],
+		"Apache with braces":               strings.NewReplacer("[", "{", "]", "}").Replace(apache),
+		"Apache without list markers":      strings.NewReplacer("(a) ", "", "(b) ", "", "(c) ", "", "(d) ", "").Replace(apache),
+		"Apache with the holder filled in": strings.Replace(apache, "Copyright [yyyy] [name of copyright owner]", "Copyright 2024 Example Labs", 1),
+	}
+	for name, text := range same {
+		if m := a.kb.matchText(text); !m.Exact {
+			t.Errorf("%s: %+v, want an exact match", name, m)
+		}
+	}
+	changed := map[string]string{
+		"MIT for non-commercial use only": strings.Replace(mit, "free of charge,", "free of charge, for non-commercial use only,", 1),
+		"Apache with a sentence that starts a line with copyright": strings.Replace(apache, "END OF TERMS AND CONDITIONS",
+			"Copyright license grants end when the Licensee sues.\nEND OF TERMS AND CONDITIONS", 1),
+	}
+	for name, text := range changed {
+		if m := a.kb.matchText(text); m.Exact || m.LicenseID == "" || len(m.Added) == 0 {
+			t.Errorf("%s: %+v, want a near match with the added terms", name, m)
+		}
+	}
+}
