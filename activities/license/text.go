@@ -70,8 +70,13 @@ func matchForm(s string) string {
 			words = append(words, strings.Replace(w, "https://", "http://", 1)) // B.13: http and https alike
 		}
 	}
-	return strings.Join(words, " ")
+	return bsdHolder.ReplaceAllString(strings.ReplaceAll(strings.Join(words, " "), "copyright owner", "copyright holder"),
+		"neither the name of the copyright holder nor the names of")
 }
+
+// bsdHolder is the variable text of the BSD licenses' third clause, the
+// name of the holder or organisation (a <<var>> in the SPDX template).
+var bsdHolder = regexp.MustCompile(`neither the name of [^.]{1,120}? nor the names of`)
 
 // listMarker is a bullet or a list number or letter standing alone (its
 // closing period already trimmed).

@@ -19,7 +19,7 @@ func TestTextMatchFollowsTheSPDXMatchingGuidelines(t *testing.T) {
 		}
 		return string(b)
 	}
-	mit, apache := read("mit.txt"), read("apache-2.0.txt")
+	mit, apache, bsd := read("mit.txt"), read("apache-2.0.txt"), read("bsd-3-clause.txt")
 	appendix := strings.Index(apache, "APPENDIX")
 	if appendix < 0 {
 		t.Fatal("the vendored Apache-2.0 text has no appendix")
@@ -32,6 +32,7 @@ func TestTextMatchFollowsTheSPDXMatchingGuidelines(t *testing.T) {
 		"Apache with braces":               strings.NewReplacer("[", "{", "]", "}").Replace(apache),
 		"Apache without list markers":      strings.NewReplacer("(a) ", "", "(b) ", "", "(c) ", "", "(d) ", "").Replace(apache),
 		"Apache with the holder filled in": strings.Replace(apache, "Copyright [yyyy] [name of copyright owner]", "Copyright 2024 Example Labs", 1),
+		"BSD-3-Clause naming its holder":   "Copyright 2009 The Go Authors.\n\n" + strings.NewReplacer("the copyright holder nor", "Google LLC nor", "the ORGANIZATION nor", "Google LLC nor", "HOLDER", "OWNER").Replace(bsd),
 	}
 	for name, text := range same {
 		if m := a.kb.matchText(text); !m.Exact {
