@@ -145,38 +145,54 @@ func suggest(expr string) string {
 		// Without the list there is nothing to suggest; the error still says how to fix it.
 		return ""
 	}
-	var out, phrase []string
-	flush := func() bool {
-		if len(phrase) == 0 {
-			return true
-		}
-		id := aliases.lookup(strings.Join(phrase, " "))
-		phrase = phrase[:0]
-		out = append(out, id)
-		return id != ""
-	}
-	for _, word := range strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ").Replace(expr)) {
+	s, ok := rewriteNames(expr, func(word string) (string, bool) {
 		switch upper := strings.ToUpper(word); upper {
 		case "AND", "OR", "WITH", "(", ")":
-			if !flush() {
-				return ""
-			}
-			out = append(out, upper)
-		default:
-			phrase = append(phrase, word)
+			return upper, true
 		}
-	}
-	if !flush() {
-		return ""
-	}
-	s := strings.NewReplacer("( ", "(", " )", ")").Replace(strings.Join(out, " "))
-	if s == strings.TrimSpace(expr) {
+		return "", false
+	}, func(phrase string) (string, bool) {
+		id := aliases.lookup(phrase)
+		return id, id != ""
+	})
+	if !ok || s == strings.TrimSpace(expr) {
 		return ""
 	}
 	if ok, _ := spdxexp.ValidateLicenses([]string{s}); !ok {
 		return ""
 	}
 	return s
+}
+
+// rewriteNames splits expr into the license names written between its
+// operators and parentheses, replaces each with what name makes of it, and
+// joins the result back into an expression. operator says whether a word is
+// an operator and how to write it; ok is false when name refuses a name.
+func rewriteNames(expr string, operator, name func(string) (string, bool)) (string, bool) {
+	var out, phrase []string
+	flush := func() bool {
+		if len(phrase) == 0 {
+			return true
+		}
+		id, ok := name(strings.Join(phrase, " "))
+		phrase = phrase[:0]
+		out = append(out, id)
+		return ok
+	}
+	for _, word := range strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ").Replace(expr)) {
+		if op, isOperator := operator(word); isOperator {
+			if !flush() {
+				return "", false
+			}
+			out = append(out, op)
+		} else {
+			phrase = append(phrase, word)
+		}
+	}
+	if !flush() {
+		return "", false
+	}
+	return strings.NewReplacer("( ", "(", " )", ")").Replace(strings.Join(out, " ")), true
 }
 
 // aliases maps a loose spelling of a license (see aliasKey) to its SPDX id.

@@ -386,13 +386,14 @@ func noLicense(license string) bool {
 // reviewer must read. The finding says how it was read. When the result is
 // still not an expression ("MIT OR"), it returns nil: the license is invalid.
 func (a *Analyzer) readName(component, license string) (*Expression, *domain.Finding) {
-	var out, phrase, read, unknown []string
-	flush := func() {
-		if len(phrase) == 0 {
-			return
+	var read, unknown []string
+	written, _ := rewriteNames(license, func(word string) (string, bool) {
+		switch word {
+		case "AND", "OR", "WITH", "(", ")":
+			return word, true
 		}
-		name := strings.Join(phrase, " ")
-		phrase = phrase[:0]
+		return "", false
+	}, func(name string) (string, bool) {
 		id := a.resolve(name)
 		if id == "" {
 			id = "LicenseRef-" + refIDString(name)
@@ -404,19 +405,9 @@ func (a *Analyzer) readName(component, license string) (*Expression, *domain.Fin
 		if strings.Contains(id, " ") {
 			id = "(" + id + ")"
 		}
-		out = append(out, id)
-	}
-	for _, word := range strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ").Replace(license)) {
-		switch word {
-		case "AND", "OR", "WITH", "(", ")":
-			flush()
-			out = append(out, word)
-		default:
-			phrase = append(phrase, word)
-		}
-	}
-	flush()
-	expr, err := ParseExpression(strings.NewReplacer("( ", "(", " )", ")").Replace(strings.Join(out, " ")))
+		return id, true
+	})
+	expr, err := ParseExpression(written)
 	if err != nil || len(read) == 0 {
 		return nil, nil
 	}
