@@ -341,7 +341,7 @@ func (v solicitationView) Changed() bool { return v.Seen != "" && v.Seen != v.Ve
 // ranking. A change in any of them is worth a reload.
 func pageVersion(sol domain.Solicitation, l lifecycleView) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s|%s|%d|%d|%d|%d", sol.Status, sol.Deadline.UTC().Format(time.RFC3339), len(l.Questions), len(l.Amendments), len(l.Ranking), len(l.Protests))
+	fmt.Fprintf(h, "%s|%s|%d|%d", sol.Status, sol.Deadline.UTC().Format(time.RFC3339), len(l.Amendments), len(l.Ranking))
 	for _, q := range l.Questions {
 		fmt.Fprintf(h, "|q%s:%t", q.ID, q.Answer != "")
 	}

@@ -314,12 +314,11 @@ type Progress struct {
 // Withdrawn bids do not count.
 func (s *Store) SolicitationProgress(ctx context.Context, orgID string) (map[string]Progress, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT s.id,
-		       (SELECT count(*) FROM bids b WHERE b.solicitation_id = s.id AND b.status <> 'withdrawn'),
-		       (SELECT count(*) FROM bids b WHERE b.solicitation_id = s.id AND b.status <> 'withdrawn' AND b.vendor_org_id = $1),
-		       COALESCE(la.status, ''), la.standstill_until,
+		SELECT s.id, bc.bids, bc.own, COALESCE(la.status, ''), la.standstill_until,
 		       (SELECT count(*) FROM protests p WHERE p.solicitation_id = s.id AND p.outcome IS NULL)
 		FROM solicitations s
+		CROSS JOIN LATERAL (SELECT count(*) AS bids, count(*) FILTER (WHERE b.vendor_org_id = $1) AS own
+		                    FROM bids b WHERE b.solicitation_id = s.id AND b.status <> 'withdrawn') bc
 		LEFT JOIN LATERAL (SELECT status, standstill_until FROM awards a WHERE a.solicitation_id = s.id
 		                   ORDER BY recommended_at DESC, id DESC LIMIT 1) la ON true`, orgID)
 	if err != nil {
