@@ -22,6 +22,10 @@ const (
 	AnswerClarificationUpdate  = "answer-clarification"
 )
 
+// answerRecordedVersion marks the change that made the answer update wait
+// until the answer is stored.
+const answerRecordedVersion = "answer-clarification-waits-for-record"
+
 // defaultClarificationWindow is how long a vendor has to answer a reviewer.
 const defaultClarificationWindow = 5 * 24 * time.Hour
 
@@ -89,6 +93,7 @@ type evaluation struct {
 	gate     reviewGate
 	question *domain.Clarification // the clarification waiting for the vendor
 	reply    *ClarificationReply
+	closed   string // the last clarification whose answer (or expiry) is recorded
 	outcome  domain.Outcome
 }
 
@@ -365,7 +370,13 @@ func (e *evaluation) answerClarification(ctx workflow.Context, r ClarificationRe
 		return err
 	}
 	e.reply = &r
-	return nil
+	// The update completes once the answer is stored, so whoever sent it
+	// reads it back at once (the vendor's page, the API's next GET).
+	// Histories recorded before this returned at once.
+	if workflow.GetVersion(ctx, answerRecordedVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	return workflow.Await(ctx, func() bool { return e.closed == r.ClarificationID })
 }
 
 // clarify waits for the vendor's answer until the clarification's deadline,
@@ -397,6 +408,7 @@ func (e *evaluation) clarify(ctx workflow.Context) error {
 	if err := workflow.ExecuteActivity(ctx, a.CloseClarification, closing).Get(ctx, nil); err != nil {
 		return err
 	}
+	e.closed = q.ID
 	status := domain.StagePassed
 	if !answered {
 		status = domain.StageFailed

@@ -179,7 +179,7 @@ func TestHighImpactLifecycle(t *testing.T) {
 	}
 	s.replayAndRecord(map[string]string{
 		workflows.SolicitationWorkflowID(sol.ID):    "solicitation-high-impact-monitored.json",
-		workflows.EvaluationWorkflowID(bidA.ID, a1): "evaluation-clarified.json",
+		workflows.EvaluationWorkflowID(bidA.ID, a1): "evaluation-clarified-answer-recorded.json",
 	})
 
 	s.addUser("auditor", domain.RoleAuditor, "Department of Digital Services", "agency")
