@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -25,33 +26,15 @@ func ParseCycloneDX(data []byte, path string) (Candidate, error) {
 		return Candidate{}, domain.InvalidFields("the CycloneDX BOM is not valid "+name,
 			[]domain.FieldError{{Field: orRoot(path), Message: syntaxMessage(data, err)}})
 	}
-	var models, datasets []cdx.Component
-	var others []string
-	all := []cdx.Component{}
-	if bom.Metadata != nil && bom.Metadata.Component != nil {
-		all = append(all, *bom.Metadata.Component)
-	}
-	if bom.Components != nil {
-		all = append(all, *bom.Components...)
-	}
-	for _, comp := range all {
-		switch comp.Type {
-		case cdx.ComponentTypeMachineLearningModel:
-			models = append(models, comp)
-		case cdx.ComponentTypeData:
-			datasets = append(datasets, comp)
-		default:
-			others = append(others, comp.Name)
-		}
-	}
+	models, datasets, others := sortComponents(&bom)
 	if len(models) == 0 {
 		return Candidate{}, domain.InvalidFields("the CycloneDX BOM describes no model",
 			[]domain.FieldError{{Field: fieldPath(path, []string{"components"}), Message: `no component has type "machine-learning-model"; describe the model as such a component (in metadata.component or components) with its modelCard`}})
 	}
-	model := models[0]
 	c := Candidate{Format: FormatCycloneDX, Unmapped: []Unmapped{}}
-	for _, extra := range models[1:] {
-		c.Unmapped = append(c.Unmapped, Unmapped{Field: "components", Value: extra.Name, Reason: "a manifest describes one model; only the first machine-learning-model component is read: submit each model as its own candidate"})
+	model, extra := primaryModel(models)
+	for _, x := range extra {
+		c.Unmapped = append(c.Unmapped, Unmapped{Field: "components", Value: x.Name, Reason: "a manifest describes one model; only " + model.Name + " is read: submit each model as its own candidate"})
 	}
 	for _, name := range others {
 		c.Unmapped = append(c.Unmapped, Unmapped{Field: "components", Value: name, Reason: "only machine-learning-model and data components map to MOF components"})
@@ -84,12 +67,171 @@ func ParseCycloneDX(data []byte, path string) (Candidate, error) {
 	if card := model.ModelCard; card != nil {
 		m.Evidence = appendModelCard(m.Evidence, card, &c)
 	}
-	for _, d := range datasets {
-		m.Components = append(m.Components, domain.Component{Name: "Datasets", License: licenseExpression(d.Licenses), Included: true})
-		c.Unmapped = append(c.Unmapped, Unmapped{Field: "components", Value: d.Name, Reason: "each data component is read as the MOF Datasets component; the last one's license counts"})
+	if d, ok := datasetsComponent(datasets, model.ModelCard, &c); ok {
+		m.Components = append(m.Components, d)
 	}
 	c.Manifest = m
 	return c, nil
+}
+
+// sortComponents walks the BOM's components, nested ones included, and
+// sorts them into models, data and the names of everything else.
+func sortComponents(bom *cdx.BOM) (models, data []cdx.Component, others []string) {
+	var walk func(cdx.Component)
+	walk = func(comp cdx.Component) {
+		switch comp.Type {
+		case cdx.ComponentTypeMachineLearningModel:
+			models = append(models, comp)
+		case cdx.ComponentTypeData:
+			data = append(data, comp)
+		default:
+			others = append(others, comp.Name)
+		}
+		if comp.Components != nil {
+			for _, child := range *comp.Components {
+				walk(child)
+			}
+		}
+	}
+	if bom.Metadata != nil && bom.Metadata.Component != nil {
+		walk(*bom.Metadata.Component)
+	}
+	if bom.Components != nil {
+		for _, comp := range *bom.Components {
+			walk(comp)
+		}
+	}
+	return models, data, others
+}
+
+// primaryModel picks the model the BOM is about and merges into it every
+// other entry describing the same model (generators often put it both in
+// metadata.component and in components, one with the licenses and the
+// other with the modelCard). The first model with a modelCard leads;
+// models that are not the same one are returned as extra.
+func primaryModel(models []cdx.Component) (cdx.Component, []cdx.Component) {
+	lead := 0
+	for i, m := range models {
+		if m.ModelCard != nil {
+			lead = i
+			break
+		}
+	}
+	model := models[lead]
+	var extra []cdx.Component
+	for i, other := range models {
+		switch {
+		case i == lead:
+		case sameModel(model, other):
+			mergeModel(&model, other)
+		default:
+			extra = append(extra, other)
+		}
+	}
+	return model, extra
+}
+
+// sameModel says whether two components name the same model: by bom-ref,
+// package URL, or name and version.
+func sameModel(a, b cdx.Component) bool {
+	switch {
+	case a.BOMRef != "" && a.BOMRef == b.BOMRef, a.PackageURL != "" && a.PackageURL == b.PackageURL:
+		return true
+	}
+	return strings.EqualFold(a.Name, b.Name) && (a.Version == b.Version || a.Version == "" || b.Version == "")
+}
+
+// mergeModel fills what into lacks from other.
+func mergeModel(into *cdx.Component, other cdx.Component) {
+	fill := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	fill(&into.Version, other.Version)
+	fill(&into.Description, other.Description)
+	fill(&into.Publisher, other.Publisher)
+	fill(&into.Group, other.Group)
+	fill(&into.Author, other.Author)
+	if into.Manufacturer == nil {
+		into.Manufacturer = other.Manufacturer
+	}
+	if into.Supplier == nil {
+		into.Supplier = other.Supplier
+	}
+	if into.Authors == nil {
+		into.Authors = other.Authors
+	}
+	if into.Licenses == nil || len(*into.Licenses) == 0 {
+		into.Licenses = other.Licenses
+	}
+	if into.Hashes == nil {
+		into.Hashes = other.Hashes
+	}
+	if into.ModelCard == nil {
+		into.ModelCard = other.ModelCard
+	}
+	if other.ExternalReferences != nil {
+		seen := map[string]bool{}
+		var refs []cdx.ExternalReference
+		if into.ExternalReferences != nil {
+			refs = *into.ExternalReferences
+		}
+		for _, r := range refs {
+			seen[string(r.Type)+" "+r.URL] = true
+		}
+		for _, r := range *other.ExternalReferences {
+			if !seen[string(r.Type)+" "+r.URL] {
+				refs = append(refs, r)
+			}
+		}
+		into.ExternalReferences = &refs
+	}
+}
+
+// datasetsComponent reads the training data, the BOM's data components and
+// the datasets the modelCard describes in line, as the one MOF Datasets
+// component. Its license is every dataset's license together (AND); when a
+// dataset declares none, the component is read as unlicensed and the
+// dataset is named, since the data as a whole is then not openly licensed.
+func datasetsComponent(data []cdx.Component, card *cdx.MLModelCard, c *Candidate) (domain.Component, bool) {
+	type dataset struct{ name, license string }
+	var sets []dataset
+	for _, d := range data {
+		sets = append(sets, dataset{d.Name, licenseExpression(d.Licenses)})
+	}
+	if card != nil && card.ModelParameters != nil && card.ModelParameters.Datasets != nil {
+		for _, choice := range *card.ModelParameters.Datasets {
+			if d := choice.ComponentData; d != nil && choice.Ref == "" {
+				sets = append(sets, dataset{name: d.Name})
+			}
+		}
+	}
+	if len(sets) == 0 {
+		return domain.Component{}, false
+	}
+	var licenses, names []string
+	unlicensed := ""
+	for _, d := range sets {
+		names = append(names, d.name)
+		switch {
+		case d.license == "" && unlicensed == "":
+			unlicensed = d.name
+		case d.license != "" && !slices.Contains(licenses, d.license):
+			licenses = append(licenses, d.license)
+		}
+	}
+	comp := domain.Component{Name: "Datasets", Included: true, License: joinAll(licenses)}
+	reason := "read as the MOF Datasets component"
+	if len(sets) > 1 {
+		reason = fmt.Sprintf("the %d datasets are read together as the MOF Datasets component, under all their licenses", len(sets))
+	}
+	if unlicensed != "" {
+		comp.License = ""
+		reason += fmt.Sprintf("; %q declares no license, so the Datasets component counts as unlicensed: give each dataset its license", unlicensed)
+	}
+	c.Unmapped = append(c.Unmapped, Unmapped{Field: "components", Value: strings.Join(names, ", "), Reason: reason})
+	return comp, true
 }
 
 // appendModelCard adds the evidence an ML-BOM modelCard carries.
@@ -125,26 +267,59 @@ func considerations(mc *cdx.MLModelCardConsiderations) string {
 		return ""
 	}
 	var parts []string
+	add := func(label string, items []string) {
+		if len(items) > 0 {
+			parts = append(parts, label+": "+strings.Join(items, "; "))
+		}
+	}
 	for _, l := range []struct {
 		label string
 		list  *[]string
-	}{{"use cases", mc.UseCases}, {"limitations", mc.TechnicalLimitations}} {
-		if l.list != nil && len(*l.list) > 0 {
-			parts = append(parts, l.label+": "+strings.Join(*l.list, "; "))
+	}{{"users", mc.Users}, {"use cases", mc.UseCases}, {"limitations", mc.TechnicalLimitations}, {"trade-offs", mc.PerformanceTradeoffs}} {
+		if l.list != nil {
+			add(l.label, *l.list)
 		}
+	}
+	if mc.EthicalConsiderations != nil {
+		var items []string
+		for _, e := range *mc.EthicalConsiderations {
+			items = append(items, withMitigation(e.Name, e.MitigationStrategy))
+		}
+		add("ethical considerations", items)
+	}
+	if mc.FairnessAssessments != nil {
+		var items []string
+		for _, f := range *mc.FairnessAssessments {
+			items = append(items, withMitigation(strings.TrimSpace(f.GroupAtRisk+" "+f.Harms), f.MitigationStrategy))
+		}
+		add("fairness", items)
 	}
 	return strings.Join(parts, " | ")
 }
 
-// producer names who makes the model: manufacturer, supplier, then publisher.
+func withMitigation(what, mitigation string) string {
+	if mitigation == "" {
+		return what
+	}
+	return what + " (mitigation: " + mitigation + ")"
+}
+
+// producer names who makes the model: manufacturer, supplier, publisher,
+// then the first author or the group (a Hugging Face organisation).
 func producer(c cdx.Component) string {
 	switch {
 	case c.Manufacturer != nil && c.Manufacturer.Name != "":
 		return c.Manufacturer.Name
 	case c.Supplier != nil && c.Supplier.Name != "":
 		return c.Supplier.Name
+	case c.Publisher != "":
+		return c.Publisher
+	case c.Authors != nil && len(*c.Authors) > 0 && (*c.Authors)[0].Name != "":
+		return (*c.Authors)[0].Name
+	case c.Author != "":
+		return c.Author
 	}
-	return c.Publisher
+	return c.Group
 }
 
 // licenseExpression joins a component's license choices into one SPDX
@@ -167,7 +342,14 @@ func licenseExpression(ls *cdx.Licenses) string {
 			terms = append(terms, choice.License.URL) // the license review knows licenses by URL
 		}
 	}
+	return joinAll(terms)
+}
+
+// joinAll joins license expressions that all apply with AND, each with a
+// space in parentheses.
+func joinAll(terms []string) string {
 	if len(terms) > 1 {
+		terms = slices.Clone(terms)
 		for i, t := range terms {
 			if strings.Contains(t, " ") {
 				terms[i] = "(" + t + ")"

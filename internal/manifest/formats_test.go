@@ -209,3 +209,66 @@ func TestCycloneDXLicenses(t *testing.T) {
 		}
 	}
 }
+
+// Generators often describe the model twice (metadata.component with the
+// license, components with the modelCard) and nest further models: the two
+// entries of the same model are read as one, nested ones are reported,
+// every dataset counts towards the Datasets license, and one without a
+// license makes the Datasets component unlicensed.
+func TestParseCycloneDXSplitModel(t *testing.T) {
+	c, err := ParseCycloneDX(read(t, "testdata/ml-bom-split.cdx.json"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Manifest
+	if m.Name != "translator-3b" || m.Version != "2b1c9e0" || m.Producer != "Example Org" || m.Weights.License != "Apache-2.0" ||
+		m.Weights.Location != "https://huggingface.co/example-org/translator-3b" {
+		t.Errorf("manifest %+v: want both entries of translator-3b merged", m)
+	}
+	var card domain.EvidenceItem
+	for _, e := range m.Evidence {
+		if e.Kind == "model-card" {
+			card = e
+		}
+	}
+	for _, want := range []string{"users: public agencies", "mistranslation of legal terms (mitigation: human review of legal notices)", "speakers of low-resource languages lower quality"} {
+		if !strings.Contains(card.Summary, want) {
+			t.Errorf("model card summary %q lacks %q", card.Summary, want)
+		}
+	}
+	for _, comp := range m.Components {
+		if comp.Name == "Datasets" && comp.License != "" {
+			t.Errorf("Datasets read under %q although the in-house corpus declares no license", comp.License)
+		}
+	}
+	var reasons []string
+	for _, u := range c.Unmapped {
+		reasons = append(reasons, u.Value+": "+u.Reason)
+	}
+	all := strings.Join(reasons, "\n")
+	for _, want := range []string{"translator-3b-tokenizer-adapter: a manifest describes one model", `"in-house parallel corpus" declares no license`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("unmapped notes lack %q:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "translator-3b: a manifest") {
+		t.Errorf("the model's second entry is reported as another model:\n%s", all)
+	}
+
+	// With every dataset licensed, the Datasets component carries them all.
+	licensed := strings.Replace(string(read(t, "testdata/ml-bom-split.cdx.json")),
+		`{"type": "dataset", "name": "in-house parallel corpus", "classification": "internal"}`, `{"ref": "flores-200"}`, 1)
+	c, err = ParseCycloneDX([]byte(licensed), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	datasets := ""
+	for _, comp := range c.Manifest.Components {
+		if comp.Name == "Datasets" {
+			datasets = comp.License
+		}
+	}
+	if datasets != "CC-BY-4.0 AND CC-BY-SA-4.0" {
+		t.Errorf("Datasets license %q, want CC-BY-4.0 AND CC-BY-SA-4.0", datasets)
+	}
+}
