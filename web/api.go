@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,10 @@ func (s *Server) manifestSchema(c echo.Context) error {
 }
 
 func (s *Server) me(c echo.Context) error { return c.JSON(http.StatusOK, userOf(c)) }
+
+func (s *Server) listUseCases(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{"use_cases": s.deps.Licenses.UseCases()})
+}
 
 // decodeJSON reads a JSON body strictly: unknown fields and trailing data are
 // errors that say where the problem is.
@@ -83,6 +88,9 @@ type solicitationRequest struct {
 	Deadline             string `json:"deadline"`
 	ExpectedMonthlyUsers *int64 `json:"expected_monthly_users"`
 	MinimumOpennessClass string `json:"minimum_openness_class"`
+	// UseCases are the classes of intended use (GET /api/v1/use-cases)
+	// that license use restrictions are weighed against.
+	UseCases []string `json:"use_cases"`
 	// Optional: how qualified candidates are weighed (openness, safety,
 	// price, summing to 1), the standstill after award approval and the
 	// least notice vendors keep after an amendment, in days.
@@ -95,7 +103,9 @@ type solicitationRequest struct {
 	EnquiryPeriodDays *float64 `json:"enquiry_period_days"`
 }
 
-func (r solicitationRequest) validate(now time.Time) (time.Time, []domain.FieldError) {
+// validate checks the request; checkUses names what is wrong with its use
+// cases (license.Analyzer.CheckUseCases).
+func (r solicitationRequest) validate(now time.Time, checkUses func([]string) []string) (time.Time, []domain.FieldError) {
 	var errs []domain.FieldError
 	if strings.TrimSpace(r.Title) == "" {
 		errs = append(errs, domain.FieldError{Field: "title", Message: "is required: name what the agency is buying"})
@@ -117,6 +127,9 @@ func (r solicitationRequest) validate(now time.Time) (time.Time, []domain.FieldE
 	case "", "I", "II", "III":
 	default:
 		errs = append(errs, domain.FieldError{Field: "minimum_openness_class", Message: fmt.Sprintf("%q is not a Model Openness Framework class: use \"I\", \"II\" or \"III\", or leave it out", r.MinimumOpennessClass)})
+	}
+	for _, problem := range checkUses(r.UseCases) {
+		errs = append(errs, domain.FieldError{Field: "use_cases", Message: problem})
 	}
 	if w := r.Weights; w != nil {
 		if sum := w.Openness + w.Safety + w.Price + w.Fit; w.Openness < 0 || w.Safety < 0 || w.Price < 0 || w.Fit < 0 || sum < 0.999 || sum > 1.001 {
@@ -194,7 +207,7 @@ func (s *Server) saveSolicitation(c echo.Context, status int, save func(context.
 func (s *Server) draftSolicitation(ctx context.Context, u domain.User, req solicitationRequest) (domain.Solicitation, error) {
 	now := s.deps.Now()
 	sol := domain.Solicitation{ID: domain.NewID("sol"), AgencyOrgID: u.OrgID, Status: domain.SolicitationDraft, CreatedBy: u.ID, CreatedAt: now.UTC()}
-	if err := applyTerms(&sol, req, now); err != nil {
+	if err := s.applyTerms(&sol, req, now); err != nil {
 		return sol, err
 	}
 	if u.OrgID == "" {
@@ -215,14 +228,14 @@ func (s *Server) editDraft(ctx context.Context, u domain.User, id string, req so
 		return sol, err
 	}
 	now := s.deps.Now()
-	if err := applyTerms(&sol, req, now); err != nil {
+	if err := s.applyTerms(&sol, req, now); err != nil {
 		return sol, err
 	}
 	if err := s.deps.Store.UpdateDraft(ctx, sol); err != nil {
 		return sol, err
 	}
 	if err := s.deps.Store.AppendAudit(ctx, auditEvent(u, "solicitation.edited", "solicitation", sol.ID, sol.ID, now,
-		map[string]any{"deadline": sol.Deadline, "risk_tier": sol.RiskTier, "weights": sol.Weights})); err != nil {
+		map[string]any{"deadline": sol.Deadline, "risk_tier": sol.RiskTier, "weights": sol.Weights, "use_cases": sol.UseCases})); err != nil {
 		return sol, err
 	}
 	return sol, nil
@@ -230,8 +243,8 @@ func (s *Server) editDraft(ctx context.Context, u domain.User, id string, req so
 
 // applyTerms validates a request and sets the terms it names on sol, with
 // defaults for the optional ones: what drafting and editing have in common.
-func applyTerms(sol *domain.Solicitation, req solicitationRequest, now time.Time) error {
-	deadline, fields := req.validate(now)
+func (s *Server) applyTerms(sol *domain.Solicitation, req solicitationRequest, now time.Time) error {
+	deadline, fields := req.validate(now, s.deps.Licenses.CheckUseCases)
 	if len(fields) > 0 {
 		return domain.InvalidFields("the solicitation is not valid; see errors", fields)
 	}
@@ -240,6 +253,10 @@ func applyTerms(sol *domain.Solicitation, req solicitationRequest, now time.Time
 	sol.Deadline, sol.ExpectedMonthlyUsers, sol.MinimumOpennessClass = deadline.UTC(), *req.ExpectedMonthlyUsers, req.MinimumOpennessClass
 	sol.Weights, sol.StandstillDays, sol.AmendmentNoticeDays = weights, standstill, notice
 	sol.OpennessPoints, sol.EnquiryPeriodDays = req.OpennessPoints, req.EnquiryPeriodDays
+	sol.UseCases = slices.Clone(req.UseCases)
+	if sol.UseCases == nil {
+		sol.UseCases = []string{}
+	}
 	return nil
 }
 

@@ -17,6 +17,7 @@ func (s *Server) routes() {
 
 	api := e.Group("/api/v1", s.authenticate)
 	api.GET("/me", s.me)
+	api.GET("/use-cases", s.listUseCases)
 	api.POST("/solicitations", s.createSolicitation)
 	api.GET("/solicitations", s.listSolicitations)
 	api.GET("/solicitations/:id", s.getSolicitation)

@@ -65,6 +65,7 @@ func parsePages() pages {
 	}
 	funcs["field"] = newFieldView
 	funcs["bySeverity"] = splitFindings
+	funcs["join"] = strings.Join
 	fsys := ui.Templates()
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(fsys, sharedTemplates...))
 	names, err := fs.Glob(fsys, "*.html")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/modeltender/modeltender/activities/license"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
@@ -133,6 +134,8 @@ func (s *Server) solicitationsPage(c echo.Context) error {
 type solicitationForm struct {
 	ID                                                                                 string // the draft being edited; "" for a new one
 	Title, Description, RiskTier, Deadline, ExpectedMonthlyUsers, MinimumOpennessClass string
+	UseCases                                                                           []string // the ticked use-case ids
+	Catalogue                                                                          []license.UseCase
 	Optional                                                                           map[string]string
 	Errors                                                                             fieldErrors
 	Summary                                                                            string
@@ -156,6 +159,36 @@ func (f solicitationForm) Field(name, label, hint string) fieldView {
 	return v
 }
 
+// useCaseTitles names declared use cases by their titles.
+func (s *Server) useCaseTitles(ids []string) []string {
+	var titles []string
+	for _, id := range ids {
+		title := id
+		for _, u := range s.deps.Licenses.UseCases() {
+			if u.ID == id {
+				title = u.Title
+			}
+		}
+		titles = append(titles, title)
+	}
+	return titles
+}
+
+// useCaseOption is one use-case checkbox.
+type useCaseOption struct {
+	license.UseCase
+	Checked bool
+}
+
+// UseCaseOptions are the use-case checkboxes, ticked as the form holds them.
+func (f solicitationForm) UseCaseOptions() []useCaseOption {
+	var opts []useCaseOption
+	for _, u := range f.Catalogue {
+		opts = append(opts, useCaseOption{UseCase: u, Checked: slices.Contains(f.UseCases, u.ID)})
+	}
+	return opts
+}
+
 // PageTitle names the form's page.
 func (f solicitationForm) PageTitle() string {
 	if f.ID != "" {
@@ -171,6 +204,9 @@ func readSolicitationForm(c echo.Context, id string) solicitationForm {
 		Deadline: c.FormValue("deadline"), ExpectedMonthlyUsers: strings.TrimSpace(c.FormValue("expected_monthly_users")),
 		MinimumOpennessClass: c.FormValue("minimum_openness_class"), Optional: map[string]string{},
 	}
+	if form, err := c.FormParams(); err == nil {
+		f.UseCases = form["use_cases"]
+	}
 	for _, name := range optionalTerms {
 		f.Optional[name] = strings.TrimSpace(c.FormValue(name))
 	}
@@ -182,7 +218,7 @@ func draftForm(sol domain.Solicitation) solicitationForm {
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	f := solicitationForm{ID: sol.ID, Title: sol.Title, Description: sol.Description, RiskTier: string(sol.RiskTier),
 		Deadline: sol.Deadline.UTC().Format(datetimeLocal), ExpectedMonthlyUsers: strconv.FormatInt(sol.ExpectedMonthlyUsers, 10),
-		MinimumOpennessClass: sol.MinimumOpennessClass, Optional: map[string]string{
+		MinimumOpennessClass: sol.MinimumOpennessClass, UseCases: sol.UseCases, Optional: map[string]string{
 			"weight_openness": num(sol.Weights.Openness), "weight_safety": num(sol.Weights.Safety),
 			"weight_price": num(sol.Weights.Price), "weight_fit": num(sol.Weights.Fit),
 			"standstill_days": num(sol.StandstillDays), "amendment_notice_days": num(sol.AmendmentNoticeDays),
@@ -200,7 +236,7 @@ func draftForm(sol domain.Solicitation) solicitationForm {
 // parse is an error here, since the request has no place to carry it.
 func (f solicitationForm) request() (solicitationRequest, []domain.FieldError) {
 	req := solicitationRequest{Title: f.Title, Description: f.Description, RiskTier: f.RiskTier,
-		Deadline: f.Deadline, MinimumOpennessClass: f.MinimumOpennessClass}
+		Deadline: f.Deadline, MinimumOpennessClass: f.MinimumOpennessClass, UseCases: f.UseCases}
 	// The form's deadline is a UTC wall-clock time; the API takes RFC 3339.
 	if t, err := time.Parse(datetimeLocal, f.Deadline); err == nil {
 		req.Deadline = t.UTC().Format(time.RFC3339)
@@ -252,7 +288,8 @@ func (s *Server) newSolicitationPage(c echo.Context) error {
 	if _, err := s.authorize(c, "solicitation:create"); err != nil {
 		return err
 	}
-	f := solicitationForm{RiskTier: string(domain.RiskStandard), Deadline: s.deps.Now().UTC().Add(14 * 24 * time.Hour).Format(datetimeLocal)}
+	f := solicitationForm{RiskTier: string(domain.RiskStandard), Deadline: s.deps.Now().UTC().Add(14 * 24 * time.Hour).Format(datetimeLocal),
+		Catalogue: s.deps.Licenses.UseCases()}
 	return s.render(c, http.StatusOK, "solicitation_new", f.PageTitle(), f)
 }
 
@@ -282,6 +319,7 @@ func (s *Server) editDraftPage(c echo.Context) error {
 		return domain.Errorf(domain.ErrConflict, "solicitation %s is %s, not a draft: only a draft can be edited; publish an amendment on its page instead", sol.ID, sol.Status)
 	}
 	f := draftForm(sol)
+	f.Catalogue = s.deps.Licenses.UseCases()
 	return s.render(c, http.StatusOK, "solicitation_new", f.PageTitle(), f)
 }
 
@@ -305,13 +343,14 @@ func (s *Server) saveSolicitationForm(c echo.Context, f solicitationForm, flash 
 		sol, err = save(req)
 	} else {
 		// Report what else is wrong too, so the officer fixes everything at once.
-		_, fields := req.validate(s.deps.Now())
+		_, fields := req.validate(s.deps.Now(), s.deps.Licenses.CheckUseCases)
 		err = domain.InvalidFields("the solicitation is not valid; see errors", append(unparsed, fields...))
 	}
 	if err != nil {
 		if f.Errors, f.Summary, err = formErrors(err); err != nil {
 			return err
 		}
+		f.Catalogue = s.deps.Licenses.UseCases()
 		return s.render(c, http.StatusUnprocessableEntity, "solicitation_new", f.PageTitle(), f)
 	}
 	return c.Redirect(http.StatusSeeOther, "/solicitations/"+sol.ID+"?flash="+flash)
@@ -320,7 +359,8 @@ func (s *Server) saveSolicitationForm(c echo.Context, f solicitationForm, flash 
 // solicitationView is the solicitation page: its terms and what the viewer may do next.
 type solicitationView struct {
 	Sol                          domain.Solicitation
-	CanPublish, CanBid, CanBoard bool // CanPublish: the officer's draft, which may also be edited
+	Uses                         []string // the declared use cases' titles
+	CanPublish, CanBid, CanBoard bool     // CanPublish: the officer's draft, which may also be edited
 	CanAudit, DeadlinePassed     bool
 	MyBids                       []store.BidSummary
 	Bid                          bidForm
@@ -385,7 +425,7 @@ func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm, for
 	if err != nil {
 		return err
 	}
-	v := solicitationView{Sol: sol, Bid: bid, DeadlinePassed: !s.deps.Now().Before(sol.Deadline)}
+	v := solicitationView{Sol: sol, Bid: bid, DeadlinePassed: !s.deps.Now().Before(sol.Deadline), Uses: s.useCaseTitles(sol.UseCases)}
 	v.CanPublish = u.Role == domain.RoleOfficer && sol.Status == domain.SolicitationDraft && u.OrgID == sol.AgencyOrgID
 	v.CanBid = u.Role == domain.RoleVendor && sol.Status.AcceptsBids() && !v.DeadlinePassed
 	v.CanBoard = u.Role != domain.RoleVendor && sol.Status != domain.SolicitationDraft && !sol.Status.AcceptsBids()

@@ -16,6 +16,7 @@ const (
 	RuleUserCap         = "license.user-cap"
 	RuleAcceptableUse   = "license.acceptable-use"
 	RuleFieldOfUse      = "license.field-of-use"
+	RuleUseRestricted   = "license.use-restricted"
 	RuleNaming          = "license.naming"
 	RuleLitigation      = "license.termination-on-litigation"
 	RuleDerivatives     = "license.derivative-restrictions"

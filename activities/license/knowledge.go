@@ -14,20 +14,21 @@ import (
 // quotes from the vendored license text. A human resolution is remembered
 // per clause.
 const (
-	ClauseCommercialUse  = "commercial_use"
-	ClauseMAUCap         = "mau_cap"
-	ClauseAcceptableUse  = "acceptable_use_policy"
-	ClauseFieldOfUse     = "field_of_use_restrictions"
-	ClauseNaming         = "naming_requirement"
-	ClauseLitigation     = "termination_on_litigation"
-	ClauseDerivatives    = "derivative_restrictions"
-	ClauseGovernmentUse  = "government_use_notes"
-	ClauseLicense        = "license"      // the license as a whole (unknown, not OSI-approved, unverified)
-	ClauseText           = "license_text" // the text a vendor attached
-	commercialAllowed    = "allowed"
-	commercialRestricted = "restricted"
-	commercialForbidden  = "forbidden"
-	knowledgeFile        = "ai-licenses.json"
+	ClauseCommercialUse   = "commercial_use"
+	ClauseMAUCap          = "mau_cap"
+	ClauseAcceptableUse   = "acceptable_use_policy"
+	ClauseFieldOfUse      = "field_of_use_restrictions"
+	ClauseUseRestrictions = "use_restrictions"
+	ClauseNaming          = "naming_requirement"
+	ClauseLitigation      = "termination_on_litigation"
+	ClauseDerivatives     = "derivative_restrictions"
+	ClauseGovernmentUse   = "government_use_notes"
+	ClauseLicense         = "license"      // the license as a whole (unknown, not OSI-approved, unverified)
+	ClauseText            = "license_text" // the text a vendor attached
+	commercialAllowed     = "allowed"
+	commercialRestricted  = "restricted"
+	commercialForbidden   = "forbidden"
+	knowledgeFile         = "ai-licenses.json"
 )
 
 // Entry is what the knowledge base knows about one license: clause facts,
@@ -47,16 +48,19 @@ type Entry struct {
 
 // ClauseFacts are the clause facts of a license, each backed by Quotes.
 type ClauseFacts struct {
-	CommercialUse           string   `json:"commercial_use"`
-	MAUCap                  *int64   `json:"mau_cap"`
-	AcceptableUsePolicy     bool     `json:"acceptable_use_policy"`
-	AUPByReference          bool     `json:"aup_by_reference"`
-	AUPLicensorMayUpdate    bool     `json:"aup_licensor_may_update"`
-	FieldOfUseRestrictions  []string `json:"field_of_use_restrictions"`
-	NamingRequirement       *string  `json:"naming_requirement"`
-	TerminationOnLitigation bool     `json:"termination_on_litigation"`
-	DerivativeRestrictions  *string  `json:"derivative_restrictions"`
-	GovernmentUseNotes      string   `json:"government_use_notes,omitempty"`
+	CommercialUse          string   `json:"commercial_use"`
+	MAUCap                 *int64   `json:"mau_cap"`
+	AcceptableUsePolicy    bool     `json:"acceptable_use_policy"`
+	AUPByReference         bool     `json:"aup_by_reference"`
+	AUPLicensorMayUpdate   bool     `json:"aup_licensor_may_update"`
+	FieldOfUseRestrictions []string `json:"field_of_use_restrictions"`
+	// UseRestrictions map the uses the license forbids onto use-case
+	// classes, each with its quote, to weigh against a solicitation.
+	UseRestrictions         []UseRestriction `json:"use_restrictions,omitempty"`
+	NamingRequirement       *string          `json:"naming_requirement"`
+	TerminationOnLitigation bool             `json:"termination_on_litigation"`
+	DerivativeRestrictions  *string          `json:"derivative_restrictions"`
+	GovernmentUseNotes      string           `json:"government_use_notes,omitempty"`
 	// Unverified says why the facts rest on no vendored text; empty when they do.
 	Unverified string  `json:"unverified,omitempty"`
 	Quotes     []Quote `json:"quotes"`

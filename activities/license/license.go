@@ -74,6 +74,7 @@ type Analyzer struct {
 	version  string
 	licenses map[string]licenseFacts
 	kb       *knowledge
+	useCases []UseCase
 }
 
 // NewAnalyzer loads the vendored SPDX license list and the license
@@ -91,7 +92,14 @@ func NewAnalyzer(opts ...policies.Option) (*Analyzer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("license analyzer: %w", err)
 	}
-	a := &Analyzer{version: list.Version, licenses: make(map[string]licenseFacts, len(list.Licenses)), kb: kb}
+	useCases, err := loadUseCases(data)
+	if err != nil {
+		return nil, fmt.Errorf("license analyzer: %w", err)
+	}
+	if err := checkRestrictions(kb.entries, useCases); err != nil {
+		return nil, fmt.Errorf("license analyzer: %w", err)
+	}
+	a := &Analyzer{version: list.Version, licenses: make(map[string]licenseFacts, len(list.Licenses)), kb: kb, useCases: useCases}
 	for _, l := range list.Licenses {
 		a.licenses[l.ID] = l
 	}
@@ -235,6 +243,7 @@ func (a *Analyzer) reviewTerm(component string, expr *Expression, t Term, c doma
 	}
 	if e != nil {
 		findings = append(findings, clauseFindings(component, e, c)...)
+		findings = append(findings, a.useFindings(component, e, c)...)
 	}
 	tr := termReview{findings: findings}
 	for _, f := range findings {
@@ -511,14 +520,20 @@ type PriorResolution struct {
 	DecidedAt  time.Time      `json:"decided_at"`
 }
 
-// UseCaseClass is the class of use a resolution holds for. Solicitations
-// carry no use-case taxonomy yet, so the risk tier stands for it: a decision
-// for standard use is not offered for high-impact use.
+// UseCaseClass is the class of use a resolution holds for: the risk tier
+// and the use cases the solicitation declares, so a decision for standard
+// internal use is not offered for high-impact use or for another use.
 func UseCaseClass(c domain.Criteria) string {
-	if c.RiskTier == "" {
-		return string(domain.RiskStandard)
+	tier := string(c.RiskTier)
+	if tier == "" {
+		tier = string(domain.RiskStandard)
 	}
-	return string(c.RiskTier)
+	if len(c.UseCases) == 0 {
+		return tier
+	}
+	uses := slices.Clone(c.UseCases)
+	slices.Sort(uses)
+	return tier + ":" + strings.Join(uses, "+")
 }
 
 // resolutionKey keys a finding about the selected licenses of a component.

@@ -14,7 +14,7 @@ import (
 	"github.com/modeltender/modeltender/internal/evaluate"
 )
 
-const licenseUsage = "usage: modeltender license explain <SPDX expression | license name | URL | file> [--expected-monthly-users N] [--risk-tier standard|high-impact] [--json]"
+const licenseUsage = "usage: modeltender license explain <SPDX expression | license name | URL | file> [--expected-monthly-users N] [--risk-tier standard|high-impact] [--use-cases ID,...] [--json]"
 
 // runLicense runs `license explain`: the licenses a query resolves to, their
 // clause facts with quotes, and the findings for the given use. An argument
@@ -27,6 +27,7 @@ func runLicense(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	users := fs.Int64("expected-monthly-users", 1000, "expected monthly users of the agency's deployment")
 	tier := fs.String("risk-tier", string(domain.RiskStandard), "standard or high-impact")
+	uses := fs.String("use-cases", "", "comma-separated intended uses to weigh use restrictions against (ids of policies/data/use_cases.json, e.g. benefits-and-services)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(evaluate.ReorderFlags(args[1:])); err != nil {
 		return err
@@ -46,7 +47,16 @@ func runLicense(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	x := analyzer.Explain(query, text, domain.Criteria{RiskTier: domain.RiskTier(*tier), ExpectedMonthlyUsers: *users})
+	criteria := domain.Criteria{RiskTier: domain.RiskTier(*tier), ExpectedMonthlyUsers: *users}
+	if *uses != "" {
+		for _, u := range strings.Split(*uses, ",") {
+			criteria.UseCases = append(criteria.UseCases, strings.TrimSpace(u))
+		}
+		if problems := analyzer.CheckUseCases(criteria.UseCases); len(problems) > 0 {
+			return fmt.Errorf("--use-cases: %s", strings.Join(problems, "; "))
+		}
+	}
+	x := analyzer.Explain(query, text, criteria)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -81,6 +91,17 @@ func printExplanation(w io.Writer, x license.Explanation) {
 		}
 		for _, q := range l.Quotes {
 			fmt.Fprintf(w, "  [%s] %q (%s)\n", q.Clause, q.Text, q.File)
+		}
+		for _, r := range l.UseRestrictions {
+			kind := "forbids some uses of"
+			if r.Absolute {
+				kind = "forbids every use of"
+			}
+			uses := strings.Join(r.Uses, ", ")
+			if len(r.Except) > 0 {
+				uses += " except " + strings.Join(r.Except, ", ")
+			}
+			fmt.Fprintf(w, "  [use_restrictions] %s %s: %s — %q (%s)\n", kind, uses, r.Restriction, r.Quote, r.File)
 		}
 	}
 	fmt.Fprintln(w, "\nfindings:")

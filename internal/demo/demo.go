@@ -154,6 +154,7 @@ func openSolicitation(ctx context.Context, baseURL, officerToken string) (string
 		"deadline":               time.Now().Add(14 * 24 * time.Hour).UTC().Format(time.RFC3339),
 		"expected_monthly_users": 25000,
 		"minimum_openness_class": "III",
+		"use_cases":              []string{"benefits-and-services", "public-information"},
 	}, &sol)
 	if err != nil {
 		return "", fmt.Errorf("draft demo solicitation: %w", err)
@@ -181,6 +182,7 @@ func closingSolicitation(ctx context.Context, baseURL string, people []Person) (
 		"risk_tier":              "standard",
 		"deadline":               time.Now().Add(2 * time.Minute).UTC().Format(time.RFC3339),
 		"expected_monthly_users": 5000,
+		"use_cases":              []string{"benefits-and-services", "internal-productivity"},
 		"standstill_days":        1.0 / 24,
 	}, &sol); err != nil {
 		return "", fmt.Errorf("draft demo solicitation: %w", err)

@@ -77,24 +77,27 @@ type Organisation struct {
 // Solicitation is an agency's request for candidate models, with the criteria
 // that freeze when it is published.
 type Solicitation struct {
-	ID                   string             `json:"id"`
-	AgencyOrgID          string             `json:"agency_org_id"`
-	Title                string             `json:"title"`
-	Description          string             `json:"description"`
-	RiskTier             RiskTier           `json:"risk_tier"`
-	Deadline             time.Time          `json:"deadline"`
-	ExpectedMonthlyUsers int64              `json:"expected_monthly_users"`
-	MinimumOpennessClass string             `json:"minimum_openness_class,omitempty"`
-	Status               SolicitationStatus `json:"status"`
-	PolicyRevision       string             `json:"policy_revision,omitempty"`
-	CreatedBy            string             `json:"created_by"`
-	CreatedAt            time.Time          `json:"created_at"`
-	PublishedAt          *time.Time         `json:"published_at,omitempty"`
-	ClosedAt             *time.Time         `json:"closed_at,omitempty"`
-	Weights              ScoringWeights     `json:"weights"`
-	StandstillDays       float64            `json:"standstill_days"`
-	AmendmentNoticeDays  float64            `json:"amendment_notice_days"`
-	CancelReason         string             `json:"cancel_reason,omitempty"`
+	ID                   string    `json:"id"`
+	AgencyOrgID          string    `json:"agency_org_id"`
+	Title                string    `json:"title"`
+	Description          string    `json:"description"`
+	RiskTier             RiskTier  `json:"risk_tier"`
+	Deadline             time.Time `json:"deadline"`
+	ExpectedMonthlyUsers int64     `json:"expected_monthly_users"`
+	MinimumOpennessClass string    `json:"minimum_openness_class,omitempty"`
+	// UseCases are the classes of intended use (policies/data/use_cases.json)
+	// that license use restrictions are weighed against.
+	UseCases            []string           `json:"use_cases"`
+	Status              SolicitationStatus `json:"status"`
+	PolicyRevision      string             `json:"policy_revision,omitempty"`
+	CreatedBy           string             `json:"created_by"`
+	CreatedAt           time.Time          `json:"created_at"`
+	PublishedAt         *time.Time         `json:"published_at,omitempty"`
+	ClosedAt            *time.Time         `json:"closed_at,omitempty"`
+	Weights             ScoringWeights     `json:"weights"`
+	StandstillDays      float64            `json:"standstill_days"`
+	AmendmentNoticeDays float64            `json:"amendment_notice_days"`
+	CancelReason        string             `json:"cancel_reason,omitempty"`
 	// EnquiryPeriodDays, when set, closes questions that many days after
 	// publication; bidding goes on until the deadline.
 	EnquiryPeriodDays *float64 `json:"enquiry_period_days,omitempty"`
@@ -109,6 +112,7 @@ type Criteria struct {
 	RiskTier             RiskTier `json:"risk_tier"`
 	ExpectedMonthlyUsers int64    `json:"expected_monthly_users"`
 	MinimumOpennessClass string   `json:"minimum_openness_class,omitempty"`
+	UseCases             []string `json:"use_cases,omitempty"`
 	PolicyRevision       string   `json:"policy_revision"`
 	// OpennessPreferencePoints overrides the policy's default points per
 	// MOF class; nil keeps the defaults.
@@ -122,6 +126,7 @@ func (s Solicitation) Criteria() Criteria {
 		RiskTier:                 s.RiskTier,
 		ExpectedMonthlyUsers:     s.ExpectedMonthlyUsers,
 		MinimumOpennessClass:     s.MinimumOpennessClass,
+		UseCases:                 s.UseCases,
 		PolicyRevision:           s.PolicyRevision,
 		OpennessPreferencePoints: s.OpennessPoints,
 	}

@@ -71,6 +71,7 @@ func TestBadInputIsRefusedWithoutWriting(t *testing.T) {
 		{"wrong role: reviewer bids", "reviewer1", "POST", bids, map[string]any{"candidates": []json.RawMessage{granite}}, 403, "vendor", ""},
 		{"wrong role: vendor drafts", "vendorA", "POST", "/api/v1/solicitations", map[string]any{"title": "x"}, 403, "officer", ""},
 		{"bad solicitation", "officer", "POST", "/api/v1/solicitations", map[string]any{"title": "", "risk_tier": "extreme", "deadline": "next week", "expected_monthly_users": -1}, 422, "not valid", "risk_tier"},
+		{"unknown use case", "officer", "POST", "/api/v1/solicitations", map[string]any{"title": "Chat", "risk_tier": "standard", "deadline": open.Deadline.Format(time.RFC3339), "expected_monthly_users": 10, "use_cases": []string{"public-information", "chatbots"}}, 422, "not valid", "use_cases"},
 		{"edit a published solicitation", "officer", "PATCH", "/api/v1/solicitations/" + open.ID, map[string]any{"title": "Renamed after publication", "risk_tier": "standard", "deadline": open.Deadline.Add(time.Hour).Format(time.RFC3339), "expected_monthly_users": 10}, 409, "only a draft can be edited", ""},
 		{"publish twice", "officer", "POST", "/api/v1/solicitations/" + open.ID + "/publish", nil, 409, "not a draft", ""},
 		{"bid after the deadline", "vendorA", "POST", "/api/v1/solicitations/" + closed.ID + "/bids", map[string]any{"candidates": []json.RawMessage{granite}}, 409, "deadline", ""},

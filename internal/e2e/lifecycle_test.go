@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -233,10 +234,12 @@ func TestEditDraftThroughAPI(t *testing.T) {
 	edit := maps.Clone(body)
 	edit["title"], edit["risk_tier"], edit["enquiry_period_days"] = "Edited draft", "high-impact", 1.0
 	edit["weights"] = map[string]any{"openness": 0.25, "safety": 0.25, "price": 0.25, "fit": 0.25}
+	edit["use_cases"] = []string{"benefits-and-services", "rights-affecting-decisions"}
 	var edited domain.Solicitation
 	s.must(http.StatusOK, "officer", "PATCH", path, edit).decode(t, &edited)
 	s.must(http.StatusOK, "officer", "GET", path, nil).decode(t, &edited)
 	if edited.Title != "Edited draft" || edited.RiskTier != domain.RiskHighImpact || edited.Weights.Fit != 0.25 ||
+		!slices.Equal(edited.UseCases, []string{"benefits-and-services", "rights-affecting-decisions"}) ||
 		edited.EnquiryPeriodDays == nil || *edited.EnquiryPeriodDays != 1 || edited.StandstillDays != 10 || edited.Status != domain.SolicitationDraft {
 		t.Fatalf("the edit did not stick: %+v", edited)
 	}

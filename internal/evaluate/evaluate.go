@@ -59,7 +59,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	formatName := fs.String("format", string(manifest.FormatAuto), "input format: auto, manifest, mof or cyclonedx")
-	solicitation := fs.String("solicitation", "", "JSON file with risk_tier, expected_monthly_users, minimum_openness_class, openness_preference_points, deadline")
+	solicitation := fs.String("solicitation", "", "JSON file with risk_tier, expected_monthly_users, use_cases, minimum_openness_class, openness_preference_points, deadline")
 	policyDir := fs.String("policy-dir", getenv(policies.EnvPolicyDir), "directory of Rego policies and data/ to use instead of the embedded bundle")
 	if err := fs.Parse(ReorderFlags(args)); err != nil {
 		return Unreadable(err)
@@ -82,6 +82,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	analyzer, err := license.NewAnalyzer(policies.Dir(*policyDir))
 	if err != nil {
 		return err
+	}
+	if problems := analyzer.CheckUseCases(criteria.UseCases); len(problems) > 0 {
+		return Unreadable(fmt.Errorf("%s: use_cases: %s", *solicitation, strings.Join(problems, "; ")))
 	}
 	criteria.PolicyRevision = engine.Revision()
 	var results []Evaluation
@@ -121,7 +124,7 @@ func readSolicitation(file string) (domain.Criteria, time.Time, error) {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&s); err != nil {
-			return s.Criteria, time.Time{}, fmt.Errorf("%s: %v; give a JSON object with risk_tier, expected_monthly_users, minimum_openness_class (I, II or III), openness_preference_points and deadline", file, err)
+			return s.Criteria, time.Time{}, fmt.Errorf("%s: %v; give a JSON object with risk_tier, expected_monthly_users, use_cases, minimum_openness_class (I, II or III), openness_preference_points and deadline", file, err)
 		}
 	}
 	if m := s.MinimumOpennessClass; m != "" && m != "I" && m != "II" && m != "III" {

@@ -49,6 +49,18 @@ func TestRunDecides(t *testing.T) {
 		t.Errorf("%s: format %s, outcome %q", got[1].File, got[1].Format, got[1].Outcome)
 	}
 
+	// The solicitation's declared use is weighed against the license's
+	// acceptable use policy: Llama's bans military use outright.
+	military := writeFile(t, "solicitation.json", `{"risk_tier": "standard", "expected_monthly_users": 1000, "use_cases": ["military-and-defense"]}`)
+	out, err = run(t, "--solicitation", military, native)
+	var banned Evaluation
+	if err != nil || json.Unmarshal([]byte(out), &banned) != nil {
+		t.Fatalf("military use: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, `"license.use-restricted"`) || banned.Outcome != "disqualified" {
+		t.Errorf("Llama 3.1 for military use: outcome %q; want disqualified by license.use-restricted\n%s", banned.Outcome, out)
+	}
+
 	out, err = run(t, native)
 	var one Evaluation
 	if err != nil || json.Unmarshal([]byte(out), &one) != nil || one.Manifest == "" {
@@ -60,6 +72,7 @@ func TestRunDecides(t *testing.T) {
 func TestRunRefusesUnreadableInput(t *testing.T) {
 	badYAML := writeFile(t, "bad.yml", "framework:\n  name: Model Openness Framework\nrelease:\n  name: [unclosed\n  producer: x\n")
 	badJSON := writeFile(t, "bad.json", "{\n  \"schema_version\": \"1\",\n  \"name\": \"x\",\n}\n")
+	badUses := writeFile(t, "solicitation.json", `{"risk_tier": "standard", "use_cases": ["chatbots"]}`)
 	cases := []struct {
 		name string
 		args []string
@@ -71,6 +84,7 @@ func TestRunRefusesUnreadableInput(t *testing.T) {
 		{"no file", nil, []string{"usage"}},
 		{"unknown format", []string{"--format", "spdx", badJSON}, []string{"spdx"}},
 		{"unknown flag", []string{"--colour", "red", badJSON}, []string{"colour"}},
+		{"unknown use case", []string{"--solicitation", badUses, badJSON}, []string{badUses, `"chatbots" is not a use case`, "military-and-defense"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
