@@ -10,6 +10,7 @@ package web
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -497,7 +498,9 @@ func bidRedirect(c echo.Context, flash, anchor string) error {
 	return c.Redirect(http.StatusSeeOther, "/bids/"+c.Param("id")+"?flash="+flash+"#"+anchor)
 }
 
-// reviseForm replaces the bid's candidates with newly uploaded manifests.
+// reviseForm revises the bid: the current candidates the vendor keeps, as
+// they stand, and the newly uploaded, pasted or described ones, with the
+// price as now given. It goes through the API's path like a JSON revision.
 func (s *Server) reviseForm(c echo.Context) error {
 	u, err := s.authorize(c, "bid:submit")
 	if err != nil {
@@ -507,8 +510,11 @@ func (s *Server) reviseForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.keepCandidates(c, u, &req, &sources, &f); err != nil {
+		return err
+	}
 	if len(req.Candidates) == 0 {
-		f.Errors = fieldErrors{"manifest_files": {ID: "manifest_files", Message: "choose at least one manifest file, paste a manifest, or describe a candidate in the form, for the revised bid"}}
+		f.Errors = fieldErrors{"manifest_files": {ID: "manifest_files", Message: "keep a current candidate, or choose a manifest file, paste a manifest or describe a candidate in the form, for the revised bid"}}
 		f.Summary = "the revision has no candidates"
 		return s.renderBid(c, http.StatusUnprocessableEntity, f, actionForm{})
 	}
@@ -524,6 +530,40 @@ func (s *Server) reviseForm(c echo.Context) error {
 		return s.renderBid(c, http.StatusUnprocessableEntity, f, actionForm{})
 	}
 	return bidRedirect(c, "revised", "precheck")
+}
+
+// keepCandidates puts the current candidates the vendor ticked to keep
+// first in the revision, each as the native manifest it now has.
+func (s *Server) keepCandidates(c echo.Context, u domain.User, req *bidRequest, sources *[]string, f *bidForm) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	f.kept, f.keptChosen = form["keep_candidate"], true
+	if len(f.kept) == 0 {
+		return nil
+	}
+	b, err := s.ownBid(c.Request().Context(), u, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	var kept []json.RawMessage
+	var keptSources []string
+	for _, id := range f.kept {
+		i := slices.IndexFunc(b.Candidates, func(cand domain.Candidate) bool { return cand.ID == id })
+		if i < 0 {
+			return domain.Errorf(domain.ErrInvalid, "candidate %s is not one of bid %s's current candidates: reload the bid page and revise again", id, b.ID)
+		}
+		doc, err := json.Marshal(b.Candidates[i].Manifest)
+		if err != nil {
+			return fmt.Errorf("keep candidate %s: %w", id, err)
+		}
+		kept = append(kept, doc)
+		keptSources = append(keptSources, "kept candidate "+b.Candidates[i].Name)
+	}
+	req.Candidates = append(kept, req.Candidates...)
+	*sources = append(keptSources, *sources...)
+	return nil
 }
 
 func (s *Server) withdrawForm(c echo.Context) error {

@@ -407,6 +407,16 @@ type bidForm struct {
 	// amount that is not a number.
 	described     describedRows
 	priceProblems []domain.FieldError
+	// kept are the current candidates a revision keeps (keep_candidate),
+	// keptChosen whether the vendor has answered yet: a fresh revise form
+	// keeps every candidate.
+	kept       []string
+	keptChosen bool
+}
+
+// Keeps reports whether the revise form keeps the candidate.
+func (f bidForm) Keeps(candidateID string) bool {
+	return !f.keptChosen || slices.Contains(f.kept, candidateID)
 }
 
 func (s *Server) solicitationPage(c echo.Context) error {
@@ -567,6 +577,8 @@ func bidFieldErrors(fields fieldErrors, sources []string, described describedRow
 			add(describedSection, where+": "+fe.Message)
 		case source == "pasted manifest":
 			add("manifest_json", where+": "+fe.Message)
+		case strings.HasPrefix(source, "kept candidate "):
+			add("keep_candidate", where+": "+fe.Message+" (untick it, or upload its corrected manifest)")
 		default:
 			add("manifest_files", where+": "+fe.Message+" (choose the file again after fixing it)")
 		}

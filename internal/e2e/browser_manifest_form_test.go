@@ -114,22 +114,42 @@ func TestBrowserDescribedCandidate(t *testing.T) {
 		t.Errorf("stored bid: price %+v, manifest %+v", bid.Price, m)
 	}
 
-	// The revise form has the same section, and keeps the price unless changed.
+	// The revise form has the same section, keeps the current candidate
+	// (ticked) and the price unless changed: a revision of the price alone
+	// needs no file.
 	if price := get(vendor, "read the revise form's price", chromedp.Value(chromedp.CSS(`form[action$="/revisions"] #price_amount`))); price != "250000" {
 		t.Errorf("the revise form's price is %q, want the bid's 250000", price)
 	}
-	vendor.fill("#mf_name", "northwind-form-7b")
-	vendor.fill("#mf_weights_license", "MIT")
+	keep := `form[action$="/revisions"] input[name=keep_candidate]`
+	if kept := get(vendor, "read the kept candidates", chromedp.Evaluate[int](`document.querySelectorAll(`+jsString(keep+":checked")+`).length`)); kept != 1 {
+		t.Fatalf("the revise form keeps %d candidates, want the bid's one", kept)
+	}
 	vendor.fill("#price_amount", "240000")
 	vendor.fill("#price_currency", "eur")
 	vendor.submit(`form[action$="/revisions"] button[type=submit]`)
 	vendor.see("Your bid is revised", "northwind-form-7b", "price 240000.00 EUR")
+	if bid, err = s.store.Bid(context.Background(), bidID); err != nil {
+		t.Fatal(err)
+	}
+	if bid.Price == nil || *bid.Price != (domain.Money{Amount: 240000, Currency: "EUR"}) || len(bid.Candidates) != 1 ||
+		bid.Candidates[0].Manifest.Name != "northwind-form-7b" || len(bid.Candidates[0].Manifest.Components) != 3 {
+		t.Errorf("price-only revision: price %+v, candidates %+v", bid.Price, bid.Candidates)
+	}
+
+	// Dropping the candidate and describing another replaces it.
+	if !get(vendor, "untick the kept candidate", chromedp.Evaluate[bool](`(() => { document.querySelector(`+jsString(keep)+`).checked = false; return true })()`)) {
+		t.Fatal("no kept candidate to untick")
+	}
+	vendor.fill("#mf_name", "northwind-form-8b")
+	vendor.fill("#mf_weights_license", "MIT")
+	vendor.submit(`form[action$="/revisions"] button[type=submit]`)
+	vendor.see("Your bid is revised", "northwind-form-8b", "price 240000.00 EUR")
 	vendor.check("vendor-describe-revised")
 	if bid, err = s.store.Bid(context.Background(), bidID); err != nil {
 		t.Fatal(err)
 	}
-	if bid.Price == nil || *bid.Price != (domain.Money{Amount: 240000, Currency: "EUR"}) || bid.Candidates[0].Manifest.Weights.License != "MIT" {
-		t.Errorf("revised bid: price %+v, weights %+v", bid.Price, bid.Candidates[0].Manifest.Weights)
+	if len(bid.Candidates) != 1 || bid.Candidates[0].Manifest.Name != "northwind-form-8b" || bid.Candidates[0].Manifest.Weights.License != "MIT" {
+		t.Errorf("revised bid: candidates %+v", bid.Candidates)
 	}
 	t.Logf("described candidate in the browser took %s", time.Since(start).Round(time.Second))
 }

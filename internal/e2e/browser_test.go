@@ -106,7 +106,7 @@ func TestBrowserJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vendor.see("Pre-check of your candidates", "Withdraw bid", "Revise: upload the candidates again")
+	vendor.see("Pre-check of your candidates", "Withdraw bid", "Revise your bid", "Candidates to keep")
 	vendor.check("vendor-bid-sealed")
 
 	// The vendor's dashboard counts its own bid.
