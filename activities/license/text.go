@@ -64,19 +64,41 @@ func matchForm(s string) string {
 	}
 	var words []string
 	for _, w := range strings.Fields(NormalizeText(strings.Join(kept, "\n"))) {
-		// List markers ("(a)", "1.", "-") are omittable (B.6.3) and the
-		// text means the same with or without a closing period or comma.
-		if w = strings.TrimRight(w, ".,;:"); w != "" && !listMarker.MatchString(w) {
+		// List markers ("(a)", "1.", "-") are omittable (B.6.3), the text
+		// means the same with or without a closing period or comma, and
+		// every style of quotation mark is equivalent (B.3.4): "as is",
+		// 'as is' and ''as is'' alike.
+		w = strings.TrimLeft(strings.TrimRight(w, `.,;:"'`), `"'`)
+		if w != "" && !listMarker.MatchString(w) {
 			words = append(words, strings.Replace(w, "https://", "http://", 1)) // B.13: http and https alike
 		}
 	}
-	return bsdHolder.ReplaceAllString(strings.ReplaceAll(strings.Join(words, " "), "copyright owner", "copyright holder"),
-		"neither the name of the copyright holder nor the names of")
+	text := strings.ReplaceAll(strings.Join(words, " "), "copyright owner", "copyright holder")
+	for _, v := range holderVariables {
+		text = v.pattern.ReplaceAllString(text, v.standard)
+	}
+	return text
 }
 
-// bsdHolder is the variable text of the BSD licenses' third clause, the
-// name of the holder or organisation (a <<var>> in the SPDX template).
-var bsdHolder = regexp.MustCompile(`neither the name of [^.]{1,120}? nor the names of`)
+// holder is a holder's name in holderVariables: up to 120 characters, no
+// sentence end (a period may stand inside a name, as in "CZ.NIC").
+const holder = `(?:[^.]|\.[^ ]){1,120}?`
+
+// holderVariables are the passages where the SPDX templates of the BSD,
+// MIT and ISC licenses let a copy name its own holder (a <<var>>): "Neither
+// the name of Google Inc. nor the names of its contributors", "PROVIDED BY
+// RICHARD CROWLEY AS IS", "IN NO EVENT SHALL THE REGENTS OR CONTRIBUTORS BE
+// LIABLE". Each is written in one standard form, so a copy that only names
+// its holder there is the license itself. A variable does not span a
+// sentence.
+var holderVariables = []struct {
+	pattern  *regexp.Regexp
+	standard string
+}{
+	{regexp.MustCompile(`neither the names? of ` + holder + ` nor the names of (its |the |their )?(authors and )?contributors`), "neither the name of the copyright holder nor the names of its contributors"},
+	{regexp.MustCompile(`provided by ` + holder + ` as is`), "provided by the copyright holder as is"},
+	{regexp.MustCompile(`in no event shall ` + holder + ` be liable`), "in no event shall the copyright holder be liable"},
+}
 
 // listMarker is a bullet or a list number or letter standing alone (its
 // closing period already trimmed).
@@ -94,8 +116,12 @@ func isNotice(line string) bool {
 		return true
 	}
 	// "Copyright OWASP Foundation": a short line naming a holder, not a
-	// sentence of the terms going on from "copyright".
+	// sentence of the terms going on from "copyright"; and the end of a
+	// notice that took two lines ("Authors. All rights reserved.").
 	words := strings.Fields(line)
+	if len(words) <= 8 && strings.HasSuffix(strings.TrimRight(line, "."), "all rights reserved") {
+		return true
+	}
 	return len(words) >= 2 && len(words) <= 8 && words[0] == "copyright" && !termWords[words[1]]
 }
 

@@ -33,18 +33,31 @@ func TestTextMatchFollowsTheSPDXMatchingGuidelines(t *testing.T) {
 		"Apache without list markers":      strings.NewReplacer("(a) ", "", "(b) ", "", "(c) ", "", "(d) ", "").Replace(apache),
 		"Apache with the holder filled in": strings.Replace(apache, "Copyright [yyyy] [name of copyright owner]", "Copyright 2024 Example Labs", 1),
 		"BSD-3-Clause naming its holder":   "Copyright 2009 The Go Authors.\n\n" + strings.NewReplacer("the copyright holder nor", "Google LLC nor", "the ORGANIZATION nor", "Google LLC nor", "HOLDER", "OWNER").Replace(bsd),
+		// The holder named in all three places the template leaves open,
+		// with a dot in its name, old-style quotes and a two-line notice.
+		"BSD-3-Clause naming its holder throughout": "Copyright (c) 2011 CZ.NIC z.s.p.o. Portions Copyright (c) 2009 The Go\nAuthors. All rights reserved.\n\n" +
+			strings.NewReplacer("the ORGANIZATION nor the names of its", "CZ.NIC nor the names of the",
+				"COPYRIGHT HOLDERS AND CONTRIBUTORS", "CZ.NIC Z.S.P.O.", `"AS IS"`, "``AS IS''",
+				"COPYRIGHT HOLDER OR CONTRIBUTORS", "CZ.NIC OR ITS CONTRIBUTORS").Replace(bsd),
 	}
 	for name, text := range same {
+		if text == mit || text == apache || text == bsd {
+			t.Fatalf("%s: the case changed nothing", name)
+		}
 		if m := a.kb.matchText(text); !m.Exact {
 			t.Errorf("%s: %+v, want an exact match", name, m)
 		}
 	}
 	changed := map[string]string{
-		"MIT for non-commercial use only": strings.Replace(mit, "free of charge,", "free of charge, for non-commercial use only,", 1),
+		"MIT for non-commercial use only":         strings.Replace(mit, "free of charge,", "free of charge, for non-commercial use only,", 1),
+		"BSD-3-Clause with an endorsement clause": strings.Replace(bsd, "prior written permission.", "prior written permission, and may not be used by any government agency.", 1),
 		"Apache with a sentence that starts a line with copyright": strings.Replace(apache, "END OF TERMS AND CONDITIONS",
 			"Copyright license grants end when the Licensee sues.\nEND OF TERMS AND CONDITIONS", 1),
 	}
 	for name, text := range changed {
+		if text == mit || text == apache || text == bsd {
+			t.Fatalf("%s: the case changed nothing", name)
+		}
 		if m := a.kb.matchText(text); m.Exact || m.LicenseID == "" || len(m.Added) == 0 {
 			t.Errorf("%s: %+v, want a near match with the added terms", name, m)
 		}
