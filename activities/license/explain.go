@@ -117,6 +117,15 @@ func (a *Analyzer) canonical(e *Expression) string {
 }
 
 func (a *Analyzer) unknown(query string) domain.Finding {
+	if f, ok := a.family(query); ok {
+		return domain.Finding{
+			Rule: RuleUnknownLicense, Severity: domain.SeverityWarn,
+			Message:  f.fix(query),
+			Evidence: domain.Evidence{Quote: query},
+			Source:   "modeltender license aliases (policies/data/" + aliasesFile + ")",
+			Fix:      "Vendor: " + f.fix(query) + ".",
+		}
+	}
 	return domain.Finding{
 		Rule:     RuleUnknownLicense,
 		Severity: domain.SeverityWarn,

@@ -268,6 +268,13 @@ func loadAliases() (aliases, error) {
 	for _, id := range spdxlicenses.GetExceptions() {
 		add(aliasKey(id), candidate{id, false})
 	}
+	hub, err := loadLicenseAliases(policies.Data())
+	if err != nil {
+		return nil, err
+	}
+	for alias, id := range hub.Aliases {
+		add(aliasKey(alias), candidate{id, false})
+	}
 	a := aliases{}
 	for key, cs := range found {
 		// A current id wins over a deprecated one with the same spelling

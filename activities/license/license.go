@@ -75,6 +75,7 @@ type Analyzer struct {
 	licenses map[string]licenseFacts
 	kb       *knowledge
 	useCases []UseCase
+	families map[string]family // by aliasKey of the identifier
 }
 
 // NewAnalyzer loads the vendored SPDX license list and the license
@@ -99,7 +100,15 @@ func NewAnalyzer(opts ...policies.Option) (*Analyzer, error) {
 	if err := checkRestrictions(kb.entries, useCases); err != nil {
 		return nil, fmt.Errorf("license analyzer: %w", err)
 	}
-	a := &Analyzer{version: list.Version, licenses: make(map[string]licenseFacts, len(list.Licenses)), kb: kb, useCases: useCases}
+	aliases, err := loadLicenseAliases(data)
+	if err != nil {
+		return nil, fmt.Errorf("license analyzer: %w", err)
+	}
+	a := &Analyzer{version: list.Version, licenses: make(map[string]licenseFacts, len(list.Licenses)), kb: kb, useCases: useCases,
+		families: map[string]family{}}
+	for key, f := range aliases.Families {
+		a.families[aliasKey(key)] = f
+	}
 	for _, l := range list.Licenses {
 		a.licenses[l.ID] = l
 	}
@@ -395,7 +404,7 @@ func noLicense(license string) bool {
 // reviewer must read. The finding says how it was read. When the result is
 // still not an expression ("MIT OR"), it returns nil: the license is invalid.
 func (a *Analyzer) readName(component, license string) (*Expression, *domain.Finding) {
-	var read, unknown []string
+	var read, unknown, families []string
 	written, _ := rewriteNames(license, func(word string) (string, bool) {
 		switch word {
 		case "AND", "OR", "WITH", "(", ")":
@@ -404,7 +413,10 @@ func (a *Analyzer) readName(component, license string) (*Expression, *domain.Fin
 		return "", false
 	}, func(name string) (string, bool) {
 		id := a.resolve(name)
-		if id == "" {
+		if f, ok := a.family(name); ok && id == "" {
+			id = "LicenseRef-" + refIDString(name)
+			families = append(families, f.fix(name))
+		} else if id == "" {
 			id = "LicenseRef-" + refIDString(name)
 			unknown = append(unknown, id)
 		}
@@ -431,6 +443,11 @@ func (a *Analyzer) readName(component, license string) (*Expression, *domain.Fin
 	if len(unknown) > 0 {
 		f.Message += fmt.Sprintf("; %s: neither on the SPDX list nor in modeltender's knowledge base, so a reviewer must read it", strings.Join(unknown, ", "))
 		f.Fix = "Give the license text (or its location), or an SPDX expression if the license is on the SPDX list; a reviewer reads any other license in full."
+	}
+	if len(families) > 0 {
+		f.Severity = domain.SeverityWarn
+		f.Message += "; " + strings.Join(families, "; ")
+		f.Fix = "Vendor: " + strings.Join(families, "; ") + "."
 	}
 	return expr, &f
 }

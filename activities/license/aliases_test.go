@@ -1,0 +1,39 @@
+package license
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/modeltender/modeltender/internal/domain"
+)
+
+// Model-hub license identifiers read as the license they name; one naming a
+// family asks the vendor which member it means, never passes.
+func TestHubIdentifiers(t *testing.T) {
+	a := newAnalyzer(t)
+	for written, want := range map[string]string{"odbl": "ODbL-1.0", "odc-by": "ODC-By-1.0", "pddl": "PDDL-1.0", "c-uda": "C-UDA-1.0"} {
+		if got := a.resolve(written); got != want {
+			t.Errorf("%s resolves to %q, want %s", written, got, want)
+		}
+	}
+	m := domain.Manifest{Weights: domain.Weights{License: "Apache-2.0"},
+		Components: []domain.Component{{Name: "Datasets", License: "odbl", Included: true}, {Name: "Training code", License: "gpl", Included: true}}}
+	r := a.Review(m, domain.Criteria{ExpectedMonthlyUsers: 1000})
+	var gpl, odbl []string
+	for _, f := range r.Findings {
+		switch f.Evidence.Component {
+		case "Training code":
+			gpl = append(gpl, string(f.Severity)+" "+f.Message+" "+f.Fix)
+		case "Datasets":
+			odbl = append(odbl, string(f.Severity)+" "+f.Rule)
+		}
+	}
+	all := strings.Join(gpl, "\n")
+	if !strings.Contains(all, `"gpl" names the GNU General Public License family, not one license: write the one that applies, e.g. GPL-2.0-only`) ||
+		!strings.HasPrefix(all, "warn") || !r.NeedsResolution {
+		t.Errorf("gpl findings:\n%s", all)
+	}
+	if strings.Join(odbl, " ") == "" || strings.Contains(strings.Join(odbl, " "), "license.unknown") {
+		t.Errorf("odbl findings %v: want ODbL-1.0 reviewed as an open-data license", odbl)
+	}
+}
