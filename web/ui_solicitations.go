@@ -159,21 +159,6 @@ func (f solicitationForm) Field(name, label, hint string) fieldView {
 	return v
 }
 
-// useCaseTitles names declared use cases by their titles.
-func (s *Server) useCaseTitles(ids []string) []string {
-	var titles []string
-	for _, id := range ids {
-		title := id
-		for _, u := range s.deps.Licenses.UseCases() {
-			if u.ID == id {
-				title = u.Title
-			}
-		}
-		titles = append(titles, title)
-	}
-	return titles
-}
-
 // useCaseOption is one use-case checkbox.
 type useCaseOption struct {
 	license.UseCase
@@ -435,7 +420,10 @@ func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm, for
 	if err != nil {
 		return err
 	}
-	v := solicitationView{Sol: sol, Bid: bid, DeadlinePassed: !s.deps.Now().Before(sol.Deadline), Uses: s.useCaseTitles(sol.UseCases)}
+	v := solicitationView{Sol: sol, Bid: bid, DeadlinePassed: !s.deps.Now().Before(sol.Deadline), }
+	for _, id := range sol.UseCases {
+		v.Uses = append(v.Uses, s.deps.Licenses.UseCaseTitle(id))
+	}
 	v.CanPublish = u.Role == domain.RoleOfficer && sol.Status == domain.SolicitationDraft && u.OrgID == sol.AgencyOrgID
 	v.CanBid = u.Role == domain.RoleVendor && sol.Status.AcceptsBids() && !v.DeadlinePassed
 	v.CanBoard = u.Role != domain.RoleVendor && sol.Status != domain.SolicitationDraft && !sol.Status.AcceptsBids()

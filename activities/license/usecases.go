@@ -106,16 +106,22 @@ func (a *Analyzer) CheckUseCases(declared []string) []string {
 	return problems
 }
 
-// useCaseTitles writes use-case ids as their titles.
+// UseCaseTitle names a use case by its title; an id the taxonomy lacks
+// stands for itself.
+func (a *Analyzer) UseCaseTitle(id string) string {
+	if i := slices.IndexFunc(a.useCases, func(u UseCase) bool { return u.ID == id }); i >= 0 {
+		return a.useCases[i].Title
+	}
+	return id
+}
+
+// useCaseTitles writes use-case ids as their titles, in running text.
 func (a *Analyzer) useCaseTitles(ids []string) string {
 	var titles []string
 	for _, id := range ids {
-		i := slices.IndexFunc(a.useCases, func(u UseCase) bool { return u.ID == id })
-		if i < 0 {
-			titles = append(titles, id)
-			continue
+		if title := a.UseCaseTitle(id); title != "" {
+			titles = append(titles, strings.ToLower(title[:1])+title[1:])
 		}
-		titles = append(titles, strings.ToLower(a.useCases[i].Title[:1])+a.useCases[i].Title[1:])
 	}
 	return strings.Join(titles, ", ")
 }
