@@ -11,7 +11,11 @@ import (
 // family asks the vendor which member it means, never passes.
 func TestHubIdentifiers(t *testing.T) {
 	a := newAnalyzer(t)
-	for written, want := range map[string]string{"odbl": "ODbL-1.0", "odc-by": "ODC-By-1.0", "pddl": "PDDL-1.0", "c-uda": "C-UDA-1.0"} {
+	for written, want := range map[string]string{"odbl": "ODbL-1.0", "odc-by": "ODC-By-1.0", "pddl": "PDDL-1.0", "c-uda": "C-UDA-1.0",
+		// "++" is part of the name: RAIL++-M is not RAIL-M, openrail++ not the family.
+		"openrail++": "LicenseRef-CreativeML-OpenRAIL-PlusPlus-M", "CreativeML Open RAIL++-M": "LicenseRef-CreativeML-OpenRAIL-PlusPlus-M",
+		"CreativeML Open RAIL-M": "LicenseRef-CreativeML-OpenRAIL-M", "openrail": "",
+		"bigcode-openrail-m": "LicenseRef-BigCode-OpenRAIL-M-v1", "deepfloyd-if-license": "LicenseRef-DeepFloyd-IF-Research"} {
 		if got := a.resolve(written); got != want {
 			t.Errorf("%s resolves to %q, want %s", written, got, want)
 		}

@@ -226,12 +226,16 @@ func refIDString(s string) string {
 	return strings.Trim(b.String(), "-")
 }
 
+// plusPlus keeps "++" in a name as a word, so "Open RAIL++-M" and "Open
+// RAIL-M" stay two licenses when punctuation is folded away.
+var plusPlus = strings.NewReplacer("++", " plusplus ")
+
 // aliasKey folds case, punctuation and the filler words "license",
 // "licence", "the" and "version", so "Apache License, Version 2.0",
 // "apache 2.0" and "Apache-2.0" meet.
 func aliasKey(s string) string {
 	var b strings.Builder
-	for _, word := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+	for _, word := range strings.FieldsFunc(plusPlus.Replace(strings.ToLower(s)), func(r rune) bool {
 		return (r < 'a' || r > 'z') && (r < '0' || r > '9')
 	}) {
 		switch word {

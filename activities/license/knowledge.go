@@ -195,7 +195,7 @@ func (k *knowledge) byURL(s string) string {
 // "agreement" and "meta", which vendors add or drop at will.
 func knowledgeKey(s string) string {
 	var b strings.Builder
-	for _, word := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+	for _, word := range strings.FieldsFunc(plusPlus.Replace(strings.ToLower(s)), func(r rune) bool {
 		return (r < 'a' || r > 'z') && (r < '0' || r > '9')
 	}) {
 		switch word {

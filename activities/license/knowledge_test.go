@@ -64,6 +64,7 @@ func TestKnowledgeCoverage(t *testing.T) {
 		"LicenseRef-DeepSeek-Model", "LicenseRef-BigScience-OpenRAIL-M", "LicenseRef-BigScience-BLOOM-RAIL-1.0",
 		"LicenseRef-CreativeML-OpenRAIL-M", "LicenseRef-TII-Falcon-2.0", "LicenseRef-TII-Falcon-2024",
 		"LicenseRef-TII-Falcon-180B-1.0", "LicenseRef-Mistral-Research-License", "LicenseRef-Mistral-Non-Production-License",
+		"LicenseRef-BigCode-OpenRAIL-M-v1", "LicenseRef-CreativeML-OpenRAIL-PlusPlus-M", "LicenseRef-DeepFloyd-IF-Research",
 		"OpenMDW-1.0", "CC-BY-4.0", "Apache-2.0", "MIT", "CDLA-Permissive-2.0",
 	} {
 		if e := a.kb.entries[id]; e == nil || e.Name == "" {
