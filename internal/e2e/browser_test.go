@@ -75,8 +75,10 @@ func TestBrowserJourney(t *testing.T) {
 	officer.see("The solicitation is published", "Policy revision frozen at publication")
 
 	// The journey's solicitation closes soon after the vendors have bid and
-	// asked; its standstill is short enough to wait out.
-	sol := s.publish(50*time.Second, "standard", map[string]any{"standstill_days": 30.0 / 86400,
+	// asked (with room for a slow machine: on two busy cores the bidding and
+	// asking below took over 50 seconds); its standstill is short enough to
+	// wait out.
+	sol := s.publish(80*time.Second, "standard", map[string]any{"standstill_days": 30.0 / 86400,
 		"weights": map[string]any{"openness": 0.4, "safety": 0.3, "price": 0.1, "fit": 0.2}})
 	officer.open("/solicitations", "officer-dashboard")
 	officer.see("Open for bids", "Model for public comment summaries", sol.Title)
@@ -135,7 +137,7 @@ func TestBrowserJourney(t *testing.T) {
 	// wait for reviewers, and keeps it open.
 	reviewer := s.newSession(browser, "reviewer1")
 	var task domain.Task
-	s.eventually("the approval task in the inbox", 2*time.Minute, func() bool {
+	s.eventually("the approval task in the inbox", 3*time.Minute, func() bool {
 		reviewer.open("/tasks", "reviewer-inbox")
 		return strings.Contains(reviewer.text(), "granite-3.1-8b-instruct")
 	})
