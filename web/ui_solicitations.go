@@ -420,7 +420,7 @@ func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm, for
 	if err != nil {
 		return err
 	}
-	v := solicitationView{Sol: sol, Bid: bid, DeadlinePassed: !s.deps.Now().Before(sol.Deadline), }
+	v := solicitationView{Sol: sol, Bid: bid, DeadlinePassed: !s.deps.Now().Before(sol.Deadline)}
 	for _, id := range sol.UseCases {
 		v.Uses = append(v.Uses, s.deps.Licenses.UseCaseTitle(id))
 	}
