@@ -36,8 +36,13 @@ func loadLicenseAliases(data fs.FS) (licenseAliases, error) {
 	return a, nil
 }
 
-// family returns the family a written license names, if it names one.
+// family returns the family a written license names, if it names one: a
+// model hub's family identifier, or a license page several licenses share.
 func (a *Analyzer) family(written string) (family, bool) {
+	if isURL(written) {
+		ids, ok := a.kb.sharedURLs[urlKey(written)]
+		return family{Name: "a page that several SPDX licenses share", Members: ids}, ok
+	}
 	f, ok := a.families[aliasKey(written)]
 	return f, ok
 }

@@ -41,3 +41,24 @@ func TestHubIdentifiers(t *testing.T) {
 		t.Errorf("odbl findings %v: want ODbL-1.0 reviewed as an open-data license", odbl)
 	}
 }
+
+// A license page resolves to the license that publishes it; a page several
+// licenses share (the GPL text, for -only and -or-later) asks which one.
+func TestLicensePages(t *testing.T) {
+	a := newAnalyzer(t)
+	for page, want := range map[string]string{
+		"https://opensource.org/licenses/BSD-3-Clause":         "BSD-3-Clause", // the OSI's old address
+		"https://opensource.org/license/bsd-3-clause/":         "BSD-3-Clause",
+		"https://spdx.org/licenses/MIT.html":                   "MIT",
+		"https://www.gnu.org/licenses/gpl-3.0-standalone.html": "",
+	} {
+		if got := a.resolve(page); got != want {
+			t.Errorf("%s resolves to %q, want %q", page, got, want)
+		}
+	}
+	x := a.Explain("https://www.gnu.org/licenses/gpl-3.0-standalone.html", "", domain.Criteria{})
+	if len(x.Findings) != 1 || !strings.Contains(x.Findings[0].Message, "several SPDX licenses share") ||
+		!strings.Contains(x.Findings[0].Message, "GPL-3.0-only") || !strings.Contains(x.Findings[0].Message, "GPL-3.0-or-later") {
+		t.Errorf("shared GPL page: %+v", x.Findings)
+	}
+}

@@ -295,11 +295,8 @@ func loadAliases() (aliases, error) {
 
 // licenseList is policies/data/spdx-licenses.json.
 type licenseList struct {
-	Version string `json:"license_list_version"`
-	// FSFLibreVersion is the older official list the fsf_libre flags were
-	// taken from (policies/data/README.md says why).
-	FSFLibreVersion string         `json:"fsf_libre_list_version"`
-	Licenses        []licenseFacts `json:"licenses"`
+	Version  string         `json:"license_list_version"`
+	Licenses []licenseFacts `json:"licenses"`
 }
 
 // licenseFacts is what the SPDX list says about one license.
@@ -310,6 +307,8 @@ type licenseFacts struct {
 	FSFLibre    bool   `json:"fsf_libre"`
 	Deprecated  bool   `json:"deprecated"`
 	URL         string `json:"url"`
+	// SeeAlso are the license's other published locations.
+	SeeAlso []string `json:"see_also,omitempty"`
 }
 
 const listFile = "spdx-licenses.json"

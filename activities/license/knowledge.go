@@ -90,7 +90,10 @@ type knowledge struct {
 	entries map[string]*Entry // by id
 	names   map[string]string // alias key (see knowledgeKey) -> id
 	urls    map[string]string // normalised URL (see urlKey) -> id
-	texts   []knownText       // the first text of every entry that has one
+	// sharedURLs are published locations several current licenses list
+	// (the GPL-3.0 text for -only and -or-later): they name none alone.
+	sharedURLs map[string][]string
+	texts      []knownText // the first text of every entry that has one
 }
 
 // knownText is a vendored license text prepared for matching.
@@ -146,20 +149,51 @@ func loadKnowledge(data fs.FS, spdx licenseList) (*knowledge, error) {
 		}
 		k.texts = append(k.texts, kt)
 	}
+	published := map[string][]licenseFacts{} // a license's published locations, by urlKey
 	for _, l := range spdx.Licenses {
 		for _, page := range []string{"", ".html", ".json"} {
 			k.urls[urlKey(spdxListURL+l.ID+page)] = l.ID
 		}
-		if l.URL != "" {
-			if _, taken := k.urls[urlKey(l.URL)]; !taken {
-				k.urls[urlKey(l.URL)] = l.ID
+		for _, u := range append([]string{l.URL}, l.SeeAlso...) {
+			if u != "" && !slices.ContainsFunc(published[urlKey(u)], func(f licenseFacts) bool { return f.ID == l.ID }) {
+				published[urlKey(u)] = append(published[urlKey(u)], l)
 			}
 		}
 		if e := k.entries[l.ID]; e != nil && e.Name == "" {
 			e.Name = l.Name
 		}
 	}
+	k.sharedURLs = map[string][]string{}
+	for key, ls := range published {
+		if _, taken := k.urls[key]; taken {
+			continue
+		}
+		if id := onlyCurrent(ls); id != "" {
+			k.urls[key] = id
+			continue
+		}
+		for _, l := range ls {
+			if !l.Deprecated {
+				k.sharedURLs[key] = append(k.sharedURLs[key], l.ID)
+			}
+		}
+	}
 	return k, nil
+}
+
+// onlyCurrent picks the license a published location names: the one
+// license listing it, or the one current license among deprecated ids
+// listing it too (GPL-2.0-only, not GPL-2.0). A location several current
+// licenses list (the GPL text for -only and -or-later) names none.
+func onlyCurrent(ls []licenseFacts) string {
+	current := slices.DeleteFunc(slices.Clone(ls), func(f licenseFacts) bool { return f.Deprecated })
+	switch {
+	case len(ls) == 1:
+		return ls[0].ID
+	case len(current) == 1:
+		return current[0].ID
+	}
+	return ""
 }
 
 func (k *knowledge) addName(name, id string) error {
@@ -208,8 +242,8 @@ func knowledgeKey(s string) string {
 }
 
 // urlKey drops what differs between spellings of one license URL: scheme,
-// "www.", case, query, fragment and trailing slash. A GitHub raw URL
-// becomes its blob URL.
+// "www.", case, tracking parameters, fragment and trailing slash. A GitHub
+// raw URL becomes its blob URL, an OSI page its current address.
 func urlKey(s string) string {
 	s = strings.TrimSpace(s)
 	if !strings.Contains(s, "://") {
@@ -226,6 +260,21 @@ func urlKey(s string) string {
 		if parts := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 4); len(parts) == 4 {
 			host, p = "github.com", "/"+strings.Join([]string{parts[0], parts[1], "blob", parts[2], parts[3]}, "/")
 		}
+	}
+	if host == "opensource.org" {
+		// The OSI moved its pages from /licenses/<id> to /license/<id>.
+		p = strings.Replace(p, "/licenses/", "/license/", 1)
+	}
+	// A query can name the document (a gitweb blob of one version), so it
+	// stays, without the tracking parameters links pick up.
+	q := u.Query()
+	for name := range q {
+		if strings.HasPrefix(name, "utm_") || name == "ref" {
+			q.Del(name)
+		}
+	}
+	if len(q) > 0 {
+		return host + p + "?" + strings.ToLower(q.Encode())
 	}
 	return host + p
 }

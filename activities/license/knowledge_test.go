@@ -84,6 +84,8 @@ func TestSPDXListFlags(t *testing.T) {
 		{"Apache-2.0", true, true}, {"MIT", true, true}, {"GPL-3.0-only", true, true},
 		{"CC-BY-4.0", false, true}, {"CC0-1.0", false, true}, {"WTFPL", false, true},
 		{"0BSD", true, false}, {"MIT-0", true, false}, {"CC-BY-NC-4.0", false, false}, {"OpenMDW-1.0", false, false},
+		// Deprecated ids carry the official flags too; ids new in list 3.29.0 are there.
+		{"GPL-2.0", true, true}, {"BSD-3-Clause-OpenWebUI", false, false},
 	} {
 		l, ok := a.licenses[c.id]
 		if !ok {
