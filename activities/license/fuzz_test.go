@@ -1,6 +1,7 @@
 package license
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -74,6 +75,37 @@ func TestLongExpressions(t *testing.T) {
 		if len(r.Components) != 1 || len(r.Findings) == 0 {
 			t.Errorf("%d-byte expression: %+v", len(expr), r.Components)
 		}
+	}
+}
+
+// BenchmarkMatchLicenseFile identifies real license files as vendors attach
+// them: an Apache-2.0 copy with its holder filled in (exact), and the Llama
+// 3.1 agreement with a clause added (near match, with the added passage).
+func BenchmarkMatchLicenseFile(b *testing.B) {
+	a, err := NewAnalyzer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	read := func(name string) string {
+		raw, err := os.ReadFile("../../policies/data/licenses/" + name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return string(raw)
+	}
+	for name, text := range map[string]string{
+		"apache-exact": strings.Replace(read("apache-2.0.txt"), "Copyright [yyyy] [name of copyright owner]", "Copyright 2025 Example Labs", 1),
+		"llama-modified": strings.Replace(read("llama-3.1.txt"), "LLAMA 3.1 COMMUNITY LICENSE AGREEMENT",
+			"LLAMA 3.1 COMMUNITY LICENSE AGREEMENT\nThe Licensee shall not use the Llama Materials for any government purpose.", 1),
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if m := a.kb.matchText(text); m.LicenseID == "" {
+					b.Fatalf("%s not recognised", name)
+				}
+			}
+		})
 	}
 }
 

@@ -94,6 +94,8 @@ type knowledge struct {
 	// (the GPL-3.0 text for -only and -or-later): they name none alone.
 	sharedURLs map[string][]string
 	texts      []knownText // the first text of every entry that has one
+	// inTexts indexes texts by shingle: the texts (indices) holding it.
+	inTexts map[uint64][]int
 }
 
 // knownText is a vendored license text prepared for matching.
@@ -148,6 +150,12 @@ func loadKnowledge(data fs.FS, spdx licenseList) (*knowledge, error) {
 			kt.variants = append(kt.variants, hashNormalized(v))
 		}
 		k.texts = append(k.texts, kt)
+	}
+	k.inTexts = map[uint64][]int{}
+	for i, t := range k.texts {
+		for s := range t.shingles {
+			k.inTexts[s] = append(k.inTexts[s], i)
+		}
 	}
 	published := map[string][]licenseFacts{} // a license's published locations, by urlKey
 	for _, l := range spdx.Licenses {

@@ -69,7 +69,7 @@ func matchForm(s string) string {
 		// every style of quotation mark is equivalent (B.3.4): "as is",
 		// 'as is' and ''as is'' alike.
 		w = strings.TrimLeft(strings.TrimRight(w, `.,;:"'`), `"'`)
-		if w != "" && !listMarker.MatchString(w) {
+		if w != "" && !isListMarker(w) {
 			words = append(words, strings.Replace(w, "https://", "http://", 1)) // B.13: http and https alike
 		}
 	}
@@ -100,9 +100,37 @@ var holderVariables = []struct {
 	{regexp.MustCompile(`in no event shall ` + holder + ` be liable`), "in no event shall the copyright holder be liable"},
 }
 
-// listMarker is a bullet or a list number or letter standing alone (its
-// closing period already trimmed).
-var listMarker = regexp.MustCompile(`^(\(?[a-z0-9]{1,3}\)|[0-9]{1,3}(\.[0-9]{1,3})*|[a-z]|[-\x{2022}\x{b7}])$`)
+// isListMarker reports a bullet or a list number or letter standing alone
+// (its closing period already trimmed): "-", "•", "a", "(a)", "iv)",
+// "12", "1.2.3". It runs on every word of a text, so it is written out
+// rather than a regular expression.
+func isListMarker(w string) bool {
+	switch w {
+	case "-", "\u2022", "\u00b7":
+		return true
+	}
+	if len(w) == 1 {
+		return w[0] >= 'a' && w[0] <= 'z' || w[0] >= '0' && w[0] <= '9'
+	}
+	if inner, ok := strings.CutSuffix(w, ")"); ok { // "(a)", "a)", "(iv)", "12)"
+		inner = strings.TrimPrefix(inner, "(")
+		return len(inner) >= 1 && len(inner) <= 3 && strings.IndexFunc(inner, func(r rune) bool {
+			return (r < 'a' || r > 'z') && (r < '0' || r > '9')
+		}) < 0
+	}
+	group := 0 // digits since the last dot: "12", "1.2.3"
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= '0' && c <= '9' && group < 3:
+			group++
+		case c == '.' && group > 0:
+			group = 0
+		default:
+			return false
+		}
+	}
+	return group > 0
+}
 
 // copyrightNotice is a copyright notice line (lower case, trimmed): the
 // word, then a year, a (c) or © sign, or a placeholder for the year, as
@@ -196,15 +224,17 @@ func (k *knowledge) matchText(text string) TextMatch {
 		}
 	}
 	vendor := shingles(normalized)
+	// Count each known text's shingles the vendor text shares, through the
+	// index: the work follows the vendor text, not the knowledge base.
+	shared := make([]int, len(k.texts))
+	for s := range vendor {
+		for _, i := range k.inTexts[s] {
+			shared[i]++
+		}
+	}
 	var best *knownText
 	for i := range k.texts {
-		t := &k.texts[i]
-		common := 0
-		for s := range t.shingles {
-			if _, ok := vendor[s]; ok {
-				common++
-			}
-		}
+		t, common := &k.texts[i], shared[i]
 		kept := float64(common) / float64(len(t.shingles))
 		jaccard := float64(common) / float64(len(t.shingles)+len(vendor)-common)
 		if kept >= nearMatchKept && jaccard >= nearMatchJaccard && jaccard > m.Similarity {

@@ -63,3 +63,17 @@ func TestTextMatchFollowsTheSPDXMatchingGuidelines(t *testing.T) {
 		}
 	}
 }
+
+// List markers are dropped wherever they stand; words are not.
+func TestListMarkers(t *testing.T) {
+	for _, w := range []string{"-", "\u2022", "\u00b7", "a", "1", "12", "123", "1.2", "1.2.3", "(a)", "a)", "(iv)", "(12)"} {
+		if !isListMarker(w) {
+			t.Errorf("%q is a list marker", w)
+		}
+	}
+	for _, w := range []string{"1234", "1..2", ".1", "(abcd)", "()", "(", "ab", "the", "(a", "a.b", "1.a", "--", "2023"} {
+		if isListMarker(w) {
+			t.Errorf("%q is not a list marker", w)
+		}
+	}
+}
