@@ -366,7 +366,7 @@ func (s *Server) publish(ctx context.Context, u domain.User, id string) (domain.
 		return sol, &domain.Error{Kind: domain.ErrUnavailable, Message: "could not start the solicitation workflow; nothing was published, try again", Err: err}
 	}
 	if err := s.deps.Store.AppendAudit(ctx, auditEvent(u, "solicitation.published", "solicitation", sol.ID, sol.ID, now,
-		map[string]any{"policy_revision": revision, "deadline": sol.Deadline})); err != nil {
+		map[string]any{"policy_revision": revision, "deadline": sol.Deadline, "risk_tier": sol.RiskTier, "use_cases": sol.UseCases})); err != nil {
 		return sol, err
 	}
 	return s.deps.Store.Solicitation(ctx, sol.ID)
