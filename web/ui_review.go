@@ -72,6 +72,10 @@ type taskView struct {
 	Clarify    actionForm
 	// Award is the recommendation an award-approval task asks about.
 	Award *awardRow
+	// Sol is the solicitation the task serves and Uses its declared
+	// intended uses: what license use restrictions are judged against.
+	Sol  domain.Solicitation
+	Uses []string
 }
 
 func (s *Server) taskPage(c echo.Context) error {
@@ -96,12 +100,19 @@ func (s *Server) renderTask(c echo.Context, status int, form decisionForm, clari
 	if err != nil {
 		return err
 	}
+	sol, err := s.deps.Store.Solicitation(ctx, t.SolicitationID)
+	if err != nil {
+		return err
+	}
 	decidedByMe := slices.ContainsFunc(decisions, func(d domain.Decision) bool { return d.ReviewerID == u.ID })
 	v := taskView{
-		Task: t, Decisions: decisions, Form: form, Clarify: clarify,
+		Task: t, Decisions: decisions, Form: form, Clarify: clarify, Sol: sol,
 		Reasons:   reasonCodes{Approve: domain.ReasonCodes[domain.VerdictApprove], Reject: domain.ReasonCodes[domain.VerdictReject]},
 		Overdue:   t.DueAt != nil && t.DueAt.Before(s.deps.Now()),
 		CanDecide: canDecide && t.Status == domain.TaskOpen && !decidedByMe,
+	}
+	for _, id := range sol.UseCases {
+		v.Uses = append(v.Uses, s.deps.Licenses.UseCaseTitle(id))
 	}
 	v.CanClarify = v.CanDecide && t.Kind != domain.TaskAwardApproval
 	if t.Kind == domain.TaskAwardApproval {

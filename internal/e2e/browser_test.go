@@ -78,7 +78,7 @@ func TestBrowserJourney(t *testing.T) {
 	// asked (with room for a slow machine: on two busy cores the bidding and
 	// asking below took over 50 seconds); its standstill is short enough to
 	// wait out.
-	sol := s.publish(80*time.Second, "standard", map[string]any{"standstill_days": 30.0 / 86400,
+	sol := s.publish(80*time.Second, "standard", map[string]any{"standstill_days": 30.0 / 86400, "use_cases": []string{"public-information"},
 		"weights": map[string]any{"openness": 0.4, "safety": 0.3, "price": 0.1, "fit": 0.2}})
 	officer.open("/solicitations", "officer-dashboard")
 	officer.see("Open for bids", "Model for public comment summaries", sol.Title)
@@ -150,7 +150,7 @@ func TestBrowserJourney(t *testing.T) {
 	s.must(http.StatusOK, "vendorA", "GET", "/api/v1"+bidURL.Path, nil).decode(t, &ownBid)
 	approval := s.openTask("reviewer1", ownBid.Candidates[0].ID, domain.TaskComplianceApproval)
 	reviewer.submit(`table a[href="/tasks/` + approval.ID + `"]`)
-	reviewer.see("Findings", "Decide")
+	reviewer.see("Findings", "Decide", "The use it is judged for", "Public information and assistance")
 	reviewer.check("reviewer-task")
 	reviewer.choose("#verdict-reject")
 	reviewer.fill("#reason_code", "insufficient-evidence")
