@@ -343,9 +343,12 @@ func (s *Server) saveSolicitationForm(c echo.Context, f solicitationForm, flash 
 
 // solicitationView is the solicitation page: its terms and what the viewer may do next.
 type solicitationView struct {
-	Sol                          domain.Solicitation
-	Uses                         []string // the declared use cases' titles
-	CanPublish, CanBid, CanBoard bool     // CanPublish: the officer's draft, which may also be edited
+	Sol  domain.Solicitation
+	Uses []string // the declared use cases' titles
+	// HighImpactUses are declared uses that usually make AI high-impact,
+	// when the solicitation is at the standard tier.
+	HighImpactUses               []string
+	CanPublish, CanBid, CanBoard bool // CanPublish: the officer's draft, which may also be edited
 	CanAudit, DeadlinePassed     bool
 	MyBids                       []store.BidSummary
 	Bid                          bidForm
@@ -423,6 +426,9 @@ func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm, for
 	v := solicitationView{Sol: sol, Bid: bid, DeadlinePassed: !s.deps.Now().Before(sol.Deadline)}
 	for _, id := range sol.UseCases {
 		v.Uses = append(v.Uses, s.deps.Licenses.UseCaseTitle(id))
+	}
+	if sol.RiskTier == domain.RiskStandard {
+		v.HighImpactUses = s.deps.Licenses.HighImpactUses(sol.UseCases)
 	}
 	v.CanPublish = u.Role == domain.RoleOfficer && sol.Status == domain.SolicitationDraft && u.OrgID == sol.AgencyOrgID
 	v.CanBid = u.Role == domain.RoleVendor && sol.Status.AcceptsBids() && !v.DeadlinePassed

@@ -19,6 +19,10 @@ type UseCase struct {
 	ID          string `json:"id"`
 	Title       string `json:"title"`
 	Description string `json:"description"`
+	// HighImpact marks a class whose uses usually meet OMB M-25-21's test
+	// of high-impact AI (a principal basis for decisions with a legal,
+	// material, binding or significant effect on rights or safety).
+	HighImpact bool `json:"high_impact,omitempty"`
 }
 
 // UseRestriction is a use a license (or the policy it incorporates)
@@ -113,6 +117,18 @@ func (a *Analyzer) UseCaseTitle(id string) string {
 		return a.useCases[i].Title
 	}
 	return id
+}
+
+// HighImpactUses names the declared use cases that usually make AI
+// high-impact, for a solicitation at the standard tier to be flagged.
+func (a *Analyzer) HighImpactUses(declared []string) []string {
+	var titles []string
+	for _, u := range a.useCases {
+		if u.HighImpact && slices.Contains(declared, u.ID) {
+			titles = append(titles, u.Title)
+		}
+	}
+	return titles
 }
 
 // useCaseTitles writes use-case ids as their titles, in running text.

@@ -124,6 +124,10 @@ func TestUseCasesAreChecked(t *testing.T) {
 	if len(p) != 2 || !strings.Contains(p[0], `"chatbots" is not a use case: use one or more of internal-productivity`) || !strings.Contains(p[1], "twice") {
 		t.Errorf("problems %q", p)
 	}
+	if got := a.HighImpactUses([]string{"public-information", "rights-affecting-decisions", "employment"}); !slices.Equal(got,
+		[]string{"Decisions affecting individuals' rights", "Employment and workforce decisions"}) {
+		t.Errorf("high-impact uses %q", got)
+	}
 	for _, tc := range []struct {
 		c    domain.Criteria
 		want string

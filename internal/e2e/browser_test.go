@@ -35,20 +35,23 @@ func TestBrowserJourney(t *testing.T) {
 	officer.fill("#expected_monthly_users", "lots")
 	officer.choose("#use-internal-productivity")
 	officer.choose("#use-public-information")
+	officer.choose("#use-rights-affecting-decisions")
 	officer.submit(`form[action="/solicitations"] button[type=submit]`)
 	officer.see("is required: name what the agency is buying", "must be 0 or more")
 	if desc := get(officer, "read the description", chromedp.Value(chromedp.CSS("#description"))); desc != "Summarise public comments for analysts." {
 		t.Fatalf("the refused form lost the description: %q", desc)
 	}
 	if ticked := get(officer, "read the kept use cases", chromedp.Evaluate[string](
-		`[...document.querySelectorAll('input[name=use_cases]:checked')].map(e => e.value).join(" ")`)); ticked != "internal-productivity public-information" {
+		`[...document.querySelectorAll('input[name=use_cases]:checked')].map(e => e.value).join(" ")`)); ticked != "internal-productivity public-information rights-affecting-decisions" {
 		t.Fatalf("the refused form lost the ticked use cases: %q", ticked)
 	}
 	officer.check("officer-new-solicitation-errors")
 	officer.fill("#title", "Model for public comment summaries")
 	officer.fill("#expected_monthly_users", "400")
 	officer.submit(`form[action="/solicitations"] button[type=submit]`)
-	officer.see("The draft is saved", "Publish solicitation", "Internal productivity; Public information and assistance")
+	officer.see("The draft is saved", "Publish solicitation", "Internal productivity; Public information and assistance; Decisions affecting individuals' rights",
+		// A use that usually makes AI high-impact, at the standard tier, is flagged (not refused).
+		"This draft is at the standard tier but declares Decisions affecting individuals' rights")
 	officer.check("officer-draft")
 
 	// The draft is edited: its values come prefilled, weights that do not sum
