@@ -22,6 +22,7 @@ const (
 	RuleDerivatives     = "license.derivative-restrictions"
 	RuleGovernmentUse   = "license.government-use"
 	RuleModifiedText    = "license.modified-text"
+	RuleEarlierVersion  = "license.earlier-version"
 	RuleTextMismatch    = "license.text-mismatch"
 	RuleUnrecognisedTxt = "license.unrecognised-text"
 )

@@ -43,7 +43,17 @@ type Entry struct {
 	// policies/data; the first is the license itself, the others documents
 	// it incorporates (an acceptable use policy).
 	Texts []string `json:"texts"`
+	// EarlierTexts are earlier versions of the license (Texts[0]) still in
+	// circulation: a copy of one is recognised as this license in that
+	// version, and a reviewer checks the clauses against it.
+	EarlierTexts []EarlierText `json:"earlier_texts,omitempty"`
 	ClauseFacts
+}
+
+// EarlierText is a vendored earlier version of a license.
+type EarlierText struct {
+	File    string `json:"file"`
+	Version string `json:"version"`
 }
 
 // ClauseFacts are the clause facts of a license, each backed by Quotes.
@@ -100,8 +110,11 @@ type knowledge struct {
 
 // knownText is a vendored license text prepared for matching.
 type knownText struct {
-	id   string
-	hash string
+	id string
+	// version names an earlier version of the license; "" for the one the
+	// entry's clause facts are quoted from.
+	version string
+	hash    string
 	// variants are the hashes of the copies of the text that leave out its
 	// optional end (see optionalEnd), which are the same license.
 	variants []string
@@ -140,16 +153,19 @@ func loadKnowledge(data fs.FS, spdx licenseList) (*knowledge, error) {
 		if len(e.Texts) == 0 {
 			continue
 		}
-		text, err := fs.ReadFile(data, e.Texts[0])
-		if err != nil {
-			return nil, fmt.Errorf("license knowledge base: text of %s: %w", e.ID, err)
+		versions := append([]EarlierText{{File: e.Texts[0]}}, e.EarlierTexts...)
+		for _, v := range versions {
+			text, err := fs.ReadFile(data, v.File)
+			if err != nil {
+				return nil, fmt.Errorf("license knowledge base: text of %s: %w", e.ID, err)
+			}
+			normalized := matchForm(string(text))
+			kt := knownText{id: e.ID, version: v.Version, hash: hashNormalized(normalized), shingles: shingles(normalized)}
+			for _, variant := range optionalEnd(normalized) {
+				kt.variants = append(kt.variants, hashNormalized(variant))
+			}
+			k.texts = append(k.texts, kt)
 		}
-		normalized := matchForm(string(text))
-		kt := knownText{id: e.ID, hash: hashNormalized(normalized), shingles: shingles(normalized)}
-		for _, v := range optionalEnd(normalized) {
-			kt.variants = append(kt.variants, hashNormalized(v))
-		}
-		k.texts = append(k.texts, kt)
 	}
 	k.inTexts = map[uint64][]int{}
 	for i, t := range k.texts {

@@ -582,6 +582,9 @@ func (a *Analyzer) textFindings(component string, expr *Expression, m TextMatch)
 	declared := slices.ContainsFunc(expr.Terms, func(t Term) bool { return t.License == m.LicenseID })
 	f := domain.Finding{Severity: domain.SeverityWarn, Evidence: domain.Evidence{Component: component, Clause: ClauseText}}
 	name := a.licenseName(m.LicenseID)
+	if m.Version != "" {
+		name += " in its " + m.Version + " version"
+	}
 	switch {
 	case m.LicenseID == "":
 		f.Rule = RuleUnrecognisedTxt
@@ -602,6 +605,11 @@ func (a *Analyzer) textFindings(component string, expr *Expression, m TextMatch)
 		f.Message = fmt.Sprintf("%s: the attached license text is %s, but the declared license is %s", component, name, expr.Normalized)
 		f.Source = "modeltender license knowledge base " + a.kb.version
 		f.Fix = fmt.Sprintf("Vendor: declare %s, or attach the text of the license you declared.", m.LicenseID)
+	case m.Version != "":
+		f.Rule = RuleEarlierVersion
+		f.Message = fmt.Sprintf("%s: the attached license text is %s, an earlier version than the one modeltender's clause facts quote", component, name)
+		f.Source = fmt.Sprintf("modeltender license knowledge base %s (exact match against an earlier vendored text of %s)", a.kb.version, m.LicenseID)
+		f.Fix = "Reviewer: the attached version is what binds the agency: check the findings' quoted clauses against it and decide. Vendor: say whether the current version applies instead."
 	default:
 		return nil
 	}

@@ -206,7 +206,10 @@ type TextMatch struct {
 	Hash string `json:"hash"`
 	// LicenseID is the known license the text is (Exact) or resembles; empty when none.
 	LicenseID string `json:"license_id,omitempty"`
-	Exact     bool   `json:"exact"`
+	// Version names the earlier version of the license the text is or
+	// resembles; empty for the version the knowledge base quotes.
+	Version string `json:"version,omitempty"`
+	Exact   bool   `json:"exact"`
 	// Similarity is the Jaccard similarity of the shingle sets, 1 when exact.
 	Similarity float64 `json:"similarity"`
 	// Added are passages of the vendor text that the known text lacks.
@@ -220,7 +223,7 @@ func (k *knowledge) matchText(text string) TextMatch {
 	m := TextMatch{Hash: hashNormalized(normalized)}
 	for _, t := range k.texts {
 		if t.is(m.Hash) {
-			return TextMatch{Hash: m.Hash, LicenseID: t.id, Exact: true, Similarity: 1}
+			return TextMatch{Hash: m.Hash, LicenseID: t.id, Version: t.version, Exact: true, Similarity: 1}
 		}
 	}
 	vendor := shingles(normalized)
@@ -245,7 +248,7 @@ func (k *knowledge) matchText(text string) TextMatch {
 		m.Similarity = 0
 		return m
 	}
-	m.LicenseID = best.id
+	m.LicenseID, m.Version = best.id, best.version
 	m.Added = addedPassages(normalized, best.shingles)
 	return m
 }

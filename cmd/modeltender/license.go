@@ -71,7 +71,11 @@ func printExplanation(w io.Writer, x license.Explanation) {
 		fmt.Fprintf(w, "%s resolves to %s\n", x.Query, x.Expression)
 	}
 	if x.Text != nil {
-		fmt.Fprintf(w, "license text %s: exact match %v, similarity %.2f\n", x.Text.Hash, x.Text.Exact, x.Text.Similarity)
+		fmt.Fprintf(w, "license text %s: exact match %v, similarity %.2f", x.Text.Hash, x.Text.Exact, x.Text.Similarity)
+		if x.Text.Version != "" {
+			fmt.Fprintf(w, ", of the %s version", x.Text.Version)
+		}
+		fmt.Fprintln(w)
 	}
 	for _, l := range x.Licenses {
 		fmt.Fprintf(w, "\n%s — %s\n  OSI-approved: %v; FSF-libre: %v; commercial use: %s", l.ID, l.Name, l.OSIApproved, l.FSFLibre, l.CommercialUse)
