@@ -52,11 +52,13 @@ const (
 )
 
 // openContentLicenses are the open data and documentation licenses the Model
-// Openness Framework accepts for non-code components, by SPDX id.
+// Openness Framework accepts for non-code components, by SPDX id; and
+// OpenMDW 1.1, which is not on the SPDX list yet and differs from 1.0 only
+// in ending the grant on copyright as well as patent suits.
 var openContentLicenses = map[string]bool{
 	"CC-BY-4.0": true, "CC-BY-SA-4.0": true, "CC0-1.0": true,
 	"CDLA-Permissive-1.0": true, "CDLA-Permissive-2.0": true, "CDLA-Sharing-1.0": true,
-	"ODC-By-1.0": true, "ODbL-1.0": true, "PDDL-1.0": true, "OpenMDW-1.0": true,
+	"ODC-By-1.0": true, "ODbL-1.0": true, "PDDL-1.0": true, "OpenMDW-1.0": true, "LicenseRef-OpenMDW-1.1": true,
 }
 
 // contentComponents are the MOF components that are documentation or data,

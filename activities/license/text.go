@@ -112,6 +112,9 @@ func isListMarker(w string) bool {
 	if len(w) == 1 {
 		return w[0] >= 'a' && w[0] <= 'z' || w[0] >= '0' && w[0] <= '9'
 	}
+	if romanNumeral(w) { // "ii", "viii", "xiv"
+		return true
+	}
 	if inner, ok := strings.CutSuffix(w, ")"); ok { // "(a)", "a)", "(iv)", "12)"
 		inner = strings.TrimPrefix(inner, "(")
 		return len(inner) >= 1 && len(inner) <= 3 && strings.IndexFunc(inner, func(r rune) bool {
@@ -130,6 +133,21 @@ func isListMarker(w string) bool {
 		}
 	}
 	return group > 0
+}
+
+// romanNumeral reports a lower-case Roman numeral from 1 to 39 in its
+// standard form, as lists number their items ("ii", "viii", "xiv"); words
+// made of the same letters ("mix", "civil") are not.
+func romanNumeral(w string) bool {
+	rest := strings.TrimLeft(w, "x")
+	if len(w)-len(rest) > 3 {
+		return false
+	}
+	switch rest {
+	case "", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix":
+		return w != ""
+	}
+	return false
 }
 
 // copyrightNotice is a copyright notice line (lower case, trimmed): the

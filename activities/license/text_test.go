@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/modeltender/modeltender/internal/domain"
 )
 
 // Copies of a standard license as projects ship them are the license: a
@@ -66,14 +68,55 @@ func TestTextMatchFollowsTheSPDXMatchingGuidelines(t *testing.T) {
 
 // List markers are dropped wherever they stand; words are not.
 func TestListMarkers(t *testing.T) {
-	for _, w := range []string{"-", "\u2022", "\u00b7", "a", "1", "12", "123", "1.2", "1.2.3", "(a)", "a)", "(iv)", "(12)"} {
+	for _, w := range []string{"-", "\u2022", "\u00b7", "a", "1", "12", "123", "1.2", "1.2.3", "(a)", "a)", "(iv)", "(12)", "ii", "viii", "xiv", "xxxix"} {
 		if !isListMarker(w) {
 			t.Errorf("%q is a list marker", w)
 		}
 	}
-	for _, w := range []string{"1234", "1..2", ".1", "(abcd)", "()", "(", "ab", "the", "(a", "a.b", "1.a", "--", "2023"} {
+	for _, w := range []string{"1234", "1..2", ".1", "(abcd)", "()", "(", "ab", "the", "(a", "a.b", "1.a", "--", "2023", "mix", "civil", "xxxx", "iix", "vv"} {
 		if isListMarker(w) {
 			t.Errorf("%q is not a list marker", w)
 		}
 	}
+}
+
+// A copy of an earlier version of a known license is recognised as that
+// license in that version, and the reviewer is asked to check the quoted
+// clauses against it; a changed copy of it is a near match naming the version.
+func TestEarlierLicenseVersions(t *testing.T) {
+	a := newAnalyzer(t)
+	old, err := os.ReadFile("../../policies/data/licenses/gemma-2024-02-21.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := a.kb.matchText(string(old))
+	if !m.Exact || m.LicenseID != "LicenseRef-Gemma-Terms-of-Use" || m.Version != "February 21, 2024" {
+		t.Fatalf("the February 2024 Gemma terms: %+v", m)
+	}
+	if cur := a.kb.matchText(readVendored(t, "gemma.txt")); !cur.Exact || cur.Version != "" {
+		t.Fatalf("the current Gemma terms: %+v", cur)
+	}
+	r := a.Review(domain.Manifest{Weights: domain.Weights{License: "LicenseRef-Gemma-Terms-of-Use", LicenseText: string(old)}}, criteria)
+	var found bool
+	for _, f := range r.Findings {
+		if f.Rule == RuleEarlierVersion {
+			found = f.Severity == domain.SeverityWarn && strings.Contains(f.Message, "February 21, 2024 version") && strings.Contains(f.Fix, "check the findings' quoted clauses")
+		}
+	}
+	if !found || !r.NeedsResolution {
+		t.Errorf("no earlier-version warning: %+v", r.Findings)
+	}
+	changed := strings.Replace(string(old), "Gemma Terms of Use", "Gemma Terms of Use\n\nThe Licensee may not use Gemma for any government service.", 1)
+	if m := a.kb.matchText(changed); m.Exact || m.LicenseID != "LicenseRef-Gemma-Terms-of-Use" || m.Version != "February 21, 2024" || len(m.Added) == 0 {
+		t.Errorf("a changed February 2024 copy: %+v", m)
+	}
+}
+
+func readVendored(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../policies/data/licenses/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
