@@ -116,22 +116,17 @@ func (s *Server) renderTask(c echo.Context, status int, form decisionForm, clari
 	}
 	v.CanClarify = v.CanDecide && t.Kind != domain.TaskAwardApproval
 	if t.Kind == domain.TaskAwardApproval {
-		if v.Award, err = s.recommendation(c, t); err != nil {
+		if v.Award, err = s.recommendation(c, sol, t); err != nil {
 			return err
 		}
 	}
 	return s.render(c, status, "task", t.Title, v)
 }
 
-// recommendation is the award an award-approval task is about, with the
-// candidate's place in the ranking.
-func (s *Server) recommendation(c echo.Context, t domain.Task) (*awardRow, error) {
-	ctx := c.Request().Context()
-	sol, err := s.deps.Store.Solicitation(ctx, t.SolicitationID)
-	if err != nil {
-		return nil, err
-	}
-	awards, err := s.deps.Store.Awards(ctx, sol.ID)
+// recommendation is the award an award-approval task on sol is about, with
+// the candidate's place in the ranking.
+func (s *Server) recommendation(c echo.Context, sol domain.Solicitation, t domain.Task) (*awardRow, error) {
+	awards, err := s.deps.Store.Awards(c.Request().Context(), sol.ID)
 	if err != nil {
 		return nil, err
 	}
