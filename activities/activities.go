@@ -15,7 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
@@ -26,7 +26,7 @@ import (
 type Activities struct {
 	Store    *store.Store
 	Policies *policies.Engine
-	Licenses *license.Analyzer
+	Licenses *licensing.Analyzer
 	Now      func() time.Time
 	// PublicURL is where the API is reached from outside, for the links a
 	// published notice carries; OCIDPrefix the agency's registered OCDS prefix.
@@ -138,7 +138,7 @@ type LicenseReviewInput struct {
 
 // ReviewLicense analyses the licenses of every component and offers earlier
 // resolutions of the same license clauses. Read-only, so idempotent.
-func (a *Activities) ReviewLicense(ctx context.Context, in LicenseReviewInput) (license.Report, error) {
+func (a *Activities) ReviewLicense(ctx context.Context, in LicenseReviewInput) (licensing.Report, error) {
 	return a.offerPriorResolutions(ctx, a.Licenses.Review(in.Manifest, in.Criteria))
 }
 

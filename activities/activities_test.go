@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
-	"github.com/modeltender/modeltender/internal/pgtest"
+	"github.com/modeltender/modeltender/internal/devstack/pgtest"
 	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/policies"
 )
@@ -43,7 +43,7 @@ func newFixture(t *testing.T) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	analyzer, err := license.NewAnalyzer()
+	analyzer, err := licensing.NewAnalyzer()
 	if err != nil {
 		t.Fatal(err)
 	}

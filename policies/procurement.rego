@@ -65,7 +65,7 @@ warn contains finding if {
 # METADATA
 # title: License review disqualifies
 # description: >-
-#   Deny findings from the license review (activities/license) carry over
+#   Deny findings from the license review (internal/licensing) carry over
 #   unchanged, with their own rule ids, so the decision names them.
 # custom:
 #   source: license review findings

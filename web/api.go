@@ -104,7 +104,7 @@ type solicitationRequest struct {
 }
 
 // validate checks the request; checkUses names what is wrong with its use
-// cases (license.Analyzer.CheckUseCases).
+// cases (licensing.Analyzer.CheckUseCases).
 func (r solicitationRequest) validate(now time.Time, checkUses func([]string) []string) (time.Time, []domain.FieldError) {
 	var errs []domain.FieldError
 	if strings.TrimSpace(r.Title) == "" {

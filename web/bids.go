@@ -11,7 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/sdk/client"
 
-	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
@@ -122,7 +122,7 @@ func checkCandidate(raw json.RawMessage, path string) (manifest.Candidate, []dom
 		// MOF and CycloneDX files may name licenses in free text, as their
 		// formats allow; the license review and the openness finding say
 		// which to correct.
-		for _, fe := range license.ValidateManifestLicenses(c.Manifest) {
+		for _, fe := range licensing.ValidateManifestLicenses(c.Manifest) {
 			fields = append(fields, domain.FieldError{Field: path + "." + fe.Path, Message: fe.Message})
 		}
 	}

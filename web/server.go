@@ -15,7 +15,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"go.temporal.io/sdk/client"
 
-	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/policies"
@@ -29,7 +29,7 @@ type Deps struct {
 	Store     *store.Store
 	Temporal  client.Client
 	Policies  *policies.Engine
-	Licenses  *license.Analyzer
+	Licenses  *licensing.Analyzer
 	TaskQueue string
 	Now       func() time.Time
 	Log       *slog.Logger

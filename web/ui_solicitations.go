@@ -17,7 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
@@ -135,7 +135,7 @@ type solicitationForm struct {
 	ID                                                                                 string // the draft being edited; "" for a new one
 	Title, Description, RiskTier, Deadline, ExpectedMonthlyUsers, MinimumOpennessClass string
 	UseCases                                                                           []string // the ticked use-case ids
-	Catalogue                                                                          []license.UseCase
+	Catalogue                                                                          []licensing.UseCase
 	Optional                                                                           map[string]string
 	Errors                                                                             fieldErrors
 	Summary                                                                            string
@@ -161,7 +161,7 @@ func (f solicitationForm) Field(name, label, hint string) fieldView {
 
 // useCaseOption is one use-case checkbox.
 type useCaseOption struct {
-	license.UseCase
+	licensing.UseCase
 	Checked bool
 }
 

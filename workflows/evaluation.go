@@ -10,7 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/modeltender/modeltender/activities"
-	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/policies"
@@ -183,7 +183,7 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res EvaluationResult, again
 	if err := e.record(ctx, domain.StageLicense, domain.StageRunning, nil, nil); err != nil {
 		return res, false, err
 	}
-	var lic license.Report
+	var lic licensing.Report
 	if err := workflow.ExecuteActivity(ctx, a.ReviewLicense, activities.LicenseReviewInput{Manifest: intake.Manifest, Criteria: e.in.Criteria}).Get(ctx, &lic); err != nil {
 		return res, false, err
 	}
@@ -296,7 +296,7 @@ func (e *evaluation) review(ctx workflow.Context, stage domain.Stage, kind domai
 
 // licenseDetail is what the license stage shows beside its findings: how
 // each component's license was read, and earlier resolutions offered for reuse.
-func licenseDetail(lic license.Report, detail map[string]any) map[string]any {
+func licenseDetail(lic licensing.Report, detail map[string]any) map[string]any {
 	if detail == nil {
 		detail = map[string]any{}
 	}

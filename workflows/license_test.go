@@ -12,7 +12,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/modeltender/modeltender/activities"
-	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
@@ -24,7 +24,7 @@ import (
 // gives that same report.
 func newRealLicenseEnv(t *testing.T, m domain.Manifest, in EvaluationInput) *evalEnv {
 	t.Helper()
-	analyzer, err := license.NewAnalyzer()
+	analyzer, err := licensing.NewAnalyzer()
 	require.NoError(t, err)
 	want := analyzer.Review(m, in.Criteria)
 	e := newEvalEnv(t, want, cleanPolicy)

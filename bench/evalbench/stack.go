@@ -22,9 +22,9 @@ import (
 	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
-	"github.com/modeltender/modeltender/internal/pgcluster"
+	"github.com/modeltender/modeltender/internal/devstack/pgcluster"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/internal/temporaldev"
+	"github.com/modeltender/modeltender/internal/devstack/temporaldev"
 	"github.com/modeltender/modeltender/workflows"
 )
 

@@ -9,7 +9,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/evaluate"
 )
@@ -43,7 +43,7 @@ func runLicense(args []string, stdout, stderr io.Writer) error {
 		}
 		text = string(raw)
 	}
-	analyzer, err := license.NewAnalyzer()
+	analyzer, err := licensing.NewAnalyzer()
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func runLicense(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func printExplanation(w io.Writer, x license.Explanation) {
+func printExplanation(w io.Writer, x licensing.Explanation) {
 	if x.Expression != "" {
 		fmt.Fprintf(w, "%s resolves to %s\n", x.Query, x.Expression)
 	}

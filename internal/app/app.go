@@ -18,7 +18,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/modeltender/modeltender/activities"
-	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/policies"
@@ -31,7 +31,7 @@ type App struct {
 	Config   config.Config
 	Store    *store.Store
 	Policies *policies.Engine
-	Licenses *license.Analyzer
+	Licenses *licensing.Analyzer
 	Temporal client.Client
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -47,7 +47,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, fmt.Errorf("prepare policies (%s): %w", policySource(cfg), err)
 	}
-	analyzer, err := license.NewAnalyzer(bundle)
+	analyzer, err := licensing.NewAnalyzer(bundle)
 	if err != nil {
 		return nil, fmt.Errorf("load license knowledge base: %w", err)
 	}

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/modeltender/modeltender/internal/config"
-	"github.com/modeltender/modeltender/internal/pgcluster"
-	"github.com/modeltender/modeltender/internal/temporaldev"
+	"github.com/modeltender/modeltender/internal/devstack/pgcluster"
+	"github.com/modeltender/modeltender/internal/devstack/temporaldev"
 )
 
 // databaseName is the dev stack's database in its private cluster.

@@ -20,9 +20,9 @@ import (
 	"github.com/modeltender/modeltender/internal/app"
 	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/internal/pgtest"
+	"github.com/modeltender/modeltender/internal/devstack/pgtest"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/internal/temporaldev"
+	"github.com/modeltender/modeltender/internal/devstack/temporaldev"
 )
 
 func TestMain(m *testing.M) {

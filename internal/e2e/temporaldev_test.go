@@ -15,7 +15,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/modeltender/modeltender/internal/temporaldev"
+	"github.com/modeltender/modeltender/internal/devstack/temporaldev"
 )
 
 const (

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/modeltender/modeltender/activities/license"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/policies"
@@ -47,7 +47,7 @@ type Evaluation struct {
 	Manifest     string              `json:"manifest"`
 	ManifestHash string              `json:"manifest_hash"`
 	Unmapped     []manifest.Unmapped `json:"unmapped"`
-	License      license.Report      `json:"license"`
+	License      licensing.Report      `json:"license"`
 	policies.Decision
 }
 
@@ -79,7 +79,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("load policies: %w", err)
 	}
-	analyzer, err := license.NewAnalyzer(policies.Dir(*policyDir))
+	analyzer, err := licensing.NewAnalyzer(policies.Dir(*policyDir))
 	if err != nil {
 		return err
 	}

@@ -189,7 +189,7 @@ func TestParseCycloneDXXML(t *testing.T) {
 
 // CycloneDX licenses are read as written, by id, expression, name or URL;
 // several entries all apply (AND), names in parentheses. The license review
-// reads the names (activities/license).
+// reads the names (internal/licensing).
 func TestCycloneDXLicenses(t *testing.T) {
 	for _, tc := range []struct{ licenses, want string }{
 		{`[{"license": {"id": "Apache-2.0"}}]`, "Apache-2.0"},

@@ -20,7 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/modeltender/modeltender/internal/pgcluster"
+	"github.com/modeltender/modeltender/internal/devstack/pgcluster"
 )
 
 // templateName is the migrated database every test database is copied from.

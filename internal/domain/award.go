@@ -2,7 +2,7 @@ package domain
 
 import "time"
 
-// Lifecycle states beyond evaluation: the officer recommends an award, the
+// Solicitation states beyond evaluation: the officer recommends an award, the
 // reviewers approve it, a standstill gives losing vendors time to protest,
 // then the award stands.
 const (

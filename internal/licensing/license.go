@@ -1,4 +1,4 @@
-// Package license reviews the licenses of a candidate model the way a
+// Package licensing reviews the licenses of a candidate model the way a
 // careful license counsel would for the agency. It owns the license
 // knowledge base vendored in policies/data (the SPDX license list, and
 // curated clause facts with quotes for AI model licenses such as the Llama
@@ -14,7 +14,7 @@
 // deny; everything else, including licenses the knowledge base does not
 // know, goes to a reviewer, keyed so that the decision can be offered again
 // for the same license text (see Resolvable).
-package license
+package licensing
 
 import (
 	"errors"
