@@ -15,8 +15,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/policies"
@@ -138,7 +138,7 @@ type LicenseReviewInput struct {
 
 // ReviewLicense analyses the licenses of every component and offers earlier
 // resolutions of the same license clauses. Read-only, so idempotent.
-func (a *Activities) ReviewLicense(ctx context.Context, in LicenseReviewInput) (licensing.Report, error) {
+func (a *Activities) ReviewLicense(ctx context.Context, in LicenseReviewInput) (domain.LicenseReport, error) {
 	return a.offerPriorResolutions(ctx, a.Licenses.Review(in.Manifest, in.Criteria))
 }
 
@@ -153,7 +153,7 @@ type PolicyInput struct {
 // CheckPolicy asks OPA for the decision on a candidate. It fails closed: an
 // evaluation error or a policy revision other than the one frozen at
 // publication comes back as a warn finding for a human, never as a pass.
-func (a *Activities) CheckPolicy(ctx context.Context, in PolicyInput) (policies.Decision, error) {
+func (a *Activities) CheckPolicy(ctx context.Context, in PolicyInput) (domain.PolicyDecision, error) {
 	d, err := a.Policies.Decide(ctx, policies.Input{
 		Criteria: in.Criteria, Manifest: in.Manifest, LicenseFindings: in.LicenseFindings, AsOf: in.AsOf,
 		LicenseNormalization: a.Licenses.Normalize(in.Manifest),
@@ -173,7 +173,7 @@ func (a *Activities) CheckPolicy(ctx context.Context, in PolicyInput) (policies.
 }
 
 // RecordStage mirrors an evaluation stage change into the read model and the audit log.
-func (a *Activities) RecordStage(ctx context.Context, ref EvaluationRef, u store.StageUpdate) error {
+func (a *Activities) RecordStage(ctx context.Context, ref EvaluationRef, u domain.StageUpdate) error {
 	u.CandidateID = ref.CandidateID
 	if err := a.Store.RecordStage(ctx, u); err != nil {
 		return err

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modeltender/modeltender/internal/licensing"
-	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/devstack/pgtest"
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/licensing"
+	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/policies"
 )
@@ -106,7 +106,7 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 		}},
 		{"StartEvaluation", func() error { return f.acts.StartEvaluation(ctx, f.ref, "sha256:rev", at) }},
 		{"RecordStage", func() error {
-			return f.acts.RecordStage(ctx, f.ref, store.StageUpdate{Stage: domain.StageIntake, Status: domain.StagePassed, At: at})
+			return f.acts.RecordStage(ctx, f.ref, domain.StageUpdate{Stage: domain.StageIntake, Status: domain.StagePassed, At: at})
 		}},
 		{"OpenTask", func() error { return f.acts.OpenTask(ctx, task) }},
 		{"RecordDecision", func() error { return f.acts.RecordDecision(ctx, decision) }},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
 )
@@ -14,7 +13,7 @@ import (
 // PriorResolutions, and to the fix of each finding they concern, so the
 // reviewer sees them in the task and the task's findings hash covers them.
 // They are offered, never applied: the task still opens.
-func (a *Activities) offerPriorResolutions(ctx context.Context, r licensing.Report) (licensing.Report, error) {
+func (a *Activities) offerPriorResolutions(ctx context.Context, r domain.LicenseReport) (domain.LicenseReport, error) {
 	if a.Store == nil || len(r.Resolvable) == 0 {
 		return r, nil
 	}
@@ -31,7 +30,7 @@ func (a *Activities) offerPriorResolutions(ctx context.Context, r licensing.Repo
 			if clauseOf(res.Key) != p.LicenseClause {
 				continue
 			}
-			r.PriorResolutions = append(r.PriorResolutions, licensing.PriorResolution{
+			r.PriorResolutions = append(r.PriorResolutions, domain.PriorResolution{
 				Key: res.Key, TaskID: p.TaskID, ReviewerID: p.ReviewerID, Verdict: p.Verdict,
 				ReasonCode: p.ReasonCode, Comment: p.Comment, DecidedAt: p.DecidedAt,
 			})
@@ -92,7 +91,7 @@ func (a *Activities) recordLicenseResolutions(ctx context.Context, solicitationI
 	return nil
 }
 
-func clauseOf(k licensing.ResolutionKey) store.LicenseClause {
+func clauseOf(k domain.ResolutionKey) store.LicenseClause {
 	return store.LicenseClause{LicenseHash: k.LicenseHash, Clause: k.Clause, UseCaseClass: k.UseCaseClass}
 }
 

@@ -58,8 +58,8 @@ type PrecheckInput struct {
 // Precheck runs license review and the policy decision on every candidate of
 // a bid, as the evaluation will at close but without humans, and stores the
 // findings for the vendor's eyes only. Idempotent per candidate.
-func (a *Activities) Precheck(ctx context.Context, in PrecheckInput) ([]store.Precheck, error) {
-	var out []store.Precheck
+func (a *Activities) Precheck(ctx context.Context, in PrecheckInput) ([]domain.Precheck, error) {
+	var out []domain.Precheck
 	for _, c := range in.Bid.Candidates {
 		report := a.Licenses.Review(c.Manifest, in.Criteria)
 		d, err := a.Policies.Decide(ctx, policies.Input{Criteria: in.Criteria, Manifest: c.Manifest, LicenseFindings: report.Findings, AsOf: in.AsOf})
@@ -74,7 +74,7 @@ func (a *Activities) Precheck(ctx context.Context, in PrecheckInput) ([]store.Pr
 		case report.NeedsResolution || len(d.Warn) > 0:
 			outcome = "needs-review"
 		}
-		p := store.Precheck{CandidateID: c.ID, CandidateName: c.Name, Outcome: outcome, Score: d.Score,
+		p := domain.Precheck{CandidateID: c.ID, CandidateName: c.Name, Outcome: outcome, Score: d.Score,
 			Findings: dedupe(findings), PolicyRevision: d.Revision, CheckedAt: in.At}
 		if err := a.Store.SavePrecheck(ctx, p); err != nil {
 			return nil, err

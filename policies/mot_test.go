@@ -60,7 +60,7 @@ type motResult struct {
 
 var classOf = map[int]string{1: "I", 2: "II", 3: "III"}
 
-func openness(t *testing.T, e *policies.Engine, file string) policies.Openness {
+func openness(t *testing.T, e *policies.Engine, file string) domain.Openness {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -146,7 +146,7 @@ func TestModelOpennessToolTestData(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("Model Openness Tool test data: %d of %d files compared agree on class and all three progress values (%d files, %d results)",
+	t.Logf("Model domain.Openness Tool test data: %d of %d files compared agree on class and all three progress values (%d files, %d results)",
 		agree, compared, len(files), len(expected.Models))
 	if compared < len(expected.Models) {
 		t.Errorf("only %d of the tool's %d results were paired with a test file", compared, len(expected.Models))

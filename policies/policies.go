@@ -107,50 +107,6 @@ type Input struct {
 	AsOf time.Time `json:"as_of"`
 }
 
-// Decision is the policies' verdict on one candidate.
-type Decision struct {
-	// Outcome is disqualified (a deny), needs_review (a warn, or the
-	// policies could not decide) or qualified.
-	Outcome  domain.Outcome   `json:"outcome"`
-	Deny     []domain.Finding `json:"deny"`
-	Warn     []domain.Finding `json:"warn"`
-	Info     []domain.Finding `json:"info"`
-	Openness Openness         `json:"openness"`
-	// Score is the openness preference points the candidate earns.
-	Score             float64 `json:"score"`
-	ApprovalsRequired int     `json:"approvals_required"`
-	Revision          string  `json:"revision"`
-}
-
-// Openness is the Model Openness Framework result for one candidate: the
-// class as the Model Openness Tool computes it, and the class once free-text
-// license names are resolved to SPDX ids. Classes are "I", "II", "III"; nil
-// means unclassified.
-type Openness struct {
-	Class                        *string              `json:"class"`
-	Progress                     map[string]float64   `json:"progress"`
-	Classes                      map[string]ClassGaps `json:"classes"`
-	ClassIfLicensesNormalized    *string              `json:"class_if_licenses_normalized"`
-	ProgressIfLicensesNormalized map[string]float64   `json:"progress_if_licenses_normalized"`
-	PreferencePoints             int                  `json:"preference_points"`
-	Components                   []ComponentOpenness  `json:"components"`
-}
-
-// ClassGaps is what a class still lacks: components not listed, and listed
-// components without an open license.
-type ClassGaps struct {
-	Missing []string            `json:"missing"`
-	NotOpen []ComponentOpenness `json:"not_open"`
-}
-
-// ComponentOpenness is one listed MOF component and its license: status is
-// open, not-open or unlicensed, by the Model Openness Tool's rule.
-type ComponentOpenness struct {
-	Component string `json:"component"`
-	License   string `json:"license"`
-	Status    string `json:"status"`
-}
-
 // Option changes where NewEngine reads the bundle from.
 type Option func(*options)
 
@@ -227,10 +183,10 @@ func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
 func (e *Engine) Revision() string { return e.revision }
 
 // Decide evaluates the candidate in in. It fails closed: when the policies
-// cannot decide, it returns the error together with a Decision holding one
+// cannot decide, it returns the error together with a PolicyDecision holding one
 // warn finding (EvaluationErrorRule), so the candidate goes to a human and
 // never passes unchecked.
-func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
+func (e *Engine) Decide(ctx context.Context, in Input) (domain.PolicyDecision, error) {
 	d, err := e.decide(ctx, in)
 	if err != nil {
 		return e.reviewByHand(err), fmt.Errorf("policy decision for %q: %w", in.Manifest.Name, err)
@@ -238,21 +194,21 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	return d, nil
 }
 
-func (e *Engine) decide(ctx context.Context, in Input) (Decision, error) {
+func (e *Engine) decide(ctx context.Context, in Input) (domain.PolicyDecision, error) {
 	value, err := regoInput(in)
 	if err != nil {
-		return Decision{}, err
+		return domain.PolicyDecision{}, err
 	}
 	rs, err := e.decision.Eval(ctx, rego.EvalParsedInput(value), rego.EvalGenerateJSON(keepValue))
 	if err != nil {
-		return Decision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
+		return domain.PolicyDecision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
 	}
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return Decision{}, fmt.Errorf("evaluate %s: got %d results, want exactly one decision", decisionQuery, len(rs))
+		return domain.PolicyDecision{}, fmt.Errorf("evaluate %s: got %d results, want exactly one decision", decisionQuery, len(rs))
 	}
 	d, err := decodeDecision(rs[0].Expressions[0].Value.(ast.Value))
 	if err != nil {
-		return Decision{}, err
+		return domain.PolicyDecision{}, err
 	}
 	d.Revision = e.revision
 	return d, nil
@@ -302,7 +258,7 @@ func keepValue(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, 
 
 // decodeDecision checks that the policy returned exactly the decision
 // document shape; anything else is an error, not a pass.
-func decodeDecision(value ast.Value) (Decision, error) {
+func decodeDecision(value ast.Value) (domain.PolicyDecision, error) {
 	raw, err := appendJSON(make([]byte, 0, 4096), value)
 	if errors.Is(err, errNotPlainJSON) {
 		// Keys that are not strings: leave their spelling to OPA's conversion.
@@ -312,40 +268,40 @@ func decodeDecision(value ast.Value) (Decision, error) {
 		}
 	}
 	if err != nil {
-		return Decision{}, fmt.Errorf("encode decision: %w", err)
+		return domain.PolicyDecision{}, fmt.Errorf("encode decision: %w", err)
 	}
 	var doc struct {
 		Outcome           *domain.Outcome   `json:"outcome"`
 		Deny              *[]domain.Finding `json:"deny"`
 		Warn              *[]domain.Finding `json:"warn"`
 		Info              *[]domain.Finding `json:"info"`
-		Openness          *Openness         `json:"openness"`
+		Openness          *domain.Openness  `json:"openness"`
 		Score             *float64          `json:"score"`
 		ApprovalsRequired *int              `json:"approvals_required"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
-		return Decision{}, fmt.Errorf("decision has an unexpected shape: %w", err)
+		return domain.PolicyDecision{}, fmt.Errorf("decision has an unexpected shape: %w", err)
 	}
 	if doc.Outcome == nil || doc.Deny == nil || doc.Warn == nil || doc.Info == nil || doc.Openness == nil || doc.Score == nil || doc.ApprovalsRequired == nil {
-		return Decision{}, fmt.Errorf("decision lacks outcome, deny, warn, info, openness, score or approvals_required: %s", raw)
+		return domain.PolicyDecision{}, fmt.Errorf("decision lacks outcome, deny, warn, info, openness, score or approvals_required: %s", raw)
 	}
 	if *doc.ApprovalsRequired < 1 {
-		return Decision{}, fmt.Errorf("decision requires %d approvals, want at least 1", *doc.ApprovalsRequired)
+		return domain.PolicyDecision{}, fmt.Errorf("decision requires %d approvals, want at least 1", *doc.ApprovalsRequired)
 	}
-	d := Decision{Outcome: *doc.Outcome, Deny: *doc.Deny, Warn: *doc.Warn, Info: *doc.Info, Openness: *doc.Openness,
+	d := domain.PolicyDecision{Outcome: *doc.Outcome, Deny: *doc.Deny, Warn: *doc.Warn, Info: *doc.Info, Openness: *doc.Openness,
 		Score: *doc.Score, ApprovalsRequired: *doc.ApprovalsRequired}
 	if want := outcomeOf(d); d.Outcome != want {
 		// A pass the findings do not support must not slip through an edited policy.
-		return Decision{}, fmt.Errorf("decision outcome %q contradicts its findings, which call for %q", d.Outcome, want)
+		return domain.PolicyDecision{}, fmt.Errorf("decision outcome %q contradicts its findings, which call for %q", d.Outcome, want)
 	}
 	for severity, findings := range map[domain.Severity][]domain.Finding{
 		domain.SeverityDeny: d.Deny, domain.SeverityWarn: d.Warn, domain.SeverityInfo: d.Info,
 	} {
 		for _, f := range findings {
 			if f.Rule == "" || f.Severity != severity || f.Message == "" {
-				return Decision{}, fmt.Errorf("finding %+v in the %s list needs a rule, a message and severity %s", f, severity, severity)
+				return domain.PolicyDecision{}, fmt.Errorf("finding %+v in the %s list needs a rule, a message and severity %s", f, severity, severity)
 			}
 		}
 	}
@@ -353,7 +309,7 @@ func decodeDecision(value ast.Value) (Decision, error) {
 }
 
 // outcomeOf is the outcome d's findings call for.
-func outcomeOf(d Decision) domain.Outcome {
+func outcomeOf(d domain.PolicyDecision) domain.Outcome {
 	switch {
 	case len(d.Deny) > 0:
 		return domain.OutcomeDisqualified
@@ -364,8 +320,8 @@ func outcomeOf(d Decision) domain.Outcome {
 }
 
 // reviewByHand is the decision when the policies could not decide.
-func (e *Engine) reviewByHand(cause error) Decision {
-	return Decision{
+func (e *Engine) reviewByHand(cause error) domain.PolicyDecision {
+	return domain.PolicyDecision{
 		Outcome: domain.OutcomeNeedsReview,
 		Deny:    []domain.Finding{},
 		Warn: []domain.Finding{{

@@ -66,7 +66,7 @@ func withoutEvidence(in Input, kind string) Input {
 	return in
 }
 
-func decide(t *testing.T, e *Engine, in Input) Decision {
+func decide(t *testing.T, e *Engine, in Input) domain.PolicyDecision {
 	t.Helper()
 	d, err := e.Decide(context.Background(), in)
 	if err != nil {
@@ -232,7 +232,7 @@ func TestDecodeDecisionRejectsUnexpectedShapes(t *testing.T) {
 		return map[string]any{"outcome": "disqualified", "deny": []any{finding}, "warn": []any{}, "info": []any{},
 			"openness": map[string]any{"class": nil}, "score": 10, "approvals_required": 1}
 	}
-	decode := func(m map[string]any) (Decision, error) {
+	decode := func(m map[string]any) (domain.PolicyDecision, error) {
 		value, err := ast.InterfaceToValue(m)
 		if err != nil {
 			t.Fatal(err)

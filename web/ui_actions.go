@@ -383,7 +383,7 @@ type bidView struct {
 	evaluationsView
 	Bid               domain.Bid
 	Vendor            bool
-	Prechecks         []store.Precheck
+	Prechecks         []domain.Precheck
 	Clarifications    []clarificationView
 	CanChange         bool // revise or withdraw: before the deadline
 	NeedsConfirmation bool

@@ -10,10 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/modeltender/modeltender/activities"
-	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/policies"
 )
 
 // Names of the evaluation's clarification updates.
@@ -183,7 +180,7 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res EvaluationResult, again
 	if err := e.record(ctx, domain.StageLicense, domain.StageRunning, nil, nil); err != nil {
 		return res, false, err
 	}
-	var lic licensing.Report
+	var lic domain.LicenseReport
 	if err := workflow.ExecuteActivity(ctx, a.ReviewLicense, activities.LicenseReviewInput{Manifest: intake.Manifest, Criteria: e.in.Criteria}).Get(ctx, &lic); err != nil {
 		return res, false, err
 	}
@@ -211,7 +208,7 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res EvaluationResult, again
 	if err := e.record(ctx, domain.StagePolicy, domain.StageRunning, nil, nil); err != nil {
 		return res, false, err
 	}
-	var dec policies.Decision
+	var dec domain.PolicyDecision
 	if err := workflow.ExecuteActivity(ctx, a.CheckPolicy, activities.PolicyInput{
 		Manifest: intake.Manifest, Criteria: e.in.Criteria, LicenseFindings: lic.Findings, AsOf: e.in.AsOf,
 	}).Get(ctx, &dec); err != nil {
@@ -296,7 +293,7 @@ func (e *evaluation) review(ctx workflow.Context, stage domain.Stage, kind domai
 
 // licenseDetail is what the license stage shows beside its findings: how
 // each component's license was read, and earlier resolutions offered for reuse.
-func licenseDetail(lic licensing.Report, detail map[string]any) map[string]any {
+func licenseDetail(lic domain.LicenseReport, detail map[string]any) map[string]any {
 	if detail == nil {
 		detail = map[string]any{}
 	}
@@ -474,7 +471,7 @@ func (e *evaluation) finish(ctx workflow.Context, res EvaluationResult) (Evaluat
 
 func (e *evaluation) record(ctx workflow.Context, stage domain.Stage, status domain.StageStatus, findings []domain.Finding, detail map[string]any) error {
 	e.settled[stage] = status == domain.StagePassed || status == domain.StageFailed || status == domain.StageSkipped
-	return workflow.ExecuteActivity(ctx, a.RecordStage, e.in.Ref, store.StageUpdate{
+	return workflow.ExecuteActivity(ctx, a.RecordStage, e.in.Ref, domain.StageUpdate{
 		Stage: stage, Status: status, Findings: findings, Detail: detail, At: workflow.Now(ctx),
 	}).Get(ctx, nil)
 }

@@ -16,10 +16,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/modeltender/modeltender/activities"
-	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/policies"
 )
 
 // quietSuite is a test suite whose environments log warnings only.
@@ -44,7 +41,7 @@ var testInput = EvaluationInput{
 // automated checks returning the given reports.
 type evalEnv struct {
 	*testsuite.TestWorkflowEnvironment
-	stages         []store.StageUpdate
+	stages         []domain.StageUpdate
 	tasks          []domain.Task
 	decisions      []activities.DecisionRecord
 	outcome        *activities.Outcome
@@ -54,7 +51,7 @@ type evalEnv struct {
 	licenseRuns    int
 }
 
-func newEvalEnv(t *testing.T, lic licensing.Report, dec policies.Decision) *evalEnv {
+func newEvalEnv(t *testing.T, lic domain.LicenseReport, dec domain.PolicyDecision) *evalEnv {
 	s := quietSuite()
 	e := &evalEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
 	e.RegisterWorkflow(EvaluationWorkflow)
@@ -63,7 +60,7 @@ func newEvalEnv(t *testing.T, lic licensing.Report, dec policies.Decision) *eval
 	e.OnActivity(a.Intake, mock.Anything, mock.Anything).Return(activities.IntakeResult{
 		Manifest: domain.Manifest{SchemaVersion: "1", Name: "Granite"}, ManifestHash: "sha256:m",
 	}, nil)
-	e.OnActivity(a.ReviewLicense, mock.Anything, mock.Anything).Return(func(context.Context, activities.LicenseReviewInput) (licensing.Report, error) {
+	e.OnActivity(a.ReviewLicense, mock.Anything, mock.Anything).Return(func(context.Context, activities.LicenseReviewInput) (domain.LicenseReport, error) {
 		e.licenseRuns++
 		return lic, nil
 	})
@@ -83,7 +80,7 @@ func newEvalEnv(t *testing.T, lic licensing.Report, dec policies.Decision) *eval
 	})
 	e.OnActivity(a.CheckPolicy, mock.Anything, mock.Anything).Return(dec, nil)
 	e.OnActivity(a.RecordStage, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, _ activities.EvaluationRef, u store.StageUpdate) error {
+		func(_ context.Context, _ activities.EvaluationRef, u domain.StageUpdate) error {
 			e.stages = append(e.stages, u)
 			return nil
 		})
@@ -146,10 +143,10 @@ func (e *evalEnv) result(t *testing.T) EvaluationResult {
 	return res
 }
 
-var cleanPolicy = policies.Decision{ApprovalsRequired: 1, Score: 42, Revision: "sha256:rev"}
+var cleanPolicy = domain.PolicyDecision{ApprovalsRequired: 1, Score: 42, Revision: "sha256:rev"}
 
 func TestEvaluationApproved(t *testing.T) {
-	e := newEvalEnv(t, licensing.Report{}, cleanPolicy)
+	e := newEvalEnv(t, domain.LicenseReport{}, cleanPolicy)
 	task := "tsk-cnd_1-1"
 	e.decideAt(time.Hour, approve(reviewer("usr_r1"), task), nil)
 	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
@@ -168,7 +165,7 @@ func TestEvaluationApproved(t *testing.T) {
 }
 
 func TestEvaluationRejected(t *testing.T) {
-	e := newEvalEnv(t, licensing.Report{}, cleanPolicy)
+	e := newEvalEnv(t, domain.LicenseReport{}, cleanPolicy)
 	e.decideAt(time.Hour, reject(reviewer("usr_r1"), "tsk-cnd_1-1"), nil)
 	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
 
@@ -179,7 +176,7 @@ func TestEvaluationRejected(t *testing.T) {
 
 func TestEvaluationLicenseTaskThenApproval(t *testing.T) {
 	warn := domain.Finding{Rule: "license.needs-review", Severity: domain.SeverityWarn, Message: "LicenseRef-Llama-3.1 needs review"}
-	e := newEvalEnv(t, licensing.Report{Findings: []domain.Finding{warn}, NeedsResolution: true}, cleanPolicy)
+	e := newEvalEnv(t, domain.LicenseReport{Findings: []domain.Finding{warn}, NeedsResolution: true}, cleanPolicy)
 	e.decideAt(time.Hour, approve(reviewer("usr_r1"), "tsk-cnd_1-1"), nil)
 	e.decideAt(2*time.Hour, approve(reviewer("usr_r1"), "tsk-cnd_1-2"), nil)
 	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
@@ -193,7 +190,7 @@ func TestEvaluationLicenseTaskThenApproval(t *testing.T) {
 
 func TestEvaluationLicenseRejected(t *testing.T) {
 	warn := domain.Finding{Rule: "license.needs-review", Severity: domain.SeverityWarn, Message: "unknown license"}
-	e := newEvalEnv(t, licensing.Report{Findings: []domain.Finding{warn}, NeedsResolution: true}, cleanPolicy)
+	e := newEvalEnv(t, domain.LicenseReport{Findings: []domain.Finding{warn}, NeedsResolution: true}, cleanPolicy)
 	e.decideAt(time.Hour, reject(reviewer("usr_r1"), "tsk-cnd_1-1"), nil)
 	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
 
@@ -211,7 +208,7 @@ func TestEvaluationLicenseRejected(t *testing.T) {
 
 func TestEvaluationPolicyDenyDisqualifiesWithoutTask(t *testing.T) {
 	deny := domain.Finding{Rule: "safety.missing-evidence", Severity: domain.SeverityDeny, Message: "no red-team report"}
-	e := newEvalEnv(t, licensing.Report{}, policies.Decision{Deny: []domain.Finding{deny}, ApprovalsRequired: 1})
+	e := newEvalEnv(t, domain.LicenseReport{}, domain.PolicyDecision{Deny: []domain.Finding{deny}, ApprovalsRequired: 1})
 	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
 
 	res := e.result(t)
@@ -221,7 +218,7 @@ func TestEvaluationPolicyDenyDisqualifiesWithoutTask(t *testing.T) {
 }
 
 func TestEvaluationHighImpactNeedsTwoDistinctReviewers(t *testing.T) {
-	e := newEvalEnv(t, licensing.Report{}, policies.Decision{ApprovalsRequired: 2, Score: 10})
+	e := newEvalEnv(t, domain.LicenseReport{}, domain.PolicyDecision{ApprovalsRequired: 2, Score: 10})
 	task := "tsk-cnd_1-1"
 	var dupErr error
 	e.decideAt(time.Hour, approve(reviewer("usr_r1"), task), nil)
@@ -261,7 +258,7 @@ func TestDecideValidatorRejections(t *testing.T) {
 		{"bad reason", badReason, domain.ErrInvalid, "reason code"},
 		{"stale findings", stale, domain.ErrStale, "changed since"},
 	}
-	e := newEvalEnv(t, licensing.Report{}, cleanPolicy)
+	e := newEvalEnv(t, domain.LicenseReport{}, cleanPolicy)
 	errs := make([]error, len(cases))
 	for i, c := range cases {
 		e.decideAt(time.Duration(i+1)*time.Minute, c.d, &errs[i])
@@ -282,7 +279,7 @@ func TestDecideValidatorRejections(t *testing.T) {
 // A reviewer asks the vendor; the vendor answers with an amended manifest;
 // license and policy run again and a new approval task opens.
 func TestEvaluationClarificationAnswered(t *testing.T) {
-	e := newEvalEnv(t, licensing.Report{}, cleanPolicy)
+	e := newEvalEnv(t, domain.LicenseReport{}, cleanPolicy)
 	ask := ClarificationRequest{ClarificationID: "clr_1", TaskID: "tsk-cnd_1-1", ReviewerID: "usr_r1",
 		ReviewerRole: domain.RoleReviewer, ReviewerOrgID: "org_agency", Question: "What is the scope of the red-team report?"}
 	amended := domain.Manifest{SchemaVersion: "1", Name: "Granite", Weights: domain.Weights{License: "Apache-2.0"}}
@@ -310,7 +307,7 @@ func TestEvaluationClarificationAnswered(t *testing.T) {
 
 // Without an answer by the deadline the evaluation proceeds and says so.
 func TestEvaluationClarificationExpires(t *testing.T) {
-	e := newEvalEnv(t, licensing.Report{}, cleanPolicy)
+	e := newEvalEnv(t, domain.LicenseReport{}, cleanPolicy)
 	e.updateAt(time.Hour, RequestClarificationUpdate, ClarificationRequest{ClarificationID: "clr_1", TaskID: "tsk-cnd_1-1",
 		ReviewerID: "usr_r1", ReviewerRole: domain.RoleReviewer, Question: "Data sources?", AnswerWithin: 48 * time.Hour}, nil)
 	e.decideAt(50*time.Hour, approve(reviewer("usr_r1"), "tsk-cnd_1-2"), nil)
@@ -319,7 +316,7 @@ func TestEvaluationClarificationExpires(t *testing.T) {
 	require.Equal(t, domain.OutcomeQualified, e.result(t).Outcome)
 	require.Len(t, e.clarifications, 1)
 	require.True(t, e.clarifications[0].Expired)
-	var clarified *store.StageUpdate
+	var clarified *domain.StageUpdate
 	for i, s := range e.stages {
 		if s.Stage == domain.StageClarification && s.Status == domain.StageFailed {
 			clarified = &e.stages[i]
@@ -331,7 +328,7 @@ func TestEvaluationClarificationExpires(t *testing.T) {
 
 // An undecided task escalates after its SLA to every reviewer, then to the officer.
 func TestEvaluationEscalatesOverdueTask(t *testing.T) {
-	e := newEvalEnv(t, licensing.Report{}, cleanPolicy)
+	e := newEvalEnv(t, domain.LicenseReport{}, cleanPolicy)
 	e.decideAt(8*24*time.Hour, approve(reviewer("usr_r1"), "tsk-cnd_1-1"), nil)
 	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
 
@@ -342,7 +339,7 @@ func TestEvaluationEscalatesOverdueTask(t *testing.T) {
 
 // A reviewer who declared a conflict of interest with the vendor cannot decide.
 func TestDeclaredConflictOfInterest(t *testing.T) {
-	e := newEvalEnv(t, licensing.Report{}, cleanPolicy)
+	e := newEvalEnv(t, domain.LicenseReport{}, cleanPolicy)
 	conflicted := approve(reviewer("usr_r1"), "tsk-cnd_1-1")
 	conflicted.ReviewerConflicts = []string{vendorOrg}
 	var rejected error

@@ -12,8 +12,8 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/modeltender/modeltender/activities"
-	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/licensing"
 )
 
 // newRealLicenseEnv is newEvalEnv whose ReviewLicense answers with what the

@@ -12,7 +12,6 @@ import (
 
 	"github.com/modeltender/modeltender/activities"
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/internal/store"
 )
 
 // Names of the solicitation's updates.
@@ -62,9 +61,9 @@ type SubmitBidRequest struct {
 
 // BidResult is what a vendor gets back: the bid id and its pre-check.
 type BidResult struct {
-	BidID     string           `json:"bid_id"`
-	Revision  int              `json:"revision"`
-	Prechecks []store.Precheck `json:"prechecks"`
+	BidID     string            `json:"bid_id"`
+	Revision  int               `json:"revision"`
+	Prechecks []domain.Precheck `json:"prechecks"`
 }
 
 // BidAction withdraws or confirms a bid.

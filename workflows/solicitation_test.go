@@ -15,7 +15,6 @@ import (
 
 	"github.com/modeltender/modeltender/activities"
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/internal/store"
 )
 
 var start = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
@@ -81,10 +80,10 @@ func newSolicitationEnv(evaluationTime time.Duration, outcomes map[string]domain
 		return nil
 	})
 	e.OnActivity(a.ReviseBid, mock.Anything, mock.Anything).Return(nil)
-	e.OnActivity(a.Precheck, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PrecheckInput) ([]store.Precheck, error) {
-		var out []store.Precheck
+	e.OnActivity(a.Precheck, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PrecheckInput) ([]domain.Precheck, error) {
+		var out []domain.Precheck
 		for _, c := range in.Bid.Candidates {
-			out = append(out, store.Precheck{CandidateID: c.ID, Outcome: "pass"})
+			out = append(out, domain.Precheck{CandidateID: c.ID, Outcome: "pass"})
 		}
 		return out, nil
 	})

@@ -20,11 +20,11 @@ import (
 	"github.com/modeltender/modeltender/activities"
 	"github.com/modeltender/modeltender/internal/app"
 	"github.com/modeltender/modeltender/internal/config"
+	"github.com/modeltender/modeltender/internal/devstack/pgcluster"
+	"github.com/modeltender/modeltender/internal/devstack/temporaldev"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
-	"github.com/modeltender/modeltender/internal/devstack/pgcluster"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/internal/devstack/temporaldev"
 	"github.com/modeltender/modeltender/workflows"
 )
 

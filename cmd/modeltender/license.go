@@ -9,9 +9,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/evaluate"
+	"github.com/modeltender/modeltender/internal/licensing"
 )
 
 const licenseUsage = "usage: modeltender license explain <SPDX expression | license name | URL | file> [--expected-monthly-users N] [--risk-tier standard|high-impact] [--use-cases ID,...] [--json]"

@@ -19,11 +19,11 @@ import (
 
 	"github.com/modeltender/modeltender/internal/app"
 	"github.com/modeltender/modeltender/internal/config"
-	"github.com/modeltender/modeltender/internal/devstack/demo"
 	"github.com/modeltender/modeltender/internal/devstack"
+	"github.com/modeltender/modeltender/internal/devstack/demo"
+	"github.com/modeltender/modeltender/internal/devstack/pgcluster"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/evaluate"
-	"github.com/modeltender/modeltender/internal/devstack/pgcluster"
 	"github.com/modeltender/modeltender/internal/store"
 )
 

@@ -18,8 +18,8 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/modeltender/modeltender/activities"
-	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/config"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/policies"
 	"github.com/modeltender/modeltender/web"

@@ -58,7 +58,7 @@ func TestHighImpactLifecycle(t *testing.T) {
 		"candidates": []json.RawMessage{highImpactManifest(t, "openweights-chat-8b")},
 		"price":      map[string]any{"amount": 95000, "currency": "USD"},
 	}).decode(t, &bidB)
-	var pre struct{ Prechecks []store.Precheck }
+	var pre struct{ Prechecks []domain.Precheck }
 	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bidA.ID+"/precheck", nil).decode(t, &pre)
 	if len(pre.Prechecks) != 2 || pre.Prechecks[0].Outcome != "pass" {
 		t.Fatalf("pre-check of A: %+v", pre.Prechecks)

@@ -19,10 +19,10 @@ import (
 
 	"github.com/modeltender/modeltender/internal/app"
 	"github.com/modeltender/modeltender/internal/config"
-	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/devstack/pgtest"
-	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/internal/devstack/temporaldev"
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/store"
 )
 
 func TestMain(m *testing.M) {

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/policies"
 )
@@ -42,13 +42,13 @@ type solicitationFile struct {
 
 // Evaluation is one file's result as evaluate prints it.
 type Evaluation struct {
-	File         string              `json:"file"`
-	Format       manifest.Format     `json:"format"`
-	Manifest     string              `json:"manifest"`
-	ManifestHash string              `json:"manifest_hash"`
-	Unmapped     []manifest.Unmapped `json:"unmapped"`
-	License      licensing.Report      `json:"license"`
-	policies.Decision
+	File         string               `json:"file"`
+	Format       manifest.Format      `json:"format"`
+	Manifest     string               `json:"manifest"`
+	ManifestHash string               `json:"manifest_hash"`
+	Unmapped     []manifest.Unmapped  `json:"unmapped"`
+	License      domain.LicenseReport `json:"license"`
+	domain.PolicyDecision
 }
 
 // Run runs intake, license review and the policy decision on each
@@ -104,7 +104,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			fmt.Fprintf(stderr, "%s: the policies could not decide, so the decision needs review: %v\n", file, err)
 		}
 		results = append(results, Evaluation{File: file, Format: c.Format, Manifest: c.Manifest.Name, ManifestHash: manifest.Hash(c.Manifest),
-			Unmapped: c.Unmapped, License: report, Decision: decision})
+			Unmapped: c.Unmapped, License: report, PolicyDecision: decision})
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")

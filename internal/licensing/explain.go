@@ -14,10 +14,10 @@ type Explanation struct {
 	Query string `json:"query"`
 	// Expression is the SPDX expression the query resolved to; empty when it
 	// resolved to nothing.
-	Expression string           `json:"expression,omitempty"`
-	Text       *TextMatch       `json:"text,omitempty"`
-	Licenses   []LicenseFacts   `json:"licenses"`
-	Findings   []domain.Finding `json:"findings"`
+	Expression string            `json:"expression,omitempty"`
+	Text       *domain.TextMatch `json:"text,omitempty"`
+	Licenses   []LicenseFacts    `json:"licenses"`
+	Findings   []domain.Finding  `json:"findings"`
 }
 
 // LicenseFacts are the clause facts of one license, as explain prints them.

@@ -158,7 +158,7 @@ func TestResolve(t *testing.T) {
 func TestLlamaUserCap(t *testing.T) {
 	a := newAnalyzer(t)
 	m := domain.Manifest{Weights: domain.Weights{License: "LicenseRef-Llama-3.1-Community"}}
-	warns := func(users int64) (rules []string, r Report) {
+	warns := func(users int64) (rules []string, r domain.LicenseReport) {
 		r = a.Review(m, domain.Criteria{ExpectedMonthlyUsers: users})
 		for _, f := range r.Findings {
 			if f.Severity == domain.SeverityDeny {
@@ -193,7 +193,7 @@ func TestLicenseText(t *testing.T) {
 	if HashText(string(apache)) != HashText("**"+strings.ReplaceAll(string(apache), "\"", "\u201c")+"**\n") {
 		t.Error("normalisation does not fold quotes and emphasis")
 	}
-	review := func(expr, text string) Report {
+	review := func(expr, text string) domain.LicenseReport {
 		return a.Review(domain.Manifest{Weights: domain.Weights{License: expr, LicenseText: text}}, criteria)
 	}
 	if r := review("Apache-2.0", string(apache)); r.NeedsResolution || r.Components[0].Text == nil || !r.Components[0].Text.Exact {

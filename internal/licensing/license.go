@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/policies"
@@ -38,17 +37,6 @@ const (
 	RuleInvalidExpression = "license.invalid-expression"
 	RuleMissing           = "license.missing"
 	RuleNamedLicense      = "license.named"
-)
-
-// Status is the outcome of reviewing one component's license.
-type Status string
-
-const (
-	StatusApproved    Status = "approved"     // an OSI-approved reading of the expression exists
-	StatusNeedsReview Status = "needs-review" // a reviewer must resolve it
-	StatusInvalid     Status = "invalid"      // not a valid SPDX expression
-	StatusMissing     Status = "missing"      // no license given
-	StatusDenied      Status = "denied"       // the license disqualifies the component
 )
 
 // openContentLicenses are the open data and documentation licenses the Model
@@ -117,44 +105,13 @@ func NewAnalyzer(opts ...policies.Option) (*Analyzer, error) {
 	return a, nil
 }
 
-// Report is the license review of one manifest.
-type Report struct {
-	Components []ComponentLicense `json:"components"`
-	// Findings come in review order: weights first, then components in
-	// manifest order, each component's licenses sorted.
-	Findings []domain.Finding `json:"findings"`
-	// NeedsResolution is set when a reviewer must resolve at least one license.
-	NeedsResolution bool `json:"needs_resolution"`
-	// Resolvable are the warn findings with the key a reviewer's decision
-	// on each is remembered by.
-	Resolvable []Resolvable `json:"resolvable,omitempty"`
-	// PriorResolutions are earlier decisions on the same keys, offered to the
-	// reviewer for reuse and never applied by themselves.
-	PriorResolutions []PriorResolution `json:"prior_resolutions,omitempty"`
-}
-
-// ComponentLicense is the review of one component's license expression.
-type ComponentLicense struct {
-	Component  string `json:"component"`
-	Expression string `json:"expression"`
-	// Normalized is the expression as the SPDX list spells it; empty when invalid.
-	Normalized string `json:"normalized,omitempty"`
-	Status     Status `json:"status"`
-	// Selected are the licenses of the OR branch most permissive for the
-	// agency, the one the findings are about.
-	Selected []string `json:"selected,omitempty"`
-	// Text is how the license text the vendor attached matched the
-	// knowledge base; nil when none was attached.
-	Text *TextMatch `json:"text,omitempty"`
-}
-
 // Review reviews the weights' license and the license of every included
 // component that has one. c supplies what a reviewer weighs a custom license
 // against (expected monthly users).
-func (a *Analyzer) Review(m domain.Manifest, c domain.Criteria) Report {
-	r := Report{Components: []ComponentLicense{}, Findings: []domain.Finding{}}
+func (a *Analyzer) Review(m domain.Manifest, c domain.Criteria) domain.LicenseReport {
+	r := domain.LicenseReport{Components: []domain.ComponentLicense{}, Findings: []domain.Finding{}}
 	if noLicense(m.Weights.License) {
-		r.Components = append(r.Components, ComponentLicense{Component: WeightsComponent, Expression: m.Weights.License, Status: StatusMissing})
+		r.Components = append(r.Components, domain.ComponentLicense{Component: WeightsComponent, Expression: m.Weights.License, Status: domain.LicenseMissing})
 		r.Findings = append(r.Findings, domain.Finding{
 			Rule:     RuleMissing,
 			Severity: domain.SeverityDeny,
@@ -178,17 +135,17 @@ func (a *Analyzer) Review(m domain.Manifest, c domain.Criteria) Report {
 	return r
 }
 
-func (a *Analyzer) reviewComponent(r *Report, component, license, text string, c domain.Criteria) {
+func (a *Analyzer) reviewComponent(r *domain.LicenseReport, component, license, text string, c domain.Criteria) {
 	expr, err := ParseExpression(license)
 	var named *domain.Finding
 	if err != nil {
 		if expr, named = a.readName(component, license); expr == nil {
-			r.Components = append(r.Components, ComponentLicense{Component: component, Expression: license, Status: StatusInvalid})
+			r.Components = append(r.Components, domain.ComponentLicense{Component: component, Expression: license, Status: domain.LicenseInvalid})
 			r.Findings = append(r.Findings, invalidExpression(component, license, err))
 			return
 		}
 	}
-	cl := ComponentLicense{Component: component, Expression: license, Normalized: expr.Normalized}
+	cl := domain.ComponentLicense{Component: component, Expression: license, Normalized: expr.Normalized}
 	var textFindings []clauseFinding
 	if strings.TrimSpace(text) != "" {
 		match := a.kb.matchText(text)
@@ -216,17 +173,17 @@ func (a *Analyzer) reviewComponent(r *Report, component, license, text string, c
 	if named != nil {
 		findings = append([]clauseFinding{{clause: ClauseLicense, finding: *named}}, findings...)
 	}
-	cl.Status = StatusApproved
+	cl.Status = domain.LicenseApproved
 	for _, f := range findings {
 		switch f.finding.Severity {
 		case domain.SeverityDeny:
-			cl.Status = StatusDenied
+			cl.Status = domain.LicenseDenied
 		case domain.SeverityWarn:
-			if cl.Status == StatusApproved {
-				cl.Status = StatusNeedsReview
+			if cl.Status == domain.LicenseApproved {
+				cl.Status = domain.LicenseNeedsReview
 			}
 			r.NeedsResolution = true
-			r.Resolvable = append(r.Resolvable, Resolvable{Key: a.resolutionKey(selected, cl.Text, f.clause, c), Finding: f.finding})
+			r.Resolvable = append(r.Resolvable, domain.Resolvable{Key: a.resolutionKey(selected, cl.Text, f.clause, c), Finding: f.finding})
 		}
 		r.Findings = append(r.Findings, f.finding)
 	}
@@ -511,34 +468,6 @@ func ValidateManifestLicenses(m domain.Manifest) []FieldError {
 	return errs
 }
 
-// ResolutionKey is what a human resolution decides on: one clause of one
-// license text, for one class of use.
-type ResolutionKey struct {
-	// LicenseHash is HashText of the license text: the attached one, else
-	// the vendored text of the known license, else "id:<license id>".
-	LicenseHash  string `json:"license_hash"`
-	LicenseID    string `json:"license_id"`
-	Clause       string `json:"clause"`
-	UseCaseClass string `json:"use_case_class"`
-}
-
-// Resolvable is a warn finding a reviewer resolves, with its key.
-type Resolvable struct {
-	Key     ResolutionKey  `json:"key"`
-	Finding domain.Finding `json:"finding"`
-}
-
-// PriorResolution is a reviewer's earlier decision on the same key.
-type PriorResolution struct {
-	Key        ResolutionKey  `json:"key"`
-	TaskID     string         `json:"task_id"`
-	ReviewerID string         `json:"reviewer_id"`
-	Verdict    domain.Verdict `json:"verdict"`
-	ReasonCode string         `json:"reason_code"`
-	Comment    string         `json:"comment,omitempty"`
-	DecidedAt  time.Time      `json:"decided_at"`
-}
-
 // UseCaseClass is the class of use a resolution holds for: the risk tier
 // and the use cases the solicitation declares, so a decision for standard
 // internal use is not offered for high-impact use or for another use.
@@ -556,7 +485,7 @@ func UseCaseClass(c domain.Criteria) string {
 }
 
 // resolutionKey keys a finding about the selected licenses of a component.
-func (a *Analyzer) resolutionKey(selected []Term, text *TextMatch, clause string, c domain.Criteria) ResolutionKey {
+func (a *Analyzer) resolutionKey(selected []Term, text *domain.TextMatch, clause string, c domain.Criteria) domain.ResolutionKey {
 	var judged []string
 	hash := ""
 	for _, t := range selected {
@@ -568,7 +497,7 @@ func (a *Analyzer) resolutionKey(selected []Term, text *TextMatch, clause string
 			hash = a.kb.textHash(e.ID)
 		}
 	}
-	k := ResolutionKey{LicenseID: strings.Join(judged, " AND "), Clause: clause, UseCaseClass: UseCaseClass(c), LicenseHash: hash}
+	k := domain.ResolutionKey{LicenseID: strings.Join(judged, " AND "), Clause: clause, UseCaseClass: UseCaseClass(c), LicenseHash: hash}
 	switch {
 	case text != nil:
 		k.LicenseHash = text.Hash
@@ -580,7 +509,7 @@ func (a *Analyzer) resolutionKey(selected []Term, text *TextMatch, clause string
 
 // textFindings explains how the attached license text compares with the
 // knowledge base and with the expression the vendor declared.
-func (a *Analyzer) textFindings(component string, expr *Expression, m TextMatch) []clauseFinding {
+func (a *Analyzer) textFindings(component string, expr *Expression, m domain.TextMatch) []clauseFinding {
 	declared := slices.ContainsFunc(expr.Terms, func(t Term) bool { return t.License == m.LicenseID })
 	f := domain.Finding{Severity: domain.SeverityWarn, Evidence: domain.Evidence{Component: component, Clause: ClauseText}}
 	name := a.licenseName(m.LicenseID)

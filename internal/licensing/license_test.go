@@ -104,39 +104,39 @@ func TestReviewWeights(t *testing.T) {
 	}
 	tests := []struct {
 		license         string
-		status          Status
+		status          domain.LicenseStatus
 		selected        []string
 		findings        []string // rule and clause of each finding
 		needsResolution bool
 	}{
-		{license: "Apache-2.0", status: StatusApproved, selected: []string{"Apache-2.0"}, findings: []string{"license.osi-approved Apache-2.0"}},
-		{license: "MIT OR Apache-2.0", status: StatusApproved, selected: []string{"MIT"}, findings: []string{"license.osi-approved MIT OR Apache-2.0"}},
+		{license: "Apache-2.0", status: domain.LicenseApproved, selected: []string{"Apache-2.0"}, findings: []string{"license.osi-approved Apache-2.0"}},
+		{license: "MIT OR Apache-2.0", status: domain.LicenseApproved, selected: []string{"MIT"}, findings: []string{"license.osi-approved MIT OR Apache-2.0"}},
 		{
 			license:  "Apache-2.0 WITH LLVM-exception",
-			status:   StatusApproved,
+			status:   domain.LicenseApproved,
 			selected: []string{"Apache-2.0 WITH LLVM-exception"},
 			findings: []string{"license.osi-approved Apache-2.0 WITH LLVM-exception"},
 		},
 		{
 			license:         "LicenseRef-Llama-3.1-Community",
-			status:          StatusNeedsReview,
+			status:          domain.LicenseNeedsReview,
 			selected:        []string{"LicenseRef-Llama-3.1-Community"},
 			findings:        llama31,
 			needsResolution: true,
 		},
-		{license: "CC-BY-NC-4.0", status: StatusNeedsReview, selected: []string{"CC-BY-NC-4.0"}, findings: []string{"license.needs-review CC-BY-NC-4.0"}, needsResolution: true},
-		{license: "GPL-2.0-only AND MIT", status: StatusApproved, selected: []string{"GPL-2.0-only", "MIT"}, findings: []string{"license.osi-approved GPL-2.0-only AND MIT"}},
+		{license: "CC-BY-NC-4.0", status: domain.LicenseNeedsReview, selected: []string{"CC-BY-NC-4.0"}, findings: []string{"license.needs-review CC-BY-NC-4.0"}, needsResolution: true},
+		{license: "GPL-2.0-only AND MIT", status: domain.LicenseApproved, selected: []string{"GPL-2.0-only", "MIT"}, findings: []string{"license.osi-approved GPL-2.0-only AND MIT"}},
 		{
 			// The OSI-approved branch wins over the custom license.
 			license:  "LicenseRef-Llama-3.1-Community OR Apache-2.0",
-			status:   StatusApproved,
+			status:   domain.LicenseApproved,
 			selected: []string{"Apache-2.0"},
 			findings: []string{"license.osi-approved LicenseRef-Llama-3.1-Community OR Apache-2.0"},
 		},
 		{
 			// Under AND every license must pass.
 			license:  "Apache-2.0 AND LicenseRef-Gemma-Terms-of-Use",
-			status:   StatusNeedsReview,
+			status:   domain.LicenseNeedsReview,
 			selected: []string{"Apache-2.0", "LicenseRef-Gemma-Terms-of-Use"},
 			findings: []string{
 				"license.acceptable-use LicenseRef-Gemma-Terms-of-Use acceptable_use_policy",
@@ -148,7 +148,7 @@ func TestReviewWeights(t *testing.T) {
 		{
 			// A known license to judge is a better reading than an unknown one.
 			license:         "CC-BY-NC-4.0 OR LicenseRef-Research-Only",
-			status:          StatusNeedsReview,
+			status:          domain.LicenseNeedsReview,
 			selected:        []string{"CC-BY-NC-4.0"},
 			findings:        []string{"license.needs-review CC-BY-NC-4.0"},
 			needsResolution: true,
@@ -156,14 +156,14 @@ func TestReviewWeights(t *testing.T) {
 		{
 			// On go-spdx's newer SPDX list but not on the vendored one.
 			license:         "Hippocratic-3.0-core",
-			status:          StatusNeedsReview,
+			status:          domain.LicenseNeedsReview,
 			selected:        []string{"Hippocratic-3.0-core"},
 			findings:        []string{"license.needs-review Hippocratic-3.0-core"},
 			needsResolution: true,
 		},
 		{
 			license:  "OpenMDW-1.0",
-			status:   StatusNeedsReview,
+			status:   domain.LicenseNeedsReview,
 			selected: []string{"OpenMDW-1.0"},
 			findings: []string{
 				"license.needs-review OpenMDW-1.0",
@@ -175,7 +175,7 @@ func TestReviewWeights(t *testing.T) {
 		{
 			// Research only: no production use, whatever the reviewer thinks.
 			license:  "LicenseRef-Tongyi-Qianwen-Research",
-			status:   StatusDenied,
+			status:   domain.LicenseDenied,
 			selected: []string{"LicenseRef-Tongyi-Qianwen-Research"},
 			findings: []string{
 				"license.commercial-use LicenseRef-Tongyi-Qianwen-Research commercial_use",
@@ -188,29 +188,29 @@ func TestReviewWeights(t *testing.T) {
 		},
 		// A license written as a name (as MOF YAML and CycloneDX allow) is
 		// read as the license it names, and says so.
-		{license: "Apache 2.0", status: StatusApproved, selected: []string{"Apache-2.0"},
+		{license: "Apache 2.0", status: domain.LicenseApproved, selected: []string{"Apache-2.0"},
 			findings: []string{"license.named ", "license.osi-approved Apache-2.0"}},
 		{
-			license: "Llama 3.1 Community License", status: StatusNeedsReview, selected: []string{"LicenseRef-Llama-3.1-Community"},
+			license: "Llama 3.1 Community License", status: domain.LicenseNeedsReview, selected: []string{"LicenseRef-Llama-3.1-Community"},
 			findings: append([]string{"license.named "}, llama31...), needsResolution: true,
 		},
 		// A name nobody knows is a custom license a reviewer must read.
-		{license: "Northwind Research License v2", status: StatusNeedsReview, selected: []string{"LicenseRef-Northwind-Research-License-v2"},
+		{license: "Northwind Research License v2", status: domain.LicenseNeedsReview, selected: []string{"LicenseRef-Northwind-Research-License-v2"},
 			findings: []string{"license.named ", "license.unknown LicenseRef-Northwind-Research-License-v2"}, needsResolution: true},
 		// Names joined by operators, as a BOM with several license entries reads.
-		{license: "(Apache License 2.0) OR (Llama 3.1 Community License)", status: StatusApproved, selected: []string{"Apache-2.0"},
+		{license: "(Apache License 2.0) OR (Llama 3.1 Community License)", status: domain.LicenseApproved, selected: []string{"Apache-2.0"},
 			findings: []string{"license.named ", "license.osi-approved Apache-2.0 OR LicenseRef-Llama-3.1-Community"}},
-		{license: "https://www.apache.org/licenses/LICENSE-2.0", status: StatusApproved, selected: []string{"Apache-2.0"},
+		{license: "https://www.apache.org/licenses/LICENSE-2.0", status: domain.LicenseApproved, selected: []string{"Apache-2.0"},
 			findings: []string{"license.named ", "license.osi-approved Apache-2.0"}},
 		// What is still no expression once the names are read stays invalid.
-		{license: "MIT OR", status: StatusInvalid, findings: []string{"license.invalid-expression "}},
-		{license: "Apache 2.0 AND (MIT", status: StatusInvalid, findings: []string{"license.invalid-expression "}},
-		{license: "", status: StatusMissing, findings: []string{"license.missing weights.license"}},
+		{license: "MIT OR", status: domain.LicenseInvalid, findings: []string{"license.invalid-expression "}},
+		{license: "Apache 2.0 AND (MIT", status: domain.LicenseInvalid, findings: []string{"license.invalid-expression "}},
+		{license: "", status: domain.LicenseMissing, findings: []string{"license.missing weights.license"}},
 		// Words that say there is no license, as Model Openness Tool files write them.
-		{license: "Undisclosed", status: StatusMissing, findings: []string{"license.missing weights.license"}},
-		{license: "unlicensed", status: StatusMissing, findings: []string{"license.missing weights.license"}},
+		{license: "Undisclosed", status: domain.LicenseMissing, findings: []string{"license.missing weights.license"}},
+		{license: "unlicensed", status: domain.LicenseMissing, findings: []string{"license.missing weights.license"}},
 		// The Unlicense is a license, not the absence of one.
-		{license: "Unlicense", status: StatusApproved, selected: []string{"Unlicense"}, findings: []string{"license.osi-approved Unlicense"}},
+		{license: "Unlicense", status: domain.LicenseApproved, selected: []string{"Unlicense"}, findings: []string{"license.osi-approved Unlicense"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.license, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/modeltender/modeltender/internal/domain"
 )
 
 // Thresholds of the near match, measured on word 5-gram shingles: a vendor
@@ -218,30 +220,14 @@ func shingleHash(words []string) uint64 {
 	return h.Sum64()
 }
 
-// TextMatch is how a vendor's license text compares with the knowledge base.
-type TextMatch struct {
-	// Hash is the vendor text's HashText.
-	Hash string `json:"hash"`
-	// LicenseID is the known license the text is (Exact) or resembles; empty when none.
-	LicenseID string `json:"license_id,omitempty"`
-	// Version names the earlier version of the license the text is or
-	// resembles; empty for the version the knowledge base quotes.
-	Version string `json:"version,omitempty"`
-	Exact   bool   `json:"exact"`
-	// Similarity is the Jaccard similarity of the shingle sets, 1 when exact.
-	Similarity float64 `json:"similarity"`
-	// Added are passages of the vendor text that the known text lacks.
-	Added []string `json:"added,omitempty"`
-}
-
 // matchText identifies text: the known license with the same hash, else the
 // most similar one above the near-match thresholds, else none.
-func (k *knowledge) matchText(text string) TextMatch {
+func (k *knowledge) matchText(text string) domain.TextMatch {
 	normalized := matchForm(text)
-	m := TextMatch{Hash: hashNormalized(normalized)}
+	m := domain.TextMatch{Hash: hashNormalized(normalized)}
 	for _, t := range k.texts {
 		if t.is(m.Hash) {
-			return TextMatch{Hash: m.Hash, LicenseID: t.id, Version: t.version, Exact: true, Similarity: 1}
+			return domain.TextMatch{Hash: m.Hash, LicenseID: t.id, Version: t.version, Exact: true, Similarity: 1}
 		}
 	}
 	vendor := shingles(normalized)

@@ -13,7 +13,7 @@ import (
 
 // useFindingsOf reviews weights under license for a solicitation declaring
 // uses, and returns "severity rule" of each use-restriction finding.
-func useFindingsOf(t *testing.T, a *Analyzer, license string, uses ...string) ([]string, Report) {
+func useFindingsOf(t *testing.T, a *Analyzer, license string, uses ...string) ([]string, domain.LicenseReport) {
 	t.Helper()
 	r := a.Review(domain.Manifest{Weights: domain.Weights{License: license}}, domain.Criteria{ExpectedMonthlyUsers: 1000, UseCases: uses})
 	var got []string
@@ -69,7 +69,7 @@ func TestUseRestrictionsAgainstDeclaredUses(t *testing.T) {
 	}
 
 	// Of an OR, the agency takes the branch whose license permits the use.
-	if got, r := useFindingsOf(t, a, "LicenseRef-Llama-3.1-Community OR Apache-2.0", "military-and-defense"); len(got) != 0 || r.Components[0].Status != StatusApproved {
+	if got, r := useFindingsOf(t, a, "LicenseRef-Llama-3.1-Community OR Apache-2.0", "military-and-defense"); len(got) != 0 || r.Components[0].Status != domain.LicenseApproved {
 		t.Errorf("Llama OR Apache for military use: findings %v, status %s", got, r.Components[0].Status)
 	}
 }

@@ -36,19 +36,9 @@ func (s *Store) StartEvaluation(ctx context.Context, candidateID, bidID, solicit
 	return nil
 }
 
-// StageUpdate is the new state of one evaluation stage.
-type StageUpdate struct {
-	CandidateID string             `json:"candidate_id"`
-	Stage       domain.Stage       `json:"stage"`
-	Status      domain.StageStatus `json:"status"`
-	Findings    []domain.Finding   `json:"findings"`
-	Detail      map[string]any     `json:"detail,omitempty"`
-	At          time.Time          `json:"at"`
-}
-
 // RecordStage sets the read model of one stage. Idempotent: an update older
 // than what is stored is ignored, the same update twice writes the same row.
-func (s *Store) RecordStage(ctx context.Context, u StageUpdate) error {
+func (s *Store) RecordStage(ctx context.Context, u domain.StageUpdate) error {
 	findings, err := json.Marshal(nonNil(u.Findings))
 	if err != nil {
 		return err

@@ -4,27 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
-// Precheck is the automated check of a candidate at submission, shown to its
-// vendor only.
-type Precheck struct {
-	CandidateID    string           `json:"candidate_id"`
-	CandidateName  string           `json:"candidate_name"`
-	Outcome        string           `json:"outcome"` // pass | needs-review | fail
-	Score          float64          `json:"score"`
-	Findings       []domain.Finding `json:"findings"`
-	PolicyRevision string           `json:"policy_revision"`
-	CheckedAt      time.Time        `json:"checked_at"`
-}
-
 // SavePrecheck stores a candidate's pre-check. Idempotent.
-func (s *Store) SavePrecheck(ctx context.Context, p Precheck) error {
+func (s *Store) SavePrecheck(ctx context.Context, p domain.Precheck) error {
 	findings, err := json.Marshal(nonNil(p.Findings))
 	if err != nil {
 		return err
@@ -39,15 +26,15 @@ func (s *Store) SavePrecheck(ctx context.Context, p Precheck) error {
 }
 
 // Prechecks lists the pre-checks of a bid's current candidates.
-func (s *Store) Prechecks(ctx context.Context, bidID string) ([]Precheck, error) {
+func (s *Store) Prechecks(ctx context.Context, bidID string) ([]domain.Precheck, error) {
 	rows, err := s.pool.Query(ctx, `SELECT p.candidate_id, c.name, p.outcome, COALESCE(p.score, 0), p.findings,
 		p.policy_revision, p.checked_at FROM prechecks p JOIN candidates c ON c.id = p.candidate_id
 		WHERE c.bid_id = $1 AND c.superseded_at IS NULL ORDER BY c.position`, bidID)
 	if err != nil {
 		return nil, fmt.Errorf("list pre-checks of %s: %w", bidID, err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Precheck, error) {
-		var p Precheck
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Precheck, error) {
+		var p domain.Precheck
 		var findings []byte
 		if err := r.Scan(&p.CandidateID, &p.CandidateName, &p.Outcome, &p.Score, &findings, &p.PolicyRevision, &p.CheckedAt); err != nil {
 			return p, err

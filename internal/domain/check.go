@@ -1,0 +1,160 @@
+package domain
+
+import "time"
+
+// The results of the automated candidate check: the license review, the
+// policy decision, the pre-check a vendor sees and the stage updates an
+// evaluation records. They cross Temporal as activity results, so they live
+// here, free of the engines that compute them.
+
+// LicenseStatus is the outcome of reviewing one component's license.
+type LicenseStatus string
+
+const (
+	LicenseApproved    LicenseStatus = "approved"     // an OSI-approved reading of the expression exists
+	LicenseNeedsReview LicenseStatus = "needs-review" // a reviewer must resolve it
+	LicenseInvalid     LicenseStatus = "invalid"      // not a valid SPDX expression
+	LicenseMissing     LicenseStatus = "missing"      // no license given
+	LicenseDenied      LicenseStatus = "denied"       // the license disqualifies the component
+)
+
+// LicenseReport is the license review of one manifest.
+type LicenseReport struct {
+	Components []ComponentLicense `json:"components"`
+	// Findings come in review order: weights first, then components in
+	// manifest order, each component's licenses sorted.
+	Findings []Finding `json:"findings"`
+	// NeedsResolution is set when a reviewer must resolve at least one license.
+	NeedsResolution bool `json:"needs_resolution"`
+	// Resolvable are the warn findings with the key a reviewer's decision
+	// on each is remembered by.
+	Resolvable []Resolvable `json:"resolvable,omitempty"`
+	// PriorResolutions are earlier decisions on the same keys, offered to the
+	// reviewer for reuse and never applied by themselves.
+	PriorResolutions []PriorResolution `json:"prior_resolutions,omitempty"`
+}
+
+// ComponentLicense is the review of one component's license expression.
+type ComponentLicense struct {
+	Component  string `json:"component"`
+	Expression string `json:"expression"`
+	// Normalized is the expression as the SPDX list spells it; empty when invalid.
+	Normalized string        `json:"normalized,omitempty"`
+	Status     LicenseStatus `json:"status"`
+	// Selected are the licenses of the OR branch most permissive for the
+	// agency, the one the findings are about.
+	Selected []string `json:"selected,omitempty"`
+	// Text is how the license text the vendor attached matched the
+	// knowledge base; nil when none was attached.
+	Text *TextMatch `json:"text,omitempty"`
+}
+
+// ResolutionKey is what a human resolution decides on: one clause of one
+// license text, for one class of use.
+type ResolutionKey struct {
+	// LicenseHash is HashText of the license text: the attached one, else
+	// the vendored text of the known license, else "id:<license id>".
+	LicenseHash  string `json:"license_hash"`
+	LicenseID    string `json:"license_id"`
+	Clause       string `json:"clause"`
+	UseCaseClass string `json:"use_case_class"`
+}
+
+// Resolvable is a warn finding a reviewer resolves, with its key.
+type Resolvable struct {
+	Key     ResolutionKey `json:"key"`
+	Finding Finding       `json:"finding"`
+}
+
+// PriorResolution is a reviewer's earlier decision on the same key.
+type PriorResolution struct {
+	Key        ResolutionKey `json:"key"`
+	TaskID     string        `json:"task_id"`
+	ReviewerID string        `json:"reviewer_id"`
+	Verdict    Verdict       `json:"verdict"`
+	ReasonCode string        `json:"reason_code"`
+	Comment    string        `json:"comment,omitempty"`
+	DecidedAt  time.Time     `json:"decided_at"`
+}
+
+// TextMatch is how a vendor's license text compares with the knowledge base.
+type TextMatch struct {
+	// Hash is the vendor text's HashText.
+	Hash string `json:"hash"`
+	// LicenseID is the known license the text is (Exact) or resembles; empty when none.
+	LicenseID string `json:"license_id,omitempty"`
+	// Version names the earlier version of the license the text is or
+	// resembles; empty for the version the knowledge base quotes.
+	Version string `json:"version,omitempty"`
+	Exact   bool   `json:"exact"`
+	// Similarity is the Jaccard similarity of the shingle sets, 1 when exact.
+	Similarity float64 `json:"similarity"`
+	// Added are passages of the vendor text that the known text lacks.
+	Added []string `json:"added,omitempty"`
+}
+
+// PolicyDecision is the policies' verdict on one candidate.
+type PolicyDecision struct {
+	// Outcome is disqualified (a deny), needs_review (a warn, or the
+	// policies could not decide) or qualified.
+	Outcome  Outcome   `json:"outcome"`
+	Deny     []Finding `json:"deny"`
+	Warn     []Finding `json:"warn"`
+	Info     []Finding `json:"info"`
+	Openness Openness  `json:"openness"`
+	// Score is the openness preference points the candidate earns.
+	Score             float64 `json:"score"`
+	ApprovalsRequired int     `json:"approvals_required"`
+	Revision          string  `json:"revision"`
+}
+
+// Openness is the Model Openness Framework result for one candidate: the
+// class as the Model Openness Tool computes it, and the class once free-text
+// license names are resolved to SPDX ids. Classes are "I", "II", "III"; nil
+// means unclassified.
+type Openness struct {
+	Class                        *string              `json:"class"`
+	Progress                     map[string]float64   `json:"progress"`
+	Classes                      map[string]ClassGaps `json:"classes"`
+	ClassIfLicensesNormalized    *string              `json:"class_if_licenses_normalized"`
+	ProgressIfLicensesNormalized map[string]float64   `json:"progress_if_licenses_normalized"`
+	PreferencePoints             int                  `json:"preference_points"`
+	Components                   []ComponentOpenness  `json:"components"`
+}
+
+// ClassGaps is what a class still lacks: components not listed, and listed
+// components without an open license.
+type ClassGaps struct {
+	Missing []string            `json:"missing"`
+	NotOpen []ComponentOpenness `json:"not_open"`
+}
+
+// ComponentOpenness is one listed MOF component and its license: status is
+// open, not-open or unlicensed, by the Model Openness Tool's rule.
+type ComponentOpenness struct {
+	Component string `json:"component"`
+	License   string `json:"license"`
+	Status    string `json:"status"`
+}
+
+// Precheck is the automated check of a candidate at submission, shown to its
+// vendor only.
+type Precheck struct {
+	CandidateID    string    `json:"candidate_id"`
+	CandidateName  string    `json:"candidate_name"`
+	Outcome        string    `json:"outcome"` // pass | needs-review | fail
+	Score          float64   `json:"score"`
+	Findings       []Finding `json:"findings"`
+	PolicyRevision string    `json:"policy_revision"`
+	CheckedAt      time.Time `json:"checked_at"`
+}
+
+// StageUpdate is the new state of one evaluation stage.
+type StageUpdate struct {
+	CandidateID string         `json:"candidate_id"`
+	Stage       Stage          `json:"stage"`
+	Status      StageStatus    `json:"status"`
+	Findings    []Finding      `json:"findings"`
+	Detail      map[string]any `json:"detail,omitempty"`
+	At          time.Time      `json:"at"`
+}
