@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/manifest"
@@ -34,19 +35,41 @@ type Activities struct {
 	OCIDPrefix string
 }
 
-// Register adds every activity to w.
+// Register adds every activity to w, each under its name in the contract.
 func Register(w worker.Worker, a *Activities) {
-	w.RegisterActivity(a)
-}
-
-// EvaluationRef names one candidate's evaluation and what the audit log
-// files it under.
-type EvaluationRef struct {
-	SolicitationID string `json:"solicitation_id"`
-	BidID          string `json:"bid_id"`
-	CandidateID    string `json:"candidate_id"`
-	VendorOrgID    string `json:"vendor_org_id"`
-	WorkflowID     string `json:"workflow_id"`
+	for name, fn := range map[string]any{
+		contract.CancelSolicitation:    a.CancelSolicitation,
+		contract.CheckPolicy:           a.CheckPolicy,
+		contract.CloseClarification:    a.CloseClarification,
+		contract.CompleteEvaluation:    a.CompleteEvaluation,
+		contract.EscalateTask:          a.EscalateTask,
+		contract.Intake:                a.Intake,
+		contract.NextRecheck:           a.NextRecheck,
+		contract.OpenTask:              a.OpenTask,
+		contract.Precheck:              a.Precheck,
+		contract.PublishNotice:         a.PublishNotice,
+		contract.Rank:                  a.Rank,
+		contract.Recheck:               a.Recheck,
+		contract.RecordAmendment:       a.RecordAmendment,
+		contract.RecordAnswer:          a.RecordAnswer,
+		contract.RecordAward:           a.RecordAward,
+		contract.RecordBid:             a.RecordBid,
+		contract.RecordClarification:   a.RecordClarification,
+		contract.RecordDecision:        a.RecordDecision,
+		contract.RecordProtest:         a.RecordProtest,
+		contract.RecordProtestDecision: a.RecordProtestDecision,
+		contract.RecordQuestion:        a.RecordQuestion,
+		contract.RecordStage:           a.RecordStage,
+		contract.ReviewLicense:         a.ReviewLicense,
+		contract.ReviseBid:             a.ReviseBid,
+		contract.SetAwardStatus:        a.SetAwardStatus,
+		contract.SetBidStatus:          a.SetBidStatus,
+		contract.SetSolicitationStatus: a.SetSolicitationStatus,
+		contract.StartEvaluation:       a.StartEvaluation,
+		contract.SupersedeTask:         a.SupersedeTask,
+	} {
+		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
 }
 
 // RecordBid stores a bid registered by the solicitation workflow.
@@ -64,16 +87,8 @@ func (a *Activities) RecordBid(ctx context.Context, b domain.Bid) error {
 	})
 }
 
-// StatusChange is a solicitation lifecycle transition.
-type StatusChange struct {
-	SolicitationID string                    `json:"solicitation_id"`
-	Status         domain.SolicitationStatus `json:"status"`
-	At             time.Time                 `json:"at"`
-	Detail         map[string]any            `json:"detail,omitempty"`
-}
-
 // SetSolicitationStatus records a transition and audits it.
-func (a *Activities) SetSolicitationStatus(ctx context.Context, c StatusChange) error {
+func (a *Activities) SetSolicitationStatus(ctx context.Context, c contract.StatusChange) error {
 	return a.Store.SetSolicitationStatus(ctx, c.SolicitationID, c.Status, c.At, store.AuditEvent{
 		Key: "solicitation/" + c.SolicitationID + "/" + string(c.Status),
 		At:  c.At, Actor: "system", Action: "solicitation." + string(c.Status), SubjectType: "solicitation",
@@ -82,7 +97,7 @@ func (a *Activities) SetSolicitationStatus(ctx context.Context, c StatusChange) 
 }
 
 // StartEvaluation records the start of a candidate's evaluation.
-func (a *Activities) StartEvaluation(ctx context.Context, ref EvaluationRef, revision string, at time.Time) error {
+func (a *Activities) StartEvaluation(ctx context.Context, ref contract.EvaluationRef, revision string, at time.Time) error {
 	if err := a.Store.StartEvaluation(ctx, ref.CandidateID, ref.BidID, ref.SolicitationID, ref.WorkflowID, revision, at); err != nil {
 		return err
 	}
@@ -92,24 +107,17 @@ func (a *Activities) StartEvaluation(ctx context.Context, ref EvaluationRef, rev
 	})
 }
 
-// IntakeResult is the validated manifest of a candidate.
-type IntakeResult struct {
-	Manifest     domain.Manifest  `json:"manifest"`
-	ManifestHash string           `json:"manifest_hash"`
-	Findings     []domain.Finding `json:"findings"`
-}
-
 // Intake loads the candidate's current manifest (the submitted one, or the
 // latest amended in answer to a clarification) from the system of record and
 // validates it again against the manifest schema, recording its digest. A
 // manifest that fails is a deny finding, not an activity failure: retrying
 // would not fix it.
-func (a *Activities) Intake(ctx context.Context, ref EvaluationRef) (IntakeResult, error) {
+func (a *Activities) Intake(ctx context.Context, ref contract.EvaluationRef) (contract.IntakeResult, error) {
 	m, storedHash, err := a.Store.CurrentManifest(ctx, ref.CandidateID)
 	if err != nil {
-		return IntakeResult{}, err
+		return contract.IntakeResult{}, err
 	}
-	res := IntakeResult{Manifest: m, ManifestHash: manifest.Hash(m)}
+	res := contract.IntakeResult{Manifest: m, ManifestHash: manifest.Hash(m)}
 	doc, err := json.Marshal(m)
 	if err != nil {
 		return res, temporal.NewNonRetryableApplicationError("encode manifest", "internal", err)
@@ -130,30 +138,16 @@ func (a *Activities) Intake(ctx context.Context, ref EvaluationRef) (IntakeResul
 	return res, nil
 }
 
-// LicenseReviewInput is what the license review reads.
-type LicenseReviewInput struct {
-	Manifest domain.Manifest `json:"manifest"`
-	Criteria domain.Criteria `json:"criteria"`
-}
-
 // ReviewLicense analyses the licenses of every component and offers earlier
 // resolutions of the same license clauses. Read-only, so idempotent.
-func (a *Activities) ReviewLicense(ctx context.Context, in LicenseReviewInput) (domain.LicenseReport, error) {
+func (a *Activities) ReviewLicense(ctx context.Context, in contract.LicenseReviewInput) (domain.LicenseReport, error) {
 	return a.offerPriorResolutions(ctx, a.Licenses.Review(in.Manifest, in.Criteria))
-}
-
-// PolicyInput is what the policy check reads.
-type PolicyInput struct {
-	Manifest        domain.Manifest  `json:"manifest"`
-	Criteria        domain.Criteria  `json:"criteria"`
-	LicenseFindings []domain.Finding `json:"license_findings"`
-	AsOf            time.Time        `json:"as_of"`
 }
 
 // CheckPolicy asks OPA for the decision on a candidate. It fails closed: an
 // evaluation error or a policy revision other than the one frozen at
 // publication comes back as a warn finding for a human, never as a pass.
-func (a *Activities) CheckPolicy(ctx context.Context, in PolicyInput) (domain.PolicyDecision, error) {
+func (a *Activities) CheckPolicy(ctx context.Context, in contract.PolicyInput) (domain.PolicyDecision, error) {
 	d, err := a.Policies.Decide(ctx, policies.Input{
 		Criteria: in.Criteria, Manifest: in.Manifest, LicenseFindings: in.LicenseFindings, AsOf: in.AsOf,
 		LicenseNormalization: a.Licenses.Normalize(in.Manifest),
@@ -173,7 +167,7 @@ func (a *Activities) CheckPolicy(ctx context.Context, in PolicyInput) (domain.Po
 }
 
 // RecordStage mirrors an evaluation stage change into the read model and the audit log.
-func (a *Activities) RecordStage(ctx context.Context, ref EvaluationRef, u domain.StageUpdate) error {
+func (a *Activities) RecordStage(ctx context.Context, ref contract.EvaluationRef, u domain.StageUpdate) error {
 	u.CandidateID = ref.CandidateID
 	if err := a.Store.RecordStage(ctx, u); err != nil {
 		return err
@@ -196,16 +190,9 @@ func (a *Activities) OpenTask(ctx context.Context, t domain.Task) error {
 	})
 }
 
-// DecisionRecord is a reviewer's decision and whether it closes its task.
-type DecisionRecord struct {
-	SolicitationID string          `json:"solicitation_id"`
-	Decision       domain.Decision `json:"decision"`
-	ClosesTask     bool            `json:"closes_task"`
-}
-
 // RecordDecision stores a decision (once per reviewer and task) and closes
 // the task when it was the last one needed.
-func (a *Activities) RecordDecision(ctx context.Context, r DecisionRecord) error {
+func (a *Activities) RecordDecision(ctx context.Context, r contract.DecisionRecord) error {
 	d := r.Decision
 	if err := a.Store.RecordDecision(ctx, d); err != nil {
 		return err
@@ -225,17 +212,8 @@ func (a *Activities) RecordDecision(ctx context.Context, r DecisionRecord) error
 	})
 }
 
-// Outcome is the result of an evaluation.
-type Outcome struct {
-	Outcome  domain.Outcome   `json:"outcome"`
-	Score    float64          `json:"score"`
-	Reasons  []domain.Finding `json:"reasons"`
-	Revision string           `json:"policy_revision"`
-	At       time.Time        `json:"at"`
-}
-
 // CompleteEvaluation records the outcome of a candidate.
-func (a *Activities) CompleteEvaluation(ctx context.Context, ref EvaluationRef, o Outcome) error {
+func (a *Activities) CompleteEvaluation(ctx context.Context, ref contract.EvaluationRef, o contract.Outcome) error {
 	if err := a.Store.CompleteEvaluation(ctx, ref.CandidateID, o.Outcome, o.Score, o.At); err != nil {
 		return err
 	}

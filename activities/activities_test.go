@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/devstack/pgtest"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/licensing"
@@ -28,7 +29,7 @@ type fixture struct {
 	st       *store.Store
 	bid      domain.Bid
 	reviewer domain.User
-	ref      EvaluationRef
+	ref      contract.EvaluationRef
 }
 
 func newFixture(t *testing.T) fixture {
@@ -80,7 +81,7 @@ func newFixture(t *testing.T) fixture {
 		st:       st,
 		bid:      bid,
 		reviewer: reviewer,
-		ref: EvaluationRef{SolicitationID: sol.ID, BidID: bid.ID, CandidateID: "cnd_1", VendorOrgID: vendor.ID,
+		ref: contract.EvaluationRef{SolicitationID: sol.ID, BidID: bid.ID, CandidateID: "cnd_1", VendorOrgID: vendor.ID,
 			WorkflowID: "evaluation/bid_1/cnd_1"},
 	}
 }
@@ -93,7 +94,7 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 	task := domain.Task{ID: "tsk-cnd_1-1", Kind: domain.TaskComplianceApproval, Status: domain.TaskOpen,
 		SolicitationID: f.ref.SolicitationID, BidID: f.bid.ID, CandidateID: "cnd_1", VendorOrgID: f.ref.VendorOrgID,
 		WorkflowID: f.ref.WorkflowID, Title: "Approve granite", FindingsHash: domain.HashFindings(nil), Approvals: 1, CreatedAt: at}
-	decision := DecisionRecord{SolicitationID: f.ref.SolicitationID, ClosesTask: true, Decision: domain.Decision{
+	decision := contract.DecisionRecord{SolicitationID: f.ref.SolicitationID, ClosesTask: true, Decision: domain.Decision{
 		TaskID: task.ID, ReviewerID: f.reviewer.ID, Verdict: domain.VerdictApprove, ReasonCode: "meets-requirements",
 		FindingsHash: task.FindingsHash, DecidedAt: at.Add(time.Minute)}}
 	steps := []struct {
@@ -102,7 +103,7 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 	}{
 		{"RecordBid", func() error { return f.acts.RecordBid(ctx, f.bid) }},
 		{"SetSolicitationStatus", func() error {
-			return f.acts.SetSolicitationStatus(ctx, StatusChange{SolicitationID: f.ref.SolicitationID, Status: domain.SolicitationClosed, At: at})
+			return f.acts.SetSolicitationStatus(ctx, contract.StatusChange{SolicitationID: f.ref.SolicitationID, Status: domain.SolicitationClosed, At: at})
 		}},
 		{"StartEvaluation", func() error { return f.acts.StartEvaluation(ctx, f.ref, "sha256:rev", at) }},
 		{"RecordStage", func() error {
@@ -111,7 +112,7 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 		{"OpenTask", func() error { return f.acts.OpenTask(ctx, task) }},
 		{"RecordDecision", func() error { return f.acts.RecordDecision(ctx, decision) }},
 		{"CompleteEvaluation", func() error {
-			return f.acts.CompleteEvaluation(ctx, f.ref, Outcome{Outcome: domain.OutcomeQualified, Score: 40, At: at})
+			return f.acts.CompleteEvaluation(ctx, f.ref, contract.Outcome{Outcome: domain.OutcomeQualified, Score: 40, At: at})
 		}},
 	}
 	for _, step := range steps {
@@ -166,7 +167,7 @@ func TestIntakeChecksTheStoredManifest(t *testing.T) {
 // fails closed: a warn finding for a human, never a silent pass.
 func TestCheckPolicyFlagsARevisionChange(t *testing.T) {
 	f := newFixture(t)
-	d, err := f.acts.CheckPolicy(context.Background(), PolicyInput{
+	d, err := f.acts.CheckPolicy(context.Background(), contract.PolicyInput{
 		Manifest: f.bid.Candidates[0].Manifest, AsOf: at,
 		Criteria: domain.Criteria{RiskTier: domain.RiskStandard, PolicyRevision: "sha256:old"},
 	})
@@ -190,7 +191,7 @@ func TestCheckPolicyNormalizesLicenses(t *testing.T) {
 	for _, name := range []string{"Model architecture", "Evaluation results", "Model card", "Data card", "Technical report"} {
 		m.Components = append(m.Components, domain.Component{Name: name, License: "Apache-2.0", Included: true})
 	}
-	d, err := f.acts.CheckPolicy(context.Background(), PolicyInput{
+	d, err := f.acts.CheckPolicy(context.Background(), contract.PolicyInput{
 		Manifest: m, AsOf: at, Criteria: domain.Criteria{RiskTier: domain.RiskStandard},
 	})
 	if err != nil {

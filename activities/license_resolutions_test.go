@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
 )
@@ -21,7 +22,7 @@ func TestLicenseResolutionsAreOfferedNotApplied(t *testing.T) {
 	if err := f.acts.RecordBid(ctx, f.bid); err != nil {
 		t.Fatal(err)
 	}
-	in := LicenseReviewInput{Manifest: m, Criteria: domain.Criteria{SolicitationID: f.ref.SolicitationID, RiskTier: domain.RiskStandard, ExpectedMonthlyUsers: 1000}}
+	in := contract.LicenseReviewInput{Manifest: m, Criteria: domain.Criteria{SolicitationID: f.ref.SolicitationID, RiskTier: domain.RiskStandard, ExpectedMonthlyUsers: 1000}}
 	first, err := f.acts.ReviewLicense(ctx, in)
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +43,7 @@ func TestLicenseResolutionsAreOfferedNotApplied(t *testing.T) {
 	d := domain.Decision{TaskID: task.ID, ReviewerID: f.reviewer.ID, ReviewerRole: domain.RoleReviewer, Verdict: domain.VerdictApprove,
 		ReasonCode: "accepted-for-intended-use", Comment: "the service will say Built with Llama", FindingsHash: task.FindingsHash, DecidedAt: at}
 	for range 2 { // idempotent
-		if err := f.acts.RecordDecision(ctx, DecisionRecord{SolicitationID: f.ref.SolicitationID, Decision: d, ClosesTask: true}); err != nil {
+		if err := f.acts.RecordDecision(ctx, contract.DecisionRecord{SolicitationID: f.ref.SolicitationID, Decision: d, ClosesTask: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

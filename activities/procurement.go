@@ -7,22 +7,15 @@ import (
 	"sort"
 	"time"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/policies"
 )
 
-// Escalation is an overdue task moving up: 1 to every reviewer, 2 to the officer.
-type Escalation struct {
-	SolicitationID string    `json:"solicitation_id"`
-	TaskID         string    `json:"task_id"`
-	Level          int       `json:"level"`
-	At             time.Time `json:"at"`
-}
-
 // EscalateTask records an escalation and audits it.
-func (a *Activities) EscalateTask(ctx context.Context, e Escalation) error {
+func (a *Activities) EscalateTask(ctx context.Context, e contract.Escalation) error {
 	if err := a.Store.EscalateTask(ctx, e.TaskID, e.Level, e.At); err != nil {
 		return err
 	}
@@ -45,20 +38,10 @@ func (a *Activities) SupersedeTask(ctx context.Context, solicitationID, taskID, 
 	})
 }
 
-// PrecheckInput is a bid whose candidates get the automated checks at
-// submission. AsOf is the deadline, the date the evaluation will judge
-// evidence at, so a report that will have expired by then shows now.
-type PrecheckInput struct {
-	Bid      domain.Bid      `json:"bid"`
-	Criteria domain.Criteria `json:"criteria"`
-	AsOf     time.Time       `json:"as_of"`
-	At       time.Time       `json:"at"`
-}
-
 // Precheck runs license review and the policy decision on every candidate of
 // a bid, as the evaluation will at close but without humans, and stores the
 // findings for the vendor's eyes only. Idempotent per candidate.
-func (a *Activities) Precheck(ctx context.Context, in PrecheckInput) ([]domain.Precheck, error) {
+func (a *Activities) Precheck(ctx context.Context, in contract.PrecheckInput) ([]domain.Precheck, error) {
 	var out []domain.Precheck
 	for _, c := range in.Bid.Candidates {
 		report := a.Licenses.Review(c.Manifest, in.Criteria)
@@ -111,18 +94,8 @@ func (a *Activities) ReviseBid(ctx context.Context, b domain.Bid) error {
 	})
 }
 
-// BidStatusChange is a bid withdrawn, confirmed after an amendment, or
-// excluded at close for want of a confirmation.
-type BidStatusChange struct {
-	SolicitationID string    `json:"solicitation_id"`
-	BidID          string    `json:"bid_id"`
-	Status         string    `json:"status"`
-	Actor          string    `json:"actor"`
-	At             time.Time `json:"at"`
-}
-
 // SetBidStatus records a bid status change and audits it.
-func (a *Activities) SetBidStatus(ctx context.Context, c BidStatusChange) error {
+func (a *Activities) SetBidStatus(ctx context.Context, c contract.BidStatusChange) error {
 	if err := a.Store.SetBidStatus(ctx, c.BidID, c.Status, c.At); err != nil {
 		return err
 	}
@@ -165,16 +138,8 @@ func (a *Activities) RecordAmendment(ctx context.Context, am domain.Amendment) e
 	})
 }
 
-// Cancellation is an officer's cancellation of a solicitation.
-type Cancellation struct {
-	SolicitationID string    `json:"solicitation_id"`
-	Reason         string    `json:"reason"`
-	OfficerID      string    `json:"officer_id"`
-	At             time.Time `json:"at"`
-}
-
 // CancelSolicitation records a cancellation and audits it.
-func (a *Activities) CancelSolicitation(ctx context.Context, c Cancellation) error {
+func (a *Activities) CancelSolicitation(ctx context.Context, c contract.Cancellation) error {
 	if err := a.Store.CancelSolicitation(ctx, c.SolicitationID, c.Reason, c.At); err != nil {
 		return err
 	}
@@ -184,38 +149,9 @@ func (a *Activities) CancelSolicitation(ctx context.Context, c Cancellation) err
 	})
 }
 
-// RankInput is every evaluated candidate with what ranking needs.
-type RankInput struct {
-	SolicitationID string                `json:"solicitation_id"`
-	Weights        domain.ScoringWeights `json:"weights"`
-	Candidates     []RankCandidate       `json:"candidates"`
-	At             time.Time             `json:"at"`
-	// Why is what prompted this ranking, for the audit log (close, or a fit score).
-	Why map[string]any `json:"why,omitempty"`
-}
-
-// RankCandidate is one evaluated candidate.
-type RankCandidate struct {
-	CandidateID string                `json:"candidate_id"`
-	BidID       string                `json:"bid_id"`
-	VendorOrgID string                `json:"vendor_org_id"`
-	Name        string                `json:"name"`
-	Result      EvaluationOutcomeView `json:"result"`
-	Price       *domain.Money         `json:"price,omitempty"`
-	// Fit is the officer's 0-100 fit score; nil: not scored (no fit points).
-	Fit *float64 `json:"fit,omitempty"`
-}
-
-// EvaluationOutcomeView is the part of an evaluation's result ranking reads.
-type EvaluationOutcomeView struct {
-	Outcome       domain.Outcome `json:"outcome"`
-	OpennessScore float64        `json:"openness_score"`
-	SafetyScore   float64        `json:"safety_score"`
-}
-
 // Rank scores the qualified candidates and stores the ranking with its
 // breakdown. Deterministic: ties break on candidate id.
-func (a *Activities) Rank(ctx context.Context, in RankInput) ([]domain.RankedCandidate, error) {
+func (a *Activities) Rank(ctx context.Context, in contract.RankInput) ([]domain.RankedCandidate, error) {
 	ranked := Rank(in.Weights, in.Candidates)
 	for _, r := range ranked {
 		if err := a.Store.SaveRanking(ctx, r); err != nil {
@@ -232,7 +168,7 @@ func (a *Activities) Rank(ctx context.Context, in RankInput) ([]domain.RankedCan
 // score and safety score as the policies gave them, the officer's fit score,
 // price relative to the
 // lowest qualified price (a candidate without a price gets no price points).
-func Rank(w domain.ScoringWeights, candidates []RankCandidate) []domain.RankedCandidate {
+func Rank(w domain.ScoringWeights, candidates []contract.RankCandidate) []domain.RankedCandidate {
 	lowest := 0.0
 	for _, c := range candidates {
 		if c.Result.Outcome == domain.OutcomeQualified && c.Price != nil && c.Price.Amount > 0 && (lowest == 0 || c.Price.Amount < lowest) {
@@ -288,17 +224,8 @@ func (a *Activities) RecordAward(ctx context.Context, aw domain.Award) error {
 	})
 }
 
-// AwardStatusChange moves an award along.
-type AwardStatusChange struct {
-	SolicitationID  string     `json:"solicitation_id"`
-	AwardID         string     `json:"award_id"`
-	Status          string     `json:"status"`
-	StandstillUntil *time.Time `json:"standstill_until,omitempty"`
-	At              time.Time  `json:"at"`
-}
-
 // SetAwardStatus records an award status change and audits it.
-func (a *Activities) SetAwardStatus(ctx context.Context, c AwardStatusChange) error {
+func (a *Activities) SetAwardStatus(ctx context.Context, c contract.AwardStatusChange) error {
 	if err := a.Store.SetAwardStatus(ctx, c.AwardID, c.Status, c.StandstillUntil, c.At); err != nil {
 		return err
 	}
@@ -345,22 +272,9 @@ func (a *Activities) RecordClarification(ctx context.Context, solicitationID str
 	})
 }
 
-// ClarificationAnswer is the vendor's answer, possibly with an amended
-// manifest, or the note that none came in time (Expired).
-type ClarificationAnswer struct {
-	SolicitationID  string           `json:"solicitation_id"`
-	CandidateID     string           `json:"candidate_id"`
-	ClarificationID string           `json:"clarification_id"`
-	Answer          string           `json:"answer,omitempty"`
-	AnsweredBy      string           `json:"answered_by,omitempty"`
-	Manifest        *domain.Manifest `json:"manifest,omitempty"`
-	Expired         bool             `json:"expired"`
-	At              time.Time        `json:"at"`
-}
-
 // CloseClarification stores the answer (and any amended manifest) or the
 // expiry, and audits it.
-func (a *Activities) CloseClarification(ctx context.Context, c ClarificationAnswer) error {
+func (a *Activities) CloseClarification(ctx context.Context, c contract.ClarificationAnswer) error {
 	if c.Manifest != nil {
 		if err := a.Store.AmendManifest(ctx, c.CandidateID, c.ClarificationID, *c.Manifest, manifest.Hash(*c.Manifest), c.At); err != nil {
 			return err
@@ -386,28 +300,21 @@ func or(s, def string) string {
 	return s
 }
 
-// RecheckResult is a post-award re-check of an awarded candidate.
-type RecheckResult struct {
-	Outcome  domain.Outcome   `json:"outcome"`
-	Findings []domain.Finding `json:"findings"`
-	Revision string           `json:"policy_revision"`
-}
-
 // Recheck runs today's license review and policy decision on an awarded
 // candidate's current manifest, with the worker's current policy revision and
 // evidence judged as of now, and audits the result. Read-only but the audit.
-func (a *Activities) Recheck(ctx context.Context, ref EvaluationRef, c domain.Criteria, at time.Time) (RecheckResult, error) {
+func (a *Activities) Recheck(ctx context.Context, ref contract.EvaluationRef, c domain.Criteria, at time.Time) (contract.RecheckResult, error) {
 	m, _, err := a.Store.CurrentManifest(ctx, ref.CandidateID)
 	if err != nil {
-		return RecheckResult{}, err
+		return contract.RecheckResult{}, err
 	}
 	c.PolicyRevision = a.Policies.Revision()
 	report := a.Licenses.Review(m, c)
 	d, err := a.Policies.Decide(ctx, policies.Input{Criteria: c, Manifest: m, LicenseFindings: report.Findings, AsOf: at})
 	if err != nil {
-		return RecheckResult{}, fmt.Errorf("re-check %s: %w", ref.CandidateID, err)
+		return contract.RecheckResult{}, fmt.Errorf("re-check %s: %w", ref.CandidateID, err)
 	}
-	res := RecheckResult{Outcome: domain.OutcomeQualified, Findings: dedupe(slices.Concat(d.Deny, d.Warn)), Revision: d.Revision}
+	res := contract.RecheckResult{Outcome: domain.OutcomeQualified, Findings: dedupe(slices.Concat(d.Deny, d.Warn)), Revision: d.Revision}
 	if len(d.Deny) > 0 || hasSeverity(report.Findings, domain.SeverityDeny) {
 		res.Outcome = domain.OutcomeDisqualified
 	}
@@ -420,7 +327,7 @@ func (a *Activities) Recheck(ctx context.Context, ref EvaluationRef, c domain.Cr
 // NextRecheck is when an awarded candidate is next re-checked: after the
 // interval, or a week before a piece of its evidence expires, whichever is
 // first (and never in the past).
-func (a *Activities) NextRecheck(ctx context.Context, ref EvaluationRef, now time.Time, interval time.Duration) (time.Time, error) {
+func (a *Activities) NextRecheck(ctx context.Context, ref contract.EvaluationRef, now time.Time, interval time.Duration) (time.Time, error) {
 	next := now.Add(interval)
 	m, _, err := a.Store.CurrentManifest(ctx, ref.CandidateID)
 	if err != nil {

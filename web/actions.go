@@ -11,9 +11,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/sdk/client"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
-	"github.com/modeltender/modeltender/workflows"
 )
 
 // updateWorkflow sends an update to a running workflow, waits for its result
@@ -31,8 +31,8 @@ func (s *Server) updateWorkflow(ctx context.Context, workflowID, name string, ar
 	return err
 }
 
-func actor(u domain.User) workflows.Actor {
-	return workflows.Actor{UserID: u.ID, Role: u.Role, OrgID: u.OrgID}
+func actor(u domain.User) contract.Actor {
+	return contract.Actor{UserID: u.ID, Role: u.Role, OrgID: u.OrgID}
 }
 
 // required names each empty field of a request.
@@ -118,7 +118,7 @@ func (a solicitationAction[B, R]) perform(ctx context.Context, s *Server, u doma
 	if err != nil {
 		return out, err
 	}
-	return out, s.updateWorkflow(ctx, workflows.SolicitationWorkflowID(sol.ID), name, arg, &out)
+	return out, s.updateWorkflow(ctx, contract.SolicitationWorkflowID(sol.ID), name, arg, &out)
 }
 
 // solicitationList serves a list the store keeps for a solicitation.
@@ -150,7 +150,7 @@ var askAction = solicitationAction[questionBody, domain.Question]{
 	permission: "question:ask", status: http.StatusCreated,
 	required: func(b questionBody) map[string]string { return map[string]string{"question": b.Question} },
 	update: func(u domain.User, b questionBody) (string, any, error) {
-		return workflows.AskQuestionUpdate, workflows.QuestionRequest{Actor: actor(u), ID: domain.NewID("qst"), Question: b.Question}, nil
+		return contract.AskQuestionUpdate, contract.QuestionRequest{Actor: actor(u), ID: domain.NewID("qst"), Question: b.Question}, nil
 	},
 }
 
@@ -167,7 +167,7 @@ func answerAction(questionID string) solicitationAction[answerBody, domain.Quest
 		permission: "question:answer", status: http.StatusOK,
 		required: func(b answerBody) map[string]string { return map[string]string{"answer": b.Answer} },
 		update: func(u domain.User, b answerBody) (string, any, error) {
-			return workflows.AnswerQuestionUpdate, workflows.AnswerRequest{Actor: actor(u), QuestionID: questionID, Answer: b.Answer}, nil
+			return contract.AnswerQuestionUpdate, contract.AnswerRequest{Actor: actor(u), QuestionID: questionID, Answer: b.Answer}, nil
 		},
 	}
 }
@@ -183,7 +183,7 @@ var amendAction = solicitationAction[amendBody, domain.Amendment]{
 	permission: "solicitation:amend", status: http.StatusCreated,
 	required: func(b amendBody) map[string]string { return map[string]string{"description": b.Description} },
 	update: func(u domain.User, b amendBody) (string, any, error) {
-		am := workflows.AmendRequest{Actor: actor(u), ID: domain.NewID("amd"), Description: b.Description}
+		am := contract.AmendRequest{Actor: actor(u), ID: domain.NewID("amd"), Description: b.Description}
 		if b.NewDeadline != "" {
 			d, err := time.Parse(time.RFC3339, b.NewDeadline)
 			if err != nil {
@@ -192,7 +192,7 @@ var amendAction = solicitationAction[amendBody, domain.Amendment]{
 			}
 			am.NewDeadline = &d
 		}
-		return workflows.AmendUpdate, am, nil
+		return contract.AmendUpdate, am, nil
 	},
 }
 
@@ -214,7 +214,7 @@ var cancelAction = solicitationAction[cancelBody, struct{}]{
 	permission: "solicitation:cancel", status: http.StatusOK,
 	required: func(b cancelBody) map[string]string { return map[string]string{"reason": b.Reason} },
 	update: func(u domain.User, b cancelBody) (string, any, error) {
-		return workflows.CancelUpdate, workflows.CancelRequest{Actor: actor(u), Reason: b.Reason}, nil
+		return contract.CancelUpdate, contract.CancelRequest{Actor: actor(u), Reason: b.Reason}, nil
 	},
 }
 
@@ -231,7 +231,7 @@ var recommendAction = solicitationAction[awardBody, domain.Award]{
 		return map[string]string{"candidate_id": b.CandidateID, "rationale": b.Rationale}
 	},
 	update: func(u domain.User, b awardBody) (string, any, error) {
-		return workflows.RecommendAwardUpdate, workflows.RecommendRequest{Actor: actor(u), AwardID: domain.NewID("awd"),
+		return contract.RecommendAwardUpdate, contract.RecommendRequest{Actor: actor(u), AwardID: domain.NewID("awd"),
 			CandidateID: b.CandidateID, Rationale: b.Rationale}, nil
 	},
 }
@@ -255,7 +255,7 @@ var fitAction = solicitationAction[fitBody, []domain.RankedCandidate]{
 		if b.Score == nil {
 			return "", nil, domain.InvalidFields("the fit score is missing", []domain.FieldError{{Field: "score", Message: "give a score from 0 to 100"}})
 		}
-		return workflows.ScoreFitUpdate, workflows.FitRequest{Actor: actor(u), CandidateID: b.CandidateID, Score: *b.Score, Note: b.Note}, nil
+		return contract.ScoreFitUpdate, contract.FitRequest{Actor: actor(u), CandidateID: b.CandidateID, Score: *b.Score, Note: b.Note}, nil
 	},
 }
 
@@ -273,7 +273,7 @@ var protestAction = solicitationAction[protestBody, domain.Protest]{
 	permission: "protest:file", afterClose: true, status: http.StatusCreated,
 	required: func(b protestBody) map[string]string { return map[string]string{"grounds": b.Grounds} },
 	update: func(u domain.User, b protestBody) (string, any, error) {
-		return workflows.FileProtestUpdate, workflows.ProtestRequest{Actor: actor(u), ID: domain.NewID("prt"), Grounds: b.Grounds}, nil
+		return contract.FileProtestUpdate, contract.ProtestRequest{Actor: actor(u), ID: domain.NewID("prt"), Grounds: b.Grounds}, nil
 	},
 }
 
@@ -293,7 +293,7 @@ func resolveAction(protestID string) solicitationAction[resolutionBody, domain.P
 			return map[string]string{"outcome": b.Outcome, "decision": b.Decision}
 		},
 		update: func(u domain.User, b resolutionBody) (string, any, error) {
-			return workflows.ResolveProtestUpdate, workflows.ResolveProtestRequest{Actor: actor(u), ProtestID: protestID,
+			return contract.ResolveProtestUpdate, contract.ResolveProtestRequest{Actor: actor(u), ProtestID: protestID,
 				Outcome: b.Outcome, Decision: b.Decision}, nil
 		},
 	}
@@ -350,8 +350,8 @@ func (s *Server) reviseBid(c echo.Context) error {
 
 // revise replaces the candidates of a vendor's own bid before the deadline;
 // the API and the bid page both revise through it.
-func (s *Server) revise(ctx context.Context, u domain.User, bidID string, req bidRequest) (domain.Bid, []manifest.Candidate, workflows.BidResult, error) {
-	var res workflows.BidResult
+func (s *Server) revise(ctx context.Context, u domain.User, bidID string, req bidRequest) (domain.Bid, []manifest.Candidate, contract.BidResult, error) {
+	var res contract.BidResult
 	parsed, err := s.parseBid(req)
 	if err != nil {
 		return domain.Bid{}, nil, res, err
@@ -367,15 +367,15 @@ func (s *Server) revise(ctx context.Context, u domain.User, bidID string, req bi
 	bid := domain.Bid{ID: old.ID, SolicitationID: old.SolicitationID, VendorOrgID: u.OrgID, SubmittedBy: u.ID,
 		SubmittedAt: now, Revision: old.Revision + 1, Price: req.Price}
 	bid.Candidates = newCandidates(bid.ID, parsed)
-	err = s.updateWorkflow(ctx, workflows.SolicitationWorkflowID(old.SolicitationID), workflows.ReviseBidUpdate,
-		workflows.SubmitBidRequest{Bid: bid, SubmitterRole: u.Role}, &res)
+	err = s.updateWorkflow(ctx, contract.SolicitationWorkflowID(old.SolicitationID), contract.ReviseBidUpdate,
+		contract.SubmitBidRequest{Bid: bid, SubmitterRole: u.Role}, &res)
 	return bid, parsed, res, err
 }
 
 func (s *Server) withdrawBid(c echo.Context) error {
-	return s.bidAction(c, workflows.WithdrawBidUpdate)
+	return s.bidAction(c, contract.WithdrawBidUpdate)
 }
-func (s *Server) confirmBid(c echo.Context) error { return s.bidAction(c, workflows.ConfirmBidUpdate) }
+func (s *Server) confirmBid(c echo.Context) error { return s.bidAction(c, contract.ConfirmBidUpdate) }
 
 func (s *Server) bidAction(c echo.Context, update string) error {
 	u, err := s.authorize(c, "bid:submit")
@@ -396,8 +396,8 @@ func (s *Server) changeBid(ctx context.Context, u domain.User, bidID, update str
 	if err != nil {
 		return b, err
 	}
-	if err := s.updateWorkflow(ctx, workflows.SolicitationWorkflowID(b.SolicitationID), update,
-		workflows.BidAction{Actor: actor(u), BidID: b.ID}, nil); err != nil {
+	if err := s.updateWorkflow(ctx, contract.SolicitationWorkflowID(b.SolicitationID), update,
+		contract.BidAction{Actor: actor(u), BidID: b.ID}, nil); err != nil {
 		return b, err
 	}
 	return s.deps.Store.Bid(ctx, b.ID)
@@ -459,7 +459,7 @@ func (s *Server) askVendor(ctx context.Context, u domain.User, taskID, question 
 	if err != nil {
 		return out, err
 	}
-	err = s.updateWorkflow(ctx, t.WorkflowID, workflows.RequestClarificationUpdate, workflows.ClarificationRequest{
+	err = s.updateWorkflow(ctx, t.WorkflowID, contract.RequestClarificationUpdate, contract.ClarificationRequest{
 		ClarificationID: domain.NewID("clr"), TaskID: t.ID, ReviewerID: u.ID, ReviewerRole: u.Role, ReviewerOrgID: u.OrgID,
 		Conflicts: conflicts, Question: question, AnswerWithin: within,
 	}, &out)
@@ -514,7 +514,7 @@ func (s *Server) answerVendor(ctx context.Context, u domain.User, clarificationI
 	if cl.VendorOrgID != u.OrgID {
 		return false, domain.Errorf(domain.ErrNotFound, "no clarification %s", cl.ID)
 	}
-	reply := workflows.ClarificationReply{ClarificationID: cl.ID, VendorUserID: u.ID, VendorRole: u.Role, VendorOrgID: u.OrgID, Answer: answer}
+	reply := contract.ClarificationReply{ClarificationID: cl.ID, VendorUserID: u.ID, VendorRole: u.Role, VendorOrgID: u.OrgID, Answer: answer}
 	if len(amended) > 0 {
 		c, fields := checkCandidate(amended, "manifest")
 		if len(fields) > 0 {
@@ -526,7 +526,7 @@ func (s *Server) answerVendor(ctx context.Context, u domain.User, clarificationI
 	if err != nil {
 		return false, err
 	}
-	return reply.Manifest != nil, s.updateWorkflow(ctx, t.WorkflowID, workflows.AnswerClarificationUpdate, reply, nil)
+	return reply.Manifest != nil, s.updateWorkflow(ctx, t.WorkflowID, contract.AnswerClarificationUpdate, reply, nil)
 }
 
 func (s *Server) declareConflict(c echo.Context) error {

@@ -16,10 +16,10 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/web/openapi"
-	"github.com/modeltender/modeltender/workflows"
 )
 
 func (s *Server) openAPI(c echo.Context) error {
@@ -351,9 +351,9 @@ func (s *Server) publish(ctx context.Context, u domain.User, id string) (domain.
 	}
 	sol.Status, sol.PolicyRevision = domain.SolicitationPublished, revision
 	_, err = s.deps.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        workflows.SolicitationWorkflowID(sol.ID),
+		ID:        contract.SolicitationWorkflowID(sol.ID),
 		TaskQueue: s.deps.TaskQueue,
-	}, workflows.SolicitationWorkflow, workflows.SolicitationInput{
+	}, contract.SolicitationWorkflow, contract.SolicitationInput{
 		SolicitationID: sol.ID, AgencyOrgID: sol.AgencyOrgID, Criteria: sol.Criteria(), Deadline: sol.Deadline,
 		Weights: sol.Weights, StandstillDays: sol.StandstillDays, AmendmentNoticeDays: sol.AmendmentNoticeDays,
 		EnquiryEnd: enquiryEnd(sol, now),

@@ -11,11 +11,11 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/sdk/client"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/workflows"
 )
 
 // bidRequest is the body of POST /solicitations/{id}/bids and of
@@ -220,9 +220,9 @@ func (s *Server) submitParsed(ctx context.Context, u domain.User, solicitationID
 	// The workflow's validator is the authority on the deadline: it refuses a
 	// late bid before anything is written.
 	handle, err := s.deps.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.SolicitationWorkflowID(sol.ID),
-		UpdateName:   workflows.SubmitBidUpdate,
-		Args:         []any{workflows.SubmitBidRequest{Bid: bid, SubmitterRole: u.Role}},
+		WorkflowID:   contract.SolicitationWorkflowID(sol.ID),
+		UpdateName:   contract.SubmitBidUpdate,
+		Args:         []any{contract.SubmitBidRequest{Bid: bid, SubmitterRole: u.Role}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {

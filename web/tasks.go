@@ -12,9 +12,9 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/workflows"
 )
 
 func (s *Server) listTasks(c echo.Context) error {
@@ -107,8 +107,8 @@ func (s *Server) decideTask(c echo.Context) error {
 // update, whose validator refuses a wrong role, a closed task, a duplicate
 // decision or a reviewer from the bidding organisation before anything is
 // written. The API and the web task page both decide through it.
-func (s *Server) decide(ctx context.Context, u domain.User, taskID string, req decisionRequest) (workflows.DecisionResult, error) {
-	var res workflows.DecisionResult
+func (s *Server) decide(ctx context.Context, u domain.User, taskID string, req decisionRequest) (contract.DecisionResult, error) {
+	var res contract.DecisionResult
 	if fields := req.validate(); len(fields) > 0 {
 		return res, domain.InvalidFields("the decision is not valid; see errors", fields)
 	}
@@ -125,7 +125,7 @@ func (s *Server) decide(ctx context.Context, u domain.User, taskID string, req d
 	}
 	handle, err := s.deps.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: t.WorkflowID,
-		UpdateName: workflows.DecideUpdate,
+		UpdateName: contract.DecideUpdate,
 		Args: []any{domain.Decision{
 			TaskID: t.ID, ReviewerID: u.ID, ReviewerRole: u.Role, ReviewerOrgID: u.OrgID, ReviewerConflicts: conflicts,
 			Verdict: domain.Verdict(req.Verdict), ReasonCode: req.ReasonCode, Comment: req.Comment, FindingsHash: req.FindingsHash,

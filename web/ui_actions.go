@@ -19,9 +19,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/workflows"
 )
 
 // actionForm is one lifecycle form as the user filled it in, when it comes
@@ -567,11 +567,11 @@ func (s *Server) keepCandidates(c echo.Context, u domain.User, req *bidRequest, 
 }
 
 func (s *Server) withdrawForm(c echo.Context) error {
-	return s.changeBidForm(c, workflows.WithdrawBidUpdate, "withdrawn")
+	return s.changeBidForm(c, contract.WithdrawBidUpdate, "withdrawn")
 }
 
 func (s *Server) confirmForm(c echo.Context) error {
-	return s.changeBidForm(c, workflows.ConfirmBidUpdate, "confirmed")
+	return s.changeBidForm(c, contract.ConfirmBidUpdate, "confirmed")
 }
 
 func (s *Server) changeBidForm(c echo.Context, update, flash string) error {

@@ -9,14 +9,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
-)
-
-// Names of the evaluation's clarification updates.
-const (
-	RequestClarificationUpdate = "request-clarification"
-	AnswerClarificationUpdate  = "answer-clarification"
 )
 
 // answerRecordedVersion marks the change that made the answer update wait
@@ -26,70 +20,13 @@ const answerRecordedVersion = "answer-clarification-waits-for-record"
 // defaultClarificationWindow is how long a vendor has to answer a reviewer.
 const defaultClarificationWindow = 5 * 24 * time.Hour
 
-// EvaluationInput names the candidate and the frozen criteria. AsOf is the
-// date evidence is judged at (the solicitation deadline).
-type EvaluationInput struct {
-	Ref      activities.EvaluationRef `json:"ref"`
-	Criteria domain.Criteria          `json:"criteria"`
-	AsOf     time.Time                `json:"as_of"`
-	TaskSLA  time.Duration            `json:"task_sla,omitempty"` // 0: defaultTaskSLA
-}
-
-// EvaluationResult is the outcome of one candidate.
-type EvaluationResult struct {
-	Outcome       domain.Outcome   `json:"outcome"`
-	Score         float64          `json:"score"`
-	OpennessScore float64          `json:"openness_score"`
-	SafetyScore   float64          `json:"safety_score"`
-	Reasons       []domain.Finding `json:"reasons"`
-}
-
-// DecisionResult is what a reviewer gets back from the decide update.
-type DecisionResult struct {
-	TaskID             string `json:"task_id"`
-	Accepted           bool   `json:"accepted"`
-	ApprovalsRemaining int    `json:"approvals_remaining"`
-	TaskClosed         bool   `json:"task_closed"`
-}
-
-// ClarificationRequest is a reviewer's question to the vendor on an open task.
-type ClarificationRequest struct {
-	ClarificationID string        `json:"clarification_id"`
-	TaskID          string        `json:"task_id"`
-	ReviewerID      string        `json:"reviewer_id"`
-	ReviewerRole    domain.Role   `json:"reviewer_role"`
-	ReviewerOrgID   string        `json:"reviewer_org_id,omitempty"`
-	Conflicts       []string      `json:"conflicts,omitempty"`
-	Question        string        `json:"question"`
-	AnswerWithin    time.Duration `json:"answer_within,omitempty"` // 0: defaultClarificationWindow
-}
-
-// ClarificationReply is the vendor's answer, optionally with an amended manifest.
-type ClarificationReply struct {
-	ClarificationID string           `json:"clarification_id"`
-	VendorUserID    string           `json:"vendor_user_id"`
-	VendorRole      domain.Role      `json:"vendor_role"`
-	VendorOrgID     string           `json:"vendor_org_id"`
-	Answer          string           `json:"answer"`
-	Manifest        *domain.Manifest `json:"manifest,omitempty"`
-}
-
-// EvaluationState is what the state query returns.
-type EvaluationState struct {
-	Stage         domain.Stage          `json:"stage"`
-	OpenTask      *domain.Task          `json:"open_task,omitempty"`
-	Decisions     []domain.Decision     `json:"decisions"`
-	Clarification *domain.Clarification `json:"clarification,omitempty"`
-	Outcome       domain.Outcome        `json:"outcome,omitempty"`
-}
-
 type evaluation struct {
-	in       EvaluationInput
+	in       contract.EvaluationInput
 	settled  map[domain.Stage]bool // stages with a final status
 	stage    domain.Stage
 	gate     reviewGate
 	question *domain.Clarification // the clarification waiting for the vendor
-	reply    *ClarificationReply
+	reply    *contract.ClarificationReply
 	closed   string // the last clarification whose answer (or expiry) is recorded
 	outcome  domain.Outcome
 }
@@ -98,14 +35,14 @@ type evaluation struct {
 // policy check and compliance approval to an outcome, mirroring every stage
 // into PostgreSQL. A reviewer may ask the vendor a question on an open task;
 // the answer (or its absence by the deadline) re-runs license and policy.
-func EvaluationWorkflow(ctx workflow.Context, in EvaluationInput) (EvaluationResult, error) {
+func EvaluationWorkflow(ctx workflow.Context, in contract.EvaluationInput) (contract.EvaluationResult, error) {
 	if in.TaskSLA == 0 {
 		in.TaskSLA = defaultTaskSLA
 	}
 	e := &evaluation{in: in, stage: domain.StageIntake, gate: reviewGate{solicitationID: in.Ref.SolicitationID},
 		settled: map[domain.Stage]bool{}}
 	if err := e.setup(ctx); err != nil {
-		return EvaluationResult{}, err
+		return contract.EvaluationResult{}, err
 	}
 	res, err := e.run(withActivityOptions(ctx))
 	if temporal.IsCanceledError(err) {
@@ -122,27 +59,27 @@ func EvaluationWorkflow(ctx workflow.Context, in EvaluationInput) (EvaluationRes
 }
 
 func (e *evaluation) setup(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (EvaluationState, error) {
-		return EvaluationState{Stage: e.stage, OpenTask: e.gate.task, Decisions: e.gate.decisions, Clarification: e.question, Outcome: e.outcome}, nil
+	if err := workflow.SetQueryHandler(ctx, contract.StateQuery, func() (contract.EvaluationState, error) {
+		return contract.EvaluationState{Stage: e.stage, OpenTask: e.gate.task, Decisions: e.gate.decisions, Clarification: e.question, Outcome: e.outcome}, nil
 	}); err != nil {
 		return err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, DecideUpdate, e.gate.record,
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.DecideUpdate, e.gate.record,
 		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d domain.Decision) error { return e.gate.validate(d) }}); err != nil {
 		return err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, RequestClarificationUpdate, e.requestClarification,
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.RequestClarificationUpdate, e.requestClarification,
 		workflow.UpdateHandlerOptions{Validator: e.validateClarification}); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, AnswerClarificationUpdate, e.answerClarification,
+	return workflow.SetUpdateHandlerWithOptions(ctx, contract.AnswerClarificationUpdate, e.answerClarification,
 		workflow.UpdateHandlerOptions{Validator: e.validateReply})
 }
 
-func (e *evaluation) run(ctx workflow.Context) (EvaluationResult, error) {
+func (e *evaluation) run(ctx workflow.Context) (contract.EvaluationResult, error) {
 	ref := e.in.Ref
-	if err := workflow.ExecuteActivity(ctx, a.StartEvaluation, ref, e.in.Criteria.PolicyRevision, workflow.Now(ctx)).Get(ctx, nil); err != nil {
-		return EvaluationResult{}, err
+	if err := workflow.ExecuteActivity(ctx, contract.StartEvaluation, ref, e.in.Criteria.PolicyRevision, workflow.Now(ctx)).Get(ctx, nil); err != nil {
+		return contract.EvaluationResult{}, err
 	}
 	for {
 		res, again, err := e.evaluate(ctx)
@@ -150,21 +87,21 @@ func (e *evaluation) run(ctx workflow.Context) (EvaluationResult, error) {
 			return res, err
 		}
 		if err := e.clarify(ctx); err != nil {
-			return EvaluationResult{}, err
+			return contract.EvaluationResult{}, err
 		}
 	}
 }
 
 // evaluate runs intake, license, policy and approval once; again is set when
 // a reviewer asked for a clarification and the stages must run again after it.
-func (e *evaluation) evaluate(ctx workflow.Context) (res EvaluationResult, again bool, err error) {
+func (e *evaluation) evaluate(ctx workflow.Context) (res contract.EvaluationResult, again bool, err error) {
 	// 1. intake
 	e.stage = domain.StageIntake
 	if err := e.record(ctx, domain.StageIntake, domain.StageRunning, nil, nil); err != nil {
 		return res, false, err
 	}
-	var intake activities.IntakeResult
-	if err := workflow.ExecuteActivity(ctx, a.Intake, e.in.Ref).Get(ctx, &intake); err != nil {
+	var intake contract.IntakeResult
+	if err := workflow.ExecuteActivity(ctx, contract.Intake, e.in.Ref).Get(ctx, &intake); err != nil {
 		return res, false, err
 	}
 	if denied(intake.Findings) {
@@ -181,7 +118,7 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res EvaluationResult, again
 		return res, false, err
 	}
 	var lic domain.LicenseReport
-	if err := workflow.ExecuteActivity(ctx, a.ReviewLicense, activities.LicenseReviewInput{Manifest: intake.Manifest, Criteria: e.in.Criteria}).Get(ctx, &lic); err != nil {
+	if err := workflow.ExecuteActivity(ctx, contract.ReviewLicense, contract.LicenseReviewInput{Manifest: intake.Manifest, Criteria: e.in.Criteria}).Get(ctx, &lic); err != nil {
 		return res, false, err
 	}
 	if denied(lic.Findings) {
@@ -209,7 +146,7 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res EvaluationResult, again
 		return res, false, err
 	}
 	var dec domain.PolicyDecision
-	if err := workflow.ExecuteActivity(ctx, a.CheckPolicy, activities.PolicyInput{
+	if err := workflow.ExecuteActivity(ctx, contract.CheckPolicy, contract.PolicyInput{
 		Manifest: intake.Manifest, Criteria: e.in.Criteria, LicenseFindings: lic.Findings, AsOf: e.in.AsOf,
 	}).Get(ctx, &dec); err != nil {
 		return res, false, err
@@ -221,7 +158,7 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res EvaluationResult, again
 		if err := e.record(ctx, domain.StagePolicy, domain.StageFailed, policyFindings, detail); err != nil {
 			return res, false, err
 		}
-		res, err := e.finish(ctx, EvaluationResult{Outcome: domain.OutcomeDisqualified, Score: dec.Score, Reasons: dec.Deny})
+		res, err := e.finish(ctx, contract.EvaluationResult{Outcome: domain.OutcomeDisqualified, Score: dec.Score, Reasons: dec.Deny})
 		return res, false, err
 	}
 	if err := e.record(ctx, domain.StagePolicy, domain.StagePassed, policyFindings, detail); err != nil {
@@ -243,7 +180,7 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res EvaluationResult, again
 	if err := e.record(ctx, domain.StageApproval, domain.StagePassed, shown, e.decisionDetail()); err != nil {
 		return res, false, err
 	}
-	res, err = e.finish(ctx, EvaluationResult{
+	res, err = e.finish(ctx, contract.EvaluationResult{
 		Outcome: domain.OutcomeQualified, Score: dec.Score, OpennessScore: e.in.Criteria.OpennessScore(dec.Score), SafetyScore: safetyScore(dec.Warn),
 	})
 	return res, false, err
@@ -285,7 +222,7 @@ func (e *evaluation) review(ctx workflow.Context, stage domain.Stage, kind domai
 	if err := e.record(ctx, stage, domain.StageWaiting, findings, map[string]any{"task_id": task.ID, "approvals_required": approvals}); err != nil {
 		return gateRejected, err
 	}
-	if err := workflow.ExecuteActivity(ctx, a.OpenTask, task).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(ctx, contract.OpenTask, task).Get(ctx, nil); err != nil {
 		return gateRejected, err
 	}
 	return e.gate.wait(ctx, e.in.TaskSLA)
@@ -311,7 +248,7 @@ func (e *evaluation) decisionDetail() map[string]any {
 	return map[string]any{"decisions": e.gate.decisions}
 }
 
-func (e *evaluation) validateClarification(_ workflow.Context, r ClarificationRequest) error {
+func (e *evaluation) validateClarification(_ workflow.Context, r contract.ClarificationRequest) error {
 	d := domain.Decision{TaskID: r.TaskID, ReviewerID: r.ReviewerID, ReviewerRole: r.ReviewerRole, ReviewerOrgID: r.ReviewerOrgID,
 		ReviewerConflicts: r.Conflicts, Verdict: domain.VerdictApprove, ReasonCode: domain.ReasonCodes[domain.VerdictApprove][0]}
 	if err := e.gate.validate(d); err != nil {
@@ -328,7 +265,7 @@ func (e *evaluation) validateClarification(_ workflow.Context, r ClarificationRe
 
 // requestClarification supersedes the open task and records the question;
 // the evaluation then waits for the vendor (clarify).
-func (e *evaluation) requestClarification(ctx workflow.Context, r ClarificationRequest) (domain.Clarification, error) {
+func (e *evaluation) requestClarification(ctx workflow.Context, r contract.ClarificationRequest) (domain.Clarification, error) {
 	if err := e.validateClarification(ctx, r); err != nil {
 		return domain.Clarification{}, err
 	}
@@ -342,14 +279,14 @@ func (e *evaluation) requestClarification(ctx workflow.Context, r ClarificationR
 	e.gate.clarifyAsked = true
 	e.question = &c
 	actx := withActivityOptions(ctx)
-	if err := workflow.ExecuteActivity(actx, a.RecordClarification, e.in.Ref.SolicitationID, c).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(actx, contract.RecordClarification, e.in.Ref.SolicitationID, c).Get(ctx, nil); err != nil {
 		return c, err
 	}
-	return c, workflow.ExecuteActivity(actx, a.SupersedeTask, e.in.Ref.SolicitationID, r.TaskID,
+	return c, workflow.ExecuteActivity(actx, contract.SupersedeTask, e.in.Ref.SolicitationID, r.TaskID,
 		"the reviewer asked the vendor a clarification", now).Get(ctx, nil)
 }
 
-func (e *evaluation) validateReply(_ workflow.Context, r ClarificationReply) error {
+func (e *evaluation) validateReply(_ workflow.Context, r contract.ClarificationReply) error {
 	if r.VendorRole != domain.RoleVendor || r.VendorOrgID != e.in.Ref.VendorOrgID {
 		return rejection(domain.ErrForbidden, "only the vendor that submitted this candidate answers its clarifications")
 	}
@@ -362,7 +299,7 @@ func (e *evaluation) validateReply(_ workflow.Context, r ClarificationReply) err
 	return nil
 }
 
-func (e *evaluation) answerClarification(ctx workflow.Context, r ClarificationReply) error {
+func (e *evaluation) answerClarification(ctx workflow.Context, r contract.ClarificationReply) error {
 	if err := e.validateReply(ctx, r); err != nil {
 		return err
 	}
@@ -389,7 +326,7 @@ func (e *evaluation) clarify(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
-	closing := activities.ClarificationAnswer{SolicitationID: e.in.Ref.SolicitationID, CandidateID: e.in.Ref.CandidateID,
+	closing := contract.ClarificationAnswer{SolicitationID: e.in.Ref.SolicitationID, CandidateID: e.in.Ref.CandidateID,
 		ClarificationID: q.ID, Expired: !answered, At: workflow.Now(ctx)}
 	var findings []domain.Finding
 	if answered {
@@ -402,7 +339,7 @@ func (e *evaluation) clarify(ctx workflow.Context) error {
 			Fix: "decide on the evidence as submitted",
 		}}
 	}
-	if err := workflow.ExecuteActivity(ctx, a.CloseClarification, closing).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(ctx, contract.CloseClarification, closing).Get(ctx, nil); err != nil {
 		return err
 	}
 	e.closed = q.ID
@@ -422,7 +359,7 @@ func (e *evaluation) cancelled(ctx workflow.Context, cause error) error {
 	defer cancel()
 	dctx = withActivityOptions(dctx)
 	if t := e.gate.task; t != nil {
-		if err := workflow.ExecuteActivity(dctx, a.SupersedeTask, e.in.Ref.SolicitationID, t.ID, "the solicitation was cancelled", workflow.Now(dctx)).Get(dctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(dctx, contract.SupersedeTask, e.in.Ref.SolicitationID, t.ID, "the solicitation was cancelled", workflow.Now(dctx)).Get(dctx, nil); err != nil {
 			return errors.Join(cause, err)
 		}
 	}
@@ -433,45 +370,45 @@ func (e *evaluation) cancelled(ctx workflow.Context, cause error) error {
 }
 
 // disqualify fails the given stage and finishes the evaluation.
-func (e *evaluation) disqualify(ctx workflow.Context, stage domain.Stage, findings []domain.Finding, score float64) (EvaluationResult, error) {
+func (e *evaluation) disqualify(ctx workflow.Context, stage domain.Stage, findings []domain.Finding, score float64) (contract.EvaluationResult, error) {
 	if err := e.record(ctx, stage, domain.StageFailed, findings, e.decisionDetail()); err != nil {
-		return EvaluationResult{}, err
+		return contract.EvaluationResult{}, err
 	}
 	reasons := withSeverity(findings, domain.SeverityDeny)
 	if len(reasons) == 0 {
 		reasons = findings // a reviewer rejected warn findings
 	}
-	return e.finish(ctx, EvaluationResult{Outcome: domain.OutcomeDisqualified, Score: score, Reasons: reasons})
+	return e.finish(ctx, contract.EvaluationResult{Outcome: domain.OutcomeDisqualified, Score: score, Reasons: reasons})
 }
 
 // finish marks every stage that did not run as skipped, then records the
 // outcome stage and the evaluation.
-func (e *evaluation) finish(ctx workflow.Context, res EvaluationResult) (EvaluationResult, error) {
+func (e *evaluation) finish(ctx workflow.Context, res contract.EvaluationResult) (contract.EvaluationResult, error) {
 	for _, st := range domain.Stages {
 		if st == domain.StageOutcome || e.settled[st] {
 			continue
 		}
 		if err := e.record(ctx, st, domain.StageSkipped, nil, nil); err != nil {
-			return EvaluationResult{}, err
+			return contract.EvaluationResult{}, err
 		}
 	}
 	e.stage = domain.StageOutcome
 	e.outcome = res.Outcome
 	now := workflow.Now(ctx)
 	if err := e.record(ctx, domain.StageOutcome, domain.StageCompleted, res.Reasons, map[string]any{"outcome": res.Outcome, "score": res.Score}); err != nil {
-		return EvaluationResult{}, err
+		return contract.EvaluationResult{}, err
 	}
-	if err := workflow.ExecuteActivity(ctx, a.CompleteEvaluation, e.in.Ref, activities.Outcome{
+	if err := workflow.ExecuteActivity(ctx, contract.CompleteEvaluation, e.in.Ref, contract.Outcome{
 		Outcome: res.Outcome, Score: res.Score, Reasons: res.Reasons, Revision: e.in.Criteria.PolicyRevision, At: now,
 	}).Get(ctx, nil); err != nil {
-		return EvaluationResult{}, err
+		return contract.EvaluationResult{}, err
 	}
 	return res, nil
 }
 
 func (e *evaluation) record(ctx workflow.Context, stage domain.Stage, status domain.StageStatus, findings []domain.Finding, detail map[string]any) error {
 	e.settled[stage] = status == domain.StagePassed || status == domain.StageFailed || status == domain.StageSkipped
-	return workflow.ExecuteActivity(ctx, a.RecordStage, e.in.Ref, domain.StageUpdate{
+	return workflow.ExecuteActivity(ctx, contract.RecordStage, e.in.Ref, domain.StageUpdate{
 		Stage: stage, Status: status, Findings: findings, Detail: detail, At: workflow.Now(ctx),
 	}).Get(ctx, nil)
 }

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
@@ -28,10 +29,10 @@ func quietSuite() *testsuite.WorkflowTestSuite {
 
 const vendorOrg = "org_vendor"
 
-var testInput = EvaluationInput{
-	Ref: activities.EvaluationRef{
+var testInput = contract.EvaluationInput{
+	Ref: contract.EvaluationRef{
 		SolicitationID: "sol_1", BidID: "bid_1", CandidateID: "cnd_1", VendorOrgID: vendorOrg,
-		WorkflowID: EvaluationWorkflowID("bid_1", "cnd_1"),
+		WorkflowID: contract.EvaluationWorkflowID("bid_1", "cnd_1"),
 	},
 	Criteria: domain.Criteria{SolicitationID: "sol_1", RiskTier: domain.RiskStandard, ExpectedMonthlyUsers: 1000, PolicyRevision: "sha256:rev"},
 	AsOf:     time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
@@ -43,11 +44,11 @@ type evalEnv struct {
 	*testsuite.TestWorkflowEnvironment
 	stages         []domain.StageUpdate
 	tasks          []domain.Task
-	decisions      []activities.DecisionRecord
-	outcome        *activities.Outcome
+	decisions      []contract.DecisionRecord
+	outcome        *contract.Outcome
 	escalations    []int
 	superseded     []string
-	clarifications []activities.ClarificationAnswer
+	clarifications []contract.ClarificationAnswer
 	licenseRuns    int
 }
 
@@ -56,44 +57,44 @@ func newEvalEnv(t *testing.T, lic domain.LicenseReport, dec domain.PolicyDecisio
 	e := &evalEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
 	e.RegisterWorkflow(EvaluationWorkflow)
 	e.RegisterActivity(&activities.Activities{})
-	e.OnActivity(a.StartEvaluation, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil)
-	e.OnActivity(a.Intake, mock.Anything, mock.Anything).Return(activities.IntakeResult{
+	e.OnActivity(contract.StartEvaluation, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil)
+	e.OnActivity(contract.Intake, mock.Anything, mock.Anything).Return(contract.IntakeResult{
 		Manifest: domain.Manifest{SchemaVersion: "1", Name: "Granite"}, ManifestHash: "sha256:m",
 	}, nil)
-	e.OnActivity(a.ReviewLicense, mock.Anything, mock.Anything).Return(func(context.Context, activities.LicenseReviewInput) (domain.LicenseReport, error) {
+	e.OnActivity(contract.ReviewLicense, mock.Anything, mock.Anything).Return(func(context.Context, contract.LicenseReviewInput) (domain.LicenseReport, error) {
 		e.licenseRuns++
 		return lic, nil
 	})
-	e.OnActivity(a.EscalateTask, mock.Anything, mock.Anything).Return(func(_ context.Context, esc activities.Escalation) error {
+	e.OnActivity(contract.EscalateTask, mock.Anything, mock.Anything).Return(func(_ context.Context, esc contract.Escalation) error {
 		e.escalations = append(e.escalations, esc.Level)
 		return nil
 	})
-	e.OnActivity(a.SupersedeTask, mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
+	e.OnActivity(contract.SupersedeTask, mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, _, task, _ string, _ time.Time) error {
 			e.superseded = append(e.superseded, task)
 			return nil
 		})
-	e.OnActivity(a.RecordClarification, mock.Anything, mock.Anything, mock.Anything).Return(nil)
-	e.OnActivity(a.CloseClarification, mock.Anything, mock.Anything).Return(func(_ context.Context, c activities.ClarificationAnswer) error {
+	e.OnActivity(contract.RecordClarification, mock.Anything, mock.Anything, mock.Anything).Return(nil)
+	e.OnActivity(contract.CloseClarification, mock.Anything, mock.Anything).Return(func(_ context.Context, c contract.ClarificationAnswer) error {
 		e.clarifications = append(e.clarifications, c)
 		return nil
 	})
-	e.OnActivity(a.CheckPolicy, mock.Anything, mock.Anything).Return(dec, nil)
-	e.OnActivity(a.RecordStage, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, _ activities.EvaluationRef, u domain.StageUpdate) error {
+	e.OnActivity(contract.CheckPolicy, mock.Anything, mock.Anything).Return(dec, nil)
+	e.OnActivity(contract.RecordStage, mock.Anything, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, _ contract.EvaluationRef, u domain.StageUpdate) error {
 			e.stages = append(e.stages, u)
 			return nil
 		})
-	e.OnActivity(a.OpenTask, mock.Anything, mock.Anything).Return(func(_ context.Context, task domain.Task) error {
+	e.OnActivity(contract.OpenTask, mock.Anything, mock.Anything).Return(func(_ context.Context, task domain.Task) error {
 		e.tasks = append(e.tasks, task)
 		return nil
 	})
-	e.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).Return(func(_ context.Context, r activities.DecisionRecord) error {
+	e.OnActivity(contract.RecordDecision, mock.Anything, mock.Anything).Return(func(_ context.Context, r contract.DecisionRecord) error {
 		e.decisions = append(e.decisions, r)
 		return nil
 	})
-	e.OnActivity(a.CompleteEvaluation, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, _ activities.EvaluationRef, o activities.Outcome) error {
+	e.OnActivity(contract.CompleteEvaluation, mock.Anything, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, _ contract.EvaluationRef, o contract.Outcome) error {
 			e.outcome = &o
 			return nil
 		})
@@ -116,7 +117,7 @@ func reject(d domain.Decision, task string) domain.Decision {
 
 // decideAt sends a decide update after delay and records how it ended.
 func (e *evalEnv) decideAt(delay time.Duration, d domain.Decision, rejected *error) {
-	e.updateAt(delay, DecideUpdate, d, rejected)
+	e.updateAt(delay, contract.DecideUpdate, d, rejected)
 }
 
 // updateAt sends update name with arg after delay and records a rejection.
@@ -134,11 +135,11 @@ func (e *evalEnv) updateAt(delay time.Duration, name string, arg any, rejected *
 	}, delay)
 }
 
-func (e *evalEnv) result(t *testing.T) EvaluationResult {
+func (e *evalEnv) result(t *testing.T) contract.EvaluationResult {
 	t.Helper()
 	require.True(t, e.IsWorkflowCompleted())
 	require.NoError(t, e.GetWorkflowError())
-	var res EvaluationResult
+	var res contract.EvaluationResult
 	require.NoError(t, e.GetWorkflowResult(&res))
 	return res
 }
@@ -280,16 +281,16 @@ func TestDecideValidatorRejections(t *testing.T) {
 // license and policy run again and a new approval task opens.
 func TestEvaluationClarificationAnswered(t *testing.T) {
 	e := newEvalEnv(t, domain.LicenseReport{}, cleanPolicy)
-	ask := ClarificationRequest{ClarificationID: "clr_1", TaskID: "tsk-cnd_1-1", ReviewerID: "usr_r1",
+	ask := contract.ClarificationRequest{ClarificationID: "clr_1", TaskID: "tsk-cnd_1-1", ReviewerID: "usr_r1",
 		ReviewerRole: domain.RoleReviewer, ReviewerOrgID: "org_agency", Question: "What is the scope of the red-team report?"}
 	amended := domain.Manifest{SchemaVersion: "1", Name: "Granite", Weights: domain.Weights{License: "Apache-2.0"}}
 	var errOther, errEmpty error
-	e.updateAt(time.Hour, RequestClarificationUpdate, ask, nil)
-	e.updateAt(2*time.Hour, AnswerClarificationUpdate, ClarificationReply{ClarificationID: "clr_1", VendorRole: domain.RoleVendor,
+	e.updateAt(time.Hour, contract.RequestClarificationUpdate, ask, nil)
+	e.updateAt(2*time.Hour, contract.AnswerClarificationUpdate, contract.ClarificationReply{ClarificationID: "clr_1", VendorRole: domain.RoleVendor,
 		VendorOrgID: "org_other", Answer: "x"}, &errOther)
-	e.updateAt(3*time.Hour, AnswerClarificationUpdate, ClarificationReply{ClarificationID: "clr_1", VendorRole: domain.RoleVendor,
+	e.updateAt(3*time.Hour, contract.AnswerClarificationUpdate, contract.ClarificationReply{ClarificationID: "clr_1", VendorRole: domain.RoleVendor,
 		VendorOrgID: vendorOrg, Answer: " "}, &errEmpty)
-	e.updateAt(4*time.Hour, AnswerClarificationUpdate, ClarificationReply{ClarificationID: "clr_1", VendorUserID: "usr_v",
+	e.updateAt(4*time.Hour, contract.AnswerClarificationUpdate, contract.ClarificationReply{ClarificationID: "clr_1", VendorUserID: "usr_v",
 		VendorRole: domain.RoleVendor, VendorOrgID: vendorOrg, Answer: "Scope attached; manifest amended.", Manifest: &amended}, nil)
 	e.decideAt(5*time.Hour, approve(reviewer("usr_r1"), "tsk-cnd_1-2"), nil)
 	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
@@ -308,7 +309,7 @@ func TestEvaluationClarificationAnswered(t *testing.T) {
 // Without an answer by the deadline the evaluation proceeds and says so.
 func TestEvaluationClarificationExpires(t *testing.T) {
 	e := newEvalEnv(t, domain.LicenseReport{}, cleanPolicy)
-	e.updateAt(time.Hour, RequestClarificationUpdate, ClarificationRequest{ClarificationID: "clr_1", TaskID: "tsk-cnd_1-1",
+	e.updateAt(time.Hour, contract.RequestClarificationUpdate, contract.ClarificationRequest{ClarificationID: "clr_1", TaskID: "tsk-cnd_1-1",
 		ReviewerID: "usr_r1", ReviewerRole: domain.RoleReviewer, Question: "Data sources?", AnswerWithin: 48 * time.Hour}, nil)
 	e.decideAt(50*time.Hour, approve(reviewer("usr_r1"), "tsk-cnd_1-2"), nil)
 	e.ExecuteWorkflow(EvaluationWorkflow, testInput)

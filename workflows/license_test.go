@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 
-	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/licensing"
 )
@@ -22,7 +22,7 @@ import (
 // report is computed up front; the listener checks that the activity really
 // received those criteria and that the analyzer, run on its actual input,
 // gives that same report.
-func newRealLicenseEnv(t *testing.T, m domain.Manifest, in EvaluationInput) *evalEnv {
+func newRealLicenseEnv(t *testing.T, m domain.Manifest, in contract.EvaluationInput) *evalEnv {
 	t.Helper()
 	analyzer, err := licensing.NewAnalyzer()
 	require.NoError(t, err)
@@ -32,7 +32,7 @@ func newRealLicenseEnv(t *testing.T, m domain.Manifest, in EvaluationInput) *eva
 		if info.ActivityType.Name != "ReviewLicense" {
 			return
 		}
-		var got activities.LicenseReviewInput
+		var got contract.LicenseReviewInput
 		require.NoError(t, args.Get(&got))
 		require.Equal(t, in.Criteria, got.Criteria)
 		require.Equal(t, want, analyzer.Review(m, got.Criteria))

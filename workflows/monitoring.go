@@ -5,7 +5,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
@@ -13,27 +13,10 @@ import (
 // against the current license knowledge base and policy revision.
 const defaultMonitoringInterval = 30 * 24 * time.Hour
 
-// MonitoringWorkflowID is the workflow id of an awarded candidate's monitoring.
-func MonitoringWorkflowID(candidateID string) string { return "monitoring/" + candidateID }
-
-// MonitoringInput is one cycle of post-award monitoring; each cycle continues
-// as new, so the history stays short however long the contract runs.
-type MonitoringInput struct {
-	Ref      activities.EvaluationRef `json:"ref"`
-	Criteria domain.Criteria          `json:"criteria"`
-	// Baseline is the outcome the award was made on; a re-check that differs
-	// opens a re-attestation task.
-	Baseline domain.Outcome `json:"baseline"`
-	Interval time.Duration  `json:"interval,omitempty"` // 0: defaultMonitoringInterval
-	TaskSLA  time.Duration  `json:"task_sla,omitempty"`
-	Cycle    int            `json:"cycle"`
-	Stop     bool           `json:"-"`
-}
-
 // MonitoringWorkflow re-checks an awarded model periodically, and before its
 // evidence expires, with the current license knowledge base and policy
 // revision; when the outcome changed it asks reviewers to re-attest it.
-func MonitoringWorkflow(ctx workflow.Context, in MonitoringInput) error {
+func MonitoringWorkflow(ctx workflow.Context, in contract.MonitoringInput) error {
 	if in.Interval == 0 {
 		in.Interval = defaultMonitoringInterval
 	}
@@ -41,20 +24,20 @@ func MonitoringWorkflow(ctx workflow.Context, in MonitoringInput) error {
 		in.TaskSLA = defaultTaskSLA
 	}
 	gate := reviewGate{solicitationID: in.Ref.SolicitationID, seq: in.Cycle * 10}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, DecideUpdate, gate.record,
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.DecideUpdate, gate.record,
 		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d domain.Decision) error { return gate.validate(d) }}); err != nil {
 		return err
 	}
 	actx := withActivityOptions(ctx)
 	var next time.Time
-	if err := workflow.ExecuteActivity(actx, a.NextRecheck, in.Ref, workflow.Now(ctx), in.Interval).Get(ctx, &next); err != nil {
+	if err := workflow.ExecuteActivity(actx, contract.NextRecheck, in.Ref, workflow.Now(ctx), in.Interval).Get(ctx, &next); err != nil {
 		return err
 	}
 	if err := workflow.Sleep(ctx, next.Sub(workflow.Now(ctx))); err != nil {
 		return err
 	}
-	var res activities.RecheckResult
-	if err := workflow.ExecuteActivity(actx, a.Recheck, in.Ref, in.Criteria, workflow.Now(ctx)).Get(ctx, &res); err != nil {
+	var res contract.RecheckResult
+	if err := workflow.ExecuteActivity(actx, contract.Recheck, in.Ref, in.Criteria, workflow.Now(ctx)).Get(ctx, &res); err != nil {
 		return err
 	}
 	if res.Outcome != in.Baseline {
@@ -68,7 +51,7 @@ func MonitoringWorkflow(ctx workflow.Context, in MonitoringInput) error {
 			Findings: res.Findings, FindingsHash: domain.HashFindings(res.Findings), Approvals: 1, CreatedAt: now, DueAt: &due,
 		}
 		gate.open(task)
-		if err := workflow.ExecuteActivity(actx, a.OpenTask, task).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(actx, contract.OpenTask, task).Get(ctx, nil); err != nil {
 			return err
 		}
 		outcome, err := gate.wait(ctx, in.TaskSLA)

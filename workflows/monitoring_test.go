@@ -11,33 +11,34 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
-func monitoringEnv(recheck activities.RecheckResult, tasks *[]domain.Task) *testsuite.TestWorkflowEnvironment {
+func monitoringEnv(recheck contract.RecheckResult, tasks *[]domain.Task) *testsuite.TestWorkflowEnvironment {
 	e := quietSuite().NewTestWorkflowEnvironment()
 	e.SetStartTime(start)
 	e.RegisterWorkflow(MonitoringWorkflow)
 	e.RegisterActivity(&activities.Activities{})
-	e.OnActivity(a.NextRecheck, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, _ activities.EvaluationRef, now time.Time, interval time.Duration) (time.Time, error) {
+	e.OnActivity(contract.NextRecheck, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, _ contract.EvaluationRef, now time.Time, interval time.Duration) (time.Time, error) {
 			return now.Add(interval), nil
 		})
-	e.OnActivity(a.Recheck, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(recheck, nil)
-	e.OnActivity(a.OpenTask, mock.Anything, mock.Anything).Return(func(_ context.Context, t domain.Task) error {
+	e.OnActivity(contract.Recheck, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(recheck, nil)
+	e.OnActivity(contract.OpenTask, mock.Anything, mock.Anything).Return(func(_ context.Context, t domain.Task) error {
 		*tasks = append(*tasks, t)
 		return nil
 	})
-	e.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).Return(nil)
+	e.OnActivity(contract.RecordDecision, mock.Anything, mock.Anything).Return(nil)
 	return e
 }
 
-var monitored = MonitoringInput{Ref: testInput.Ref, Criteria: testInput.Criteria, Baseline: domain.OutcomeQualified}
+var monitored = contract.MonitoringInput{Ref: testInput.Ref, Criteria: testInput.Criteria, Baseline: domain.OutcomeQualified}
 
 // An unchanged outcome: no task, the next cycle continues as new.
 func TestMonitoringUnchangedContinuesAsNew(t *testing.T) {
 	var tasks []domain.Task
-	e := monitoringEnv(activities.RecheckResult{Outcome: domain.OutcomeQualified, Revision: "sha256:new"}, &tasks)
+	e := monitoringEnv(contract.RecheckResult{Outcome: domain.OutcomeQualified, Revision: "sha256:new"}, &tasks)
 	e.ExecuteWorkflow(MonitoringWorkflow, monitored)
 
 	require.True(t, e.IsWorkflowCompleted())
@@ -51,9 +52,9 @@ func TestMonitoringUnchangedContinuesAsNew(t *testing.T) {
 func TestMonitoringChangeOpensReattestation(t *testing.T) {
 	var tasks []domain.Task
 	deny := domain.Finding{Rule: "license.commercial-use", Severity: domain.SeverityDeny, Message: "commercial use now forbidden"}
-	e := monitoringEnv(activities.RecheckResult{Outcome: domain.OutcomeDisqualified, Findings: []domain.Finding{deny}, Revision: "sha256:new"}, &tasks)
+	e := monitoringEnv(contract.RecheckResult{Outcome: domain.OutcomeDisqualified, Findings: []domain.Finding{deny}, Revision: "sha256:new"}, &tasks)
 	e.RegisterDelayedCallback(func() {
-		e.UpdateWorkflow(DecideUpdate, "decide", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) {
+		e.UpdateWorkflow(contract.DecideUpdate, "decide", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) {
 			t.Errorf("decision rejected: %v", err)
 		}, OnComplete: func(any, error) {}}, approve(reviewer("usr_r1"), "tsk-cnd_1-m-1"))
 	}, defaultMonitoringInterval+time.Hour)

@@ -7,7 +7,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
@@ -99,22 +99,22 @@ func (g *reviewGate) mayAct(userID, orgID string, conflicts []string) error {
 
 // record appends a validated decision and stores it; the task closes when it
 // is rejected or has its approvals.
-func (g *reviewGate) record(ctx workflow.Context, d domain.Decision) (DecisionResult, error) {
+func (g *reviewGate) record(ctx workflow.Context, d domain.Decision) (contract.DecisionResult, error) {
 	// Validation ran against the state of its own turn; check again now.
 	if err := g.validate(d); err != nil {
-		return DecisionResult{}, err
+		return contract.DecisionResult{}, err
 	}
 	task := *g.task
 	d.FindingsHash = task.FindingsHash
 	d.DecidedAt = workflow.Now(ctx)
 	g.decisions = append(g.decisions, d)
 	closes := g.rejected() || g.approvals() >= task.Approvals
-	if err := workflow.ExecuteActivity(withActivityOptions(ctx), a.RecordDecision, activities.DecisionRecord{
+	if err := workflow.ExecuteActivity(withActivityOptions(ctx), contract.RecordDecision, contract.DecisionRecord{
 		SolicitationID: g.solicitationID, Decision: d, ClosesTask: closes,
 	}).Get(ctx, nil); err != nil {
-		return DecisionResult{}, err
+		return contract.DecisionResult{}, err
 	}
-	return DecisionResult{TaskID: task.ID, Accepted: true, ApprovalsRemaining: max(task.Approvals-g.approvals(), 0), TaskClosed: closes}, nil
+	return contract.DecisionResult{TaskID: task.ID, Accepted: true, ApprovalsRemaining: max(task.Approvals-g.approvals(), 0), TaskClosed: closes}, nil
 }
 
 // wait blocks until the open task is decided (or a clarification is asked),
@@ -136,7 +136,7 @@ func (g *reviewGate) wait(ctx workflow.Context, sla time.Duration) (gateOutcome,
 		if ok {
 			break
 		}
-		if err := workflow.ExecuteActivity(withActivityOptions(ctx), a.EscalateTask, activities.Escalation{
+		if err := workflow.ExecuteActivity(withActivityOptions(ctx), contract.EscalateTask, contract.Escalation{
 			SolicitationID: g.solicitationID, TaskID: g.task.ID, Level: level, At: workflow.Now(ctx),
 		}).Get(ctx, nil); err != nil {
 			return gateRejected, err

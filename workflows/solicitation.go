@@ -10,145 +10,12 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
-// Names of the solicitation's updates.
-const (
-	ReviseBidUpdate      = "revise-bid"
-	WithdrawBidUpdate    = "withdraw-bid"
-	ConfirmBidUpdate     = "confirm-bid"
-	AskQuestionUpdate    = "ask-question"
-	AnswerQuestionUpdate = "answer-question"
-	AmendUpdate          = "amend"
-	CancelUpdate         = "cancel"
-	RecommendAwardUpdate = "recommend-award"
-	FileProtestUpdate    = "file-protest"
-	ResolveProtestUpdate = "resolve-protest"
-	ScoreFitUpdate       = "score-fit"
-)
-
-// SolicitationInput is frozen at publication: the criteria, the policy
-// revision every candidate will be evaluated under, the officer's weights,
-// the standstill and the amendment notice.
-type SolicitationInput struct {
-	SolicitationID      string                `json:"solicitation_id"`
-	AgencyOrgID         string                `json:"agency_org_id"`
-	Criteria            domain.Criteria       `json:"criteria"`
-	Deadline            time.Time             `json:"deadline"`
-	Weights             domain.ScoringWeights `json:"weights"`
-	StandstillDays      float64               `json:"standstill_days"`
-	AmendmentNoticeDays float64               `json:"amendment_notice_days"`
-	// EnquiryEnd closes questions before the deadline; zero: they stay open.
-	EnquiryEnd time.Time     `json:"enquiry_end,omitempty"`
-	TaskSLA    time.Duration `json:"task_sla,omitempty"` // 0: defaultTaskSLA
-}
-
-// Actor is who sends an update, as the API authenticated them.
-type Actor struct {
-	UserID string      `json:"user_id"`
-	Role   domain.Role `json:"role"`
-	OrgID  string      `json:"org_id,omitempty"`
-}
-
-// SubmitBidRequest is a vendor's bid, already validated by the API. For a
-// revision, Bid carries the same id and the next revision number.
-type SubmitBidRequest struct {
-	Bid           domain.Bid  `json:"bid"`
-	SubmitterRole domain.Role `json:"submitter_role"`
-}
-
-// BidResult is what a vendor gets back: the bid id and its pre-check.
-type BidResult struct {
-	BidID     string            `json:"bid_id"`
-	Revision  int               `json:"revision"`
-	Prechecks []domain.Precheck `json:"prechecks"`
-}
-
-// BidAction withdraws or confirms a bid.
-type BidAction struct {
-	Actor Actor  `json:"actor"`
-	BidID string `json:"bid_id"`
-}
-
-// QuestionRequest is a vendor's question.
-type QuestionRequest struct {
-	Actor    Actor  `json:"actor"`
-	ID       string `json:"id"`
-	Question string `json:"question"`
-}
-
-// AnswerRequest is the officer's answer to a question.
-type AnswerRequest struct {
-	Actor      Actor  `json:"actor"`
-	QuestionID string `json:"question_id"`
-	Answer     string `json:"answer"`
-}
-
-// AmendRequest changes a published solicitation.
-type AmendRequest struct {
-	Actor       Actor      `json:"actor"`
-	ID          string     `json:"id"`
-	Description string     `json:"description"`
-	NewDeadline *time.Time `json:"new_deadline,omitempty"`
-}
-
-// CancelRequest cancels a solicitation before award.
-type CancelRequest struct {
-	Actor  Actor  `json:"actor"`
-	Reason string `json:"reason"`
-}
-
-// RecommendRequest is the officer's award recommendation.
-type RecommendRequest struct {
-	Actor       Actor  `json:"actor"`
-	AwardID     string `json:"award_id"`
-	CandidateID string `json:"candidate_id"`
-	Rationale   string `json:"rationale"`
-}
-
-// FitRequest is the officer's 0-100 score of a qualified candidate's fit for
-// the use case; it re-ranks the candidates.
-type FitRequest struct {
-	Actor       Actor   `json:"actor"`
-	CandidateID string  `json:"candidate_id"`
-	Score       float64 `json:"score"`
-	Note        string  `json:"note"`
-}
-
-// ProtestRequest is a losing vendor's protest during the standstill.
-type ProtestRequest struct {
-	Actor   Actor  `json:"actor"`
-	ID      string `json:"id"`
-	Grounds string `json:"grounds"`
-}
-
-// ResolveProtestRequest is the officer's written decision on a protest.
-type ResolveProtestRequest struct {
-	Actor     Actor  `json:"actor"`
-	ProtestID string `json:"protest_id"`
-	Outcome   string `json:"outcome"` // upheld | dismissed
-	Decision  string `json:"decision"`
-}
-
-// SolicitationState is what the state query returns.
-type SolicitationState struct {
-	Status      domain.SolicitationStatus `json:"status"`
-	Deadline    time.Time                 `json:"deadline"`
-	Bids        []string                  `json:"bids"`
-	Evaluations map[string]domain.Outcome `json:"evaluations"`
-	Ranking     []domain.RankedCandidate  `json:"ranking,omitempty"`
-	Award       *domain.Award             `json:"award,omitempty"`
-	AwardTask   *domain.Task              `json:"award_task,omitempty"`
-	Protests    []domain.Protest          `json:"protests,omitempty"`
-	Unconfirmed []string                  `json:"unconfirmed_bids,omitempty"`
-	Questions   []string                  `json:"questions,omitempty"`
-	Cancelled   string                    `json:"cancelled,omitempty"`
-}
-
 type solicitation struct {
-	in              SolicitationInput
+	in              contract.SolicitationInput
 	status          domain.SolicitationStatus
 	deadline        time.Time
 	deadlineMoved   bool
@@ -157,8 +24,8 @@ type solicitation struct {
 	questions       map[string]bool // id -> answered
 	questionOrder   []string
 	amendments      int
-	results         map[string]EvaluationResult // by evaluation workflow id
-	outcomes        map[string]domain.Outcome   // the same results' outcomes, for the state query
+	results         map[string]contract.EvaluationResult // by evaluation workflow id
+	outcomes        map[string]domain.Outcome            // the same results' outcomes, for the state query
 	ranking         []domain.RankedCandidate
 	fit             map[string]float64 // the officer's fit scores, by candidate
 	award           *domain.Award
@@ -175,7 +42,7 @@ type solicitation struct {
 // every candidate in a child workflow, ranking, the officer's recommendation,
 // its approval by reviewers, the standstill with protests, the award and its
 // open-contracting notice. The officer may cancel it at any point before award.
-func SolicitationWorkflow(ctx workflow.Context, in SolicitationInput) (SolicitationState, error) {
+func SolicitationWorkflow(ctx workflow.Context, in contract.SolicitationInput) (contract.SolicitationState, error) {
 	if in.TaskSLA == 0 {
 		in.TaskSLA = defaultTaskSLA
 	}
@@ -183,7 +50,7 @@ func SolicitationWorkflow(ctx workflow.Context, in SolicitationInput) (Solicitat
 		in.Weights = domain.DefaultWeights
 	}
 	s := &solicitation{in: in, status: domain.SolicitationPublished, deadline: in.Deadline,
-		unconfirmed: map[string]bool{}, questions: map[string]bool{}, results: map[string]EvaluationResult{},
+		unconfirmed: map[string]bool{}, questions: map[string]bool{}, results: map[string]contract.EvaluationResult{},
 		outcomes: map[string]domain.Outcome{}, fit: map[string]float64{},
 		awardGate: reviewGate{solicitationID: in.SolicitationID}}
 	if err := s.setup(ctx); err != nil {
@@ -204,7 +71,7 @@ func SolicitationWorkflow(ctx workflow.Context, in SolicitationInput) (Solicitat
 }
 
 func (s *solicitation) setup(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (SolicitationState, error) { return s.state(), nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.StateQuery, func() (contract.SolicitationState, error) { return s.state(), nil }); err != nil {
 		return err
 	}
 	handlers := []struct {
@@ -212,19 +79,19 @@ func (s *solicitation) setup(ctx workflow.Context) error {
 		handler   any
 		validator any
 	}{
-		{SubmitBidUpdate, s.submitBid, s.validateBid},
-		{ReviseBidUpdate, s.reviseBid, s.validateRevision},
-		{WithdrawBidUpdate, s.withdrawBid, s.validateBidAction},
-		{ConfirmBidUpdate, s.confirmBid, s.validateConfirmation},
-		{AskQuestionUpdate, s.askQuestion, s.validateQuestion},
-		{AnswerQuestionUpdate, s.answerQuestion, s.validateAnswer},
-		{AmendUpdate, s.amend, s.validateAmendment},
-		{CancelUpdate, s.cancel, s.validateCancel},
-		{RecommendAwardUpdate, s.recommend, s.validateRecommendation},
-		{ScoreFitUpdate, s.scoreFit, s.validateFit},
-		{DecideUpdate, s.awardGate.record, func(_ workflow.Context, d domain.Decision) error { return s.awardGate.validate(d) }},
-		{FileProtestUpdate, s.fileProtest, s.validateProtest},
-		{ResolveProtestUpdate, s.resolveProtest, s.validateResolution},
+		{contract.SubmitBidUpdate, s.submitBid, s.validateBid},
+		{contract.ReviseBidUpdate, s.reviseBid, s.validateRevision},
+		{contract.WithdrawBidUpdate, s.withdrawBid, s.validateBidAction},
+		{contract.ConfirmBidUpdate, s.confirmBid, s.validateConfirmation},
+		{contract.AskQuestionUpdate, s.askQuestion, s.validateQuestion},
+		{contract.AnswerQuestionUpdate, s.answerQuestion, s.validateAnswer},
+		{contract.AmendUpdate, s.amend, s.validateAmendment},
+		{contract.CancelUpdate, s.cancel, s.validateCancel},
+		{contract.RecommendAwardUpdate, s.recommend, s.validateRecommendation},
+		{contract.ScoreFitUpdate, s.scoreFit, s.validateFit},
+		{contract.DecideUpdate, s.awardGate.record, func(_ workflow.Context, d domain.Decision) error { return s.awardGate.validate(d) }},
+		{contract.FileProtestUpdate, s.fileProtest, s.validateProtest},
+		{contract.ResolveProtestUpdate, s.resolveProtest, s.validateResolution},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
@@ -247,7 +114,7 @@ func (s *solicitation) open(ctx workflow.Context) error {
 	return nil
 }
 
-func (s *solicitation) officer(a Actor) error {
+func (s *solicitation) officer(a contract.Actor) error {
 	if a.Role != domain.RoleOfficer || a.OrgID != s.in.AgencyOrgID {
 		return rejection(domain.ErrForbidden, "only a procurement officer of the issuing agency may do this; you are signed in as %s", a.Role)
 	}
@@ -262,7 +129,7 @@ func (s *solicitation) bidOf(id, vendorOrg string) (int, error) {
 	return i, nil
 }
 
-func (s *solicitation) validateBid(ctx workflow.Context, req SubmitBidRequest) error {
+func (s *solicitation) validateBid(ctx workflow.Context, req contract.SubmitBidRequest) error {
 	if req.SubmitterRole != domain.RoleVendor {
 		return rejection(domain.ErrForbidden, "only vendors submit bids; you are signed in as %s", req.SubmitterRole)
 	}
@@ -283,28 +150,28 @@ func (s *solicitation) validateBid(ctx workflow.Context, req SubmitBidRequest) e
 	return nil
 }
 
-func (s *solicitation) submitBid(ctx workflow.Context, req SubmitBidRequest) (BidResult, error) {
+func (s *solicitation) submitBid(ctx workflow.Context, req contract.SubmitBidRequest) (contract.BidResult, error) {
 	// Registered before the activity runs, so a concurrent duplicate fails validation.
 	req.Bid.Revision, req.Bid.Status = 1, domain.BidSubmitted
 	s.bids = append(s.bids, req.Bid)
 	actx := withActivityOptions(ctx)
-	if err := workflow.ExecuteActivity(actx, a.RecordBid, req.Bid).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(actx, contract.RecordBid, req.Bid).Get(ctx, nil); err != nil {
 		s.bids = s.bids[:len(s.bids)-1]
-		return BidResult{}, err
+		return contract.BidResult{}, err
 	}
 	return s.precheck(ctx, req.Bid)
 }
 
 // precheck runs the automated checks on a bid's candidates for its vendor.
-func (s *solicitation) precheck(ctx workflow.Context, b domain.Bid) (BidResult, error) {
-	res := BidResult{BidID: b.ID, Revision: b.Revision}
-	err := workflow.ExecuteActivity(withActivityOptions(ctx), a.Precheck, activities.PrecheckInput{
+func (s *solicitation) precheck(ctx workflow.Context, b domain.Bid) (contract.BidResult, error) {
+	res := contract.BidResult{BidID: b.ID, Revision: b.Revision}
+	err := workflow.ExecuteActivity(withActivityOptions(ctx), contract.Precheck, contract.PrecheckInput{
 		Bid: b, Criteria: s.in.Criteria, AsOf: s.deadline, At: workflow.Now(ctx),
 	}).Get(ctx, &res.Prechecks)
 	return res, err
 }
 
-func (s *solicitation) validateRevision(ctx workflow.Context, req SubmitBidRequest) error {
+func (s *solicitation) validateRevision(ctx workflow.Context, req contract.SubmitBidRequest) error {
 	if req.SubmitterRole != domain.RoleVendor {
 		return rejection(domain.ErrForbidden, "only vendors revise bids; you are signed in as %s", req.SubmitterRole)
 	}
@@ -324,21 +191,21 @@ func (s *solicitation) validateRevision(ctx workflow.Context, req SubmitBidReque
 	return nil
 }
 
-func (s *solicitation) reviseBid(ctx workflow.Context, req SubmitBidRequest) (BidResult, error) {
+func (s *solicitation) reviseBid(ctx workflow.Context, req contract.SubmitBidRequest) (contract.BidResult, error) {
 	if err := s.validateRevision(ctx, req); err != nil {
-		return BidResult{}, err
+		return contract.BidResult{}, err
 	}
 	i, _ := s.bidOf(req.Bid.ID, req.Bid.VendorOrgID)
 	req.Bid.Status = domain.BidSubmitted
 	s.bids[i] = req.Bid
 	delete(s.unconfirmed, req.Bid.ID) // a revision answers an amendment
-	if err := workflow.ExecuteActivity(withActivityOptions(ctx), a.ReviseBid, req.Bid).Get(ctx, nil); err != nil {
-		return BidResult{}, err
+	if err := workflow.ExecuteActivity(withActivityOptions(ctx), contract.ReviseBid, req.Bid).Get(ctx, nil); err != nil {
+		return contract.BidResult{}, err
 	}
 	return s.precheck(ctx, req.Bid)
 }
 
-func (s *solicitation) validateBidAction(ctx workflow.Context, req BidAction) error {
+func (s *solicitation) validateBidAction(ctx workflow.Context, req contract.BidAction) error {
 	if req.Actor.Role != domain.RoleVendor {
 		return rejection(domain.ErrForbidden, "only the vendor that submitted a bid may change it")
 	}
@@ -349,7 +216,7 @@ func (s *solicitation) validateBidAction(ctx workflow.Context, req BidAction) er
 	return err
 }
 
-func (s *solicitation) withdrawBid(ctx workflow.Context, req BidAction) error {
+func (s *solicitation) withdrawBid(ctx workflow.Context, req contract.BidAction) error {
 	if err := s.validateBidAction(ctx, req); err != nil {
 		return err
 	}
@@ -359,7 +226,7 @@ func (s *solicitation) withdrawBid(ctx workflow.Context, req BidAction) error {
 	return s.setBidStatus(ctx, req.BidID, domain.BidWithdrawn, req.Actor.UserID)
 }
 
-func (s *solicitation) validateConfirmation(ctx workflow.Context, req BidAction) error {
+func (s *solicitation) validateConfirmation(ctx workflow.Context, req contract.BidAction) error {
 	if err := s.validateBidAction(ctx, req); err != nil {
 		return err
 	}
@@ -369,7 +236,7 @@ func (s *solicitation) validateConfirmation(ctx workflow.Context, req BidAction)
 	return nil
 }
 
-func (s *solicitation) confirmBid(ctx workflow.Context, req BidAction) error {
+func (s *solicitation) confirmBid(ctx workflow.Context, req contract.BidAction) error {
 	if err := s.validateConfirmation(ctx, req); err != nil {
 		return err
 	}
@@ -378,12 +245,12 @@ func (s *solicitation) confirmBid(ctx workflow.Context, req BidAction) error {
 }
 
 func (s *solicitation) setBidStatus(ctx workflow.Context, bidID, status, actor string) error {
-	return workflow.ExecuteActivity(withActivityOptions(ctx), a.SetBidStatus, activities.BidStatusChange{
+	return workflow.ExecuteActivity(withActivityOptions(ctx), contract.SetBidStatus, contract.BidStatusChange{
 		SolicitationID: s.in.SolicitationID, BidID: bidID, Status: status, Actor: actor, At: workflow.Now(ctx),
 	}).Get(ctx, nil)
 }
 
-func (s *solicitation) validateQuestion(ctx workflow.Context, req QuestionRequest) error {
+func (s *solicitation) validateQuestion(ctx workflow.Context, req contract.QuestionRequest) error {
 	if req.Actor.Role != domain.RoleVendor {
 		return rejection(domain.ErrForbidden, "only vendors ask questions; officers publish answers")
 	}
@@ -402,15 +269,15 @@ func (s *solicitation) validateQuestion(ctx workflow.Context, req QuestionReques
 	return nil
 }
 
-func (s *solicitation) askQuestion(ctx workflow.Context, req QuestionRequest) (domain.Question, error) {
+func (s *solicitation) askQuestion(ctx workflow.Context, req contract.QuestionRequest) (domain.Question, error) {
 	s.questions[req.ID] = false
 	s.questionOrder = append(s.questionOrder, req.ID)
 	q := domain.Question{ID: req.ID, SolicitationID: s.in.SolicitationID, VendorOrgID: req.Actor.OrgID,
 		AskedBy: req.Actor.UserID, Question: req.Question, AskedAt: workflow.Now(ctx)}
-	return q.Anonymised(), workflow.ExecuteActivity(withActivityOptions(ctx), a.RecordQuestion, q).Get(ctx, nil)
+	return q.Anonymised(), workflow.ExecuteActivity(withActivityOptions(ctx), contract.RecordQuestion, q).Get(ctx, nil)
 }
 
-func (s *solicitation) validateAnswer(_ workflow.Context, req AnswerRequest) error {
+func (s *solicitation) validateAnswer(_ workflow.Context, req contract.AnswerRequest) error {
 	if err := s.officer(req.Actor); err != nil {
 		return err
 	}
@@ -427,17 +294,17 @@ func (s *solicitation) validateAnswer(_ workflow.Context, req AnswerRequest) err
 	return nil
 }
 
-func (s *solicitation) answerQuestion(ctx workflow.Context, req AnswerRequest) (domain.Question, error) {
+func (s *solicitation) answerQuestion(ctx workflow.Context, req contract.AnswerRequest) (domain.Question, error) {
 	if err := s.validateAnswer(ctx, req); err != nil {
 		return domain.Question{}, err
 	}
 	s.questions[req.QuestionID] = true
 	now := workflow.Now(ctx)
 	q := domain.Question{ID: req.QuestionID, SolicitationID: s.in.SolicitationID, Answer: req.Answer, AnsweredBy: req.Actor.UserID, AnsweredAt: &now}
-	return q.Anonymised(), workflow.ExecuteActivity(withActivityOptions(ctx), a.RecordAnswer, q).Get(ctx, nil)
+	return q.Anonymised(), workflow.ExecuteActivity(withActivityOptions(ctx), contract.RecordAnswer, q).Get(ctx, nil)
 }
 
-func (s *solicitation) validateAmendment(ctx workflow.Context, req AmendRequest) error {
+func (s *solicitation) validateAmendment(ctx workflow.Context, req contract.AmendRequest) error {
 	if err := s.officer(req.Actor); err != nil {
 		return err
 	}
@@ -456,7 +323,7 @@ func (s *solicitation) validateAmendment(ctx workflow.Context, req AmendRequest)
 // amend records an amendment. Vendors keep at least the notice period after
 // it: an amendment closer than that to the deadline extends the deadline.
 // Every bid already in must be confirmed or revised.
-func (s *solicitation) amend(ctx workflow.Context, req AmendRequest) (domain.Amendment, error) {
+func (s *solicitation) amend(ctx workflow.Context, req contract.AmendRequest) (domain.Amendment, error) {
 	if err := s.validateAmendment(ctx, req); err != nil {
 		return domain.Amendment{}, err
 	}
@@ -475,10 +342,10 @@ func (s *solicitation) amend(ctx workflow.Context, req AmendRequest) (domain.Ame
 	for _, b := range s.bids {
 		s.unconfirmed[b.ID] = true
 	}
-	return am, workflow.ExecuteActivity(withActivityOptions(ctx), a.RecordAmendment, am).Get(ctx, nil)
+	return am, workflow.ExecuteActivity(withActivityOptions(ctx), contract.RecordAmendment, am).Get(ctx, nil)
 }
 
-func (s *solicitation) validateCancel(_ workflow.Context, req CancelRequest) error {
+func (s *solicitation) validateCancel(_ workflow.Context, req contract.CancelRequest) error {
 	if err := s.officer(req.Actor); err != nil {
 		return err
 	}
@@ -491,7 +358,7 @@ func (s *solicitation) validateCancel(_ workflow.Context, req CancelRequest) err
 	return nil
 }
 
-func (s *solicitation) cancel(ctx workflow.Context, req CancelRequest) error {
+func (s *solicitation) cancel(ctx workflow.Context, req contract.CancelRequest) error {
 	if err := s.validateCancel(ctx, req); err != nil {
 		return err
 	}
@@ -499,7 +366,7 @@ func (s *solicitation) cancel(ctx workflow.Context, req CancelRequest) error {
 	if s.cancelEvaluaton != nil {
 		s.cancelEvaluaton()
 	}
-	if err := workflow.ExecuteActivity(withActivityOptions(ctx), a.CancelSolicitation, activities.Cancellation{
+	if err := workflow.ExecuteActivity(withActivityOptions(ctx), contract.CancelSolicitation, contract.Cancellation{
 		SolicitationID: s.in.SolicitationID, Reason: req.Reason, OfficerID: req.Actor.UserID, At: workflow.Now(ctx),
 	}).Get(ctx, nil); err != nil {
 		return err
@@ -509,7 +376,7 @@ func (s *solicitation) cancel(ctx workflow.Context, req CancelRequest) error {
 
 // publishNotice publishes the open-contracting release as things stand.
 func (s *solicitation) publishNotice(ctx workflow.Context) error {
-	return workflow.ExecuteActivity(withActivityOptions(ctx), a.PublishNotice, s.in.SolicitationID, workflow.Now(ctx)).Get(ctx, nil)
+	return workflow.ExecuteActivity(withActivityOptions(ctx), contract.PublishNotice, s.in.SolicitationID, workflow.Now(ctx)).Get(ctx, nil)
 }
 
 // ---- the run ----------------------------------------------------------------
@@ -617,12 +484,12 @@ func (s *solicitation) evaluateAll(ctx workflow.Context) error {
 	var children []child
 	for _, b := range s.bids {
 		for _, c := range b.Candidates {
-			id := EvaluationWorkflowID(b.ID, c.ID)
+			id := contract.EvaluationWorkflowID(b.ID, c.ID)
 			opts := workflow.WithChildOptions(cctx, workflow.ChildWorkflowOptions{
 				WorkflowID: id, WaitForCancellation: true,
 			})
-			f := workflow.ExecuteChildWorkflow(opts, EvaluationWorkflow, EvaluationInput{
-				Ref: activities.EvaluationRef{
+			f := workflow.ExecuteChildWorkflow(opts, EvaluationWorkflow, contract.EvaluationInput{
+				Ref: contract.EvaluationRef{
 					SolicitationID: s.in.SolicitationID, BidID: b.ID, CandidateID: c.ID,
 					VendorOrgID: b.VendorOrgID, WorkflowID: id,
 				},
@@ -634,7 +501,7 @@ func (s *solicitation) evaluateAll(ctx workflow.Context) error {
 		}
 	}
 	for _, c := range children {
-		var res EvaluationResult
+		var res contract.EvaluationResult
 		if err := c.future.Get(ctx, &res); err != nil {
 			if s.cancelled && temporal.IsCanceledError(err) {
 				continue
@@ -649,24 +516,24 @@ func (s *solicitation) evaluateAll(ctx workflow.Context) error {
 
 // rank scores the qualified candidates with the officer's weights.
 func (s *solicitation) rank(ctx workflow.Context, why map[string]any) error {
-	in := activities.RankInput{SolicitationID: s.in.SolicitationID, Weights: s.in.Weights, At: workflow.Now(ctx), Why: why}
+	in := contract.RankInput{SolicitationID: s.in.SolicitationID, Weights: s.in.Weights, At: workflow.Now(ctx), Why: why}
 	for _, b := range s.bids {
 		for _, c := range b.Candidates {
-			res := s.results[EvaluationWorkflowID(b.ID, c.ID)]
+			res := s.results[contract.EvaluationWorkflowID(b.ID, c.ID)]
 			var fit *float64
 			if f, ok := s.fit[c.ID]; ok {
 				fit = &f
 			}
-			in.Candidates = append(in.Candidates, activities.RankCandidate{
+			in.Candidates = append(in.Candidates, contract.RankCandidate{
 				CandidateID: c.ID, BidID: b.ID, VendorOrgID: b.VendorOrgID, Name: c.Name, Price: b.Price, Fit: fit,
-				Result: activities.EvaluationOutcomeView{Outcome: res.Outcome, OpennessScore: res.OpennessScore, SafetyScore: res.SafetyScore},
+				Result: contract.EvaluationOutcomeView{Outcome: res.Outcome, OpennessScore: res.OpennessScore, SafetyScore: res.SafetyScore},
 			})
 		}
 	}
-	return workflow.ExecuteActivity(ctx, a.Rank, in).Get(ctx, &s.ranking)
+	return workflow.ExecuteActivity(ctx, contract.Rank, in).Get(ctx, &s.ranking)
 }
 
-func (s *solicitation) validateFit(_ workflow.Context, req FitRequest) error {
+func (s *solicitation) validateFit(_ workflow.Context, req contract.FitRequest) error {
 	if err := s.officer(req.Actor); err != nil {
 		return err
 	}
@@ -686,7 +553,7 @@ func (s *solicitation) validateFit(_ workflow.Context, req FitRequest) error {
 }
 
 // scoreFit records the officer's fit score and ranks the candidates again.
-func (s *solicitation) scoreFit(ctx workflow.Context, req FitRequest) ([]domain.RankedCandidate, error) {
+func (s *solicitation) scoreFit(ctx workflow.Context, req contract.FitRequest) ([]domain.RankedCandidate, error) {
 	if err := s.validateFit(ctx, req); err != nil {
 		return nil, err
 	}
@@ -698,7 +565,7 @@ func (s *solicitation) scoreFit(ctx workflow.Context, req FitRequest) ([]domain.
 
 // ---- award, standstill, protests ---------------------------------------------
 
-func (s *solicitation) validateRecommendation(_ workflow.Context, req RecommendRequest) error {
+func (s *solicitation) validateRecommendation(_ workflow.Context, req contract.RecommendRequest) error {
 	if err := s.officer(req.Actor); err != nil {
 		return err
 	}
@@ -714,7 +581,7 @@ func (s *solicitation) validateRecommendation(_ workflow.Context, req RecommendR
 	return nil
 }
 
-func (s *solicitation) recommend(ctx workflow.Context, req RecommendRequest) (domain.Award, error) {
+func (s *solicitation) recommend(ctx workflow.Context, req contract.RecommendRequest) (domain.Award, error) {
 	if err := s.validateRecommendation(ctx, req); err != nil {
 		return domain.Award{}, err
 	}
@@ -722,7 +589,7 @@ func (s *solicitation) recommend(ctx workflow.Context, req RecommendRequest) (do
 	aw := domain.Award{ID: req.AwardID, SolicitationID: s.in.SolicitationID, BidID: s.ranking[i].BidID, CandidateID: req.CandidateID,
 		Status: domain.AwardPendingApproval, Rationale: req.Rationale, RecommendedBy: req.Actor.UserID, RecommendedAt: workflow.Now(ctx)}
 	s.award, s.awardRevoked = &aw, false
-	return aw, workflow.ExecuteActivity(withActivityOptions(ctx), a.RecordAward, aw).Get(ctx, nil)
+	return aw, workflow.ExecuteActivity(withActivityOptions(ctx), contract.RecordAward, aw).Get(ctx, nil)
 }
 
 // awarding loops until an award stands or the solicitation is cancelled:
@@ -790,7 +657,7 @@ func (s *solicitation) approveAward(ctx workflow.Context) (bool, error) {
 		ExcludedOrgIDs: bidders, ExcludedUserIDs: []string{s.award.RecommendedBy},
 	}
 	s.awardGate.open(task)
-	if err := workflow.ExecuteActivity(ctx, a.OpenTask, task).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(ctx, contract.OpenTask, task).Get(ctx, nil); err != nil {
 		return false, err
 	}
 	wctx, cancel := workflow.WithCancel(ctx)
@@ -807,7 +674,7 @@ func (s *solicitation) approveAward(ctx workflow.Context) (bool, error) {
 }
 
 func (s *solicitation) supersede(ctx workflow.Context, taskID, reason string) error {
-	return workflow.ExecuteActivity(ctx, a.SupersedeTask, s.in.SolicitationID, taskID, reason, workflow.Now(ctx)).Get(ctx, nil)
+	return workflow.ExecuteActivity(ctx, contract.SupersedeTask, s.in.SolicitationID, taskID, reason, workflow.Now(ctx)).Get(ctx, nil)
 }
 
 // standstill holds the award for the standstill period; it stands when the
@@ -876,12 +743,12 @@ func (s *solicitation) finalise(ctx workflow.Context) error {
 // workflow, which outlives this one.
 func (s *solicitation) startMonitoring(ctx workflow.Context) error {
 	i := slices.IndexFunc(s.bids, func(b domain.Bid) bool { return b.ID == s.award.BidID })
-	id := MonitoringWorkflowID(s.award.CandidateID)
+	id := contract.MonitoringWorkflowID(s.award.CandidateID)
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: id, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
 	})
-	child := workflow.ExecuteChildWorkflow(cctx, MonitoringWorkflow, MonitoringInput{
-		Ref: activities.EvaluationRef{SolicitationID: s.in.SolicitationID, BidID: s.award.BidID, CandidateID: s.award.CandidateID,
+	child := workflow.ExecuteChildWorkflow(cctx, MonitoringWorkflow, contract.MonitoringInput{
+		Ref: contract.EvaluationRef{SolicitationID: s.in.SolicitationID, BidID: s.award.BidID, CandidateID: s.award.CandidateID,
 			VendorOrgID: s.bids[i].VendorOrgID, WorkflowID: id},
 		Criteria: s.in.Criteria, Baseline: domain.OutcomeQualified, TaskSLA: s.in.TaskSLA,
 	})
@@ -889,12 +756,12 @@ func (s *solicitation) startMonitoring(ctx workflow.Context) error {
 }
 
 func (s *solicitation) setAwardStatus(ctx workflow.Context, status string, until *time.Time) error {
-	return workflow.ExecuteActivity(ctx, a.SetAwardStatus, activities.AwardStatusChange{
+	return workflow.ExecuteActivity(ctx, contract.SetAwardStatus, contract.AwardStatusChange{
 		SolicitationID: s.in.SolicitationID, AwardID: s.award.ID, Status: status, StandstillUntil: until, At: workflow.Now(ctx),
 	}).Get(ctx, nil)
 }
 
-func (s *solicitation) validateProtest(_ workflow.Context, req ProtestRequest) error {
+func (s *solicitation) validateProtest(_ workflow.Context, req contract.ProtestRequest) error {
 	if req.Actor.Role != domain.RoleVendor {
 		return rejection(domain.ErrForbidden, "only a bidding vendor may protest an award")
 	}
@@ -917,17 +784,17 @@ func (s *solicitation) validateProtest(_ workflow.Context, req ProtestRequest) e
 	return nil
 }
 
-func (s *solicitation) fileProtest(ctx workflow.Context, req ProtestRequest) (domain.Protest, error) {
+func (s *solicitation) fileProtest(ctx workflow.Context, req contract.ProtestRequest) (domain.Protest, error) {
 	if err := s.validateProtest(ctx, req); err != nil {
 		return domain.Protest{}, err
 	}
 	p := domain.Protest{ID: req.ID, SolicitationID: s.in.SolicitationID, AwardID: s.award.ID, VendorOrgID: req.Actor.OrgID,
 		FiledBy: req.Actor.UserID, Grounds: req.Grounds, FiledAt: workflow.Now(ctx)}
 	s.protests = append(s.protests, p)
-	return p, workflow.ExecuteActivity(withActivityOptions(ctx), a.RecordProtest, p).Get(ctx, nil)
+	return p, workflow.ExecuteActivity(withActivityOptions(ctx), contract.RecordProtest, p).Get(ctx, nil)
 }
 
-func (s *solicitation) validateResolution(_ workflow.Context, req ResolveProtestRequest) error {
+func (s *solicitation) validateResolution(_ workflow.Context, req contract.ResolveProtestRequest) error {
 	if err := s.officer(req.Actor); err != nil {
 		return err
 	}
@@ -947,7 +814,7 @@ func (s *solicitation) validateResolution(_ workflow.Context, req ResolveProtest
 	return nil
 }
 
-func (s *solicitation) resolveProtest(ctx workflow.Context, req ResolveProtestRequest) (domain.Protest, error) {
+func (s *solicitation) resolveProtest(ctx workflow.Context, req contract.ResolveProtestRequest) (domain.Protest, error) {
 	if err := s.validateResolution(ctx, req); err != nil {
 		return domain.Protest{}, err
 	}
@@ -958,13 +825,13 @@ func (s *solicitation) resolveProtest(ctx workflow.Context, req ResolveProtestRe
 	if req.Outcome == domain.ProtestUpheld {
 		s.awardRevoked = true
 	}
-	return *p, workflow.ExecuteActivity(withActivityOptions(ctx), a.RecordProtestDecision, *p).Get(ctx, nil)
+	return *p, workflow.ExecuteActivity(withActivityOptions(ctx), contract.RecordProtestDecision, *p).Get(ctx, nil)
 }
 
 // ---- helpers ------------------------------------------------------------------
 
 func (s *solicitation) transition(ctx workflow.Context, status domain.SolicitationStatus, detail map[string]any) error {
-	return workflow.ExecuteActivity(withActivityOptions(ctx), a.SetSolicitationStatus, activities.StatusChange{
+	return workflow.ExecuteActivity(withActivityOptions(ctx), contract.SetSolicitationStatus, contract.StatusChange{
 		SolicitationID: s.in.SolicitationID, Status: status, At: workflow.Now(ctx), Detail: detail,
 	}).Get(ctx, nil)
 }
@@ -977,8 +844,8 @@ func (s *solicitation) currentStatus() domain.SolicitationStatus {
 	return s.status
 }
 
-func (s *solicitation) state() SolicitationState {
-	st := SolicitationState{Status: s.currentStatus(), Deadline: s.deadline, Evaluations: s.outcomes, Ranking: s.ranking,
+func (s *solicitation) state() contract.SolicitationState {
+	st := contract.SolicitationState{Status: s.currentStatus(), Deadline: s.deadline, Evaluations: s.outcomes, Ranking: s.ranking,
 		Award: s.award, AwardTask: s.awardGate.task, Protests: s.protests, Questions: s.questionOrder}
 	if s.cancelled {
 		st.Cancelled = s.cancelReason

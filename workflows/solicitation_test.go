@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
@@ -22,17 +23,17 @@ var start = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 const agency = "org_agency"
 
 var (
-	officer   = Actor{UserID: "usr_officer", Role: domain.RoleOfficer, OrgID: agency}
+	officer   = contract.Actor{UserID: "usr_officer", Role: domain.RoleOfficer, OrgID: agency}
 	reviewer1 = domain.Decision{ReviewerID: "usr_r1", ReviewerRole: domain.RoleReviewer, ReviewerOrgID: agency}
 	reviewer2 = domain.Decision{ReviewerID: "usr_r2", ReviewerRole: domain.RoleReviewer, ReviewerOrgID: agency}
 )
 
-func vendor(bidID string) Actor {
-	return Actor{UserID: "usr_" + bidID, Role: domain.RoleVendor, OrgID: "org_" + bidID}
+func vendor(bidID string) contract.Actor {
+	return contract.Actor{UserID: "usr_" + bidID, Role: domain.RoleVendor, OrgID: "org_" + bidID}
 }
 
-func solicitationInput(tier domain.RiskTier) SolicitationInput {
-	return SolicitationInput{
+func solicitationInput(tier domain.RiskTier) contract.SolicitationInput {
+	return contract.SolicitationInput{
 		SolicitationID:      "sol_1",
 		AgencyOrgID:         agency,
 		Criteria:            domain.Criteria{SolicitationID: "sol_1", RiskTier: tier, PolicyRevision: "sha256:rev"},
@@ -48,7 +49,7 @@ type solicitationEnv struct {
 	*testsuite.TestWorkflowEnvironment
 	statuses   []domain.SolicitationStatus
 	recorded   []domain.Bid
-	children   []EvaluationInput
+	children   []contract.EvaluationInput
 	awardTasks []domain.Task
 	awardMoves []string
 	notices    int
@@ -67,72 +68,72 @@ func newSolicitationEnv(evaluationTime time.Duration, outcomes map[string]domain
 	e.RegisterWorkflow(EvaluationWorkflow)
 	e.RegisterWorkflow(MonitoringWorkflow)
 	e.RegisterActivity(&activities.Activities{})
-	e.OnWorkflow(MonitoringWorkflow, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in MonitoringInput) error {
+	e.OnWorkflow(MonitoringWorkflow, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in contract.MonitoringInput) error {
 		e.monitored = append(e.monitored, in.Ref.CandidateID)
 		return nil
 	})
-	e.OnActivity(a.SetSolicitationStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, c activities.StatusChange) error {
+	e.OnActivity(contract.SetSolicitationStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, c contract.StatusChange) error {
 		e.statuses = append(e.statuses, c.Status)
 		return nil
 	})
-	e.OnActivity(a.RecordBid, mock.Anything, mock.Anything).Return(func(_ context.Context, b domain.Bid) error {
+	e.OnActivity(contract.RecordBid, mock.Anything, mock.Anything).Return(func(_ context.Context, b domain.Bid) error {
 		e.recorded = append(e.recorded, b)
 		return nil
 	})
-	e.OnActivity(a.ReviseBid, mock.Anything, mock.Anything).Return(nil)
-	e.OnActivity(a.Precheck, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PrecheckInput) ([]domain.Precheck, error) {
+	e.OnActivity(contract.ReviseBid, mock.Anything, mock.Anything).Return(nil)
+	e.OnActivity(contract.Precheck, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.PrecheckInput) ([]domain.Precheck, error) {
 		var out []domain.Precheck
 		for _, c := range in.Bid.Candidates {
 			out = append(out, domain.Precheck{CandidateID: c.ID, Outcome: "pass"})
 		}
 		return out, nil
 	})
-	e.OnActivity(a.SetBidStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, c activities.BidStatusChange) error {
+	e.OnActivity(contract.SetBidStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, c contract.BidStatusChange) error {
 		e.bidMoves = append(e.bidMoves, c.BidID+":"+c.Status)
 		return nil
 	})
-	for _, act := range []any{a.RecordQuestion, a.RecordAnswer, a.RecordAmendment, a.CancelSolicitation, a.RecordAward,
-		a.RecordProtest, a.RecordProtestDecision, a.RecordDecision, a.EscalateTask} {
+	for _, act := range []any{contract.RecordQuestion, contract.RecordAnswer, contract.RecordAmendment, contract.CancelSolicitation, contract.RecordAward,
+		contract.RecordProtest, contract.RecordProtestDecision, contract.RecordDecision, contract.EscalateTask} {
 		e.OnActivity(act, mock.Anything, mock.Anything).Return(nil)
 	}
-	e.OnActivity(a.SupersedeTask, mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
+	e.OnActivity(contract.SupersedeTask, mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, _, task, _ string, _ time.Time) error {
 			e.superseded = append(e.superseded, task)
 			return nil
 		})
-	e.OnActivity(a.OpenTask, mock.Anything, mock.Anything).Return(func(_ context.Context, t domain.Task) error {
+	e.OnActivity(contract.OpenTask, mock.Anything, mock.Anything).Return(func(_ context.Context, t domain.Task) error {
 		e.awardTasks = append(e.awardTasks, t)
 		return nil
 	})
-	e.OnActivity(a.SetAwardStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, c activities.AwardStatusChange) error {
+	e.OnActivity(contract.SetAwardStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, c contract.AwardStatusChange) error {
 		e.awardMoves = append(e.awardMoves, c.Status)
 		return nil
 	})
-	e.OnActivity(a.PublishNotice, mock.Anything, mock.Anything, mock.Anything).Return(func(context.Context, string, time.Time) (string, error) {
+	e.OnActivity(contract.PublishNotice, mock.Anything, mock.Anything, mock.Anything).Return(func(context.Context, string, time.Time) (string, error) {
 		e.notices++
 		return fmt.Sprintf("release-%d", e.notices), nil
 	})
-	e.OnActivity(a.Rank, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RankInput) ([]domain.RankedCandidate, error) {
+	e.OnActivity(contract.Rank, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.RankInput) ([]domain.RankedCandidate, error) {
 		return activities.Rank(in.Weights, in.Candidates), nil
 	})
-	e.OnWorkflow(EvaluationWorkflow, mock.Anything, mock.Anything).After(evaluationTime).Return(func(_ workflow.Context, in EvaluationInput) (EvaluationResult, error) {
+	e.OnWorkflow(EvaluationWorkflow, mock.Anything, mock.Anything).After(evaluationTime).Return(func(_ workflow.Context, in contract.EvaluationInput) (contract.EvaluationResult, error) {
 		e.children = append(e.children, in)
 		outcome := domain.OutcomeQualified
 		if o, ok := outcomes[in.Ref.CandidateID]; ok {
 			outcome = o
 		}
-		return EvaluationResult{Outcome: outcome, OpennessScore: 60, SafetyScore: 100}, nil
+		return contract.EvaluationResult{Outcome: outcome, OpennessScore: 60, SafetyScore: 100}, nil
 	})
 	return e
 }
 
-func bid(id string, candidates ...string) SubmitBidRequest {
+func bid(id string, candidates ...string) contract.SubmitBidRequest {
 	b := domain.Bid{ID: id, SolicitationID: "sol_1", VendorOrgID: "org_" + id, SubmittedBy: "usr_" + id, SubmittedAt: start,
 		Price: &domain.Money{Amount: 100000, Currency: "USD"}}
 	for _, c := range candidates {
 		b.Candidates = append(b.Candidates, domain.Candidate{ID: c, BidID: id, Name: c})
 	}
-	return SubmitBidRequest{Bid: b, SubmitterRole: domain.RoleVendor}
+	return contract.SubmitBidRequest{Bid: b, SubmitterRole: domain.RoleVendor}
 }
 
 // at sends update name with arg after delay; its error (rejection or handler
@@ -155,11 +156,11 @@ func (e *solicitationEnv) at(delay time.Duration, name string, arg any, err *err
 	}, delay)
 }
 
-func (e *solicitationEnv) result(t *testing.T) SolicitationState {
+func (e *solicitationEnv) result(t *testing.T) contract.SolicitationState {
 	t.Helper()
 	require.True(t, e.IsWorkflowCompleted())
 	require.NoError(t, e.GetWorkflowError())
-	var st SolicitationState
+	var st contract.SolicitationState
 	require.NoError(t, e.GetWorkflowResult(&st))
 	return st
 }
@@ -169,9 +170,9 @@ const day = 24 * time.Hour
 func TestSolicitationEvaluatesEveryCandidateAfterDeadline(t *testing.T) {
 	e := newSolicitationEnv(time.Hour, map[string]domain.Outcome{"cnd_2": domain.OutcomeDisqualified})
 	var err1, err2 error
-	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1", "cnd_2"), &err1)
-	e.at(2*time.Hour, SubmitBidUpdate, bid("bid_b", "cnd_3"), &err2)
-	e.at(11*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "end of test"}, nil)
+	e.at(time.Hour, contract.SubmitBidUpdate, bid("bid_a", "cnd_1", "cnd_2"), &err1)
+	e.at(2*time.Hour, contract.SubmitBidUpdate, bid("bid_b", "cnd_3"), &err2)
+	e.at(11*day, contract.CancelUpdate, contract.CancelRequest{Actor: officer, Reason: "end of test"}, nil)
 	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
 
 	st := e.result(t)
@@ -179,11 +180,11 @@ func TestSolicitationEvaluatesEveryCandidateAfterDeadline(t *testing.T) {
 	require.NoError(t, err2)
 	require.Len(t, e.recorded, 2)
 	require.Len(t, e.children, 3)
-	byID := map[string]EvaluationInput{}
+	byID := map[string]contract.EvaluationInput{}
 	for _, c := range e.children {
 		byID[c.Ref.WorkflowID] = c
 	}
-	first, ok := byID[EvaluationWorkflowID("bid_a", "cnd_1")]
+	first, ok := byID[contract.EvaluationWorkflowID("bid_a", "cnd_1")]
 	require.True(t, ok, "candidate cnd_1 evaluated: %v", byID)
 	require.Equal(t, "org_bid_a", first.Ref.VendorOrgID)
 	require.Equal(t, solicitationInput(domain.RiskStandard).Deadline, first.AsOf, "evidence is judged at the deadline")
@@ -208,12 +209,12 @@ func TestSubmitBidValidatorRejections(t *testing.T) {
 	second := bid("bid_a2", "cnd_5")
 	second.Bid.VendorOrgID = "org_bid_a"
 	var errRole, errEmpty, errDup, errSecond, first error
-	e.at(time.Hour, SubmitBidUpdate, wrongRole, &errRole)
-	e.at(2*time.Hour, SubmitBidUpdate, bid("bid_e"), &errEmpty)
-	e.at(3*time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), &first)
-	e.at(4*time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), &errDup)
-	e.at(5*time.Hour, SubmitBidUpdate, second, &errSecond)
-	e.at(11*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "end of test"}, nil)
+	e.at(time.Hour, contract.SubmitBidUpdate, wrongRole, &errRole)
+	e.at(2*time.Hour, contract.SubmitBidUpdate, bid("bid_e"), &errEmpty)
+	e.at(3*time.Hour, contract.SubmitBidUpdate, bid("bid_a", "cnd_1"), &first)
+	e.at(4*time.Hour, contract.SubmitBidUpdate, bid("bid_a", "cnd_1"), &errDup)
+	e.at(5*time.Hour, contract.SubmitBidUpdate, second, &errSecond)
+	e.at(11*day, contract.CancelUpdate, contract.CancelRequest{Actor: officer, Reason: "end of test"}, nil)
 	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
 
 	e.result(t)
@@ -229,9 +230,9 @@ func TestSubmitBidAfterDeadlineWhileEvaluating(t *testing.T) {
 	// The evaluation takes two days, so the workflow still runs after the deadline.
 	e := newSolicitationEnv(2*day, nil)
 	var first, late error
-	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), &first)
-	e.at(11*day, SubmitBidUpdate, bid("bid_late", "cnd_2"), &late)
-	e.at(13*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "end of test"}, nil)
+	e.at(time.Hour, contract.SubmitBidUpdate, bid("bid_a", "cnd_1"), &first)
+	e.at(11*day, contract.SubmitBidUpdate, bid("bid_late", "cnd_2"), &late)
+	e.at(13*day, contract.CancelUpdate, contract.CancelRequest{Actor: officer, Reason: "end of test"}, nil)
 	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
 
 	e.result(t)
@@ -245,23 +246,23 @@ func TestSubmitBidAfterDeadlineWhileEvaluating(t *testing.T) {
 func TestBiddingPeriodRules(t *testing.T) {
 	e := newSolicitationEnv(time.Hour, nil)
 	var errAsk, errOfficerAsk, errAnswer, errTwice, errAmend, errRevise, errStaleRevision, errWithdraw, errConfirm error
-	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
-	e.at(2*time.Hour, SubmitBidUpdate, bid("bid_b", "cnd_2"), nil)
-	e.at(3*time.Hour, SubmitBidUpdate, bid("bid_c", "cnd_3"), nil)
-	e.at(4*time.Hour, AskQuestionUpdate, QuestionRequest{Actor: vendor("bid_a"), ID: "q1", Question: "Is fine-tuning allowed?"}, &errAsk)
-	e.at(5*time.Hour, AskQuestionUpdate, QuestionRequest{Actor: officer, ID: "q2", Question: "?"}, &errOfficerAsk)
-	e.at(6*time.Hour, AnswerQuestionUpdate, AnswerRequest{Actor: officer, QuestionID: "q1", Answer: "Yes, on agency hardware."}, &errAnswer)
-	e.at(7*time.Hour, AnswerQuestionUpdate, AnswerRequest{Actor: officer, QuestionID: "q1", Answer: "again"}, &errTwice)
+	e.at(time.Hour, contract.SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
+	e.at(2*time.Hour, contract.SubmitBidUpdate, bid("bid_b", "cnd_2"), nil)
+	e.at(3*time.Hour, contract.SubmitBidUpdate, bid("bid_c", "cnd_3"), nil)
+	e.at(4*time.Hour, contract.AskQuestionUpdate, contract.QuestionRequest{Actor: vendor("bid_a"), ID: "q1", Question: "Is fine-tuning allowed?"}, &errAsk)
+	e.at(5*time.Hour, contract.AskQuestionUpdate, contract.QuestionRequest{Actor: officer, ID: "q2", Question: "?"}, &errOfficerAsk)
+	e.at(6*time.Hour, contract.AnswerQuestionUpdate, contract.AnswerRequest{Actor: officer, QuestionID: "q1", Answer: "Yes, on agency hardware."}, &errAnswer)
+	e.at(7*time.Hour, contract.AnswerQuestionUpdate, contract.AnswerRequest{Actor: officer, QuestionID: "q1", Answer: "again"}, &errTwice)
 	// Nine days in, one day before the deadline: the amendment extends it to three days from then.
-	e.at(9*day, AmendUpdate, AmendRequest{Actor: officer, ID: "am1", Description: "Adds an incident-response SLA of 24 hours"}, &errAmend)
+	e.at(9*day, contract.AmendUpdate, contract.AmendRequest{Actor: officer, ID: "am1", Description: "Adds an incident-response SLA of 24 hours"}, &errAmend)
 	revised := bid("bid_a", "cnd_1b")
 	revised.Bid.Revision = 2
-	e.at(9*day+time.Hour, ReviseBidUpdate, revised, &errRevise)
-	e.at(9*day+2*time.Hour, ReviseBidUpdate, revised, &errStaleRevision)
-	e.at(9*day+3*time.Hour, WithdrawBidUpdate, BidAction{Actor: vendor("bid_b"), BidID: "bid_b"}, &errWithdraw)
-	e.at(9*day+4*time.Hour, ConfirmBidUpdate, BidAction{Actor: vendor("bid_a"), BidID: "bid_a"}, &errConfirm)
+	e.at(9*day+time.Hour, contract.ReviseBidUpdate, revised, &errRevise)
+	e.at(9*day+2*time.Hour, contract.ReviseBidUpdate, revised, &errStaleRevision)
+	e.at(9*day+3*time.Hour, contract.WithdrawBidUpdate, contract.BidAction{Actor: vendor("bid_b"), BidID: "bid_b"}, &errWithdraw)
+	e.at(9*day+4*time.Hour, contract.ConfirmBidUpdate, contract.BidAction{Actor: vendor("bid_a"), BidID: "bid_a"}, &errConfirm)
 	// bid_c never confirms: excluded at the (extended) deadline, which is after day 10.
-	e.at(20*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "end of test"}, nil)
+	e.at(20*day, contract.CancelUpdate, contract.CancelRequest{Actor: officer, Reason: "end of test"}, nil)
 	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
 
 	e.result(t)
@@ -285,22 +286,22 @@ func TestBiddingPeriodRules(t *testing.T) {
 // that is dismissed, award, notice.
 func TestAwardWithDismissedProtest(t *testing.T) {
 	e := newSolicitationEnv(time.Hour, nil)
-	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
-	e.at(2*time.Hour, SubmitBidUpdate, bid("bid_b", "cnd_2"), nil)
+	e.at(time.Hour, contract.SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
+	e.at(2*time.Hour, contract.SubmitBidUpdate, bid("bid_b", "cnd_2"), nil)
 	var errEarly, errRecommend, errWinner, errProtest, errSelf, errResolve error
-	e.at(3*time.Hour, RecommendAwardUpdate, RecommendRequest{Actor: officer, AwardID: "awd_0", CandidateID: "cnd_1", Rationale: "x"}, &errEarly)
-	e.at(11*day, RecommendAwardUpdate, RecommendRequest{Actor: officer, AwardID: "awd_1", CandidateID: "cnd_1", Rationale: "best openness and price"}, &errRecommend)
+	e.at(3*time.Hour, contract.RecommendAwardUpdate, contract.RecommendRequest{Actor: officer, AwardID: "awd_0", CandidateID: "cnd_1", Rationale: "x"}, &errEarly)
+	e.at(11*day, contract.RecommendAwardUpdate, contract.RecommendRequest{Actor: officer, AwardID: "awd_1", CandidateID: "cnd_1", Rationale: "best openness and price"}, &errRecommend)
 	task := "tsk-awd_1-1"
 	d := reviewer1
 	d.TaskID, d.Verdict, d.ReasonCode = task, domain.VerdictApprove, "meets-requirements"
 	self := d
 	self.ReviewerID, self.ReviewerRole = officer.UserID, domain.RoleReviewer
-	e.at(11*day+time.Hour, DecideUpdate, self, &errSelf)
-	e.at(11*day+2*time.Hour, DecideUpdate, d, nil)
-	e.at(12*day, FileProtestUpdate, ProtestRequest{Actor: vendor("bid_a"), ID: "pr0", Grounds: "x"}, &errWinner)
-	e.at(12*day+time.Hour, FileProtestUpdate, ProtestRequest{Actor: vendor("bid_b"), ID: "pr1", Grounds: "the price was scored wrongly"}, &errProtest)
+	e.at(11*day+time.Hour, contract.DecideUpdate, self, &errSelf)
+	e.at(11*day+2*time.Hour, contract.DecideUpdate, d, nil)
+	e.at(12*day, contract.FileProtestUpdate, contract.ProtestRequest{Actor: vendor("bid_a"), ID: "pr0", Grounds: "x"}, &errWinner)
+	e.at(12*day+time.Hour, contract.FileProtestUpdate, contract.ProtestRequest{Actor: vendor("bid_b"), ID: "pr1", Grounds: "the price was scored wrongly"}, &errProtest)
 	// The standstill ends on day 21; the protest blocks the award until it is decided on day 25.
-	e.at(25*day, ResolveProtestUpdate, ResolveProtestRequest{Actor: officer, ProtestID: "pr1", Outcome: domain.ProtestDismissed, Decision: "prices were scored per the published weights"}, &errResolve)
+	e.at(25*day, contract.ResolveProtestUpdate, contract.ResolveProtestRequest{Actor: officer, ProtestID: "pr1", Outcome: domain.ProtestDismissed, Decision: "prices were scored per the published weights"}, &errResolve)
 	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
 
 	st := e.result(t)
@@ -324,20 +325,20 @@ func TestAwardWithDismissedProtest(t *testing.T) {
 // needs two distinct reviewers.
 func TestUpheldProtestAndHighImpactApprovals(t *testing.T) {
 	e := newSolicitationEnv(time.Hour, nil)
-	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
-	e.at(2*time.Hour, SubmitBidUpdate, bid("bid_b", "cnd_2"), nil)
+	e.at(time.Hour, contract.SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
+	e.at(2*time.Hour, contract.SubmitBidUpdate, bid("bid_b", "cnd_2"), nil)
 	approve := func(r domain.Decision, task string) domain.Decision {
 		r.TaskID, r.Verdict, r.ReasonCode = task, domain.VerdictApprove, "meets-requirements"
 		return r
 	}
-	e.at(11*day, RecommendAwardUpdate, RecommendRequest{Actor: officer, AwardID: "awd_1", CandidateID: "cnd_1", Rationale: "first choice"}, nil)
-	e.at(11*day+time.Hour, DecideUpdate, approve(reviewer1, "tsk-awd_1-1"), nil)
-	e.at(11*day+2*time.Hour, DecideUpdate, approve(reviewer2, "tsk-awd_1-1"), nil)
-	e.at(12*day, FileProtestUpdate, ProtestRequest{Actor: vendor("bid_b"), ID: "pr1", Grounds: "evidence of A expired"}, nil)
-	e.at(13*day, ResolveProtestUpdate, ResolveProtestRequest{Actor: officer, ProtestID: "pr1", Outcome: domain.ProtestUpheld, Decision: "A's red-team report expired before the deadline"}, nil)
-	e.at(14*day, RecommendAwardUpdate, RecommendRequest{Actor: officer, AwardID: "awd_2", CandidateID: "cnd_2", Rationale: "next in rank"}, nil)
-	e.at(14*day+time.Hour, DecideUpdate, approve(reviewer1, "tsk-awd_2-2"), nil)
-	e.at(14*day+2*time.Hour, DecideUpdate, approve(reviewer2, "tsk-awd_2-2"), nil)
+	e.at(11*day, contract.RecommendAwardUpdate, contract.RecommendRequest{Actor: officer, AwardID: "awd_1", CandidateID: "cnd_1", Rationale: "first choice"}, nil)
+	e.at(11*day+time.Hour, contract.DecideUpdate, approve(reviewer1, "tsk-awd_1-1"), nil)
+	e.at(11*day+2*time.Hour, contract.DecideUpdate, approve(reviewer2, "tsk-awd_1-1"), nil)
+	e.at(12*day, contract.FileProtestUpdate, contract.ProtestRequest{Actor: vendor("bid_b"), ID: "pr1", Grounds: "evidence of A expired"}, nil)
+	e.at(13*day, contract.ResolveProtestUpdate, contract.ResolveProtestRequest{Actor: officer, ProtestID: "pr1", Outcome: domain.ProtestUpheld, Decision: "A's red-team report expired before the deadline"}, nil)
+	e.at(14*day, contract.RecommendAwardUpdate, contract.RecommendRequest{Actor: officer, AwardID: "awd_2", CandidateID: "cnd_2", Rationale: "next in rank"}, nil)
+	e.at(14*day+time.Hour, contract.DecideUpdate, approve(reviewer1, "tsk-awd_2-2"), nil)
+	e.at(14*day+2*time.Hour, contract.DecideUpdate, approve(reviewer2, "tsk-awd_2-2"), nil)
 	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskHighImpact))
 
 	st := e.result(t)
@@ -352,10 +353,10 @@ func TestUpheldProtestAndHighImpactApprovals(t *testing.T) {
 func TestCancellationDuringEvaluation(t *testing.T) {
 	e := newSolicitationEnv(5*day, nil)
 	var errReason, errVendor, errCancel error
-	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
-	e.at(11*day, CancelUpdate, CancelRequest{Actor: officer}, &errReason)
-	e.at(11*day+time.Minute, CancelUpdate, CancelRequest{Actor: vendor("bid_a"), Reason: "x"}, &errVendor)
-	e.at(11*day+time.Hour, CancelUpdate, CancelRequest{Actor: officer, Reason: "the budget was withdrawn"}, &errCancel)
+	e.at(time.Hour, contract.SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
+	e.at(11*day, contract.CancelUpdate, contract.CancelRequest{Actor: officer}, &errReason)
+	e.at(11*day+time.Minute, contract.CancelUpdate, contract.CancelRequest{Actor: vendor("bid_a"), Reason: "x"}, &errVendor)
+	e.at(11*day+time.Hour, contract.CancelUpdate, contract.CancelRequest{Actor: officer, Reason: "the budget was withdrawn"}, &errCancel)
 	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
 
 	st := e.result(t)
@@ -379,12 +380,12 @@ func requireRejected(t *testing.T, err error, kind domain.ErrorKind) {
 // Cancelling during the standstill cancels the award too.
 func TestCancellationDuringStandstill(t *testing.T) {
 	e := newSolicitationEnv(time.Hour, nil)
-	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
-	e.at(11*day, RecommendAwardUpdate, RecommendRequest{Actor: officer, AwardID: "awd_1", CandidateID: "cnd_1", Rationale: "only one"}, nil)
+	e.at(time.Hour, contract.SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
+	e.at(11*day, contract.RecommendAwardUpdate, contract.RecommendRequest{Actor: officer, AwardID: "awd_1", CandidateID: "cnd_1", Rationale: "only one"}, nil)
 	d := reviewer1
 	d.TaskID, d.Verdict, d.ReasonCode = "tsk-awd_1-1", domain.VerdictApprove, "meets-requirements"
-	e.at(11*day+time.Hour, DecideUpdate, d, nil)
-	e.at(12*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "requirement withdrawn by the programme office"}, nil)
+	e.at(11*day+time.Hour, contract.DecideUpdate, d, nil)
+	e.at(12*day, contract.CancelUpdate, contract.CancelRequest{Actor: officer, Reason: "requirement withdrawn by the programme office"}, nil)
 	e.ExecuteWorkflow(SolicitationWorkflow, solicitationInput(domain.RiskStandard))
 
 	st := e.result(t)
@@ -399,10 +400,10 @@ func TestEnquiryPeriodThenBidding(t *testing.T) {
 	in := solicitationInput(domain.RiskStandard)
 	in.EnquiryEnd = start.Add(5 * day)
 	var early, late, lateBid error
-	e.at(time.Hour, AskQuestionUpdate, QuestionRequest{Actor: vendor("bid_a"), ID: "q1", Question: "Is on-premises required?"}, &early)
-	e.at(6*day, AskQuestionUpdate, QuestionRequest{Actor: vendor("bid_a"), ID: "q2", Question: "One more?"}, &late)
-	e.at(7*day, SubmitBidUpdate, bid("bid_a", "cnd_1"), &lateBid)
-	e.at(11*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "end of test"}, nil)
+	e.at(time.Hour, contract.AskQuestionUpdate, contract.QuestionRequest{Actor: vendor("bid_a"), ID: "q1", Question: "Is on-premises required?"}, &early)
+	e.at(6*day, contract.AskQuestionUpdate, contract.QuestionRequest{Actor: vendor("bid_a"), ID: "q2", Question: "One more?"}, &late)
+	e.at(7*day, contract.SubmitBidUpdate, bid("bid_a", "cnd_1"), &lateBid)
+	e.at(11*day, contract.CancelUpdate, contract.CancelRequest{Actor: officer, Reason: "end of test"}, nil)
 	e.ExecuteWorkflow(SolicitationWorkflow, in)
 
 	e.result(t)
@@ -419,13 +420,13 @@ func TestFitScoreReranks(t *testing.T) {
 	in.Weights = domain.ScoringWeights{Openness: 0.2, Safety: 0.2, Price: 0.2, Fit: 0.4}
 	cheap := bid("bid_b", "cnd_2")
 	cheap.Bid.Price = &domain.Money{Amount: 50000, Currency: "USD"}
-	e.at(time.Hour, SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
-	e.at(2*time.Hour, SubmitBidUpdate, cheap, nil)
+	e.at(time.Hour, contract.SubmitBidUpdate, bid("bid_a", "cnd_1"), nil)
+	e.at(2*time.Hour, contract.SubmitBidUpdate, cheap, nil)
 	var errRange, errNote, errFit error
-	e.at(11*day, ScoreFitUpdate, FitRequest{Actor: officer, CandidateID: "cnd_1", Score: 140, Note: "x"}, &errRange)
-	e.at(11*day+time.Minute, ScoreFitUpdate, FitRequest{Actor: officer, CandidateID: "cnd_1", Score: 100}, &errNote)
-	e.at(11*day+2*time.Minute, ScoreFitUpdate, FitRequest{Actor: officer, CandidateID: "cnd_1", Score: 100, Note: "fine-tuned on casework notes"}, &errFit)
-	e.at(12*day, CancelUpdate, CancelRequest{Actor: officer, Reason: "end of test"}, nil)
+	e.at(11*day, contract.ScoreFitUpdate, contract.FitRequest{Actor: officer, CandidateID: "cnd_1", Score: 140, Note: "x"}, &errRange)
+	e.at(11*day+time.Minute, contract.ScoreFitUpdate, contract.FitRequest{Actor: officer, CandidateID: "cnd_1", Score: 100}, &errNote)
+	e.at(11*day+2*time.Minute, contract.ScoreFitUpdate, contract.FitRequest{Actor: officer, CandidateID: "cnd_1", Score: 100, Note: "fine-tuned on casework notes"}, &errFit)
+	e.at(12*day, contract.CancelUpdate, contract.CancelRequest{Actor: officer, Reason: "end of test"}, nil)
 	e.ExecuteWorkflow(SolicitationWorkflow, in)
 
 	st := e.result(t)

@@ -14,35 +14,24 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
-// Names by which clients address workflows, updates and queries.
-const (
-	SubmitBidUpdate = "submit-bid"
-	DecideUpdate    = "decide"
-	StateQuery      = "state"
-)
-
-// SolicitationWorkflowID is the workflow id of a solicitation.
-func SolicitationWorkflowID(solicitationID string) string { return "solicitation/" + solicitationID }
-
-// EvaluationWorkflowID is the workflow id of one candidate's evaluation.
-func EvaluationWorkflowID(bidID, candidateID string) string {
-	return "evaluation/" + bidID + "/" + candidateID
-}
-
-// Register adds every workflow to w.
+// Register adds every workflow to w, each under its type name in the contract.
 func Register(w worker.Worker) {
-	w.RegisterWorkflow(SolicitationWorkflow)
-	w.RegisterWorkflow(EvaluationWorkflow)
-	w.RegisterWorkflow(MonitoringWorkflow)
+	for name, fn := range byName() {
+		w.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
+	}
 }
 
-// a is the nil receiver through which workflows name activity methods; the
-// worker registers the real *activities.Activities under the same names.
-var a *activities.Activities
+func byName() map[string]any {
+	return map[string]any{
+		contract.SolicitationWorkflow: SolicitationWorkflow,
+		contract.EvaluationWorkflow:   EvaluationWorkflow,
+		contract.MonitoringWorkflow:   MonitoringWorkflow,
+	}
+}
 
 // withActivityOptions gives activities a bounded timeout and retries: store
 // writes are idempotent, so retrying them is safe.
@@ -66,7 +55,7 @@ func rejection(kind domain.ErrorKind, format string, args ...any) error {
 
 // RegisterReplay adds every workflow to a replayer, for replay tests.
 func RegisterReplay(r worker.WorkflowReplayer) {
-	r.RegisterWorkflow(SolicitationWorkflow)
-	r.RegisterWorkflow(EvaluationWorkflow)
-	r.RegisterWorkflow(MonitoringWorkflow)
+	for name, fn := range byName() {
+		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
+	}
 }

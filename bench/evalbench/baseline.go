@@ -11,8 +11,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/workflows"
 )
 
 // Names under which the baseline is registered next to modeltender's own
@@ -44,11 +44,11 @@ func baselineWorkflow(ctx workflow.Context, shape activityShape) error {
 	ctx = withNoopOptions(ctx)
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
 	decided := false
-	err := workflow.SetUpdateHandlerWithOptions(ctx, workflows.DecideUpdate,
-		func(ctx workflow.Context, d domain.Decision) (workflows.DecisionResult, error) {
+	err := workflow.SetUpdateHandlerWithOptions(ctx, contract.DecideUpdate,
+		func(ctx workflow.Context, d domain.Decision) (contract.DecisionResult, error) {
 			decided = true
 			err := workflow.ExecuteActivity(withNoopOptions(ctx), noopActivityName, baselineStep{WorkflowID: id}).Get(ctx, nil)
-			return workflows.DecisionResult{TaskID: d.TaskID, Accepted: true, TaskClosed: true}, err
+			return contract.DecisionResult{TaskID: d.TaskID, Accepted: true, TaskClosed: true}, err
 		},
 		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d domain.Decision) error {
 			if d.ReviewerRole != domain.RoleReviewer || decided {

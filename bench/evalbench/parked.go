@@ -21,8 +21,8 @@ import (
 
 	"github.com/modeltender/modeltender/internal/app"
 	"github.com/modeltender/modeltender/internal/config"
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/workflows"
 )
 
 // parkedMemory starts o.parked evaluations that stop at their approval task,
@@ -80,7 +80,7 @@ func parkedMemory(ctx context.Context, o options, pg *postgres, dir string, m do
 	t1 := time.Now()
 	err = forEach(ctx, len(inputs), 32, func(i int) error {
 		in := inputs[i]
-		_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: in.Ref.WorkflowID, TaskQueue: taskQueue}, workflows.EvaluationWorkflow, in)
+		_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: in.Ref.WorkflowID, TaskQueue: taskQueue}, contract.EvaluationWorkflow, in)
 		return err
 	})
 	if err != nil {

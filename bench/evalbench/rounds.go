@@ -15,8 +15,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/workflows"
 )
 
 // throughput measures evaluations per second against the baseline at each
@@ -203,10 +203,10 @@ func (s *stack) evaluations(ctx context.Context, m domain.Manifest, n, concurren
 		jobs[i] = job{
 			id: in.Ref.WorkflowID,
 			start: func(ctx context.Context) (client.WorkflowRun, error) {
-				return s.app.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: in.Ref.WorkflowID, TaskQueue: taskQueue}, workflows.EvaluationWorkflow, in)
+				return s.app.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: in.Ref.WorkflowID, TaskQueue: taskQueue}, contract.EvaluationWorkflow, in)
 			},
 			check: func(ctx context.Context, run client.WorkflowRun) error {
-				var res workflows.EvaluationResult
+				var res contract.EvaluationResult
 				if err := run.Get(ctx, &res); err != nil {
 					return err
 				}
@@ -332,13 +332,13 @@ func (s *stack) approve(ctx context.Context, t target) error {
 		Verdict: domain.VerdictApprove, ReasonCode: "meets-requirements", Comment: "evalbench", FindingsHash: t.findingsHash,
 	}
 	h, err := s.app.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: t.workflowID, UpdateName: workflows.DecideUpdate, Args: []any{d},
+		WorkflowID: t.workflowID, UpdateName: contract.DecideUpdate, Args: []any{d},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
 		return fmt.Errorf("decide %s on %s: %w", t.taskID, t.workflowID, err)
 	}
-	var res workflows.DecisionResult
+	var res contract.DecisionResult
 	if err := h.Get(ctx, &res); err != nil {
 		return fmt.Errorf("decide %s on %s: %w", t.taskID, t.workflowID, err)
 	}

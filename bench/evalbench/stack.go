@@ -17,15 +17,14 @@ import (
 
 	"go.temporal.io/sdk/worker"
 
-	"github.com/modeltender/modeltender/activities"
 	"github.com/modeltender/modeltender/internal/app"
 	"github.com/modeltender/modeltender/internal/config"
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/devstack/pgcluster"
 	"github.com/modeltender/modeltender/internal/devstack/temporaldev"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/workflows"
 )
 
 // taskQueue is the queue of the bench's worker; each run has its own servers.
@@ -198,8 +197,8 @@ func seedSolicitation(ctx context.Context, st *store.Store, p people, revision s
 
 // seedEvaluations stores n bids of one candidate each and returns the
 // evaluation inputs the SolicitationWorkflow would give their children.
-func seedEvaluations(ctx context.Context, st *store.Store, p people, sol domain.Solicitation, m domain.Manifest, n int) ([]workflows.EvaluationInput, error) {
-	inputs := make([]workflows.EvaluationInput, n)
+func seedEvaluations(ctx context.Context, st *store.Store, p people, sol domain.Solicitation, m domain.Manifest, n int) ([]contract.EvaluationInput, error) {
+	inputs := make([]contract.EvaluationInput, n)
 	hash := manifest.Hash(m)
 	err := forEach(ctx, n, 8, func(i int) error {
 		bid := domain.Bid{ID: domain.NewID("bid"), SolicitationID: sol.ID, VendorOrgID: p.vendor.ID, SubmittedBy: p.submitter.ID, SubmittedAt: sol.Deadline.Add(-time.Minute)}
@@ -208,9 +207,9 @@ func seedEvaluations(ctx context.Context, st *store.Store, p people, sol domain.
 		if err := st.InsertBid(ctx, bid); err != nil {
 			return err
 		}
-		id := workflows.EvaluationWorkflowID(bid.ID, c.ID)
-		inputs[i] = workflows.EvaluationInput{
-			Ref:      activities.EvaluationRef{SolicitationID: sol.ID, BidID: bid.ID, CandidateID: c.ID, VendorOrgID: bid.VendorOrgID, WorkflowID: id},
+		id := contract.EvaluationWorkflowID(bid.ID, c.ID)
+		inputs[i] = contract.EvaluationInput{
+			Ref:      contract.EvaluationRef{SolicitationID: sol.ID, BidID: bid.ID, CandidateID: c.ID, VendorOrgID: bid.VendorOrgID, WorkflowID: id},
 			Criteria: sol.Criteria(),
 			AsOf:     sol.Deadline,
 		}

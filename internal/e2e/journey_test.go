@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/workflows"
 )
 
 // withFreshEvidence re-dates a manifest's evidence to a month before now, so
@@ -204,8 +204,8 @@ func TestProcurementJourney(t *testing.T) {
 	// The officer recommends the one qualified candidate; a reviewer approves
 	// the award; after the standstill it stands and the notice is published.
 	s.awardTo(sol.ID, candA, "reviewer1")
-	run := s.app.Temporal.GetWorkflow(context.Background(), workflows.SolicitationWorkflowID(sol.ID), "")
-	var state workflows.SolicitationState
+	run := s.app.Temporal.GetWorkflow(context.Background(), contract.SolicitationWorkflowID(sol.ID), "")
+	var state contract.SolicitationState
 	if err := run.Get(context.Background(), &state); err != nil {
 		t.Fatalf("solicitation workflow: %v", err)
 	}
@@ -215,9 +215,9 @@ func TestProcurementJourney(t *testing.T) {
 	s.validNotice(sol.ID, candA)
 	// The history and the candidates' replay against the current code.
 	s.replayAndRecord(map[string]string{
-		workflows.SolicitationWorkflowID(sol.ID):       "solicitation-awarded-monitored.json",
-		workflows.EvaluationWorkflowID(bidA.ID, candA): "evaluation-approved.json",
-		workflows.EvaluationWorkflowID(bidB.ID, candB): "evaluation-license-rejected.json",
+		contract.SolicitationWorkflowID(sol.ID):       "solicitation-awarded-monitored.json",
+		contract.EvaluationWorkflowID(bidA.ID, candA): "evaluation-approved.json",
+		contract.EvaluationWorkflowID(bidB.ID, candB): "evaluation-license-rejected.json",
 	})
 
 	// The audit trail holds every step.

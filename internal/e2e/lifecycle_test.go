@@ -12,9 +12,9 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/workflows"
 )
 
 // highImpactEvidence is what OMB M-25-21 adds for high-impact use.
@@ -164,8 +164,8 @@ func TestHighImpactLifecycle(t *testing.T) {
 	s.must(http.StatusOK, "officer", "POST", path+"/protests/"+protest.ID+"/decision",
 		map[string]any{"outcome": "dismissed", "decision": "safety points follow the published rule: 20 per warning"})
 
-	run := s.app.Temporal.GetWorkflow(context.Background(), workflows.SolicitationWorkflowID(sol.ID), "")
-	var state workflows.SolicitationState
+	run := s.app.Temporal.GetWorkflow(context.Background(), contract.SolicitationWorkflowID(sol.ID), "")
+	var state contract.SolicitationState
 	if err := run.Get(context.Background(), &state); err != nil {
 		t.Fatalf("solicitation workflow: %v", err)
 	}
@@ -174,13 +174,13 @@ func TestHighImpactLifecycle(t *testing.T) {
 	}
 	s.validNotice(sol.ID, b1)
 	// The awarded model is now monitored by its own workflow, which outlives the solicitation.
-	desc, err := s.app.Temporal.DescribeWorkflowExecution(context.Background(), workflows.MonitoringWorkflowID(b1), "")
+	desc, err := s.app.Temporal.DescribeWorkflowExecution(context.Background(), contract.MonitoringWorkflowID(b1), "")
 	if err != nil || desc.WorkflowExecutionInfo.Status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		t.Fatalf("monitoring of the awarded model: %v %v", desc, err)
 	}
 	s.replayAndRecord(map[string]string{
-		workflows.SolicitationWorkflowID(sol.ID):    "solicitation-high-impact-monitored.json",
-		workflows.EvaluationWorkflowID(bidA.ID, a1): "evaluation-clarified-answer-recorded.json",
+		contract.SolicitationWorkflowID(sol.ID):    "solicitation-high-impact-monitored.json",
+		contract.EvaluationWorkflowID(bidA.ID, a1): "evaluation-clarified-answer-recorded.json",
 	})
 
 	s.addUser("auditor", domain.RoleAuditor, "Department of Digital Services", "agency")
