@@ -7,7 +7,6 @@ package activities
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -15,20 +14,19 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/policies"
 )
 
 // Activities carries the dependencies of every activity.
 type Activities struct {
-	Store    *store.Store
-	Policies *policies.Engine
-	Licenses *licensing.Analyzer
-	Now      func() time.Time
+	Store *store.Store
+	// Check is the one candidate check, under each solicitation's frozen rules.
+	Check *check.Checker
+	Now   func() time.Time
 	// PublicURL is where the API is reached from outside, for the links a
 	// published notice carries; OCIDPrefix the agency's registered OCDS prefix.
 	PublicURL  string
@@ -39,6 +37,7 @@ type Activities struct {
 func Register(w worker.Worker, a *Activities) {
 	for name, fn := range map[string]any{
 		contract.CancelSolicitation:    a.CancelSolicitation,
+		contract.CheckCandidate:        a.CheckCandidate,
 		contract.CheckPolicy:           a.CheckPolicy,
 		contract.CloseClarification:    a.CloseClarification,
 		contract.CompleteEvaluation:    a.CompleteEvaluation,
@@ -107,63 +106,74 @@ func (a *Activities) StartEvaluation(ctx context.Context, ref contract.Evaluatio
 	})
 }
 
-// Intake loads the candidate's current manifest (the submitted one, or the
-// latest amended in answer to a clarification) from the system of record and
-// validates it again against the manifest schema, recording its digest. A
-// manifest that fails is a deny finding, not an activity failure: retrying
-// would not fix it.
+// CheckCandidate runs the candidate check on the candidate's current
+// manifest (the submitted one, or the latest amended in answer to a
+// clarification) under the solicitation's frozen criteria and revision, and
+// offers earlier resolutions of the same license clauses. A manifest whose
+// stored digest does not match is a deny, not a failure: retrying would not
+// fix it. Read-only, so idempotent.
+func (a *Activities) CheckCandidate(ctx context.Context, req contract.CheckRequest) (domain.CandidateCheck, error) {
+	m, storedHash, err := a.currentManifest(ctx, req.Ref)
+	if err != nil {
+		return domain.CandidateCheck{}, err
+	}
+	res := a.Check.Check(ctx, check.Input{Manifest: m, Criteria: req.Criteria, AsOf: req.AsOf})
+	if res.ManifestHash != storedHash {
+		res.Intake = append(res.Intake, digestMismatch(res.ManifestHash, storedHash))
+		res.Outcome = domain.OutcomeDisqualified
+	}
+	res.License, err = a.offerPriorResolutions(ctx, res.License)
+	return res, err
+}
+
+func digestMismatch(got, stored string) domain.Finding {
+	return domain.Finding{
+		Rule: "intake.digest-mismatch", Severity: domain.SeverityDeny,
+		Message: fmt.Sprintf("the stored manifest hashes to %s but was submitted as %s", got, stored),
+		Source:  "modeltender integrity check", Fix: "resubmit the bid",
+	}
+}
+
+// currentManifest loads a candidate's current manifest; a candidate that
+// does not exist is a data error no retry fixes.
+func (a *Activities) currentManifest(ctx context.Context, ref contract.EvaluationRef) (domain.Manifest, string, error) {
+	m, hash, err := a.Store.CurrentManifest(ctx, ref.CandidateID)
+	if domain.KindOf(err) == domain.ErrNotFound {
+		return m, hash, temporal.NewNonRetryableApplicationError(err.Error(), string(domain.ErrNotFound), err)
+	}
+	return m, hash, err
+}
+
+// Intake, ReviewLicense and CheckPolicy are the three parts of the
+// candidate check as evaluations recorded before CheckCandidate ran it in
+// one step; they stay registered for those evaluations' histories, and each
+// runs the same check.
+
+// Intake loads the candidate's current manifest and reports the intake part
+// of its check.
 func (a *Activities) Intake(ctx context.Context, ref contract.EvaluationRef) (contract.IntakeResult, error) {
-	m, storedHash, err := a.Store.CurrentManifest(ctx, ref.CandidateID)
+	m, storedHash, err := a.currentManifest(ctx, ref)
 	if err != nil {
 		return contract.IntakeResult{}, err
 	}
-	res := contract.IntakeResult{Manifest: m, ManifestHash: manifest.Hash(m)}
-	doc, err := json.Marshal(m)
-	if err != nil {
-		return res, temporal.NewNonRetryableApplicationError("encode manifest", "internal", err)
-	}
-	if _, err := manifest.ParseJSON(doc, ""); err != nil {
-		res.Findings = append(res.Findings, domain.Finding{
-			Rule: "intake.schema", Severity: domain.SeverityDeny, Message: err.Error(),
-			Source: "modeltender manifest schema 1", Fix: "resubmit the manifest so that it validates against /api/v1/schemas/manifest.json",
-		})
-	}
+	res := contract.IntakeResult{Manifest: m, ManifestHash: manifest.Hash(m), Findings: check.Intake(m)}
 	if res.ManifestHash != storedHash {
-		res.Findings = append(res.Findings, domain.Finding{
-			Rule: "intake.digest-mismatch", Severity: domain.SeverityDeny,
-			Message: fmt.Sprintf("the stored manifest hashes to %s but was submitted as %s", res.ManifestHash, storedHash),
-			Source:  "modeltender integrity check", Fix: "resubmit the bid",
-		})
+		res.Findings = append(res.Findings, digestMismatch(res.ManifestHash, storedHash))
 	}
 	return res, nil
 }
 
-// ReviewLicense analyses the licenses of every component and offers earlier
-// resolutions of the same license clauses. Read-only, so idempotent.
+// ReviewLicense reports the license part of the candidate's check, with
+// earlier resolutions offered. Read-only, so idempotent.
 func (a *Activities) ReviewLicense(ctx context.Context, in contract.LicenseReviewInput) (domain.LicenseReport, error) {
-	return a.offerPriorResolutions(ctx, a.Licenses.Review(in.Manifest, in.Criteria))
+	res := a.Check.Check(ctx, check.Input{Manifest: in.Manifest, Criteria: in.Criteria})
+	return a.offerPriorResolutions(ctx, res.License)
 }
 
-// CheckPolicy asks OPA for the decision on a candidate. It fails closed: an
-// evaluation error or a policy revision other than the one frozen at
-// publication comes back as a warn finding for a human, never as a pass.
+// CheckPolicy reports the policy part of the candidate's check. It fails
+// closed, as the check does.
 func (a *Activities) CheckPolicy(ctx context.Context, in contract.PolicyInput) (domain.PolicyDecision, error) {
-	d, err := a.Policies.Decide(ctx, policies.Input{
-		Criteria: in.Criteria, Manifest: in.Manifest, LicenseFindings: in.LicenseFindings, AsOf: in.AsOf,
-		LicenseNormalization: a.Licenses.Normalize(in.Manifest),
-	})
-	if err != nil {
-		activity.GetLogger(ctx).Error("policy evaluation failed; failing closed", "error", err)
-	}
-	if in.Criteria.PolicyRevision != "" && d.Revision != in.Criteria.PolicyRevision {
-		d.Warn = append(d.Warn, domain.Finding{
-			Rule: "policy.revision-changed", Severity: domain.SeverityWarn,
-			Message: fmt.Sprintf("the solicitation froze policy revision %s but this worker runs %s", in.Criteria.PolicyRevision, d.Revision),
-			Source:  "modeltender fairness rule: rules freeze at publication",
-			Fix:     "review the candidate by hand against the published criteria, or amend the solicitation to adopt the new revision",
-		})
-	}
-	return d, nil
+	return a.Check.Check(ctx, check.Input{Manifest: in.Manifest, Criteria: in.Criteria, AsOf: in.AsOf}).Policy, nil
 }
 
 // RecordStage mirrors an evaluation stage change into the read model and the audit log.

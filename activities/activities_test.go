@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/devstack/pgtest"
 	"github.com/modeltender/modeltender/internal/domain"
@@ -77,7 +78,7 @@ func newFixture(t *testing.T) fixture {
 	bid := domain.Bid{ID: "bid_1", SolicitationID: sol.ID, VendorOrgID: vendor.ID, SubmittedBy: seller.ID, SubmittedAt: at,
 		Candidates: []domain.Candidate{{ID: "cnd_1", BidID: "bid_1", Name: m.Name, Manifest: m, ManifestHash: manifest.Hash(m)}}}
 	return fixture{
-		acts:     &Activities{Store: st, Policies: engine, Licenses: analyzer, Now: func() time.Time { return at }},
+		acts:     &Activities{Store: st, Check: check.New(check.Fixed{Engine: engine, Analyzer: analyzer}), Now: func() time.Time { return at }},
 		st:       st,
 		bid:      bid,
 		reviewer: reviewer,

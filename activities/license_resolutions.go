@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
 )
@@ -47,8 +48,8 @@ func (a *Activities) offerPriorResolutions(ctx context.Context, r domain.License
 
 // recordLicenseResolutions remembers a decision on a license-resolution
 // task once per license clause the task showed, keyed by license text,
-// clause and use-case class, and audits it. It re-runs the (pure) license
-// review of the candidate to recover each finding's key; a finding the
+// clause and use-case class, and audits it. It re-runs the (pure) candidate
+// check of the candidate to recover each finding's key; a finding the
 // review no longer produces is not remembered.
 func (a *Activities) recordLicenseResolutions(ctx context.Context, solicitationID string, d domain.Decision) error {
 	task, err := a.Store.Task(ctx, d.TaskID)
@@ -66,7 +67,7 @@ func (a *Activities) recordLicenseResolutions(ctx context.Context, solicitationI
 	if err != nil {
 		return err
 	}
-	report := a.Licenses.Review(m, sol.Criteria())
+	report := a.Check.Check(ctx, check.Input{Manifest: m, Criteria: sol.Criteria()}).License
 	for _, res := range report.Resolvable {
 		if !showed(task.Findings, res.Finding) {
 			continue

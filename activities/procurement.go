@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
@@ -38,27 +39,15 @@ func (a *Activities) SupersedeTask(ctx context.Context, solicitationID, taskID, 
 	})
 }
 
-// Precheck runs license review and the policy decision on every candidate of
-// a bid, as the evaluation will at close but without humans, and stores the
-// findings for the vendor's eyes only. Idempotent per candidate.
+// Precheck runs the candidate check on every candidate of a bid, as the
+// evaluation will at close but without humans, and stores the findings for
+// the vendor's eyes only. Idempotent per candidate.
 func (a *Activities) Precheck(ctx context.Context, in contract.PrecheckInput) ([]domain.Precheck, error) {
 	var out []domain.Precheck
 	for _, c := range in.Bid.Candidates {
-		report := a.Licenses.Review(c.Manifest, in.Criteria)
-		d, err := a.Policies.Decide(ctx, policies.Input{Criteria: in.Criteria, Manifest: c.Manifest, LicenseFindings: report.Findings, AsOf: in.AsOf})
-		if err != nil {
-			return nil, fmt.Errorf("pre-check %s: %w", c.ID, err) // retried: a policy error is not the vendor's fault
-		}
-		findings := slices.Concat(d.Deny, report.Findings, d.Warn, d.Info)
-		outcome := "pass"
-		switch {
-		case len(d.Deny) > 0 || hasSeverity(report.Findings, domain.SeverityDeny):
-			outcome = "fail"
-		case report.NeedsResolution || len(d.Warn) > 0:
-			outcome = "needs-review"
-		}
-		p := domain.Precheck{CandidateID: c.ID, CandidateName: c.Name, Outcome: outcome, Score: d.Score,
-			Findings: dedupe(findings), PolicyRevision: d.Revision, CheckedAt: in.At}
+		res := a.Check.Check(ctx, check.Input{Manifest: c.Manifest, Criteria: in.Criteria, AsOf: in.AsOf})
+		p := domain.Precheck{CandidateID: c.ID, CandidateName: c.Name, Outcome: precheckOutcome[res.Outcome], Score: res.Policy.Score,
+			Findings: res.Findings(), PolicyRevision: res.Revision, CheckedAt: in.At}
 		if err := a.Store.SavePrecheck(ctx, p); err != nil {
 			return nil, err
 		}
@@ -67,20 +56,11 @@ func (a *Activities) Precheck(ctx context.Context, in contract.PrecheckInput) ([
 	return out, nil
 }
 
-func hasSeverity(f []domain.Finding, s domain.Severity) bool {
-	return slices.ContainsFunc(f, func(x domain.Finding) bool { return x.Severity == s })
-}
-
-// dedupe drops findings repeated verbatim (a license deny carried into the
-// policy decision appears in both).
-func dedupe(f []domain.Finding) []domain.Finding {
-	out := make([]domain.Finding, 0, len(f))
-	for _, x := range f {
-		if !slices.Contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
+// precheckOutcome is how the vendor's pre-check names the check's outcome.
+var precheckOutcome = map[domain.Outcome]string{
+	domain.OutcomeQualified:    "pass",
+	domain.OutcomeNeedsReview:  "needs-review",
+	domain.OutcomeDisqualified: "fail",
 }
 
 // ReviseBid stores a bid's new revision.
@@ -300,22 +280,17 @@ func or(s, def string) string {
 	return s
 }
 
-// Recheck runs today's license review and policy decision on an awarded
-// candidate's current manifest, with the worker's current policy revision and
+// Recheck runs the candidate check on an awarded candidate's current
+// manifest under the solicitation's frozen criteria and revision, with
 // evidence judged as of now, and audits the result. Read-only but the audit.
 func (a *Activities) Recheck(ctx context.Context, ref contract.EvaluationRef, c domain.Criteria, at time.Time) (contract.RecheckResult, error) {
-	m, _, err := a.Store.CurrentManifest(ctx, ref.CandidateID)
+	m, _, err := a.currentManifest(ctx, ref)
 	if err != nil {
 		return contract.RecheckResult{}, err
 	}
-	c.PolicyRevision = a.Policies.Revision()
-	report := a.Licenses.Review(m, c)
-	d, err := a.Policies.Decide(ctx, policies.Input{Criteria: c, Manifest: m, LicenseFindings: report.Findings, AsOf: at})
-	if err != nil {
-		return contract.RecheckResult{}, fmt.Errorf("re-check %s: %w", ref.CandidateID, err)
-	}
-	res := contract.RecheckResult{Outcome: domain.OutcomeQualified, Findings: dedupe(slices.Concat(d.Deny, d.Warn)), Revision: d.Revision}
-	if len(d.Deny) > 0 || hasSeverity(report.Findings, domain.SeverityDeny) {
+	chk := a.Check.Check(ctx, check.Input{Manifest: m, Criteria: c, AsOf: at})
+	res := contract.RecheckResult{Outcome: domain.OutcomeQualified, Findings: slices.Concat(chk.Intake, chk.Policy.Deny, chk.Policy.Warn), Revision: chk.Revision}
+	if chk.Outcome == domain.OutcomeDisqualified {
 		res.Outcome = domain.OutcomeDisqualified
 	}
 	return res, a.audit(ctx, fmt.Sprintf("monitoring/%s/%d", ref.CandidateID, at.UnixNano()), store.AuditEvent{

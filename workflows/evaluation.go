@@ -13,6 +13,10 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
+// singleCheckVersion marks the change that runs intake, license review and
+// the policy decision as one candidate check in one activity.
+const singleCheckVersion = "single-candidate-check"
+
 // answerRecordedVersion marks the change that made the answer update wait
 // until the answer is stored.
 const answerRecordedVersion = "answer-clarification-waits-for-record"
@@ -100,8 +104,8 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res contract.EvaluationResu
 	if err := e.record(ctx, domain.StageIntake, domain.StageRunning, nil, nil); err != nil {
 		return res, false, err
 	}
-	var intake contract.IntakeResult
-	if err := workflow.ExecuteActivity(ctx, contract.Intake, e.in.Ref).Get(ctx, &intake); err != nil {
+	intake, lic, dec, err := e.check(ctx)
+	if err != nil {
 		return res, false, err
 	}
 	if denied(intake.Findings) {
@@ -117,9 +121,10 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res contract.EvaluationResu
 	if err := e.record(ctx, domain.StageLicense, domain.StageRunning, nil, nil); err != nil {
 		return res, false, err
 	}
-	var lic domain.LicenseReport
-	if err := workflow.ExecuteActivity(ctx, contract.ReviewLicense, contract.LicenseReviewInput{Manifest: intake.Manifest, Criteria: e.in.Criteria}).Get(ctx, &lic); err != nil {
-		return res, false, err
+	if lic == nil {
+		if lic, err = e.reviewLicense(ctx, intake.Manifest); err != nil {
+			return res, false, err
+		}
 	}
 	if denied(lic.Findings) {
 		res, err := e.disqualify(ctx, domain.StageLicense, lic.Findings, 0)
@@ -136,7 +141,7 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res contract.EvaluationResu
 			return res, false, err
 		}
 	}
-	if err := e.record(ctx, domain.StageLicense, domain.StagePassed, lic.Findings, licenseDetail(lic, e.decisionDetail())); err != nil {
+	if err := e.record(ctx, domain.StageLicense, domain.StagePassed, lic.Findings, licenseDetail(*lic, e.decisionDetail())); err != nil {
 		return res, false, err
 	}
 
@@ -145,11 +150,10 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res contract.EvaluationResu
 	if err := e.record(ctx, domain.StagePolicy, domain.StageRunning, nil, nil); err != nil {
 		return res, false, err
 	}
-	var dec domain.PolicyDecision
-	if err := workflow.ExecuteActivity(ctx, contract.CheckPolicy, contract.PolicyInput{
-		Manifest: intake.Manifest, Criteria: e.in.Criteria, LicenseFindings: lic.Findings, AsOf: e.in.AsOf,
-	}).Get(ctx, &dec); err != nil {
-		return res, false, err
+	if dec == nil {
+		if dec, err = e.checkPolicy(ctx, intake.Manifest, lic.Findings); err != nil {
+			return res, false, err
+		}
 	}
 	policyFindings := slices.Concat(dec.Deny, dec.Warn, dec.Info)
 	detail := map[string]any{"policy_revision": dec.Revision, "score": dec.Score, "approvals_required": dec.ApprovalsRequired,
@@ -184,6 +188,40 @@ func (e *evaluation) evaluate(ctx workflow.Context) (res contract.EvaluationResu
 		Outcome: domain.OutcomeQualified, Score: dec.Score, OpennessScore: e.in.Criteria.OpennessScore(dec.Score), SafetyScore: safetyScore(dec.Warn),
 	})
 	return res, false, err
+}
+
+// check runs the candidate check: in one activity, or, for evaluations
+// recorded before it existed, as intake alone, with license review and the
+// policy decision as their own activities later (lic and dec nil).
+func (e *evaluation) check(ctx workflow.Context) (contract.IntakeResult, *domain.LicenseReport, *domain.PolicyDecision, error) {
+	if workflow.GetVersion(ctx, singleCheckVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		var intake contract.IntakeResult
+		err := workflow.ExecuteActivity(ctx, contract.Intake, e.in.Ref).Get(ctx, &intake)
+		return intake, nil, nil, err
+	}
+	var chk domain.CandidateCheck
+	if err := workflow.ExecuteActivity(ctx, contract.CheckCandidate, contract.CheckRequest{
+		Ref: e.in.Ref, Criteria: e.in.Criteria, AsOf: e.in.AsOf,
+	}).Get(ctx, &chk); err != nil {
+		return contract.IntakeResult{}, nil, nil, err
+	}
+	intake := contract.IntakeResult{ManifestHash: chk.ManifestHash, Findings: chk.Intake}
+	intake.Manifest.Name = chk.ManifestName
+	return intake, &chk.License, &chk.Policy, nil
+}
+
+func (e *evaluation) reviewLicense(ctx workflow.Context, m domain.Manifest) (*domain.LicenseReport, error) {
+	var lic domain.LicenseReport
+	err := workflow.ExecuteActivity(ctx, contract.ReviewLicense, contract.LicenseReviewInput{Manifest: m, Criteria: e.in.Criteria}).Get(ctx, &lic)
+	return &lic, err
+}
+
+func (e *evaluation) checkPolicy(ctx workflow.Context, m domain.Manifest, licenseFindings []domain.Finding) (*domain.PolicyDecision, error) {
+	var dec domain.PolicyDecision
+	err := workflow.ExecuteActivity(ctx, contract.CheckPolicy, contract.PolicyInput{
+		Manifest: m, Criteria: e.in.Criteria, LicenseFindings: licenseFindings, AsOf: e.in.AsOf,
+	}).Get(ctx, &dec)
+	return &dec, err
 }
 
 // safetyScore is 100 less 20 points per safety warning, so complete, current

@@ -58,12 +58,9 @@ func newEvalEnv(t *testing.T, lic domain.LicenseReport, dec domain.PolicyDecisio
 	e.RegisterWorkflow(EvaluationWorkflow)
 	e.RegisterActivity(&activities.Activities{})
 	e.OnActivity(contract.StartEvaluation, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil)
-	e.OnActivity(contract.Intake, mock.Anything, mock.Anything).Return(contract.IntakeResult{
-		Manifest: domain.Manifest{SchemaVersion: "1", Name: "Granite"}, ManifestHash: "sha256:m",
-	}, nil)
-	e.OnActivity(contract.ReviewLicense, mock.Anything, mock.Anything).Return(func(context.Context, contract.LicenseReviewInput) (domain.LicenseReport, error) {
+	e.OnActivity(contract.CheckCandidate, mock.Anything, mock.Anything).Return(func(context.Context, contract.CheckRequest) (domain.CandidateCheck, error) {
 		e.licenseRuns++
-		return lic, nil
+		return domain.CandidateCheck{ManifestName: "Granite", ManifestHash: "sha256:m", Intake: []domain.Finding{}, License: lic, Policy: dec}, nil
 	})
 	e.OnActivity(contract.EscalateTask, mock.Anything, mock.Anything).Return(func(_ context.Context, esc contract.Escalation) error {
 		e.escalations = append(e.escalations, esc.Level)
@@ -79,7 +76,6 @@ func newEvalEnv(t *testing.T, lic domain.LicenseReport, dec domain.PolicyDecisio
 		e.clarifications = append(e.clarifications, c)
 		return nil
 	})
-	e.OnActivity(contract.CheckPolicy, mock.Anything, mock.Anything).Return(dec, nil)
 	e.OnActivity(contract.RecordStage, mock.Anything, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, _ contract.EvaluationRef, u domain.StageUpdate) error {
 			e.stages = append(e.stages, u)

@@ -16,7 +16,7 @@ import (
 	"github.com/modeltender/modeltender/internal/licensing"
 )
 
-// newRealLicenseEnv is newEvalEnv whose ReviewLicense answers with what the
+// newRealLicenseEnv is newEvalEnv whose candidate check answers with what the
 // real license analyzer (embedded knowledge base) makes of manifest m under
 // the test input's criteria. newEvalEnv's mock returns a fixed report, so the
 // report is computed up front; the listener checks that the activity really
@@ -29,10 +29,10 @@ func newRealLicenseEnv(t *testing.T, m domain.Manifest, in contract.EvaluationIn
 	want := analyzer.Review(m, in.Criteria)
 	e := newEvalEnv(t, want, cleanPolicy)
 	e.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
-		if info.ActivityType.Name != "ReviewLicense" {
+		if info.ActivityType.Name != contract.CheckCandidate {
 			return
 		}
-		var got contract.LicenseReviewInput
+		var got contract.CheckRequest
 		require.NoError(t, args.Get(&got))
 		require.Equal(t, in.Criteria, got.Criteria)
 		require.Equal(t, want, analyzer.Review(m, got.Criteria))

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/store"
@@ -32,6 +33,9 @@ type App struct {
 	Store    *store.Store
 	Policies *policies.Engine
 	Licenses *licensing.Analyzer
+	// Check is the one candidate check, for the worker's activities and the
+	// web's pre-submission validation alike.
+	Check    *check.Checker
 	Temporal client.Client
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -65,7 +69,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w; start one or unset TEMPORAL_ADDRESS under `modeltender dev`", cfg.TemporalAddress, cfg.TemporalNamespace, err)
 	}
-	return &App{Config: cfg, Store: st, Policies: engine, Licenses: analyzer, Temporal: tc, Log: log, Now: time.Now}, nil
+	return &App{Config: cfg, Store: st, Policies: engine, Licenses: analyzer, Check: check.New(check.Fixed{Engine: engine, Analyzer: analyzer}),
+		Temporal: tc, Log: log, Now: time.Now}, nil
 }
 
 // policySource names where the policy bundle comes from, for error messages.
@@ -86,7 +91,7 @@ func (a *App) Close() {
 func (a *App) NewWorker() worker.Worker {
 	w := worker.New(a.Temporal, a.Config.TaskQueue, worker.Options{})
 	workflows.Register(w)
-	activities.Register(w, &activities.Activities{Store: a.Store, Policies: a.Policies, Licenses: a.Licenses, Now: a.Now,
+	activities.Register(w, &activities.Activities{Store: a.Store, Check: a.Check, Now: a.Now,
 		PublicURL: a.Config.PublicURL, OCIDPrefix: a.Config.OCIDPrefix})
 	return w
 }

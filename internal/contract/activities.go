@@ -10,6 +10,7 @@ import (
 // registers them.
 const (
 	CancelSolicitation    = "CancelSolicitation"
+	CheckCandidate        = "CheckCandidate"
 	CheckPolicy           = "CheckPolicy"
 	CloseClarification    = "CloseClarification"
 	CompleteEvaluation    = "CompleteEvaluation"
@@ -56,6 +57,14 @@ type StatusChange struct {
 	Status         domain.SolicitationStatus `json:"status"`
 	At             time.Time                 `json:"at"`
 	Detail         map[string]any            `json:"detail,omitempty"`
+}
+
+// CheckRequest asks for the candidate check of one candidate's current
+// manifest under the solicitation's frozen criteria, evidence judged as of AsOf.
+type CheckRequest struct {
+	Ref      EvaluationRef   `json:"ref"`
+	Criteria domain.Criteria `json:"criteria"`
+	AsOf     time.Time       `json:"as_of"`
 }
 
 // IntakeResult is the validated manifest of a candidate.

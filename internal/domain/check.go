@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // The results of the automated candidate check: the license review, the
 // policy decision, the pre-check a vendor sees and the stage updates an
@@ -157,4 +160,36 @@ type StageUpdate struct {
 	Findings    []Finding      `json:"findings"`
 	Detail      map[string]any `json:"detail,omitempty"`
 	At          time.Time      `json:"at"`
+}
+
+// CandidateCheck is the automated check of one candidate, the same wherever
+// it runs (the vendor's pre-check, every evaluation, a clarification's
+// re-run, the post-award re-check, `modeltender evaluate`): intake, license
+// review and the policy decision under one policy revision, with evidence
+// judged as of one date. It never passes a candidate it could not check.
+type CandidateCheck struct {
+	ManifestName string `json:"manifest_name"`
+	ManifestHash string `json:"manifest_hash"`
+	// Intake are the findings of validating the manifest; a deny among them
+	// stops the check before license and policy.
+	Intake   []Finding      `json:"intake"`
+	License  LicenseReport  `json:"license"`
+	Policy   PolicyDecision `json:"policy"`
+	Outcome  Outcome        `json:"outcome"`
+	Revision string         `json:"policy_revision"`
+	AsOf     time.Time      `json:"as_of"`
+}
+
+// Findings are every finding of the check once, deny first: intake, the
+// policy's denies, the license review, the policy's warnings and notes.
+func (c CandidateCheck) Findings() []Finding {
+	var out []Finding
+	for _, group := range [][]Finding{c.Intake, c.Policy.Deny, c.License.Findings, c.Policy.Warn, c.Policy.Info} {
+		for _, f := range group {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }

@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/manifest"
@@ -42,12 +44,16 @@ type solicitationFile struct {
 
 // Evaluation is one file's result as evaluate prints it.
 type Evaluation struct {
-	File         string               `json:"file"`
-	Format       manifest.Format      `json:"format"`
-	Manifest     string               `json:"manifest"`
-	ManifestHash string               `json:"manifest_hash"`
-	Unmapped     []manifest.Unmapped  `json:"unmapped"`
-	License      domain.LicenseReport `json:"license"`
+	File         string              `json:"file"`
+	Format       manifest.Format     `json:"format"`
+	Manifest     string              `json:"manifest"`
+	ManifestHash string              `json:"manifest_hash"`
+	Unmapped     []manifest.Unmapped `json:"unmapped"`
+	// Outcome is the check's outcome: the policy decision's, or needs_review
+	// when a license needs a reviewer's resolution, or disqualified at intake.
+	Outcome domain.Outcome       `json:"outcome"`
+	Intake  []domain.Finding     `json:"intake"`
+	License domain.LicenseReport `json:"license"`
 	domain.PolicyDecision
 }
 
@@ -86,7 +92,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if problems := analyzer.CheckUseCases(criteria.UseCases); len(problems) > 0 {
 		return Unreadable(fmt.Errorf("%s: use_cases: %s", *solicitation, strings.Join(problems, "; ")))
 	}
-	criteria.PolicyRevision = engine.Revision()
+	checker := check.New(check.Fixed{Engine: engine, Analyzer: analyzer})
 	var results []Evaluation
 	for _, file := range fs.Args() {
 		data, err := os.ReadFile(file)
@@ -97,14 +103,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return Unreadable(fmt.Errorf("%s: %w", file, describe(err)))
 		}
-		report := analyzer.Review(c.Manifest, criteria)
-		decision, err := engine.Decide(ctx, policies.Input{Criteria: criteria, Manifest: c.Manifest, LicenseFindings: report.Findings,
-			LicenseNormalization: analyzer.Normalize(c.Manifest), AsOf: asOf})
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: the policies could not decide, so the decision needs review: %v\n", file, err)
+		res := checker.Check(ctx, check.Input{Manifest: c.Manifest, Criteria: criteria, AsOf: asOf})
+		if slices.ContainsFunc(res.Policy.Warn, func(f domain.Finding) bool { return f.Rule == policies.EvaluationErrorRule }) {
+			fmt.Fprintf(stderr, "%s: the policies could not decide, so the decision needs review\n", file)
 		}
-		results = append(results, Evaluation{File: file, Format: c.Format, Manifest: c.Manifest.Name, ManifestHash: manifest.Hash(c.Manifest),
-			Unmapped: c.Unmapped, License: report, PolicyDecision: decision})
+		results = append(results, Evaluation{File: file, Format: c.Format, Manifest: c.Manifest.Name, ManifestHash: res.ManifestHash,
+			Unmapped: c.Unmapped, Outcome: res.Outcome, Intake: res.Intake, License: res.License, PolicyDecision: res.Policy})
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")

@@ -1,0 +1,183 @@
+// Package check is the one automated check of a candidate model: intake
+// validation, license review (with free-text license names normalised) and
+// the policy decision, under the policy revision a solicitation froze at
+// publication. The vendor's pre-check, every evaluation, a clarification's
+// re-run, the post-award re-check and `modeltender evaluate` all call
+// Checker.Check, so they cannot disagree.
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/licensing"
+	"github.com/modeltender/modeltender/internal/manifest"
+	"github.com/modeltender/modeltender/policies"
+)
+
+// Rules are the prepared policy engines and license analyzers by policy
+// revision. "" asks for the revision this process started with.
+type Rules interface {
+	For(ctx context.Context, revision string) (*policies.Engine, *licensing.Analyzer, error)
+}
+
+// Input is one candidate to check. Criteria.PolicyRevision names the rules
+// to check it under ("" for the current ones); AsOf is the date evidence is
+// judged at (the solicitation's deadline, or today after award).
+type Input struct {
+	Manifest domain.Manifest
+	Criteria domain.Criteria
+	AsOf     time.Time
+}
+
+// Checker runs the candidate check. It is safe for concurrent use.
+type Checker struct {
+	rules Rules
+	// Observe, when set, is told how long each part took ("license", "policy").
+	Observe func(part string, d time.Duration)
+}
+
+// New returns a Checker that judges each candidate under rules.
+func New(rules Rules) *Checker { return &Checker{rules: rules} }
+
+// Rules are the rules the checker judges by.
+func (c *Checker) Rules() Rules { return c.rules }
+
+// Check checks one candidate. It fails closed: when the rules of the
+// revision cannot be had or the policies cannot decide, the outcome is
+// needs_review with a finding that says why, never a pass and never an
+// error to retry.
+func (c *Checker) Check(ctx context.Context, in Input) domain.CandidateCheck {
+	res := domain.CandidateCheck{
+		ManifestName: in.Manifest.Name, ManifestHash: manifest.Hash(in.Manifest), AsOf: in.AsOf,
+		Revision: in.Criteria.PolicyRevision, Intake: Intake(in.Manifest),
+		License: domain.LicenseReport{Components: []domain.ComponentLicense{}, Findings: []domain.Finding{}},
+	}
+	if hasDeny(res.Intake) {
+		res.Outcome = domain.OutcomeDisqualified
+		return res
+	}
+	engine, analyzer, err := c.rules.For(ctx, in.Criteria.PolicyRevision)
+	if err != nil {
+		res.Policy = unavailable(in.Criteria.PolicyRevision, err)
+		res.Outcome = domain.OutcomeNeedsReview
+		return res
+	}
+	criteria := in.Criteria
+	criteria.PolicyRevision = engine.Revision()
+	res.Revision = engine.Revision()
+
+	start := time.Now()
+	res.License = analyzer.Review(in.Manifest, criteria)
+	c.observe("license", start)
+
+	start = time.Now()
+	// Decide fails closed by itself: on error it returns a needs-review
+	// decision naming the cause, which is what the check reports.
+	res.Policy, _ = engine.Decide(ctx, policies.Input{
+		Criteria: criteria, Manifest: in.Manifest, LicenseFindings: res.License.Findings,
+		LicenseNormalization: analyzer.Normalize(in.Manifest), AsOf: in.AsOf,
+	})
+	c.observe("policy", start)
+
+	res.Outcome = outcome(res)
+	return res
+}
+
+func (c *Checker) observe(part string, start time.Time) {
+	if c.Observe != nil {
+		c.Observe(part, time.Since(start))
+	}
+}
+
+// Intake validates a manifest against the manifest schema again, as it is
+// stored: a manifest that does not validate is a deny naming each field.
+func Intake(m domain.Manifest) []domain.Finding {
+	doc, err := json.Marshal(m)
+	if err == nil {
+		_, err = manifest.ParseJSON(doc, "")
+	}
+	if err == nil {
+		return []domain.Finding{}
+	}
+	msg := err.Error()
+	var de *domain.Error
+	if errors.As(err, &de) && len(de.Fields) > 0 {
+		parts := make([]string, len(de.Fields))
+		for i, f := range de.Fields {
+			parts[i] = f.Field + ": " + f.Message
+		}
+		msg = de.Message + ": " + strings.Join(parts, "; ")
+	}
+	return []domain.Finding{{
+		Rule: "intake.schema", Severity: domain.SeverityDeny, Message: msg,
+		Source: "modeltender manifest schema 1",
+		Fix:    "correct the fields named and resubmit the candidate; the schema is at /api/v1/schemas/manifest.json",
+	}}
+}
+
+// outcome is what the automated check concludes before any human looks:
+// a deny anywhere disqualifies; a license to resolve or a warning needs a
+// reviewer; otherwise the candidate qualifies (and still goes to approval).
+func outcome(c domain.CandidateCheck) domain.Outcome {
+	switch {
+	case hasDeny(c.Intake) || hasDeny(c.License.Findings) || len(c.Policy.Deny) > 0:
+		return domain.OutcomeDisqualified
+	case c.License.NeedsResolution || len(c.Policy.Warn) > 0:
+		return domain.OutcomeNeedsReview
+	}
+	return domain.OutcomeQualified
+}
+
+func hasDeny(f []domain.Finding) bool {
+	for _, x := range f {
+		if x.Severity == domain.SeverityDeny {
+			return true
+		}
+	}
+	return false
+}
+
+// RevisionUnavailableRule names the finding of a check whose frozen policy
+// revision could not be loaded.
+const RevisionUnavailableRule = "policy.revision-unavailable"
+
+// unavailable is the decision when the rules of revision cannot be had: a
+// reviewer judges by hand, under the most approvals, rather than anyone
+// judging the candidate by rules the solicitation did not publish.
+func unavailable(revision string, cause error) domain.PolicyDecision {
+	return domain.PolicyDecision{
+		Outcome: domain.OutcomeNeedsReview,
+		Deny:    []domain.Finding{},
+		Warn: []domain.Finding{{
+			Rule: RevisionUnavailableRule, Severity: domain.SeverityWarn,
+			Message:  fmt.Sprintf("the rules this solicitation froze at publication (policy revision %s) could not be loaded: %v", revision, cause),
+			Evidence: domain.Evidence{Component: "policy bundle", Quote: revision},
+			Source:   "modeltender fairness rule: rules freeze at publication",
+			Fix:      "restore the policy bundle of that revision (modeltender policy export on a database that has it) and re-run the check; until then, review the candidate by hand against the published criteria",
+		}},
+		Info:              []domain.Finding{},
+		ApprovalsRequired: 2,
+		Revision:          revision,
+	}
+}
+
+// Fixed are the rules of one bundle, the one this process started with: it
+// serves that revision only.
+type Fixed struct {
+	Engine   *policies.Engine
+	Analyzer *licensing.Analyzer
+}
+
+// For returns the bundle's engine and analyzer when revision is theirs (or "").
+func (f Fixed) For(_ context.Context, revision string) (*policies.Engine, *licensing.Analyzer, error) {
+	if revision != "" && revision != f.Engine.Revision() {
+		return nil, nil, fmt.Errorf("this process runs policy revision %s only", f.Engine.Revision())
+	}
+	return f.Engine, f.Analyzer, nil
+}
