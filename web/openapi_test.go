@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/modeltender/modeltender/internal/tender"
 	"github.com/modeltender/modeltender/web/openapi"
 )
 
@@ -37,7 +38,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	param := regexp.MustCompile(`:(\w+)`)
 	var served []string
-	for _, r := range NewServer(Deps{}).echo.Routes() {
+	for _, r := range NewServer(&tender.Service{}).echo.Routes() {
 		if !isAPIRoute(r.Path) || r.Method == "echo_route_not_found" {
 			continue
 		}

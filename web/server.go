@@ -16,45 +16,31 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/policies"
+	"github.com/modeltender/modeltender/internal/tender"
 )
 
 // maxBody caps request bodies; a bid with a handful of manifests is far below it.
 const maxBody = "2M"
 
-// Deps are what the server needs.
-type Deps struct {
-	Store     *store.Store
-	Temporal  client.Client
-	Policies  *policies.Engine
-	Licenses  *licensing.Analyzer
-	TaskQueue string
-	Now       func() time.Time
-	Log       *slog.Logger
-}
-
-// Server is the HTTP server.
+// Server is the HTTP server: the JSON API and the web UI over the use cases
+// of svc. It reads the store itself only for sign-in, sessions and the read
+// models pages show.
 type Server struct {
-	deps  Deps
+	svc   *tender.Service
+	store *store.Store
+	log   *slog.Logger
 	echo  *echo.Echo
 	pages pages
 }
 
 // NewServer builds the server and its routes.
-func NewServer(deps Deps) *Server {
-	if deps.Now == nil {
-		deps.Now = time.Now
-	}
-	if deps.Log == nil {
-		deps.Log = slog.Default()
-	}
+func NewServer(svc *tender.Service) *Server {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	s := &Server{deps: deps, echo: e, pages: parsePages()}
-	e.HTTPErrorHandler = errorHandler(deps.Log, s.errorPage)
+	s := &Server{svc: svc, store: svc.Store, log: svc.Log, echo: e, pages: parsePages()}
+	e.HTTPErrorHandler = errorHandler(s.log, s.errorPage)
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(maxBody))
 	s.routes()
@@ -74,7 +60,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || strings.TrimSpace(token) == "" {
 			return domain.Errorf(domain.ErrUnauthenticated, "missing API token: send `Authorization: Bearer <token>` (get one with `modeltender users add`)")
 		}
-		u, err := s.deps.Store.UserByToken(c.Request().Context(), strings.TrimSpace(token))
+		u, err := s.store.UserByToken(c.Request().Context(), strings.TrimSpace(token))
 		if err != nil {
 			return err
 		}
@@ -89,32 +75,11 @@ func userOf(c echo.Context) domain.User {
 	return u
 }
 
-// authorize asks the authz policy whether the caller's role may do action.
+// authorize refuses the signed-in user unless its role may take action,
+// for pages; the use cases check their own permissions.
 func (s *Server) authorize(c echo.Context, action string) (domain.User, error) {
 	u := userOf(c)
-	ok, err := s.deps.Policies.Allow(c.Request().Context(), u.Role, action)
-	if err != nil {
-		return u, err
-	}
-	if !ok {
-		return u, domain.Errorf(domain.ErrForbidden, "a %s may not %s: %s", u.Role, strings.ReplaceAll(action, ":", " "), whoMay(action))
-	}
-	return u, nil
-}
-
-// whoMay tells the caller which role an action needs.
-func whoMay(action string) string {
-	switch {
-	case strings.HasPrefix(action, "solicitation:") && action != "solicitation:read":
-		return "sign in as a procurement officer"
-	case action == "bid:submit":
-		return "sign in as a vendor user"
-	case strings.HasPrefix(action, "task:"):
-		return "sign in as a compliance reviewer"
-	case action == "user:create":
-		return "ask an admin"
-	}
-	return "ask an admin for the right role"
+	return u, s.svc.Authorize(c.Request().Context(), u, action)
 }
 
 func (s *Server) healthz(c echo.Context) error {
@@ -127,11 +92,11 @@ func (s *Server) readyz(c echo.Context) error {
 	defer cancel()
 	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
 	status := http.StatusOK
-	if err := s.deps.Store.Ping(ctx); err != nil {
+	if err := s.store.Ping(ctx); err != nil {
 		checks["postgres"] = err.Error()
 		status = http.StatusServiceUnavailable
 	}
-	if _, err := s.deps.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+	if _, err := s.svc.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 		checks["temporal"] = err.Error()
 		status = http.StatusServiceUnavailable
 	}

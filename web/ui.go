@@ -207,7 +207,7 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ck, err := c.Cookie(sessionCookie)
 		if err == nil {
-			u, err := s.deps.Store.UserBySession(c.Request().Context(), ck.Value, s.deps.Now())
+			u, err := s.store.UserBySession(c.Request().Context(), ck.Value, s.svc.Now())
 			if err == nil {
 				c.Set("user", u)
 				return next(c)
@@ -240,7 +240,7 @@ func (s *Server) loginPage(c echo.Context) error {
 func (s *Server) login(c echo.Context) error {
 	f := loginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
 	ctx := c.Request().Context()
-	u, err := s.deps.Store.CheckPassword(ctx, f.Email, c.FormValue("password"))
+	u, err := s.store.CheckPassword(ctx, f.Email, c.FormValue("password"))
 	if err != nil {
 		if domain.KindOf(err) != domain.ErrUnauthenticated {
 			return err
@@ -248,7 +248,7 @@ func (s *Server) login(c echo.Context) error {
 		f.Error = asDomainError(err).Message
 		return s.render(c, http.StatusUnauthorized, "login", "Sign in", f)
 	}
-	token, err := s.deps.Store.StartSession(ctx, u.ID, s.deps.Now(), sessionTTL)
+	token, err := s.store.StartSession(ctx, u.ID, s.svc.Now(), sessionTTL)
 	if err != nil {
 		return err
 	}
@@ -259,7 +259,7 @@ func (s *Server) login(c echo.Context) error {
 
 func (s *Server) logout(c echo.Context) error {
 	if ck, err := c.Cookie(sessionCookie); err == nil {
-		if err := s.deps.Store.EndSession(c.Request().Context(), ck.Value, s.deps.Now()); err != nil {
+		if err := s.store.EndSession(c.Request().Context(), ck.Value, s.svc.Now()); err != nil {
 			return err
 		}
 	}

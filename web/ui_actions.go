@@ -9,6 +9,7 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -19,9 +20,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/tender"
 )
 
 // actionForm is one lifecycle form as the user filled it in, when it comes
@@ -162,19 +163,19 @@ type awardRow struct {
 func (s *Server) lifecycle(c echo.Context, u domain.User, sol domain.Solicitation, myBids []store.BidSummary, form actionForm) (lifecycleView, error) {
 	ctx := c.Request().Context()
 	v := lifecycleView{Form: form, Standstill: sol.Status == domain.SolicitationStandstill}
-	qs, err := s.deps.Store.Questions(ctx, sol.ID)
+	qs, err := s.store.Questions(ctx, sol.ID)
 	if err != nil {
 		return v, err
 	}
 	for _, q := range qs {
 		v.Questions = append(v.Questions, q.Anonymised())
 	}
-	if v.Amendments, err = s.deps.Store.Amendments(ctx, sol.ID); err != nil {
+	if v.Amendments, err = s.store.Amendments(ctx, sol.ID); err != nil {
 		return v, err
 	}
 	officer := u.Role == domain.RoleOfficer && u.OrgID == sol.AgencyOrgID
 	running := sol.Status != domain.SolicitationDraft && sol.Status != domain.SolicitationCancelled && sol.Status != domain.SolicitationAwarded
-	open := sol.Status.AcceptsBids() && s.deps.Now().Before(sol.Deadline)
+	open := sol.Status.AcceptsBids() && s.svc.Now().Before(sol.Deadline)
 	v.CanAsk = u.Role == domain.RoleVendor && open
 	v.CanAnswer = officer && running
 	v.CanAmend = officer && open
@@ -182,17 +183,17 @@ func (s *Server) lifecycle(c echo.Context, u domain.User, sol domain.Solicitatio
 	if sol.Status == domain.SolicitationAwarded {
 		v.NoticeURL = "/api/v1/solicitations/" + sol.ID + "/ocds"
 	}
-	if !closed(sol) {
+	if !tender.Closed(sol) {
 		return v, nil
 	}
-	if v.ShowRanking, err = s.deps.Policies.Allow(ctx, u.Role, "ranking:read"); err != nil {
+	if v.ShowRanking, err = s.svc.Allowed(ctx, u, "ranking:read"); err != nil {
 		return v, err
 	}
 	if v.Ranking, err = s.rankingRows(c, sol); err != nil {
 		return v, err
 	}
 	v.CanRecommend = officer && sol.Status == domain.SolicitationEvaluated
-	awards, err := s.deps.Store.Awards(ctx, sol.ID)
+	awards, err := s.store.Awards(ctx, sol.ID)
 	if err != nil {
 		return v, err
 	}
@@ -203,7 +204,7 @@ func (s *Server) lifecycle(c echo.Context, u domain.User, sol domain.Solicitatio
 		}
 		v.Awards = append(v.Awards, newAwardRow(a, v.Ranking))
 	}
-	protests, err := s.deps.Store.Protests(ctx, sol.ID)
+	protests, err := s.store.Protests(ctx, sol.ID)
 	if err != nil {
 		return v, err
 	}
@@ -237,11 +238,11 @@ func newAwardRow(a domain.Award, ranking []rankingRow) awardRow {
 // with each one's vendor and what its evaluation found.
 func (s *Server) rankingRows(c echo.Context, sol domain.Solicitation) ([]rankingRow, error) {
 	ctx := c.Request().Context()
-	ranking, err := s.deps.Store.Ranking(ctx, sol.ID)
+	ranking, err := s.store.Ranking(ctx, sol.ID)
 	if err != nil || len(ranking) == 0 {
 		return nil, err
 	}
-	bids, err := s.deps.Store.BidsForSolicitation(ctx, sol.ID, "")
+	bids, err := s.store.BidsForSolicitation(ctx, sol.ID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +257,7 @@ func (s *Server) rankingRows(c echo.Context, sol domain.Solicitation) ([]ranking
 			continue
 		}
 		read[r.BidID] = true
-		evals, err := s.deps.Store.EvaluationsForBid(ctx, r.BidID)
+		evals, err := s.store.EvaluationsForBid(ctx, r.BidID)
 		if err != nil {
 			return nil, err
 		}
@@ -300,12 +301,8 @@ var solicitationAnchors = map[string]string{
 // performOnPage performs a lifecycle action from the solicitation page:
 // success goes back to the page with a notice, a refusal shows the page
 // again with the form as filled in and its errors.
-func performOnPage[B, R any](s *Server, c echo.Context, a solicitationAction[B, R], form actionForm, body B, flash string) error {
-	u, err := s.authorize(c, a.permission)
-	if err != nil {
-		return err
-	}
-	if _, err := a.perform(c.Request().Context(), s, u, c.Param("id"), body); err != nil {
+func (s *Server) performOnPage(c echo.Context, form actionForm, flash string, perform func(ctx context.Context, u domain.User) error) error {
+	if err := perform(c.Request().Context(), userOf(c)); err != nil {
 		if err := form.refuse(err); err != nil {
 			return err
 		}
@@ -316,32 +313,47 @@ func performOnPage[B, R any](s *Server, c echo.Context, a solicitationAction[B, 
 
 func (s *Server) askForm(c echo.Context) error {
 	f := newActionForm(c, "ask", "", "question")
-	return performOnPage(s, c, askAction, f, questionBody{Question: f.Values["question"]}, "asked")
+	return s.performOnPage(c, f, "asked", func(ctx context.Context, u domain.User) error {
+		_, err := s.svc.Ask(ctx, u, c.Param("id"), f.Values["question"])
+		return err
+	})
 }
 
 func (s *Server) answerForm(c echo.Context) error {
 	f := newActionForm(c, "answer", c.Param("qid"), "answer")
-	return performOnPage(s, c, answerAction(c.Param("qid")), f, answerBody{Answer: f.Values["answer"]}, "answered")
+	return s.performOnPage(c, f, "answered", func(ctx context.Context, u domain.User) error {
+		_, err := s.svc.Answer(ctx, u, c.Param("id"), c.Param("qid"), f.Values["answer"])
+		return err
+	})
 }
 
 func (s *Server) amendForm(c echo.Context) error {
 	f := newActionForm(c, "amend", "", "description", "new_deadline")
-	body := amendBody{Description: f.Values["description"], NewDeadline: f.Values["new_deadline"]}
+	a := tender.Amendment{Description: f.Values["description"], NewDeadline: f.Values["new_deadline"]}
 	// The form's deadline is a UTC wall-clock time; the action takes RFC 3339.
-	if t, err := time.Parse(datetimeLocal, body.NewDeadline); err == nil {
-		body.NewDeadline = t.UTC().Format(time.RFC3339)
+	if t, err := time.Parse(datetimeLocal, a.NewDeadline); err == nil {
+		a.NewDeadline = t.UTC().Format(time.RFC3339)
 	}
-	return performOnPage(s, c, amendAction, f, body, "amended")
+	return s.performOnPage(c, f, "amended", func(ctx context.Context, u domain.User) error {
+		_, err := s.svc.Amend(ctx, u, c.Param("id"), a)
+		return err
+	})
 }
 
 func (s *Server) cancelForm(c echo.Context) error {
 	f := newActionForm(c, "cancel", "", "reason")
-	return performOnPage(s, c, cancelAction, f, cancelBody{Reason: f.Values["reason"]}, "cancelled")
+	return s.performOnPage(c, f, "cancelled", func(ctx context.Context, u domain.User) error {
+		_, err := s.svc.Cancel(ctx, u, c.Param("id"), f.Values["reason"])
+		return err
+	})
 }
 
 func (s *Server) recommendForm(c echo.Context) error {
 	f := newActionForm(c, "recommend", c.FormValue("candidate_id"), "candidate_id", "rationale")
-	return performOnPage(s, c, recommendAction, f, awardBody{CandidateID: f.Values["candidate_id"], Rationale: f.Values["rationale"]}, "recommended")
+	return s.performOnPage(c, f, "recommended", func(ctx context.Context, u domain.User) error {
+		_, err := s.svc.RecommendAward(ctx, u, c.Param("id"), tender.Recommendation{CandidateID: f.Values["candidate_id"], Rationale: f.Values["rationale"]})
+		return err
+	})
 }
 
 // fitForm records the officer's fit score of one qualified candidate, as
@@ -349,7 +361,7 @@ func (s *Server) recommendForm(c echo.Context) error {
 // the range and the note by the workflow.
 func (s *Server) fitForm(c echo.Context) error {
 	f := newActionForm(c, "fit", c.FormValue("candidate_id"), "candidate_id", "score", "note")
-	body := fitBody{CandidateID: f.Values["candidate_id"], Note: f.Values["note"]}
+	fit := tender.FitScore{CandidateID: f.Values["candidate_id"], Note: f.Values["note"]}
 	if v := f.Values["score"]; v != "" {
 		score, err := strconv.ParseFloat(v, 64)
 		if err != nil {
@@ -359,19 +371,28 @@ func (s *Server) fitForm(c echo.Context) error {
 			}
 			return s.renderSolicitation(c, http.StatusUnprocessableEntity, bidForm{}, f)
 		}
-		body.Score = &score
+		fit.Score = &score
 	}
-	return performOnPage(s, c, fitAction, f, body, "fit-scored")
+	return s.performOnPage(c, f, "fit-scored", func(ctx context.Context, u domain.User) error {
+		_, err := s.svc.ScoreFit(ctx, u, c.Param("id"), fit)
+		return err
+	})
 }
 
 func (s *Server) protestForm(c echo.Context) error {
 	f := newActionForm(c, "protest", "", "grounds")
-	return performOnPage(s, c, protestAction, f, protestBody{Grounds: f.Values["grounds"]}, "protested")
+	return s.performOnPage(c, f, "protested", func(ctx context.Context, u domain.User) error {
+		_, err := s.svc.Protest(ctx, u, c.Param("id"), f.Values["grounds"])
+		return err
+	})
 }
 
 func (s *Server) resolveForm(c echo.Context) error {
 	f := newActionForm(c, "resolve", c.Param("pid"), "outcome", "decision")
-	return performOnPage(s, c, resolveAction(c.Param("pid")), f, resolutionBody{Outcome: f.Values["outcome"], Decision: f.Values["decision"]}, "protest-decided")
+	return s.performOnPage(c, f, "protest-decided", func(ctx context.Context, u domain.User) error {
+		_, err := s.svc.DecideProtest(ctx, u, c.Param("id"), c.Param("pid"), tender.ProtestDecision{Outcome: f.Values["outcome"], Decision: f.Values["decision"]})
+		return err
+	})
 }
 
 // ---- the bid page -------------------------------------------------------------
@@ -413,16 +434,13 @@ func (s *Server) bidPage(c echo.Context) error {
 // renderBid shows a vendor its bid: each candidate's pipeline, findings with
 // their fixes, and the outcome. The agency sees it after close.
 func (s *Server) renderBid(c echo.Context, status int, revise bidForm, form actionForm) error {
-	u, err := s.authorize(c, "evaluation:read")
-	if err != nil {
-		return err
-	}
+	u := userOf(c)
 	ctx := c.Request().Context()
-	b, err := s.sealedBid(ctx, u, c.Param("id"))
+	b, err := s.svc.Bid(ctx, u, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	sol, err := s.deps.Store.Solicitation(ctx, b.SolicitationID)
+	sol, err := s.store.Solicitation(ctx, b.SolicitationID)
 	if err != nil {
 		return err
 	}
@@ -445,15 +463,15 @@ func (s *Server) renderBid(c echo.Context, status int, revise bidForm, form acti
 
 func (s *Server) vendorBidView(c echo.Context, v *bidView) error {
 	ctx := c.Request().Context()
-	open := v.Sol.Status.AcceptsBids() && s.deps.Now().Before(v.Sol.Deadline)
+	open := v.Sol.Status.AcceptsBids() && s.svc.Now().Before(v.Sol.Deadline)
 	active := v.Bid.Status != domain.BidWithdrawn && v.Bid.Status != domain.BidExcluded
 	v.CanChange = open && active
 	v.NeedsConfirmation = open && v.Bid.Status == domain.BidNeedsConfirmation
 	var err error
-	if v.Prechecks, err = s.deps.Store.Prechecks(ctx, v.Bid.ID); err != nil {
+	if v.Prechecks, err = s.store.Prechecks(ctx, v.Bid.ID); err != nil {
 		return err
 	}
-	cls, err := s.deps.Store.Clarifications(ctx, v.Bid.ID)
+	cls, err := s.store.Clarifications(ctx, v.Bid.ID)
 	if err != nil {
 		return err
 	}
@@ -465,10 +483,10 @@ func (s *Server) vendorBidView(c echo.Context, v *bidView) error {
 		v.Clarifications = append(v.Clarifications, clarificationView{Clarification: cl, Candidate: cmp.Or(names[cl.CandidateID], cl.CandidateID),
 			Open: cl.AnsweredAt == nil && cl.ExpiredAt == nil})
 	}
-	if !closed(v.Sol) {
+	if !tender.Closed(v.Sol) {
 		return nil
 	}
-	awards, err := s.deps.Store.Awards(ctx, v.Sol.ID)
+	awards, err := s.store.Awards(ctx, v.Sol.ID)
 	if err != nil {
 		return err
 	}
@@ -480,7 +498,7 @@ func (s *Server) vendorBidView(c echo.Context, v *bidView) error {
 		// The winning candidate's name is public once the award stands (it is
 		// in the notice); during the standstill losing vendors need it to protest.
 		out.Candidate = a.CandidateID
-		if ranking, err := s.deps.Store.Ranking(ctx, v.Sol.ID); err == nil {
+		if ranking, err := s.store.Ranking(ctx, v.Sol.ID); err == nil {
 			if i := slices.IndexFunc(ranking, func(r domain.RankedCandidate) bool { return r.CandidateID == a.CandidateID }); i >= 0 {
 				out.Candidate = ranking[i].Name
 			}
@@ -502,10 +520,7 @@ func bidRedirect(c echo.Context, flash, anchor string) error {
 // they stand, and the newly uploaded, pasted or described ones, with the
 // price as now given. It goes through the API's path like a JSON revision.
 func (s *Server) reviseForm(c echo.Context) error {
-	u, err := s.authorize(c, "bid:submit")
-	if err != nil {
-		return err
-	}
+	u := userOf(c)
 	req, sources, f, err := bidUploads(c)
 	if err != nil {
 		return err
@@ -518,8 +533,8 @@ func (s *Server) reviseForm(c echo.Context) error {
 		f.Summary = "the revision has no candidates"
 		return s.renderBid(c, http.StatusUnprocessableEntity, f, actionForm{})
 	}
-	if err = s.checkPrice(req, f); err == nil {
-		_, _, _, err = s.revise(c.Request().Context(), u, c.Param("id"), req)
+	if err = checkPrice(req, f); err == nil {
+		_, err = s.svc.Revise(c.Request().Context(), u, c.Param("id"), req)
 	}
 	if err != nil {
 		form := actionForm{Name: "revise"}
@@ -534,7 +549,7 @@ func (s *Server) reviseForm(c echo.Context) error {
 
 // keepCandidates puts the current candidates the vendor ticked to keep
 // first in the revision, each as the native manifest it now has.
-func (s *Server) keepCandidates(c echo.Context, u domain.User, req *bidRequest, sources *[]string, f *bidForm) error {
+func (s *Server) keepCandidates(c echo.Context, u domain.User, req *tender.BidSubmission, sources *[]string, f *bidForm) error {
 	form, err := c.FormParams()
 	if err != nil {
 		return err
@@ -543,7 +558,7 @@ func (s *Server) keepCandidates(c echo.Context, u domain.User, req *bidRequest, 
 	if len(f.kept) == 0 {
 		return nil
 	}
-	b, err := s.ownBid(c.Request().Context(), u, c.Param("id"))
+	b, err := s.svc.OwnBid(c.Request().Context(), u, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -567,19 +582,15 @@ func (s *Server) keepCandidates(c echo.Context, u domain.User, req *bidRequest, 
 }
 
 func (s *Server) withdrawForm(c echo.Context) error {
-	return s.changeBidForm(c, contract.WithdrawBidUpdate, "withdrawn")
+	return s.changeBidForm(c, s.svc.Withdraw, "withdrawn")
 }
 
 func (s *Server) confirmForm(c echo.Context) error {
-	return s.changeBidForm(c, contract.ConfirmBidUpdate, "confirmed")
+	return s.changeBidForm(c, s.svc.Confirm, "confirmed")
 }
 
-func (s *Server) changeBidForm(c echo.Context, update, flash string) error {
-	u, err := s.authorize(c, "bid:submit")
-	if err != nil {
-		return err
-	}
-	if _, err := s.changeBid(c.Request().Context(), u, c.Param("id"), update); err != nil {
+func (s *Server) changeBidForm(c echo.Context, change func(context.Context, domain.User, string) (domain.Bid, error), flash string) error {
+	if _, err := change(c.Request().Context(), userOf(c), c.Param("id")); err != nil {
 		form := actionForm{Name: flash}
 		if err := form.refuse(err); err != nil {
 			return err
@@ -593,10 +604,7 @@ func (s *Server) changeBidForm(c echo.Context, update, flash string) error {
 // manifest when the vendor uploads one, read as a bid's files are (native
 // JSON, MOF model YAML or CycloneDX).
 func (s *Server) answerClarificationForm(c echo.Context) error {
-	u, err := s.authorize(c, "bid:submit")
-	if err != nil {
-		return err
-	}
+	u := userOf(c)
 	ctx := c.Request().Context()
 	form := newActionForm(c, "clarify", c.Param("cid"), "answer")
 	var amended json.RawMessage
@@ -608,18 +616,18 @@ func (s *Server) answerClarificationForm(c echo.Context) error {
 		amended = asCandidateFile(content)
 	}
 	// The clarification must be on this bid, so that a refusal shows its page.
-	b, err := s.ownBid(ctx, u, c.Param("id"))
+	b, err := s.svc.OwnBid(ctx, u, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	cl, err := s.deps.Store.Clarification(ctx, c.Param("cid"))
+	cl, err := s.store.Clarification(ctx, c.Param("cid"))
 	if err != nil {
 		return err
 	}
 	if !slices.ContainsFunc(b.Candidates, func(cand domain.Candidate) bool { return cand.ID == cl.CandidateID }) {
 		return domain.Errorf(domain.ErrNotFound, "no clarification %s on bid %s", cl.ID, b.ID)
 	}
-	if _, err := s.answerVendor(ctx, u, cl.ID, form.Values["answer"], amended); err != nil {
+	if _, err := s.svc.AnswerClarification(ctx, u, cl.ID, form.Values["answer"], amended); err != nil {
 		if err := form.refuse(err); err != nil {
 			return err
 		}

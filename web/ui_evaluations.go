@@ -22,7 +22,7 @@ type evaluationsView struct {
 
 // candidateViews builds the views of a bid's candidates from the read model.
 func (s *Server) candidateViews(ctx context.Context, b domain.Bid, vendor string) ([]candidateView, error) {
-	evals, err := s.deps.Store.EvaluationsForBid(ctx, b.ID)
+	evals, err := s.store.EvaluationsForBid(ctx, b.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -57,20 +57,20 @@ func (s *Server) boardPage(c echo.Context) error {
 		return domain.Errorf(domain.ErrForbidden, "the evaluation board shows every vendor's bid: vendors see their own bids on the solicitation page")
 	}
 	ctx := c.Request().Context()
-	sol, err := s.solicitation(c)
+	sol, err := s.svc.Solicitation(ctx, u, c.Param("id"))
 	if err != nil {
 		return err
 	}
 	if sol.Status == domain.SolicitationDraft || sol.Status.AcceptsBids() {
 		return domain.Errorf(domain.ErrForbidden, "bids on %q are sealed until the deadline (%s); the board opens when the solicitation closes", sol.Title, sol.Deadline.UTC().Format("2 Jan 2006 15:04 MST"))
 	}
-	bids, err := s.deps.Store.BidsForSolicitation(ctx, sol.ID, "")
+	bids, err := s.store.BidsForSolicitation(ctx, sol.ID, "")
 	if err != nil {
 		return err
 	}
 	v := evaluationsView{Sol: sol}
 	for _, summary := range bids {
-		b, err := s.deps.Store.Bid(ctx, summary.ID)
+		b, err := s.store.Bid(ctx, summary.ID)
 		if err != nil {
 			return err
 		}

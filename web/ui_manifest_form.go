@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/tender"
 	"github.com/modeltender/modeltender/policies"
 )
 
@@ -125,7 +126,7 @@ func describedManifest(v map[string]string) (m domain.Manifest, rows describedRo
 
 // addDescribed adds the form's described candidate, when any of its fields
 // is filled, to the bid as a native manifest, after the files and the paste.
-func (f *bidForm) addDescribed(req *bidRequest, sources []string) []string {
+func (f *bidForm) addDescribed(req *tender.BidSubmission, sources []string) []string {
 	m, rows, ok := describedManifest(f.Values)
 	if !ok {
 		return sources
@@ -176,20 +177,16 @@ func bidPrice(v map[string]string) (*domain.Money, []domain.FieldError) {
 	return &domain.Money{Amount: amount, Currency: strings.ToUpper(v["price_currency"])}, nil
 }
 
-// checkPrice refuses the form's price before the bid is sent, by the API's
-// own rule (validPrice), and reports the manifests' problems with it, so the
-// vendor fixes everything in one go. It is nil when the price is fine.
-func (s *Server) checkPrice(req bidRequest, f bidForm) error {
+// checkPrice refuses a price the form could not read before the bid is
+// sent, with the candidates' problems beside it, so the vendor fixes
+// everything in one go; the service checks a price it can read. It is nil
+// when the form's price was read.
+func checkPrice(req tender.BidSubmission, f bidForm) error {
 	problems := f.priceProblems
-	if len(problems) == 0 {
-		if err := validPrice(req.Price); err != nil {
-			problems = asDomainError(err).Fields
-		}
-	}
 	if len(problems) == 0 {
 		return nil
 	}
-	if _, err := s.parseBid(req); err != nil {
+	if _, err := tender.ParseBid(req); err != nil {
 		problems = append(problems, asDomainError(err).Fields...)
 	}
 	return domain.InvalidFields(fmt.Sprintf("the bid was not accepted: %d problem(s), each shown by its field; fix them and submit again", len(problems)), problems)

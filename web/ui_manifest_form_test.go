@@ -12,10 +12,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/tender"
 )
 
 // postBidForm reads a posted bid form as the submit and revise handlers do.
-func postBidForm(t *testing.T, form url.Values) (bidRequest, []string, bidForm) {
+func postBidForm(t *testing.T, form url.Values) (tender.BidSubmission, []string, bidForm) {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodPost, "/solicitations/sol/bids", strings.NewReader(form.Encode()))
 	r.Header.Set(echo.HeaderContentType, echo.MIMEApplicationForm)
@@ -42,7 +43,7 @@ func TestDescribedCandidateBecomesANativeManifest(t *testing.T) {
 	if want := []string{describedSource}; !reflect.DeepEqual(sources, want) {
 		t.Fatalf("sources = %q, want %q", sources, want)
 	}
-	parsed, err := (&Server{}).parseBid(req)
+	parsed, err := tender.ParseBid(req)
 	if err != nil {
 		t.Fatalf("the described candidate does not pass the API's checks: %v", err)
 	}
@@ -75,7 +76,7 @@ func TestDescribedCandidateBecomesANativeManifest(t *testing.T) {
 func TestDescribedCandidateOnlyWhenAFieldIsFilled(t *testing.T) {
 	// The radio's "not stated" and an untouched currency are no description.
 	req, sources, f := postBidForm(t, url.Values{"mf_data_use_trains_on_agency_data": {""}, "price_currency": {"USD"},
-		"manifest_json": {nativeCandidate}})
+		"manifest_json": {`{"schema_version": "1", "name": "granite", "weights": {"license": "Apache-2.0"}}`}})
 	if len(req.Candidates) != 1 || !reflect.DeepEqual(sources, []string{"pasted manifest"}) || req.Price != nil {
 		t.Fatalf("a blank form added a candidate or price: %d candidates from %q, price %+v", len(req.Candidates), sources, req.Price)
 	}
@@ -84,7 +85,7 @@ func TestDescribedCandidateOnlyWhenAFieldIsFilled(t *testing.T) {
 	}
 	// Any one field is a description, and the files and paste come first.
 	for _, v := range []url.Values{{"mf_producer": {"IBM"}}, {"mf_components_16_included": {"on"}}, {"mf_data_use_trains_on_agency_data": {"yes"}}} {
-		v.Set("manifest_json", nativeCandidate)
+		v.Set("manifest_json", `{"schema_version": "1", "name": "granite", "weights": {"license": "Apache-2.0"}}`)
 		req, sources, _ := postBidForm(t, v)
 		if len(req.Candidates) != 2 || sources[1] != describedSource {
 			t.Errorf("%v: %d candidates from %q, want the paste then the described one", v, len(req.Candidates), sources)
@@ -93,13 +94,12 @@ func TestDescribedCandidateOnlyWhenAFieldIsFilled(t *testing.T) {
 }
 
 func TestDescribedCandidateErrorsGoNextToTheirFields(t *testing.T) {
-	s := &Server{}
 	refuse := func(form url.Values) fieldErrors {
 		t.Helper()
 		req, sources, f := postBidForm(t, form)
-		err := s.checkPrice(req, f)
+		err := checkPrice(req, f)
 		if err == nil {
-			_, err = s.parseBid(req)
+			_, err = tender.ParseBid(req)
 		}
 		fields, _, err := formErrors(err)
 		if err != nil || len(fields) == 0 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/tender"
 )
 
 type inboxItem struct {
@@ -27,7 +28,7 @@ func (s *Server) inboxPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	tasks, err := s.deps.Store.OpenTasksFor(c.Request().Context(), u)
+	tasks, err := s.store.OpenTasksFor(c.Request().Context(), u)
 	if err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func (s *Server) inboxPage(c echo.Context) error {
 		}
 		return a.CreatedAt.Compare(b.CreatedAt)
 	})
-	now := s.deps.Now()
+	now := s.svc.Now()
 	items := make([]inboxItem, 0, len(tasks))
 	for _, t := range tasks {
 		items = append(items, inboxItem{Task: t, Overdue: t.DueAt != nil && t.DueAt.Before(now)})
@@ -83,24 +84,17 @@ func (s *Server) taskPage(c echo.Context) error {
 }
 
 func (s *Server) renderTask(c echo.Context, status int, form decisionForm, clarify actionForm) error {
-	u, err := s.authorize(c, "task:list")
-	if err != nil {
-		return err
-	}
+	u := userOf(c)
 	ctx := c.Request().Context()
-	t, err := s.reviewableTask(ctx, u, c.Param("id"))
+	t, decisions, err := s.svc.Task(ctx, u, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	decisions, err := s.deps.Store.Decisions(ctx, t.ID)
+	canDecide, err := s.svc.Allowed(ctx, u, "task:decide")
 	if err != nil {
 		return err
 	}
-	canDecide, err := s.deps.Policies.Allow(ctx, u.Role, "task:decide")
-	if err != nil {
-		return err
-	}
-	sol, err := s.deps.Store.Solicitation(ctx, t.SolicitationID)
+	sol, err := s.store.Solicitation(ctx, t.SolicitationID)
 	if err != nil {
 		return err
 	}
@@ -108,11 +102,11 @@ func (s *Server) renderTask(c echo.Context, status int, form decisionForm, clari
 	v := taskView{
 		Task: t, Decisions: decisions, Form: form, Clarify: clarify, Sol: sol,
 		Reasons:   reasonCodes{Approve: domain.ReasonCodes[domain.VerdictApprove], Reject: domain.ReasonCodes[domain.VerdictReject]},
-		Overdue:   t.DueAt != nil && t.DueAt.Before(s.deps.Now()),
+		Overdue:   t.DueAt != nil && t.DueAt.Before(s.svc.Now()),
 		CanDecide: canDecide && t.Status == domain.TaskOpen && !decidedByMe,
 	}
 	for _, id := range sol.UseCases {
-		v.Uses = append(v.Uses, s.deps.Licenses.UseCaseTitle(id))
+		v.Uses = append(v.Uses, s.svc.Licenses.UseCaseTitle(id))
 	}
 	v.CanClarify = v.CanDecide && t.Kind != domain.TaskAwardApproval
 	if t.Kind == domain.TaskAwardApproval {
@@ -126,7 +120,7 @@ func (s *Server) renderTask(c echo.Context, status int, form decisionForm, clari
 // recommendation is the award an award-approval task on sol is about, with
 // the candidate's place in the ranking.
 func (s *Server) recommendation(c echo.Context, sol domain.Solicitation, t domain.Task) (*awardRow, error) {
-	awards, err := s.deps.Store.Awards(c.Request().Context(), sol.ID)
+	awards, err := s.store.Awards(c.Request().Context(), sol.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -151,10 +145,6 @@ func (s *Server) recommendation(c echo.Context, sol domain.Solicitation, t domai
 // clarifyForm asks the vendor a question through the same update as
 // POST /api/v1/tasks/{id}/clarification.
 func (s *Server) clarifyForm(c echo.Context) error {
-	u, err := s.authorize(c, "task:decide")
-	if err != nil {
-		return err
-	}
 	f := newActionForm(c, "clarify", "", "question", "answer_within_hours")
 	hours, err := strconv.Atoi(cmp.Or(f.Values["answer_within_hours"], "0"))
 	if err != nil || hours < 0 {
@@ -162,7 +152,7 @@ func (s *Server) clarifyForm(c echo.Context) error {
 		f.Summary = "the clarification request is not valid"
 		return s.renderTask(c, http.StatusUnprocessableEntity, decisionForm{}, f)
 	}
-	if _, err := s.askVendor(c.Request().Context(), u, c.Param("id"), f.Values["question"], time.Duration(hours)*time.Hour); err != nil {
+	if _, err := s.svc.AskClarification(c.Request().Context(), userOf(c), c.Param("id"), f.Values["question"], time.Duration(hours)*time.Hour); err != nil {
 		if err := f.refuse(err); err != nil {
 			return err
 		}
@@ -190,10 +180,10 @@ func (s *Server) renderConflicts(c echo.Context, status int, form actionForm) er
 	}
 	ctx := c.Request().Context()
 	v := conflictsView{Form: form}
-	if v.Declared, err = s.deps.Store.DeclaredConflicts(ctx, u.ID); err != nil {
+	if v.Declared, err = s.store.DeclaredConflicts(ctx, u.ID); err != nil {
 		return err
 	}
-	orgs, err := s.deps.Store.BiddingOrganisations(ctx)
+	orgs, err := s.store.BiddingOrganisations(ctx)
 	if err != nil {
 		return err
 	}
@@ -206,12 +196,8 @@ func (s *Server) renderConflicts(c echo.Context, status int, form actionForm) er
 }
 
 func (s *Server) declareForm(c echo.Context) error {
-	u, err := s.authorize(c, "conflict:declare")
-	if err != nil {
-		return err
-	}
 	f := newActionForm(c, "declare", "", "organisation_id", "reason")
-	if _, err := s.declare(c.Request().Context(), u, f.Values["organisation_id"], f.Values["reason"]); err != nil {
+	if _, err := s.svc.DeclareConflict(c.Request().Context(), userOf(c), f.Values["organisation_id"], f.Values["reason"]); err != nil {
 		if err := f.refuse(err); err != nil {
 			return err
 		}
@@ -223,12 +209,8 @@ func (s *Server) declareForm(c echo.Context) error {
 // decideForm posts a decision through the same Temporal update as
 // POST /api/v1/tasks/{id}/decision.
 func (s *Server) decideForm(c echo.Context) error {
-	u, err := s.authorize(c, "task:decide")
-	if err != nil {
-		return err
-	}
 	form := decisionForm{Verdict: c.FormValue("verdict"), ReasonCode: c.FormValue("reason_code"), Comment: strings.TrimSpace(c.FormValue("comment"))}
-	_, err = s.decide(c.Request().Context(), u, c.Param("id"), decisionRequest{
+	_, err := s.svc.Decide(c.Request().Context(), userOf(c), c.Param("id"), tender.Verdict{
 		Verdict: form.Verdict, ReasonCode: form.ReasonCode, Comment: form.Comment, FindingsHash: c.FormValue("findings_hash"),
 	})
 	if err != nil {
@@ -258,7 +240,7 @@ type auditRow struct {
 // auditPage shows a solicitation's audit trail, filtered by action and by
 // free text over actor, subject and details.
 func (s *Server) auditPage(c echo.Context) error {
-	sol, events, err := s.trail(c)
+	sol, events, err := s.svc.AuditTrail(c.Request().Context(), userOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}

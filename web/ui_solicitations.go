@@ -21,6 +21,7 @@ import (
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/tender"
 )
 
 // statusGroups orders the solicitation states on the dashboard.
@@ -62,7 +63,7 @@ type dashboardRow struct {
 func newDashboardRow(u domain.User, sol domain.Solicitation, p store.Progress) dashboardRow {
 	row := dashboardRow{Solicitation: sol, OwnBids: p.OwnBids}
 	staff := u.Role != domain.RoleVendor
-	if staff && closed(sol) {
+	if staff && tender.Closed(sol) {
 		row.Bids = &p.Bids
 	}
 	switch p.Award {
@@ -86,12 +87,9 @@ func newDashboardRow(u domain.User, sol domain.Solicitation, p store.Progress) d
 }
 
 func (s *Server) solicitationsPage(c echo.Context) error {
-	u, err := s.authorize(c, "solicitation:read")
-	if err != nil {
-		return err
-	}
+	u := userOf(c)
 	ctx := c.Request().Context()
-	sols, err := s.deps.Store.Solicitations(ctx)
+	sols, err := s.svc.Solicitations(ctx, u)
 	if err != nil {
 		return err
 	}
@@ -99,15 +97,13 @@ func (s *Server) solicitationsPage(c echo.Context) error {
 	if u.Role == domain.RoleVendor {
 		own = u.OrgID
 	}
-	progress, err := s.deps.Store.SolicitationProgress(ctx, own)
+	progress, err := s.store.SolicitationProgress(ctx, own)
 	if err != nil {
 		return err
 	}
 	byStatus := map[domain.SolicitationStatus][]dashboardRow{}
 	for _, sol := range sols {
-		if s.canSee(u, sol) {
-			byStatus[sol.Status] = append(byStatus[sol.Status], newDashboardRow(u, sol, progress[sol.ID]))
-		}
+		byStatus[sol.Status] = append(byStatus[sol.Status], newDashboardRow(u, sol, progress[sol.ID]))
 	}
 	var groups []solicitationGroup
 	for _, g := range statusGroups {
@@ -219,8 +215,8 @@ func draftForm(sol domain.Solicitation) solicitationForm {
 
 // request turns the form into the API's request. A number that does not
 // parse is an error here, since the request has no place to carry it.
-func (f solicitationForm) request() (solicitationRequest, []domain.FieldError) {
-	req := solicitationRequest{Title: f.Title, Description: f.Description, RiskTier: f.RiskTier,
+func (f solicitationForm) request() (tender.Terms, []domain.FieldError) {
+	req := tender.Terms{Title: f.Title, Description: f.Description, RiskTier: f.RiskTier,
 		Deadline: f.Deadline, MinimumOpennessClass: f.MinimumOpennessClass, UseCases: f.UseCases}
 	// The form's deadline is a UTC wall-clock time; the API takes RFC 3339.
 	if t, err := time.Parse(datetimeLocal, f.Deadline); err == nil {
@@ -273,8 +269,8 @@ func (s *Server) newSolicitationPage(c echo.Context) error {
 	if _, err := s.authorize(c, "solicitation:create"); err != nil {
 		return err
 	}
-	f := solicitationForm{RiskTier: string(domain.RiskStandard), Deadline: s.deps.Now().UTC().Add(14 * 24 * time.Hour).Format(datetimeLocal),
-		Catalogue: s.deps.Licenses.UseCases()}
+	f := solicitationForm{RiskTier: string(domain.RiskStandard), Deadline: s.svc.Now().UTC().Add(14 * 24 * time.Hour).Format(datetimeLocal),
+		Catalogue: s.svc.Licenses.UseCases()}
 	return s.render(c, http.StatusOK, "solicitation_new", f.PageTitle(), f)
 }
 
@@ -282,21 +278,13 @@ func (s *Server) newSolicitationPage(c echo.Context) error {
 const datetimeLocal = "2006-01-02T15:04"
 
 func (s *Server) createSolicitationForm(c echo.Context) error {
-	u, err := s.authorize(c, "solicitation:create")
-	if err != nil {
-		return err
-	}
-	return s.saveSolicitationForm(c, readSolicitationForm(c, ""), "drafted", func(req solicitationRequest) (domain.Solicitation, error) {
-		return s.draftSolicitation(c.Request().Context(), u, req)
+	return s.saveSolicitationForm(c, readSolicitationForm(c, ""), "drafted", func(t tender.Terms) (domain.Solicitation, error) {
+		return s.svc.Draft(c.Request().Context(), userOf(c), t)
 	})
 }
 
 func (s *Server) editDraftPage(c echo.Context) error {
-	u, err := s.authorize(c, "solicitation:create")
-	if err != nil {
-		return err
-	}
-	sol, err := s.agencySolicitation(c.Request().Context(), u, c.Param("id"))
+	sol, err := s.svc.AgencySolicitation(c.Request().Context(), userOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -304,23 +292,19 @@ func (s *Server) editDraftPage(c echo.Context) error {
 		return domain.Errorf(domain.ErrConflict, "solicitation %s is %s, not a draft: only a draft can be edited; publish an amendment on its page instead", sol.ID, sol.Status)
 	}
 	f := draftForm(sol)
-	f.Catalogue = s.deps.Licenses.UseCases()
+	f.Catalogue = s.svc.Licenses.UseCases()
 	return s.render(c, http.StatusOK, "solicitation_new", f.PageTitle(), f)
 }
 
 func (s *Server) editDraftForm(c echo.Context) error {
-	u, err := s.authorize(c, "solicitation:create")
-	if err != nil {
-		return err
-	}
-	return s.saveSolicitationForm(c, readSolicitationForm(c, c.Param("id")), "edited", func(req solicitationRequest) (domain.Solicitation, error) {
-		return s.editDraft(c.Request().Context(), u, c.Param("id"), req)
+	return s.saveSolicitationForm(c, readSolicitationForm(c, c.Param("id")), "edited", func(t tender.Terms) (domain.Solicitation, error) {
+		return s.svc.EditDraft(c.Request().Context(), userOf(c), c.Param("id"), t)
 	})
 }
 
 // saveSolicitationForm saves a new or edited draft through the API's path
 // (save); a refusal shows the form again as filled in, each error by its field.
-func (s *Server) saveSolicitationForm(c echo.Context, f solicitationForm, flash string, save func(solicitationRequest) (domain.Solicitation, error)) error {
+func (s *Server) saveSolicitationForm(c echo.Context, f solicitationForm, flash string, save func(tender.Terms) (domain.Solicitation, error)) error {
 	req, unparsed := f.request()
 	var sol domain.Solicitation
 	var err error
@@ -328,14 +312,14 @@ func (s *Server) saveSolicitationForm(c echo.Context, f solicitationForm, flash 
 		sol, err = save(req)
 	} else {
 		// Report what else is wrong too, so the officer fixes everything at once.
-		_, fields := req.validate(s.deps.Now(), s.deps.Licenses.CheckUseCases)
+		_, fields := s.svc.Validate(req, s.svc.Now())
 		err = domain.InvalidFields("the solicitation is not valid; see errors", append(unparsed, fields...))
 	}
 	if err != nil {
 		if f.Errors, f.Summary, err = formErrors(err); err != nil {
 			return err
 		}
-		f.Catalogue = s.deps.Licenses.UseCases()
+		f.Catalogue = s.svc.Licenses.UseCases()
 		return s.render(c, http.StatusUnprocessableEntity, "solicitation_new", f.PageTitle(), f)
 	}
 	return c.Redirect(http.StatusSeeOther, "/solicitations/"+sol.ID+"?flash="+flash)
@@ -414,30 +398,27 @@ func (s *Server) solicitationPage(c echo.Context) error {
 // renderSolicitation shows the solicitation page, with the bid form or one
 // lifecycle form as the user filled it in when it was refused.
 func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm, form actionForm) error {
-	u, err := s.authorize(c, "solicitation:read")
-	if err != nil {
-		return err
-	}
+	u := userOf(c)
 	ctx := c.Request().Context()
-	sol, err := s.solicitation(c)
+	sol, err := s.svc.Solicitation(ctx, u, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	v := solicitationView{Sol: sol, Bid: bid, DeadlinePassed: !s.deps.Now().Before(sol.Deadline)}
+	v := solicitationView{Sol: sol, Bid: bid, DeadlinePassed: !s.svc.Now().Before(sol.Deadline)}
 	for _, id := range sol.UseCases {
-		v.Uses = append(v.Uses, s.deps.Licenses.UseCaseTitle(id))
+		v.Uses = append(v.Uses, s.svc.Licenses.UseCaseTitle(id))
 	}
 	if sol.RiskTier == domain.RiskStandard {
-		v.HighImpactUses = s.deps.Licenses.HighImpactUses(sol.UseCases)
+		v.HighImpactUses = s.svc.Licenses.HighImpactUses(sol.UseCases)
 	}
 	v.CanPublish = u.Role == domain.RoleOfficer && sol.Status == domain.SolicitationDraft && u.OrgID == sol.AgencyOrgID
 	v.CanBid = u.Role == domain.RoleVendor && sol.Status.AcceptsBids() && !v.DeadlinePassed
 	v.CanBoard = u.Role != domain.RoleVendor && sol.Status != domain.SolicitationDraft && !sol.Status.AcceptsBids()
-	if v.CanAudit, err = s.deps.Policies.Allow(ctx, u.Role, "audit:read"); err != nil {
+	if v.CanAudit, err = s.svc.Allowed(ctx, u, "audit:read"); err != nil {
 		return err
 	}
 	if u.Role == domain.RoleVendor {
-		if v.MyBids, err = s.deps.Store.BidsForSolicitation(ctx, sol.ID, u.OrgID); err != nil {
+		if v.MyBids, err = s.store.BidsForSolicitation(ctx, sol.ID, u.OrgID); err != nil {
 			return err
 		}
 	}
@@ -450,11 +431,7 @@ func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm, for
 }
 
 func (s *Server) publishForm(c echo.Context) error {
-	u, err := s.authorize(c, "solicitation:publish")
-	if err != nil {
-		return err
-	}
-	sol, err := s.publish(c.Request().Context(), u, c.Param("id"))
+	sol, err := s.svc.Publish(c.Request().Context(), userOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -464,17 +441,13 @@ func (s *Server) publishForm(c echo.Context) error {
 // submitBidForm takes a bid as uploaded manifest files and/or one pasted
 // manifest, and submits it through the same path as the API.
 func (s *Server) submitBidForm(c echo.Context) error {
-	u, err := s.authorize(c, "bid:submit")
-	if err != nil {
-		return err
-	}
 	req, sources, f, err := bidUploads(c)
 	if err != nil {
 		return err
 	}
-	var bid domain.Bid
-	if err = s.checkPrice(req, f); err == nil {
-		bid, err = s.submit(c.Request().Context(), u, c.Param("id"), req)
+	var sub tender.SubmittedBid
+	if err = checkPrice(req, f); err == nil {
+		sub, err = s.svc.SubmitBid(c.Request().Context(), userOf(c), c.Param("id"), req)
 	}
 	if err != nil {
 		fields, summary, err := formErrors(err)
@@ -484,15 +457,15 @@ func (s *Server) submitBidForm(c echo.Context) error {
 		f.Summary, f.Errors = summary, bidFieldErrors(fields, sources, f.described)
 		return s.renderSolicitation(c, http.StatusUnprocessableEntity, f, actionForm{})
 	}
-	return c.Redirect(http.StatusSeeOther, "/bids/"+bid.ID+"?flash=submitted")
+	return c.Redirect(http.StatusSeeOther, "/bids/"+sub.Bid.ID+"?flash=submitted")
 }
 
 // bidUploads reads a bid form's candidates: uploaded manifest files, one
 // pasted manifest and/or one described in the form, with where each came
 // from (by index) for errors; and the price.
-func bidUploads(c echo.Context) (bidRequest, []string, bidForm, error) {
+func bidUploads(c echo.Context) (tender.BidSubmission, []string, bidForm, error) {
 	f := bidForm{ManifestJSON: c.FormValue("manifest_json"), Values: readBidValues(c)}
-	var req bidRequest
+	var req tender.BidSubmission
 	var sources []string
 	if form, err := c.MultipartForm(); err == nil {
 		for _, fh := range form.File["manifest_files"] {

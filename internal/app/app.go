@@ -22,6 +22,7 @@ import (
 	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/tender"
 	"github.com/modeltender/modeltender/policies"
 	"github.com/modeltender/modeltender/web"
 	"github.com/modeltender/modeltender/workflows"
@@ -96,12 +97,16 @@ func (a *App) NewWorker() worker.Worker {
 	return w
 }
 
+// Service returns the use cases over this process's store, Temporal client
+// and rules.
+func (a *App) Service() *tender.Service {
+	return &tender.Service{Store: a.Store, Temporal: a.Temporal, Policies: a.Policies, Licenses: a.Licenses, Check: a.Check,
+		TaskQueue: a.Config.TaskQueue, Now: a.Now, Log: a.Log}
+}
+
 // Handler returns the HTTP server.
 func (a *App) Handler() http.Handler {
-	return web.NewServer(web.Deps{
-		Store: a.Store, Temporal: a.Temporal, Policies: a.Policies, Licenses: a.Licenses,
-		TaskQueue: a.Config.TaskQueue, Now: a.Now, Log: a.Log,
-	})
+	return web.NewServer(a.Service())
 }
 
 // Serve serves HTTP on l until ctx ends, then shuts down gracefully.

@@ -66,3 +66,14 @@ func KindOf(err error) ErrorKind {
 	}
 	return ErrInternal
 }
+
+// KnownKind reports whether k is one of the kinds above; workflow update
+// rejections carry their kind as a string, so it is checked on the way out.
+func KnownKind(k ErrorKind) bool {
+	switch k {
+	case ErrMalformed, ErrInvalid, ErrUnauthenticated, ErrForbidden, ErrNotFound, ErrConflict, ErrDeadlinePassed,
+		ErrTooLarge, ErrUnavailable, ErrInternal, ErrStale, ErrConflictOfInt:
+		return true
+	}
+	return false
+}

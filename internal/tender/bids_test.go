@@ -1,4 +1,4 @@
-package web
+package tender
 
 import (
 	"encoding/json"
@@ -39,8 +39,7 @@ func file(format, content string) json.RawMessage {
 }
 
 func TestParseBidReadsEveryFormat(t *testing.T) {
-	s := &Server{}
-	parsed, err := s.parseBid(bidRequest{Candidates: []json.RawMessage{
+	parsed, err := ParseBid(BidSubmission{Candidates: []json.RawMessage{
 		json.RawMessage(nativeCandidate), file("mof", mofCandidate), file("cyclonedx", cycloneDXCandidate), file("manifest", nativeCandidate),
 	}})
 	if err != nil {
@@ -76,15 +75,13 @@ func TestParseBidReadsEveryFormat(t *testing.T) {
 	if got := parsed[1].Manifest.Weights.License; got != "Apache 2.0" {
 		t.Errorf("MOF weights license %q, want the release's distribution license as written", got)
 	}
-	r := submittedResponse(domain.Bid{Candidates: newCandidates("bid_1", parsed)}, parsed)
-	if r.Candidates[1].Format != manifest.FormatMOF || len(r.Candidates[1].Unmapped) == 0 {
-		t.Errorf("response candidate 1: %+v, want its format and unmapped fields", r.Candidates[1])
+	if cands := newCandidates("bid_1", parsed); cands[1].ManifestHash != manifest.Hash(parsed[1].Manifest) || cands[1].BidID != "bid_1" {
+		t.Errorf("candidate 1 of the bid: %+v, want its manifest's hash under bid_1", cands[1])
 	}
 }
 
 func TestParseBidNamesTheCandidateOfEachError(t *testing.T) {
-	s := &Server{}
-	_, err := s.parseBid(bidRequest{Candidates: []json.RawMessage{
+	_, err := ParseBid(BidSubmission{Candidates: []json.RawMessage{
 		json.RawMessage(nativeCandidate),
 		file("mof", "release:\n  name: [unclosed\n"),
 		file("cyclonedx", `{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}`),

@@ -1,0 +1,198 @@
+package tender
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/modeltender/modeltender/internal/contract"
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/store"
+)
+
+// Tasks lists the open tasks u may work on.
+func (s *Service) Tasks(ctx context.Context, u domain.User) ([]domain.Task, error) {
+	if err := s.Authorize(ctx, u, "task:list"); err != nil {
+		return nil, err
+	}
+	tasks, err := s.Store.OpenTasksFor(ctx, u)
+	return nonNil(tasks), err
+}
+
+// Task loads a task u may work on, with its decisions so far.
+func (s *Service) Task(ctx context.Context, u domain.User, id string) (domain.Task, []domain.Decision, error) {
+	if err := s.Authorize(ctx, u, "task:list"); err != nil {
+		return domain.Task{}, nil, err
+	}
+	t, err := s.reviewableTask(ctx, u, id)
+	if err != nil {
+		return t, nil, err
+	}
+	decisions, err := s.Store.Decisions(ctx, t.ID)
+	return t, nonNil(decisions), err
+}
+
+// reviewableTask loads a task, refusing a reviewer from the bidding organisation.
+func (s *Service) reviewableTask(ctx context.Context, u domain.User, id string) (domain.Task, error) {
+	t, err := s.Store.Task(ctx, id)
+	if err != nil {
+		return t, err
+	}
+	if u.OrgID != "" && (u.OrgID == t.VendorOrgID || slices.Contains(t.ExcludedOrgIDs, u.OrgID)) {
+		return t, domain.Errorf(domain.ErrConflictOfInt, "task %s is on a bid from your own organisation: another reviewer must decide it", t.ID)
+	}
+	return t, nil
+}
+
+// Verdict is a reviewer's decision on a task: the body of POST
+// /tasks/{id}/decision and the task page's form. FindingsHash is the hash of
+// the findings the reviewer saw; a decision on findings that changed since
+// is refused as stale.
+type Verdict struct {
+	Verdict      string `json:"verdict"`
+	ReasonCode   string `json:"reason_code"`
+	Comment      string `json:"comment"`
+	FindingsHash string `json:"findings_hash"`
+}
+
+func (v Verdict) validate() []domain.FieldError {
+	verdict := domain.Verdict(v.Verdict)
+	if verdict != domain.VerdictApprove && verdict != domain.VerdictReject {
+		return []domain.FieldError{{Field: "verdict", Message: fmt.Sprintf("%q is not a verdict: use \"approve\" or \"reject\"", v.Verdict)}}
+	}
+	if !domain.ValidReason(verdict, v.ReasonCode) {
+		return []domain.FieldError{{Field: "reason_code", Message: fmt.Sprintf("%q is not a reason code for %s: use one of %v", v.ReasonCode, verdict, domain.ReasonCodes[verdict])}}
+	}
+	if verdict == domain.VerdictReject && v.Comment == "" {
+		return []domain.FieldError{{Field: "comment", Message: "a rejection needs a comment that tells the vendor why"}}
+	}
+	return nil
+}
+
+// Decide sends the reviewer's decision to the workflow that owns the task,
+// whose validator refuses a wrong role, a closed task, a duplicate decision
+// or a reviewer from the bidding organisation before anything is written.
+func (s *Service) Decide(ctx context.Context, u domain.User, taskID string, v Verdict) (contract.DecisionResult, error) {
+	var res contract.DecisionResult
+	if err := s.Authorize(ctx, u, "task:decide"); err != nil {
+		return res, err
+	}
+	if fields := v.validate(); len(fields) > 0 {
+		return res, domain.InvalidFields("the decision is not valid; see errors", fields)
+	}
+	t, err := s.reviewableTask(ctx, u, taskID)
+	if err != nil {
+		return res, err
+	}
+	if t.Status != domain.TaskOpen {
+		return res, domain.Errorf(domain.ErrConflict, "task %s is already %s: a decision is used once; see GET /api/v1/tasks/%s", t.ID, t.Status, t.ID)
+	}
+	conflicts, err := s.Store.Conflicts(ctx, u.ID)
+	if err != nil {
+		return res, err
+	}
+	err = s.update(ctx, t.WorkflowID, contract.DecideUpdate, domain.Decision{
+		TaskID: t.ID, ReviewerID: u.ID, ReviewerRole: u.Role, ReviewerOrgID: u.OrgID, ReviewerConflicts: conflicts,
+		Verdict: domain.Verdict(v.Verdict), ReasonCode: v.ReasonCode, Comment: v.Comment, FindingsHash: v.FindingsHash,
+	}, &res)
+	if domain.KindOf(err) == domain.ErrConflict && t.Kind != domain.TaskAwardApproval && errors.Is(err, errFinished) {
+		err = domain.Errorf(domain.ErrConflict, "task %s is no longer open: its evaluation has finished", t.ID)
+	}
+	return res, err
+}
+
+// AskClarification sends a reviewer's question on a task to the candidate's
+// vendor; the evaluation waits for the answer.
+func (s *Service) AskClarification(ctx context.Context, u domain.User, taskID, question string, within time.Duration) (domain.Clarification, error) {
+	var out domain.Clarification
+	if err := s.Authorize(ctx, u, "task:decide"); err != nil {
+		return out, err
+	}
+	if err := required(map[string]string{"question": question}); err != nil {
+		return out, err
+	}
+	t, err := s.reviewableTask(ctx, u, taskID)
+	if err != nil {
+		return out, err
+	}
+	if t.Kind == domain.TaskAwardApproval {
+		return out, domain.Errorf(domain.ErrConflict, "clarifications are asked on a candidate's evaluation, not on an award approval")
+	}
+	conflicts, err := s.Store.Conflicts(ctx, u.ID)
+	if err != nil {
+		return out, err
+	}
+	err = s.update(ctx, t.WorkflowID, contract.RequestClarificationUpdate, contract.ClarificationRequest{
+		ClarificationID: domain.NewID("clr"), TaskID: t.ID, ReviewerID: u.ID, ReviewerRole: u.Role, ReviewerOrgID: u.OrgID,
+		Conflicts: conflicts, Question: question, AnswerWithin: within,
+	}, &out)
+	return out, err
+}
+
+// AnswerClarification sends a vendor's answer to a clarification request,
+// with an amended manifest when one is given, and says whether one was.
+func (s *Service) AnswerClarification(ctx context.Context, u domain.User, clarificationID, answer string, amended json.RawMessage) (bool, error) {
+	if err := s.Authorize(ctx, u, "bid:submit"); err != nil {
+		return false, err
+	}
+	if err := required(map[string]string{"answer": answer}); err != nil {
+		return false, err
+	}
+	cl, err := s.Store.Clarification(ctx, clarificationID)
+	if err != nil {
+		return false, err
+	}
+	if cl.VendorOrgID != u.OrgID {
+		return false, domain.Errorf(domain.ErrNotFound, "no clarification %s", cl.ID)
+	}
+	reply := contract.ClarificationReply{ClarificationID: cl.ID, VendorUserID: u.ID, VendorRole: u.Role, VendorOrgID: u.OrgID, Answer: answer}
+	if len(amended) > 0 {
+		c, fields := readCandidate(amended, "manifest")
+		if len(fields) > 0 {
+			return false, domain.InvalidFields(fmt.Sprintf("the amended manifest was not accepted: %d problem(s), listed field by field; fix them and answer again", len(fields)), fields)
+		}
+		reply.Manifest = &c.Manifest
+	}
+	t, err := s.Store.Task(ctx, cl.TaskID)
+	if err != nil {
+		return false, err
+	}
+	return reply.Manifest != nil, s.update(ctx, t.WorkflowID, contract.AnswerClarificationUpdate, reply, nil)
+}
+
+// DeclareConflict records a reviewer's conflict of interest with an
+// organisation; the reviewer is then kept off its bids.
+func (s *Service) DeclareConflict(ctx context.Context, u domain.User, orgID, reason string) (domain.Organisation, error) {
+	if err := s.Authorize(ctx, u, "conflict:declare"); err != nil {
+		return domain.Organisation{}, err
+	}
+	if err := required(map[string]string{"organisation_id": orgID, "reason": reason}); err != nil {
+		return domain.Organisation{}, err
+	}
+	org, err := s.Store.Organisation(ctx, orgID)
+	if err != nil {
+		return org, err
+	}
+	now := s.now()
+	if err := s.Store.DeclareConflict(ctx, u.ID, org.ID, reason, now); err != nil {
+		return org, err
+	}
+	return org, s.Store.AppendAudit(ctx, auditEvent(u, "conflict.declared", "organisation", org.ID, "", now,
+		map[string]any{"reason": reason}))
+}
+
+// AuditTrail is a solicitation's audit trail, for auditors.
+func (s *Service) AuditTrail(ctx context.Context, u domain.User, solicitationID string) (domain.Solicitation, []store.AuditEvent, error) {
+	if err := s.Authorize(ctx, u, "audit:read"); err != nil {
+		return domain.Solicitation{}, nil, err
+	}
+	sol, err := s.visibleSolicitation(ctx, u, solicitationID)
+	if err != nil {
+		return sol, nil, err
+	}
+	events, err := s.Store.AuditTrail(ctx, sol.ID)
+	return sol, nonNil(events), err
+}
