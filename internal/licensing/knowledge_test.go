@@ -34,13 +34,14 @@ func TestKnowledgeQuotesAreInTheVendoredTexts(t *testing.T) {
 				return
 			}
 			asserted := map[string]bool{
-				ClauseCommercialUse: true,
-				ClauseMAUCap:        e.MAUCap != nil,
-				ClauseAcceptableUse: e.AcceptableUsePolicy,
-				ClauseFieldOfUse:    len(e.FieldOfUseRestrictions) > 0 && !strings.Contains(e.FieldOfUseRestrictions[0], "not vendored"),
-				ClauseNaming:        e.NamingRequirement != nil,
-				ClauseLitigation:    e.TerminationOnLitigation,
-				ClauseDerivatives:   e.DerivativeRestrictions != nil,
+				ClauseCommercialUse:    true,
+				ClauseMAUCap:           e.MAUCap != nil,
+				ClauseAcceptableUse:    e.AcceptableUsePolicy,
+				ClauseFieldOfUse:       len(e.FieldOfUseRestrictions) > 0 && !strings.Contains(e.FieldOfUseRestrictions[0], "not vendored"),
+				ClauseNaming:           e.NamingRequirement != nil,
+				ClauseLitigation:       e.TerminationOnLitigation,
+				ClauseDerivatives:      e.DerivativeRestrictions != nil,
+				ClauseDerivativesBound: e.DerivativesBound,
 			}
 			for clause, yes := range asserted {
 				if yes && e.quote(clause) == "" {

@@ -78,6 +78,8 @@ type Analyzer struct {
 	kb       *knowledge
 	useCases []UseCase
 	families map[string]family // by aliasKey of the identifier
+	// baseModels is the base-model table lineage reads, in match order.
+	baseModels []baseModel
 }
 
 // NewAnalyzer loads the vendored SPDX license list and the license
@@ -114,6 +116,9 @@ func NewAnalyzer(opts ...policies.Option) (*Analyzer, error) {
 	for _, l := range list.Licenses {
 		a.licenses[l.ID] = l
 	}
+	if a.baseModels, err = loadBaseModels(data); err != nil {
+		return nil, fmt.Errorf("license analyzer: %w", err)
+	}
 	return a, nil
 }
 
@@ -131,6 +136,9 @@ type Report struct {
 	// PriorResolutions are earlier decisions on the same keys, offered to the
 	// reviewer for reuse and never applied by themselves.
 	PriorResolutions []PriorResolution `json:"prior_resolutions,omitempty"`
+	// Lineage compares the weights' license with each base model's, in the
+	// manifest's order; its findings follow the components'.
+	Lineage []Lineage `json:"lineage,omitempty"`
 }
 
 // ComponentLicense is the review of one component's license expression.
@@ -175,6 +183,7 @@ func (a *Analyzer) Review(m domain.Manifest, c domain.Criteria) Report {
 		}
 		a.reviewComponent(&r, comp.Name, comp.License, comp.LicenseText, c)
 	}
+	a.reviewLineage(&r, m, c)
 	return r
 }
 
