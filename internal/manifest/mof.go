@@ -286,17 +286,22 @@ func hasKey(n *yaml.Node, key string) bool {
 }
 
 // maxYAMLNodes bounds the values a YAML document may expand to: aliases
-// let a few lines stand for billions of nodes ("billion laughs").
-const maxYAMLNodes = 200_000
+// let a few lines stand for billions of nodes ("billion laughs"), or for
+// an endless nesting when an anchor holds an alias of itself. No manifest
+// format nests deeper than maxYAMLDepth.
+const (
+	maxYAMLNodes = 200_000
+	maxYAMLDepth = 100
+)
 
-var errYAMLTooLarge = fmt.Errorf("the YAML expands to more than %d values (aliases repeated in aliases?); write the values out", maxYAMLNodes)
+var errYAMLTooLarge = fmt.Errorf("the YAML expands to more than %d values or nests deeper than %d levels (an alias inside its own anchor?); write the values out", maxYAMLNodes, maxYAMLDepth)
 
 // yamlValue converts a YAML node into the JSON-like value the schema
 // validator reads, recording the line of every path ("release/components/0").
 // Scalars keep their YAML meaning except dates, which stay text as in JSON.
 func yamlValue(root *yaml.Node) (any, map[string]int, error) {
 	c := yamlConverter{lines: map[string]int{}}
-	v := c.value(root, "")
+	v := c.value(root, "", 0)
 	if c.nodes > maxYAMLNodes {
 		return nil, nil, errYAMLTooLarge
 	}
@@ -308,8 +313,9 @@ type yamlConverter struct {
 	nodes int
 }
 
-func (c *yamlConverter) value(n *yaml.Node, at string) any {
-	if c.nodes++; c.nodes > maxYAMLNodes {
+func (c *yamlConverter) value(n *yaml.Node, at string, depth int) any {
+	if c.nodes++; c.nodes > maxYAMLNodes || depth > maxYAMLDepth {
+		c.nodes = maxYAMLNodes + 1
 		return nil
 	}
 	c.lines[at] = n.Line
@@ -324,7 +330,7 @@ func (c *yamlConverter) value(n *yaml.Node, at string) any {
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i].Value
-			m[key] = c.value(n.Content[i+1], child(key))
+			m[key] = c.value(n.Content[i+1], child(key), depth+1)
 			// A field's line is where its key is, also for nested values.
 			c.lines[child(key)] = n.Content[i].Line
 		}
@@ -332,11 +338,11 @@ func (c *yamlConverter) value(n *yaml.Node, at string) any {
 	case yaml.SequenceNode:
 		s := make([]any, len(n.Content))
 		for i, item := range n.Content {
-			s[i] = c.value(item, child(strconv.Itoa(i)))
+			s[i] = c.value(item, child(strconv.Itoa(i)), depth+1)
 		}
 		return s
 	case yaml.AliasNode:
-		return c.value(n.Alias, at)
+		return c.value(n.Alias, at, depth+1)
 	}
 	switch n.ShortTag() {
 	case "!!null":
