@@ -88,3 +88,32 @@ func FuzzParseSPDX3(f *testing.F) {
 		checkRead(t, cs, err)
 	})
 }
+
+func BenchmarkParseHuggingFace(b *testing.B) {
+	data, err := os.ReadFile("testdata/huggingface/meta-llama-Llama-3.2-1B-Instruct.md")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := ParseHuggingFace(data, ""); err != nil { // builds the intake analyzer once
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseHuggingFace(data, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseSPDX3(b *testing.B) {
+	data, err := os.ReadFile("testdata/spdx3/ai-example01-simplehtr-example.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseSPDX3(data, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
