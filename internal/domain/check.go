@@ -35,6 +35,9 @@ type LicenseReport struct {
 	// PriorResolutions are earlier decisions on the same keys, offered to the
 	// reviewer for reuse and never applied by themselves.
 	PriorResolutions []PriorResolution `json:"prior_resolutions,omitempty"`
+	// Lineage compares the weights' license with each base model's, in the
+	// manifest's order; its findings follow the components'.
+	Lineage []Lineage `json:"lineage,omitempty"`
 }
 
 // ComponentLicense is the review of one component's license expression.
@@ -192,4 +195,28 @@ func (c CandidateCheck) Findings() []Finding {
 		}
 	}
 	return out
+}
+
+// LineageVerdict is how a derivative's license compares with its base's.
+type LineageVerdict string
+
+const (
+	LineageSameLicense     LineageVerdict = "same-license"    // the weights are offered under the base license
+	LineagePermitted       LineageVerdict = "permitted"       // the base license leaves the derivative's license free
+	LineageMorePermissive  LineageVerdict = "more-permissive" // the derivative drops terms the base license imposes
+	LineageUnknownBase     LineageVerdict = "unknown-base"    // the base model is not in the base-model table
+	LineageUnknownLicense  LineageVerdict = "unknown-license" // the weights' license is unknown, so nothing to compare
+	LineageNoDeclaredTerms LineageVerdict = "no-license"      // the weights state no valid license
+)
+
+// Lineage is the comparison of the weights' license with one base model's.
+type Lineage struct {
+	BaseModel string `json:"base_model"`
+	Relation  string `json:"relation,omitempty"`
+	// Pattern is the base-model table entry that matched; empty when none did.
+	Pattern     string         `json:"pattern,omitempty"`
+	BaseLicense string         `json:"base_license,omitempty"`
+	Verdict     LineageVerdict `json:"verdict"`
+	// Dropped are the base license's terms the derivative's license lacks.
+	Dropped []string `json:"dropped,omitempty"`
 }

@@ -14,6 +14,41 @@ type Manifest struct {
 	Evidence      []EvidenceItem `json:"evidence,omitempty"`
 	Deployment    Deployment     `json:"deployment"`
 	DataUse       DataUse        `json:"data_use"`
+	// BaseModels are the models this one is derived from, as the model hub
+	// names them; the license review compares their licenses with the
+	// weights' (lineage). Empty for a model trained from scratch.
+	BaseModels []BaseModel `json:"base_models,omitempty"`
+	// Task, Languages and Tags describe the model as its card does
+	// (Hugging Face pipeline_tag, language and tags).
+	Task      string   `json:"task,omitempty"`
+	Languages []string `json:"languages,omitempty"`
+	Tags      []string `json:"tags,omitempty"`
+}
+
+// BaseModel is a model another is derived from.
+type BaseModel struct {
+	Name string `json:"name"` // e.g. "meta-llama/Llama-3.1-8B-Instruct"
+	// Relation is how the model derives from it: one of BaseModelRelations,
+	// or empty when the source does not say.
+	Relation string `json:"relation,omitempty"`
+}
+
+// BaseModelRelations are the Hugging Face Hub's kinds of derivation.
+var BaseModelRelations = []string{"adapter", "merge", "quantized", "finetune"}
+
+// Completeness scores how much of what an evaluation needs a manifest
+// states: 100 when nothing is missing.
+type Completeness struct {
+	Score   int            `json:"score"`
+	Missing []MissingField `json:"missing"`
+}
+
+// MissingField is one statement the evaluation needs that the manifest
+// lacks, with what to add.
+type MissingField struct {
+	Field string `json:"field"` // manifest path, e.g. components[Datasets].license
+	What  string `json:"what"`
+	Fix   string `json:"fix"`
 }
 
 // Weights are the final parameters of the model: the artifact the agency runs.

@@ -23,7 +23,7 @@ import (
 	"github.com/modeltender/modeltender/policies"
 )
 
-const usage = "usage: modeltender evaluate [--format auto|manifest|mof|cyclonedx] [--solicitation FILE] [--policy-dir DIR] FILE..."
+var usage = "usage: modeltender evaluate [--format " + manifest.FormatNames("|") + "] [--solicitation FILE] [--policy-dir DIR] FILE..."
 
 // InputError is input modeltender cannot read (a file, a flag): the command
 // exits with status 2, as it is not a failure of modeltender itself.
@@ -64,7 +64,7 @@ type Evaluation struct {
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	formatName := fs.String("format", string(manifest.FormatAuto), "input format: auto, manifest, mof or cyclonedx")
+	formatName := fs.String("format", string(manifest.FormatAuto), "input format: "+manifest.FormatNames(", "))
 	solicitation := fs.String("solicitation", "", "JSON file with risk_tier, expected_monthly_users, use_cases, minimum_openness_class, openness_preference_points, deadline")
 	policyDir := fs.String("policy-dir", getenv(policies.EnvPolicyDir), "directory of Rego policies and data/ to use instead of the embedded bundle")
 	if err := fs.Parse(ReorderFlags(args)); err != nil {

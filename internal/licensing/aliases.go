@@ -15,6 +15,11 @@ const aliasesFile = "license-aliases.json"
 type licenseAliases struct {
 	Aliases  map[string]string `json:"aliases"`
 	Families map[string]family `json:"families"`
+	// Huggingface is the Hub's whole license table: identifier -> the
+	// license it names, "family", "other" or "none" (see hub.go).
+	Huggingface struct {
+		Licenses map[string]string `json:"licenses"`
+	} `json:"huggingface"`
 }
 
 // family is an identifier that names several licenses ("gpl"): it cannot

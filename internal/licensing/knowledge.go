@@ -70,7 +70,10 @@ type ClauseFacts struct {
 	NamingRequirement       *string          `json:"naming_requirement"`
 	TerminationOnLitigation bool             `json:"termination_on_litigation"`
 	DerivativeRestrictions  *string          `json:"derivative_restrictions"`
-	GovernmentUseNotes      string           `json:"government_use_notes,omitempty"`
+	// DerivativesBound says derivatives must be offered under this
+	// license's terms, quoted under the clause derivatives_bound.
+	DerivativesBound   bool   `json:"derivatives_bound,omitempty"`
+	GovernmentUseNotes string `json:"government_use_notes,omitempty"`
 	// Unverified says why the facts rest on no vendored text; empty when they do.
 	Unverified string  `json:"unverified,omitempty"`
 	Quotes     []Quote `json:"quotes"`

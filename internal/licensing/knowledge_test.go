@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -33,13 +34,14 @@ func TestKnowledgeQuotesAreInTheVendoredTexts(t *testing.T) {
 				return
 			}
 			asserted := map[string]bool{
-				ClauseCommercialUse: true,
-				ClauseMAUCap:        e.MAUCap != nil,
-				ClauseAcceptableUse: e.AcceptableUsePolicy,
-				ClauseFieldOfUse:    len(e.FieldOfUseRestrictions) > 0 && !strings.Contains(e.FieldOfUseRestrictions[0], "not vendored"),
-				ClauseNaming:        e.NamingRequirement != nil,
-				ClauseLitigation:    e.TerminationOnLitigation,
-				ClauseDerivatives:   e.DerivativeRestrictions != nil,
+				ClauseCommercialUse:    true,
+				ClauseMAUCap:           e.MAUCap != nil,
+				ClauseAcceptableUse:    e.AcceptableUsePolicy,
+				ClauseFieldOfUse:       len(e.FieldOfUseRestrictions) > 0 && !strings.Contains(e.FieldOfUseRestrictions[0], "not vendored"),
+				ClauseNaming:           e.NamingRequirement != nil,
+				ClauseLitigation:       e.TerminationOnLitigation,
+				ClauseDerivatives:      e.DerivativeRestrictions != nil,
+				ClauseDerivativesBound: e.DerivativesBound,
 			}
 			for clause, yes := range asserted {
 				if yes && e.quote(clause) == "" {
@@ -268,5 +270,77 @@ func TestAnalyzerWithPolicyDir(t *testing.T) {
 	if a.kb.version != "agency-1" || len(a.kb.entries) != 0 || len(a.licenses) == 0 {
 		t.Errorf("knowledge base %q with %d entries and %d SPDX licenses, want the directory's (empty) with the embedded SPDX list",
 			a.kb.version, len(a.kb.entries), len(a.licenses))
+	}
+}
+
+// Every license on the SPDX list whose name says non-commercial or no
+// derivatives is in the knowledge base with that clause quoted: a
+// non-commercial license is a deny (PolyForm Noncommercial, which names
+// government institutions as permitted users, is restricted), and a
+// no-derivatives license restricts derivatives. The list has no license
+// whose name says research only; the research-only model licenses are
+// tested in TestReviewWeights.
+func TestKnowledgeNonCommercialAndNoDerivatives(t *testing.T) {
+	a := newAnalyzer(t)
+	nonCommercial := regexp.MustCompile(`(?i)non[- ]?commercial`)
+	noDerivatives := regexp.MustCompile(`(?i)no[- ]?deriv`)
+	researchOnly := regexp.MustCompile(`(?i)research[- ]only|research use only`)
+	checked := 0
+	for id, l := range a.licenses {
+		nc, nd := nonCommercial.MatchString(l.Name), noDerivatives.MatchString(l.Name)
+		if researchOnly.MatchString(l.Name) {
+			t.Errorf("%s (%s) says research only: give it commercial_use forbidden and extend this test", id, l.Name)
+		}
+		if !nc && !nd {
+			continue
+		}
+		checked++
+		t.Run(id, func(t *testing.T) {
+			e := a.kb.entries[id]
+			if e == nil {
+				t.Fatalf("%s (%s) is not in the knowledge base", id, l.Name)
+			}
+			if nc {
+				want := commercialForbidden
+				if strings.HasPrefix(id, "PolyForm-") {
+					want = commercialRestricted
+				}
+				if e.CommercialUse != want {
+					t.Errorf("commercial_use = %q, want %s", e.CommercialUse, want)
+				}
+				if e.quote(ClauseCommercialUse) == "" && e.Unverified == "" {
+					t.Errorf("commercial_use has no quote")
+				}
+				x := a.Explain(id, "", domain.Criteria{ExpectedMonthlyUsers: 1000})
+				if len(x.Licenses) != 1 || x.Licenses[0].CommercialUse != want {
+					t.Errorf("explain %s: %+v", id, x.Licenses)
+				}
+			}
+			if nd && (e.DerivativeRestrictions == nil || e.quote(ClauseDerivatives) == "") {
+				t.Errorf("no-derivatives license without a quoted derivative restriction")
+			}
+		})
+	}
+	if checked < 30 {
+		t.Errorf("only %d licenses checked; the SPDX list has more than 30 non-commercial or no-derivatives licenses", checked)
+	}
+}
+
+// The original LLaMA license resolves by the names vendors write and is a deny.
+func TestLLaMA1License(t *testing.T) {
+	a := newAnalyzer(t)
+	for _, name := range []string{"LLaMA License", "llama-1", "LLaMA 1"} {
+		x := a.Explain(name, "", domain.Criteria{ExpectedMonthlyUsers: 1000})
+		if x.Expression != "LicenseRef-LLaMA-1" || len(x.Licenses) != 1 || x.Licenses[0].CommercialUse != commercialForbidden {
+			t.Errorf("explain %q: expression %q, licenses %+v", name, x.Expression, x.Licenses)
+			continue
+		}
+		denied := false
+		for _, f := range x.Findings {
+			denied = denied || (f.Rule == RuleCommercialUse && f.Severity == domain.SeverityDeny && strings.Contains(f.Evidence.Quote, "Non-commercial"))
+		}
+		if !denied {
+			t.Errorf("explain %q findings %+v: want a commercial-use deny quoting the model card", name, x.Findings)
+		}
 	}
 }

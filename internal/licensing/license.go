@@ -66,6 +66,8 @@ type Analyzer struct {
 	kb       *knowledge
 	useCases []UseCase
 	families map[string]family // by aliasKey of the identifier
+	// baseModels is the base-model table lineage reads, in match order.
+	baseModels []baseModel
 }
 
 // NewAnalyzer loads the vendored SPDX license list and the license
@@ -102,6 +104,9 @@ func NewAnalyzer(opts ...policies.Option) (*Analyzer, error) {
 	for _, l := range list.Licenses {
 		a.licenses[l.ID] = l
 	}
+	if a.baseModels, err = loadBaseModels(data); err != nil {
+		return nil, fmt.Errorf("license analyzer: %w", err)
+	}
 	return a, nil
 }
 
@@ -132,6 +137,7 @@ func (a *Analyzer) Review(m domain.Manifest, c domain.Criteria) domain.LicenseRe
 		}
 		a.reviewComponent(&r, comp.Name, comp.License, comp.LicenseText, c)
 	}
+	a.reviewLineage(&r, m, c)
 	return r
 }
 

@@ -22,10 +22,23 @@ const (
 	FormatMOF Format = "mof"
 	// FormatCycloneDX is a CycloneDX 1.5/1.6 ML-BOM in JSON.
 	FormatCycloneDX Format = "cyclonedx"
+	// FormatHuggingFace is a Hugging Face model card: README.md with YAML front matter.
+	FormatHuggingFace Format = "huggingface"
+	// FormatSPDX3 is an SPDX 3.0.1 JSON-LD document with the AI profile.
+	FormatSPDX3 Format = "spdx3"
 )
 
 // Formats lists the formats Parse accepts, for flags and messages.
-var Formats = []Format{FormatAuto, FormatNative, FormatMOF, FormatCycloneDX}
+var Formats = []Format{FormatAuto, FormatNative, FormatMOF, FormatCycloneDX, FormatHuggingFace, FormatSPDX3}
+
+// FormatNames lists the formats as a person writes them, e.g. for a flag's usage.
+func FormatNames(sep string) string {
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, sep)
+}
 
 // Candidate is one candidate model read from any format: the manifest the
 // checks run on, and what the input said that the manifest has no place for.
@@ -33,6 +46,14 @@ type Candidate struct {
 	Format   Format          `json:"format"`
 	Manifest domain.Manifest `json:"manifest"`
 	Unmapped []Unmapped      `json:"unmapped"`
+	// Findings are what the source itself says or fails to say that the
+	// evaluation must weigh: a card with no license, a declared but not
+	// concluded SPDX license, a high safety risk the document assesses.
+	// Rule ids start with "intake.".
+	Findings []domain.Finding `json:"findings,omitempty"`
+	// Assessment is what an SPDX 3 AI package says of its own risk, for
+	// comparison with the solicitation's risk tier; nil for other formats.
+	Assessment *SafetyAssessment `json:"assessment,omitempty"`
 }
 
 // Unmapped is a part of the input that has no place in domain.Manifest. It is
@@ -45,34 +66,59 @@ type Unmapped struct {
 }
 
 // Parse reads one candidate in format (FormatAuto or "" detects it). path
-// prefixes field names in errors, e.g. "candidates[1]".
+// prefixes field names in errors, e.g. "candidates[1]". A document that
+// describes several models (an SPDX document with several AI packages) is
+// an error: read it with ParseAll.
 func Parse(data []byte, format Format, path string) (Candidate, error) {
+	cs, err := ParseAll(data, format, path)
+	if err != nil {
+		return Candidate{}, err
+	}
+	if len(cs) != 1 {
+		names := make([]string, len(cs))
+		for i, c := range cs {
+			names[i] = c.Manifest.Name
+		}
+		return Candidate{}, domain.InvalidFields("the document describes more than one model", []domain.FieldError{{Field: orRoot(path),
+			Message: fmt.Sprintf("it holds %d AI packages (%s); submit each as its own candidate, or read the document with ParseAll", len(cs), strings.Join(names, ", "))}})
+	}
+	return cs[0], nil
+}
+
+// ParseAll reads every candidate a document describes: one for most
+// formats, one per AI package of an SPDX 3 document.
+func ParseAll(data []byte, format Format, path string) ([]Candidate, error) {
 	if format == "" || format == FormatAuto {
 		detected, err := Detect(data)
 		if err != nil {
-			return Candidate{}, domain.Errorf(domain.ErrInvalid, "%s%s", prefix(path), err)
+			return nil, domain.Errorf(domain.ErrInvalid, "%s%s", prefix(path), err)
 		}
 		format = detected
 	}
+	var c Candidate
+	var err error
 	switch format {
 	case FormatNative:
-		m, err := ParseJSON(data, path)
-		return Candidate{Format: FormatNative, Manifest: m, Unmapped: []Unmapped{}}, err
+		c.Manifest, err = ParseJSON(data, path)
+		c.Format, c.Unmapped = FormatNative, []Unmapped{}
 	case FormatMOF:
-		return ParseMOF(data, path)
+		c, err = ParseMOF(data, path)
 	case FormatCycloneDX:
-		return ParseCycloneDX(data, path)
+		c, err = ParseCycloneDX(data, path)
+	case FormatHuggingFace:
+		c, err = ParseHuggingFace(data, path)
+	case FormatSPDX3:
+		return ParseSPDX3(data, path)
+	default:
+		return nil, fmt.Errorf("unknown manifest format %q: use one of %s", format, formatList())
 	}
-	return Candidate{}, fmt.Errorf("unknown manifest format %q: use one of %s", format, formatList())
+	if err != nil {
+		return nil, err
+	}
+	return []Candidate{c}, nil
 }
 
-func formatList() string {
-	names := make([]string, len(Formats))
-	for i, f := range Formats {
-		names[i] = string(f)
-	}
-	return strings.Join(names, ", ")
-}
+func formatList() string { return FormatNames(", ") }
 
 // ParseFormat checks a format name given by a person (flag, API field).
 func ParseFormat(s string) (Format, error) {
@@ -83,27 +129,42 @@ func ParseFormat(s string) (Format, error) {
 }
 
 // Detect tells the format of a candidate from its content: a CycloneDX BOM
-// says bomFormat "CycloneDX"; a Model Openness Tool file has a top-level
-// "release"; any other JSON object is a native manifest.
+// says bomFormat "CycloneDX"; an SPDX 3 document has an @context on
+// spdx.org/rdf/3; a Model Openness Tool file has a top-level "release"; a
+// Hugging Face model card starts with front matter between --- lines; any
+// other JSON object is a native manifest.
 func Detect(data []byte) (Format, error) {
-	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	unmarked := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	trimmed := bytes.TrimSpace(unmarked)
 	if len(trimmed) == 0 {
-		return "", fmt.Errorf("the file is empty: give a native JSON manifest, a Model Openness Tool model YAML or a CycloneDX ML-BOM")
+		return "", fmt.Errorf("the file is empty: give a native JSON manifest, a Model Openness Tool model YAML, a CycloneDX ML-BOM, a Hugging Face model card or an SPDX 3 document")
 	}
 	if trimmed[0] == '{' {
 		var probe struct {
 			BOMFormat string          `json:"bomFormat"`
 			Release   json.RawMessage `json:"release"`
+			Context   json.RawMessage `json:"@context"`
 		}
 		// A syntax error is reported by the format's own parser, with its line.
 		_ = json.Unmarshal(trimmed, &probe)
 		switch {
 		case probe.BOMFormat == "CycloneDX":
 			return FormatCycloneDX, nil
+		case bytes.Contains(probe.Context, []byte("spdx.org/rdf/3")):
+			return FormatSPDX3, nil
 		case probe.Release != nil:
 			return FormatMOF, nil
 		}
 		return FormatNative, nil
+	}
+	if hasFrontMatter(unmarked) {
+		// A Model Openness Tool file may start with "---" too; its front matter holds "release".
+		if loc := cardFrontMatter.FindSubmatchIndex(unmarked); loc != nil {
+			if root, err := yamlRoot(unmarked[loc[4]:loc[5]]); err == nil && hasKey(root, "release") {
+				return FormatMOF, nil
+			}
+		}
+		return FormatHuggingFace, nil
 	}
 	if trimmed[0] == '<' {
 		if bytes.Contains(trimmed, []byte("cyclonedx.org/schema/bom")) {
@@ -118,7 +179,7 @@ func Detect(data []byte) (Format, error) {
 	if hasKey(root, "release") {
 		return FormatMOF, nil
 	}
-	return "", fmt.Errorf("cannot tell the format: a native manifest and a CycloneDX BOM are JSON objects, and a Model Openness Tool model YAML has a top-level release; give --format manifest|mof|cyclonedx")
+	return "", fmt.Errorf("cannot tell the format: a native manifest, a CycloneDX BOM and an SPDX 3 document are JSON objects, a Model Openness Tool model YAML has a top-level release, and a Hugging Face model card starts with front matter between --- lines; give --format %s", FormatNames("|"))
 }
 
 // isXML reports whether data is an XML document (a CycloneDX BOM may be XML or JSON).

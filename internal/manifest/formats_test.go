@@ -4,10 +4,11 @@ import (
 	"bytes"
 
 	"errors"
-	cdx "github.com/CycloneDX/cyclonedx-go"
 	"os"
 	"strings"
 	"testing"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/modeltender/modeltender/internal/domain"
 )

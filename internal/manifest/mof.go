@@ -117,8 +117,11 @@ func ParseMOF(data []byte, path string) (Candidate, error) {
 		return Candidate{}, domain.InvalidFields("the Model Openness Tool file is not valid YAML",
 			[]domain.FieldError{{Field: orRoot(path), Message: yamlMessage(data, err)}})
 	}
-	lines := map[string]int{}
-	doc := nodeValue(root, "", lines)
+	doc, lines, err := yamlValue(root)
+	if err != nil {
+		return Candidate{}, domain.InvalidFields("the Model Openness Tool file is too large",
+			[]domain.FieldError{{Field: orRoot(path), Message: err.Error()}})
+	}
 	if err := def.schema.Validate(doc); err != nil {
 		var ve *jsonschema.ValidationError
 		if !errors.As(err, &ve) {
@@ -282,11 +285,40 @@ func hasKey(n *yaml.Node, key string) bool {
 	return false
 }
 
-// nodeValue converts a YAML node into the JSON-like value the schema
+// maxYAMLNodes bounds the values a YAML document may expand to: aliases
+// let a few lines stand for billions of nodes ("billion laughs"), or for
+// an endless nesting when an anchor holds an alias of itself. No manifest
+// format nests deeper than maxYAMLDepth.
+const (
+	maxYAMLNodes = 200_000
+	maxYAMLDepth = 100
+)
+
+var errYAMLTooLarge = fmt.Errorf("the YAML expands to more than %d values or nests deeper than %d levels (an alias inside its own anchor?); write the values out", maxYAMLNodes, maxYAMLDepth)
+
+// yamlValue converts a YAML node into the JSON-like value the schema
 // validator reads, recording the line of every path ("release/components/0").
 // Scalars keep their YAML meaning except dates, which stay text as in JSON.
-func nodeValue(n *yaml.Node, at string, lines map[string]int) any {
-	lines[at] = n.Line
+func yamlValue(root *yaml.Node) (any, map[string]int, error) {
+	c := yamlConverter{lines: map[string]int{}}
+	v := c.value(root, "", 0)
+	if c.nodes > maxYAMLNodes {
+		return nil, nil, errYAMLTooLarge
+	}
+	return v, c.lines, nil
+}
+
+type yamlConverter struct {
+	lines map[string]int
+	nodes int
+}
+
+func (c *yamlConverter) value(n *yaml.Node, at string, depth int) any {
+	if c.nodes++; c.nodes > maxYAMLNodes || depth > maxYAMLDepth {
+		c.nodes = maxYAMLNodes + 1
+		return nil
+	}
+	c.lines[at] = n.Line
 	child := func(key string) string {
 		if at == "" {
 			return key
@@ -298,19 +330,19 @@ func nodeValue(n *yaml.Node, at string, lines map[string]int) any {
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i].Value
-			m[key] = nodeValue(n.Content[i+1], child(key), lines)
+			m[key] = c.value(n.Content[i+1], child(key), depth+1)
 			// A field's line is where its key is, also for nested values.
-			lines[child(key)] = n.Content[i].Line
+			c.lines[child(key)] = n.Content[i].Line
 		}
 		return m
 	case yaml.SequenceNode:
 		s := make([]any, len(n.Content))
 		for i, item := range n.Content {
-			s[i] = nodeValue(item, child(strconv.Itoa(i)), lines)
+			s[i] = c.value(item, child(strconv.Itoa(i)), depth+1)
 		}
 		return s
 	case yaml.AliasNode:
-		return nodeValue(n.Alias, at, lines)
+		return c.value(n.Alias, at, depth+1)
 	}
 	switch n.ShortTag() {
 	case "!!null":
@@ -358,7 +390,11 @@ func DecodeYAML(data []byte, v any) error {
 	if err != nil {
 		return errors.New(yamlMessage(data, err))
 	}
-	raw, err := json.Marshal(nodeValue(root, "", map[string]int{}))
+	value, _, err := yamlValue(root)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(value)
 	if err != nil {
 		return fmt.Errorf("re-encode YAML: %w", err)
 	}

@@ -1,0 +1,97 @@
+package manifest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/policies"
+)
+
+// evidenceRequirement is one entry of policies/data/evidence_requirements.json.
+type evidenceRequirement struct {
+	Kind         string   `json:"kind"`
+	Tiers        []string `json:"tiers"`
+	MaxAgeMonths int      `json:"max_age_months"`
+	Title        string   `json:"title"`
+	Fix          string   `json:"fix"`
+}
+
+var evidenceRequirements = sync.OnceValues(func() ([]evidenceRequirement, error) {
+	raw, err := fs.ReadFile(policies.Data(), "evidence_requirements.json")
+	if err != nil {
+		return nil, fmt.Errorf("read evidence requirements: %w", err)
+	}
+	var doc struct {
+		Requirements []evidenceRequirement `json:"requirements"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("decode evidence requirements: %w", err)
+	}
+	return doc.Requirements, nil
+})
+
+// statedNoLicense are license values that state there is none.
+var statedNoLicense = []string{"", "unknown", "noassertion", "none", "undisclosed", "unlicensed", "other"}
+
+// Completeness scores how much of what the evaluation needs m states, for
+// the solicitation's risk tier: a license for the weights and for every
+// component included, each kind of evidence the tier requires (dated where
+// the requirement limits its age), what the vendor does with agency data
+// and where the weights can run. Score is the share of those stated, 0-100;
+// Missing says, for each one not stated, what to add. It measures what is
+// said, not whether it passes: the license review and the policies judge
+// that. It reads the embedded evidence requirements.
+func Completeness(m domain.Manifest, c domain.Criteria) (domain.Completeness, error) {
+	reqs, err := evidenceRequirements()
+	if err != nil {
+		return domain.Completeness{}, err
+	}
+	tier := string(c.RiskTier)
+	if tier == "" {
+		tier = string(domain.RiskStandard)
+	}
+	out := domain.Completeness{Missing: []domain.MissingField{}}
+	total := 0
+	need := func(stated bool, field, what, fix string) {
+		total++
+		if !stated {
+			out.Missing = append(out.Missing, domain.MissingField{Field: field, What: what, Fix: fix})
+		}
+	}
+	need(!slices.Contains(statedNoLicense, strings.ToLower(strings.TrimSpace(m.Weights.License))), "weights.license",
+		"the license of the weights",
+		`State the SPDX license expression the weights are offered under, e.g. "Apache-2.0", or "LicenseRef-<name>" with the license text.`)
+	for _, comp := range m.Components {
+		if !comp.Included || comp.Name == "Model parameters (Final)" && comp.License == m.Weights.License {
+			continue
+		}
+		need(!slices.Contains(statedNoLicense, strings.ToLower(strings.TrimSpace(comp.License))), fmt.Sprintf("components[%s].license", comp.Name),
+			fmt.Sprintf("the license of the %s component", comp.Name),
+			fmt.Sprintf("State the license the %s are offered under (for data and documentation, e.g. CC-BY-4.0), or leave the component out if it is not released.", strings.ToLower(comp.Name)))
+	}
+	for _, r := range reqs {
+		if !slices.Contains(r.Tiers, tier) {
+			continue
+		}
+		items := slices.DeleteFunc(slices.Clone(m.Evidence), func(e domain.EvidenceItem) bool { return e.Kind != r.Kind })
+		need(len(items) > 0, "evidence["+r.Kind+"]", r.Title, r.Fix)
+		if len(items) > 0 && r.MaxAgeMonths > 0 {
+			need(slices.ContainsFunc(items, func(e domain.EvidenceItem) bool { return e.Date != "" }), "evidence["+r.Kind+"].date",
+				fmt.Sprintf("the date of the %s (it may be at most %d months old)", strings.ToLower(r.Title), r.MaxAgeMonths),
+				fmt.Sprintf("Give the date the %s was produced as YYYY-MM-DD, so its age can be checked.", strings.ToLower(r.Title)))
+		}
+	}
+	need(m.DataUse.TrainsOnAgencyData != nil, "data_use.trains_on_agency_data", "whether the vendor trains on agency data",
+		"State data_use.trains_on_agency_data: true if the vendor trains or fine-tunes on agency data, false if it does not.")
+	need(m.Deployment.OnPremises || m.Deployment.WeightsExportable || m.Weights.Location != "", "deployment",
+		"where the weights can run",
+		"State deployment.on_premises and deployment.weights_exportable (true if the agency can run or export the weights) and weights.location; an offer only as a hosted service keeps them false, and says so in the description.")
+	out.Score = int(math.Round(100 * float64(total-len(out.Missing)) / float64(total)))
+	return out, nil
+}
