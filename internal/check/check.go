@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,6 +86,10 @@ func (c *Checker) Check(ctx context.Context, in Input) domain.CandidateCheck {
 	})
 	c.observe("policy", start)
 
+	if res.Completeness, err = manifest.Completeness(in.Manifest, criteria); err != nil {
+		res.Intake = append(res.Intake, domain.Finding{Rule: "intake.completeness", Severity: domain.SeverityInfo,
+			Message: "the completeness of this manifest could not be scored: " + err.Error(), Source: "modeltender completeness score"})
+	}
 	res.Outcome = outcome(res)
 	return res
 }
@@ -96,14 +101,17 @@ func (c *Checker) observe(part string, start time.Time) {
 }
 
 // Intake validates a manifest against the manifest schema again, as it is
-// stored: a manifest that does not validate is a deny naming each field.
+// stored, and adds what reading the vendor's document found: a manifest
+// that does not validate is a deny naming each field.
 func Intake(m domain.Manifest) []domain.Finding {
+	found := slices.Clone(m.IntakeFindings)
+	m.IntakeFindings = nil // set by the readers, so not part of the vendor's schema
 	doc, err := json.Marshal(m)
 	if err == nil {
 		_, err = manifest.ParseJSON(doc, "")
 	}
 	if err == nil {
-		return []domain.Finding{}
+		return nonNil(found)
 	}
 	msg := err.Error()
 	var de *domain.Error
@@ -114,11 +122,18 @@ func Intake(m domain.Manifest) []domain.Finding {
 		}
 		msg = de.Message + ": " + strings.Join(parts, "; ")
 	}
-	return []domain.Finding{{
+	return append(found, domain.Finding{
 		Rule: "intake.schema", Severity: domain.SeverityDeny, Message: msg,
 		Source: "modeltender manifest schema 1",
 		Fix:    "correct the fields named and resubmit the candidate; the schema is at /api/v1/schemas/manifest.json",
-	}}
+	})
+}
+
+func nonNil(f []domain.Finding) []domain.Finding {
+	if f == nil {
+		return []domain.Finding{}
+	}
+	return f
 }
 
 // outcome is what the automated check concludes before any human looks:

@@ -153,6 +153,8 @@ type Precheck struct {
 	Findings       []Finding `json:"findings"`
 	PolicyRevision string    `json:"policy_revision"`
 	CheckedAt      time.Time `json:"checked_at"`
+	// Completeness is nil on pre-checks recorded before it was scored.
+	Completeness *Completeness `json:"completeness,omitempty"`
 }
 
 // StageUpdate is the new state of one evaluation stage.
@@ -181,6 +183,9 @@ type CandidateCheck struct {
 	Outcome  Outcome        `json:"outcome"`
 	Revision string         `json:"policy_revision"`
 	AsOf     time.Time      `json:"as_of"`
+	// Completeness scores what the manifest states of what the decision
+	// needs, with a fix for each gap, so vendors fill them before the deadline.
+	Completeness Completeness `json:"completeness"`
 }
 
 // Findings are every finding of the check once, deny first: intake, the

@@ -23,6 +23,11 @@ type Manifest struct {
 	Task      string   `json:"task,omitempty"`
 	Languages []string `json:"languages,omitempty"`
 	Tags      []string `json:"tags,omitempty"`
+	// IntakeFindings are what reading the vendor's document found (a model
+	// card without a license, an SPDX package rating its own risk high...).
+	// They are set by the format readers, never accepted from a vendor, and
+	// travel with the manifest so every check reports them.
+	IntakeFindings []Finding `json:"intake_findings,omitempty"`
 }
 
 // BaseModel is a model another is derived from.

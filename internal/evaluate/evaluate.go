@@ -51,9 +51,11 @@ type Evaluation struct {
 	Unmapped     []manifest.Unmapped `json:"unmapped"`
 	// Outcome is the check's outcome: the policy decision's, or needs_review
 	// when a license needs a reviewer's resolution, or disqualified at intake.
-	Outcome domain.Outcome       `json:"outcome"`
-	Intake  []domain.Finding     `json:"intake"`
-	License domain.LicenseReport `json:"license"`
+	Outcome domain.Outcome   `json:"outcome"`
+	Intake  []domain.Finding `json:"intake"`
+	// Completeness scores what the manifest states of what the decision needs.
+	Completeness domain.Completeness  `json:"completeness"`
+	License      domain.LicenseReport `json:"license"`
 	domain.PolicyDecision
 }
 
@@ -99,16 +101,18 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return Unreadable(err)
 		}
-		c, err := manifest.Parse(data, format, "")
+		cs, err := manifest.ParseAll(data, format, "")
 		if err != nil {
 			return Unreadable(fmt.Errorf("%s: %w", file, describe(err)))
 		}
-		res := checker.Check(ctx, check.Input{Manifest: c.Manifest, Criteria: criteria, AsOf: asOf})
-		if slices.ContainsFunc(res.Policy.Warn, func(f domain.Finding) bool { return f.Rule == policies.EvaluationErrorRule }) {
-			fmt.Fprintf(stderr, "%s: the policies could not decide, so the decision needs review\n", file)
+		for _, c := range cs {
+			res := checker.Check(ctx, check.Input{Manifest: c.Manifest, Criteria: criteria, AsOf: asOf})
+			if slices.ContainsFunc(res.Policy.Warn, func(f domain.Finding) bool { return f.Rule == policies.EvaluationErrorRule }) {
+				fmt.Fprintf(stderr, "%s: the policies could not decide, so the decision needs review\n", file)
+			}
+			results = append(results, Evaluation{File: file, Format: c.Format, Manifest: c.Manifest.Name, ManifestHash: res.ManifestHash,
+				Unmapped: c.Unmapped, Outcome: res.Outcome, Intake: res.Intake, Completeness: res.Completeness, License: res.License, PolicyDecision: res.Policy})
 		}
-		results = append(results, Evaluation{File: file, Format: c.Format, Manifest: c.Manifest.Name, ManifestHash: res.ManifestHash,
-			Unmapped: c.Unmapped, Outcome: res.Outcome, Intake: res.Intake, License: res.License, PolicyDecision: res.Policy})
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")

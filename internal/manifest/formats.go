@@ -108,14 +108,24 @@ func ParseAll(data []byte, format Format, path string) ([]Candidate, error) {
 	case FormatHuggingFace:
 		c, err = ParseHuggingFace(data, path)
 	case FormatSPDX3:
-		return ParseSPDX3(data, path)
+		cs, err := ParseSPDX3(data, path)
+		return withIntakeFindings(cs), err
 	default:
 		return nil, fmt.Errorf("unknown manifest format %q: use one of %s", format, formatList())
 	}
 	if err != nil {
 		return nil, err
 	}
-	return []Candidate{c}, nil
+	return withIntakeFindings([]Candidate{c}), nil
+}
+
+// withIntakeFindings keeps what reading found with each manifest, so the
+// candidate check reports it wherever the manifest goes.
+func withIntakeFindings(cs []Candidate) []Candidate {
+	for i := range cs {
+		cs[i].Manifest.IntakeFindings = cs[i].Findings
+	}
+	return cs
 }
 
 func formatList() string { return FormatNames(", ") }

@@ -51,73 +51,77 @@ func ParseBid(sub BidSubmission) ([]manifest.Candidate, error) {
 	var fields []domain.FieldError
 	var parsed []manifest.Candidate
 	for i, raw := range sub.Candidates {
-		c, errs := readCandidate(raw, fmt.Sprintf("candidates[%d]", i))
+		cs, errs := readCandidate(raw, fmt.Sprintf("candidates[%d]", i))
 		fields = append(fields, errs...)
 		if len(errs) == 0 {
-			parsed = append(parsed, c)
+			parsed = append(parsed, cs...)
 		}
 	}
 	if err := validPrice(sub.Price); err != nil {
 		fields = append(fields, err.Fields...)
 	}
 	if len(fields) > 0 {
-		return nil, domain.InvalidFields(fmt.Sprintf("the bid was not accepted: %d problem(s), listed field by field; fix them and submit again", len(fields)), fields)
+		return nil, domain.InvalidFields(fmt.Sprintf("the bid was not accepted: %d problem(s) in its manifests, listed field by field (the manifest schema is at /api/v1/schemas/manifest.json); fix them and submit again", len(fields)), fields)
 	}
 	return parsed, nil
 }
 
-// readCandidate reads one candidate (parseCandidate) and checks its license
-// expressions, returning every problem as a field error under path. Bids
-// and amended manifests in clarification answers go through it alike.
-func readCandidate(raw json.RawMessage, path string) (manifest.Candidate, []domain.FieldError) {
-	c, err := parseCandidate(raw, path)
+// readCandidate reads one entry of a bid (parseCandidate): one candidate,
+// or one per AI package of an SPDX 3 document. It checks a native
+// manifest's license expressions, returning every problem as a field error
+// under path. Bids and amended manifests in clarification answers go
+// through it alike.
+func readCandidate(raw json.RawMessage, path string) ([]manifest.Candidate, []domain.FieldError) {
+	cs, err := parseCandidate(raw, path)
 	if err != nil {
 		de, ok := err.(*domain.Error)
 		if !ok {
-			return c, []domain.FieldError{{Field: path, Message: err.Error()}}
+			return nil, []domain.FieldError{{Field: path, Message: err.Error()}}
 		}
 		if len(de.Fields) == 0 {
-			return c, []domain.FieldError{{Field: path, Message: de.Message}}
+			return nil, []domain.FieldError{{Field: path, Message: de.Message}}
 		}
-		return c, de.Fields
+		return nil, de.Fields
 	}
 	var fields []domain.FieldError
-	if c.Format == manifest.FormatNative {
-		// MOF and CycloneDX files may name licenses in free text, as their
-		// formats allow; the license review and the openness finding say
-		// which to correct.
+	for _, c := range cs {
+		if c.Format != manifest.FormatNative {
+			// Other formats may name licenses in free text, as they allow;
+			// the license review and the openness finding say which to correct.
+			continue
+		}
 		for _, fe := range licensing.ValidateManifestLicenses(c.Manifest) {
 			fields = append(fields, domain.FieldError{Field: path + "." + fe.Path, Message: fe.Message})
 		}
 	}
-	return c, fields
+	return cs, fields
 }
 
-// parseCandidate reads one candidate: a native manifest object, or a
+// parseCandidate reads one entry: a native manifest object, or a
 // CandidateFile, told apart by its "format" member (the manifest has none).
-func parseCandidate(raw json.RawMessage, path string) (manifest.Candidate, error) {
+func parseCandidate(raw json.RawMessage, path string) ([]manifest.Candidate, error) {
 	var probe struct {
 		Format json.RawMessage `json:"format"`
 	}
 	if json.Unmarshal(raw, &probe) != nil || probe.Format == nil {
-		return manifest.Parse(raw, manifest.FormatNative, path)
+		return manifest.ParseAll(raw, manifest.FormatNative, path)
 	}
 	var f CandidateFile
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return manifest.Candidate{}, domain.InvalidFields("a candidate file is malformed", []domain.FieldError{{Field: path,
-			Message: fmt.Sprintf(`%v; give {"format": "mof"|"cyclonedx"|"manifest", "content": "<the file as a string>"} or a native manifest object`, err)}})
+		return nil, domain.InvalidFields("a candidate file is malformed", []domain.FieldError{{Field: path,
+			Message: fmt.Sprintf(`%v; give {"format": "%s", "content": "<the file as a string>"} or a native manifest object`, err, manifest.FormatNames("|"))}})
 	}
 	format, err := manifest.ParseFormat(string(f.Format))
 	if err != nil {
-		return manifest.Candidate{}, domain.InvalidFields("a candidate file has an unknown format", []domain.FieldError{{Field: path + ".format", Message: err.Error()}})
+		return nil, domain.InvalidFields("a candidate file has an unknown format", []domain.FieldError{{Field: path + ".format", Message: err.Error()}})
 	}
 	if f.Content == nil {
-		return manifest.Candidate{}, domain.InvalidFields("a candidate file has no content", []domain.FieldError{{Field: path + ".content",
+		return nil, domain.InvalidFields("a candidate file has no content", []domain.FieldError{{Field: path + ".content",
 			Message: "give the file's text as a JSON string"}})
 	}
-	return manifest.Parse([]byte(*f.Content), format, path)
+	return manifest.ParseAll([]byte(*f.Content), format, path)
 }
 
 func validPrice(p *domain.Money) *domain.Error {

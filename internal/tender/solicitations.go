@@ -216,7 +216,7 @@ func (s *Service) Publish(ctx context.Context, u domain.User, id string) (domain
 		return sol, err
 	}
 	if sol.Status != domain.SolicitationDraft {
-		return sol, domain.Errorf(domain.ErrConflict, "solicitation %s is already %s: it was published on %s", sol.ID, sol.Status, publishedOn(sol))
+		return sol, domain.Errorf(domain.ErrConflict, "solicitation %s is not a draft: it is already %s, published on %s", sol.ID, sol.Status, publishedOn(sol))
 	}
 	now := s.Now()
 	if !sol.Deadline.After(now) {

@@ -150,11 +150,14 @@ func (s *Service) AnswerClarification(ctx context.Context, u domain.User, clarif
 	}
 	reply := contract.ClarificationReply{ClarificationID: cl.ID, VendorUserID: u.ID, VendorRole: u.Role, VendorOrgID: u.OrgID, Answer: answer}
 	if len(amended) > 0 {
-		c, fields := readCandidate(amended, "manifest")
+		cs, fields := readCandidate(amended, "manifest")
+		if len(fields) == 0 && len(cs) != 1 {
+			fields = []domain.FieldError{{Field: "manifest", Message: fmt.Sprintf("the document describes %d models: send the one this candidate is", len(cs))}}
+		}
 		if len(fields) > 0 {
 			return false, domain.InvalidFields(fmt.Sprintf("the amended manifest was not accepted: %d problem(s), listed field by field; fix them and answer again", len(fields)), fields)
 		}
-		reply.Manifest = &c.Manifest
+		reply.Manifest = &cs[0].Manifest
 	}
 	t, err := s.Store.Task(ctx, cl.TaskID)
 	if err != nil {
