@@ -160,12 +160,12 @@ func (g *reviewGate) stillOpen() error {
 	switch {
 	case g.clarifyAsked:
 		return rejection(domain.ErrConflict, "task %s was superseded: a reviewer asked the vendor a clarification; decide the task that opens after the answer", t.ID)
-	case g.rejected():
-		return rejection(domain.ErrConflict, "task %s was already decided by another reviewer (%s): the first decision stands; reload the task to see it", t.ID, domain.VerdictReject)
 	case g.exception != nil:
 		return rejection(domain.ErrConflict, "task %s was already approved by the officer with a documented exception: %s", t.ID, g.exception.Reason)
+	case g.rejected():
+		return rejection(domain.ErrConflict, "task %s was already decided by another reviewer (%s): that decision stands; reload the task to see it", t.ID, domain.VerdictReject)
 	case g.approved():
-		return rejection(domain.ErrConflict, "task %s was already decided by another reviewer (%s): it has the %d approval(s) it needs; reload the task to see them", t.ID, domain.VerdictApprove, t.Approvals)
+		return rejection(domain.ErrConflict, "task %s was already decided by another reviewer (%s): that decision stands; reload the task to see it", t.ID, domain.VerdictApprove)
 	}
 	return nil
 }

@@ -101,6 +101,7 @@ func newSolicitationEnv(evaluationTime time.Duration, outcomes map[string]domain
 			e.superseded = append(e.superseded, task)
 			return nil
 		})
+	e.OnActivity(contract.EligibleReviewers, mock.Anything, mock.Anything).Return([]string{reviewer1.ReviewerID, reviewer2.ReviewerID}, nil)
 	e.OnActivity(contract.OpenTask, mock.Anything, mock.Anything).Return(func(_ context.Context, t domain.Task) error {
 		e.awardTasks = append(e.awardTasks, t)
 		return nil
