@@ -105,8 +105,8 @@ func (g *reviewGate) nextID(subject string) string {
 	return fmt.Sprintf("tsk-%s-%d", subject, g.seq)
 }
 
-// strictGate reports whether this run refuses decisions on a decided task in the
-// handler too (see oneDecisionVersion).
+// strictGate reports whether this run refuses decisions on a decided task
+// in the handler too (see oneDecisionVersion).
 func strictGate(ctx workflow.Context) bool {
 	return workflow.GetVersion(ctx, oneDecisionVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 }
@@ -240,13 +240,15 @@ func (g *reviewGate) record(ctx workflow.Context, d domain.Decision) (contract.D
 		r = &reply{decision: d}
 		g.replies[replyKey(d.ReviewerID, d.IdempotencyKey)] = r
 	}
-	closes := g.decided()
+	// Counted now: by the time the record is stored, the workflow may have
+	// moved on to its next task.
+	closes, remaining := g.decided(), g.missing()
 	err := workflow.ExecuteActivity(withActivityOptions(ctx), contract.RecordDecision, contract.DecisionRecord{
 		SolicitationID: g.solicitationID, Decision: d, ClosesTask: closes,
 	}).Get(ctx, nil)
 	var res contract.DecisionResult
 	if err == nil {
-		res = contract.DecisionResult{TaskID: task.ID, Accepted: true, ApprovalsRemaining: max(task.Approvals-g.approvals(), 0), TaskClosed: closes}
+		res = contract.DecisionResult{TaskID: task.ID, Accepted: true, ApprovalsRemaining: remaining, TaskClosed: closes}
 	}
 	if r != nil {
 		r.res, r.err, r.done = res, err, true
