@@ -185,6 +185,18 @@ func TestAssignReviewer(t *testing.T) {
 	auditor := a
 	auditor.ReviewerID = f.auditor.ID
 	requireKind(t, f.st.AssignReviewer(ctx, auditor), domain.ErrInvalid)
+	if _, _, err := f.st.Reviewer(ctx, f.auditor.ID); domain.KindOf(err) != domain.ErrInvalid {
+		t.Fatalf("an auditor named as reviewer: %v", err)
+	}
+	if _, _, err := f.st.Reviewer(ctx, "usr_nobody"); domain.KindOf(err) != domain.ErrNotFound {
+		t.Fatalf("an unknown reviewer: %v", err)
+	}
+	if err := f.st.DeclareConflict(ctx, f.outsider.ID, f.vendor.ID, "advised them", at); err != nil {
+		t.Fatal(err)
+	}
+	if u, conflicts, err := f.st.Reviewer(ctx, f.outsider.ID); err != nil || u.OrgID != f.otherAgency.ID || !slices.Equal(conflicts, []string{f.vendor.ID}) {
+		t.Fatalf("the outsider as reviewer: %+v %v %v", u, conflicts, err)
+	}
 	got, err := f.st.TaskAssignments(ctx, f.task.ID)
 	if err != nil {
 		t.Fatal(err)

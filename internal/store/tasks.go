@@ -140,6 +140,22 @@ type TaskAssignment struct {
 	AssignedAt time.Time `json:"assigned_at"`
 }
 
+// Reviewer reads a reviewer an officer names for a task, with the
+// organisations they have a standing conflict with: what the
+// assign-reviewer update needs to judge whether they may decide it.
+func (s *Store) Reviewer(ctx context.Context, id string) (domain.User, []string, error) {
+	var u domain.User
+	err := s.pool.QueryRow(ctx, `SELECT id, email, role, COALESCE(org_id, '') FROM users WHERE id = $1`, id).Scan(&u.ID, &u.Email, &u.Role, &u.OrgID)
+	if err != nil {
+		return u, nil, notFound(fmt.Errorf("read reviewer %s: %w", id, err), "no user %s: name an existing reviewer", id)
+	}
+	if u.Role != domain.RoleReviewer {
+		return u, nil, domain.Errorf(domain.ErrInvalid, "user %s is a %s, not a compliance reviewer: name a reviewer", id, u.Role)
+	}
+	conflicts, err := s.Conflicts(ctx, id)
+	return u, conflicts, err
+}
+
 // AssignReviewer records an officer's assignment of a reviewer to a task.
 // Idempotent; a user who does not exist or is not a reviewer is refused.
 func (s *Store) AssignReviewer(ctx context.Context, a TaskAssignment) error {
