@@ -36,11 +36,13 @@ type Activities struct {
 // Register adds every activity to w, each under its name in the contract.
 func Register(w worker.Worker, a *Activities) {
 	for name, fn := range map[string]any{
+		contract.AssignReviewer:        a.AssignReviewer,
 		contract.CancelSolicitation:    a.CancelSolicitation,
 		contract.CheckCandidate:        a.CheckCandidate,
 		contract.CheckPolicy:           a.CheckPolicy,
 		contract.CloseClarification:    a.CloseClarification,
 		contract.CompleteEvaluation:    a.CompleteEvaluation,
+		contract.EligibleReviewers:     a.EligibleReviewers,
 		contract.EscalateTask:          a.EscalateTask,
 		contract.Intake:                a.Intake,
 		contract.NextRecheck:           a.NextRecheck,
@@ -55,6 +57,7 @@ func Register(w worker.Worker, a *Activities) {
 		contract.RecordBid:             a.RecordBid,
 		contract.RecordClarification:   a.RecordClarification,
 		contract.RecordDecision:        a.RecordDecision,
+		contract.RecordException:       a.RecordException,
 		contract.RecordProtest:         a.RecordProtest,
 		contract.RecordProtestDecision: a.RecordProtestDecision,
 		contract.RecordQuestion:        a.RecordQuestion,

@@ -2,10 +2,13 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"io"
 	"maps"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/contract"
@@ -30,6 +33,7 @@ type fixture struct {
 	st       *store.Store
 	bid      domain.Bid
 	reviewer domain.User
+	officer  domain.User
 	ref      contract.EvaluationRef
 }
 
@@ -82,6 +86,7 @@ func newFixture(t *testing.T) fixture {
 		st:       st,
 		bid:      bid,
 		reviewer: reviewer,
+		officer:  officer,
 		ref: contract.EvaluationRef{SolicitationID: sol.ID, BidID: bid.ID, CandidateID: "cnd_1", VendorOrgID: vendor.ID,
 			WorkflowID: "evaluation/bid_1/cnd_1"},
 	}
@@ -111,7 +116,17 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 			return f.acts.RecordStage(ctx, f.ref, domain.StageUpdate{Stage: domain.StageIntake, Status: domain.StagePassed, At: at})
 		}},
 		{"OpenTask", func() error { return f.acts.OpenTask(ctx, task) }},
+		{"EscalateTask", func() error {
+			return f.acts.EscalateTask(ctx, contract.Escalation{SolicitationID: f.ref.SolicitationID, TaskID: task.ID, Level: 2, At: at, Reason: "too few reviewers"})
+		}},
+		{"AssignReviewer", func() error {
+			return f.acts.AssignReviewer(ctx, contract.Assignment{SolicitationID: f.ref.SolicitationID, TaskID: task.ID, ReviewerID: f.reviewer.ID, OfficerID: f.officer.ID, At: at})
+		}},
 		{"RecordDecision", func() error { return f.acts.RecordDecision(ctx, decision) }},
+		{"RecordException", func() error {
+			return f.acts.RecordException(ctx, contract.TaskException{SolicitationID: f.ref.SolicitationID, TaskID: task.ID, OfficerID: f.officer.ID,
+				Reason: "no second reviewer", ApprovalsCredited: 1, At: at})
+		}},
 		{"CompleteEvaluation", func() error {
 			return f.acts.CompleteEvaluation(ctx, f.ref, contract.Outcome{Outcome: domain.OutcomeQualified, Score: 40, At: at})
 		}},
@@ -144,6 +159,18 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 	}
 	if got, err := f.st.Task(ctx, task.ID); err != nil || got.Status != domain.TaskDecided {
 		t.Fatalf("task after decision: %+v, %v", got, err)
+	}
+}
+
+// Assigning a user who does not exist is refused once, not retried.
+func TestAssignUnknownReviewerIsNotRetried(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	err := f.acts.AssignReviewer(ctx, contract.Assignment{SolicitationID: f.ref.SolicitationID, TaskID: "tsk-cnd_1-1",
+		ReviewerID: "usr_nobody", OfficerID: f.officer.ID, At: at})
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || !appErr.NonRetryable() || appErr.Type() != string(domain.ErrNotFound) {
+		t.Fatalf("want a non-retryable not-found error, got %v", err)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
@@ -15,15 +17,57 @@ import (
 	"github.com/modeltender/modeltender/policies"
 )
 
-// EscalateTask records an escalation and audits it.
+// EscalateTask records an escalation and audits it, with the reason when
+// too few eligible reviewers sent it to the officer.
 func (a *Activities) EscalateTask(ctx context.Context, e contract.Escalation) error {
-	if err := a.Store.EscalateTask(ctx, e.TaskID, e.Level, e.At); err != nil {
+	if err := a.Store.EscalateTask(ctx, e.TaskID, e.Level, e.Reason, e.At); err != nil {
 		return err
 	}
 	to := map[int]string{1: "all reviewers", 2: "the procurement officer"}[e.Level]
+	detail := map[string]any{"level": e.Level, "escalated_to": to}
+	if e.Reason != "" {
+		detail["reason"] = e.Reason
+	}
 	return a.audit(ctx, fmt.Sprintf("task/%s/escalated/%d", e.TaskID, e.Level), store.AuditEvent{
 		At: e.At, Actor: "system", Action: "task.escalated", SubjectType: "task", SubjectID: e.TaskID,
-		SolicitationID: e.SolicitationID, Detail: map[string]any{"level": e.Level, "escalated_to": to},
+		SolicitationID: e.SolicitationID, Detail: detail,
+	})
+}
+
+// EligibleReviewers lists the reviewers who may decide a task: the issuing
+// agency's, less those of a bidding organisation, those excluded from it and
+// those with a standing conflict of interest. Read-only, so idempotent.
+func (a *Activities) EligibleReviewers(ctx context.Context, t domain.Task) ([]string, error) {
+	return a.Store.EligibleReviewers(ctx, t)
+}
+
+// AssignReviewer records an officer's assignment of a reviewer to a task and
+// audits it. A user who does not exist or is not a reviewer is a refusal no
+// retry changes.
+func (a *Activities) AssignReviewer(ctx context.Context, as contract.Assignment) error {
+	err := a.Store.AssignReviewer(ctx, store.TaskAssignment{TaskID: as.TaskID, ReviewerID: as.ReviewerID, AssignedBy: as.OfficerID, AssignedAt: as.At})
+	if kind := domain.KindOf(err); err != nil && (kind == domain.ErrNotFound || kind == domain.ErrInvalid) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), string(kind), err)
+	}
+	if err != nil {
+		return err
+	}
+	return a.audit(ctx, "task/"+as.TaskID+"/assigned/"+as.ReviewerID, store.AuditEvent{
+		At: as.At, Actor: as.OfficerID, Action: "task.reviewer-assigned", SubjectType: "task", SubjectID: as.TaskID,
+		SolicitationID: as.SolicitationID, Detail: map[string]any{"reviewer_id": as.ReviewerID},
+	})
+}
+
+// RecordException closes a task approved by the officer's documented
+// exception and puts the exception, with its reason, on the audit trail.
+func (a *Activities) RecordException(ctx context.Context, e contract.TaskException) error {
+	if err := a.Store.CloseTask(ctx, e.TaskID, domain.TaskDecided, e.At); err != nil {
+		return err
+	}
+	return a.audit(ctx, "task/"+e.TaskID+"/exception", store.AuditEvent{
+		At: e.At, Actor: e.OfficerID, Action: "task.approved-with-exception", SubjectType: "task", SubjectID: e.TaskID,
+		SolicitationID: e.SolicitationID, Detail: map[string]any{"reason": e.Reason, "approvals_credited": e.ApprovalsCredited,
+			"reviewers_available": e.ReviewersAvailable},
 	})
 }
 

@@ -43,7 +43,7 @@ func EvaluationWorkflow(ctx workflow.Context, in contract.EvaluationInput) (cont
 	if in.TaskSLA == 0 {
 		in.TaskSLA = defaultTaskSLA
 	}
-	e := &evaluation{in: in, stage: domain.StageIntake, gate: reviewGate{solicitationID: in.Ref.SolicitationID},
+	e := &evaluation{in: in, stage: domain.StageIntake, gate: reviewGate{solicitationID: in.Ref.SolicitationID, agencyOrgID: in.AgencyOrgID},
 		settled: map[domain.Stage]bool{}}
 	if err := e.setup(ctx); err != nil {
 		return contract.EvaluationResult{}, err
@@ -68,8 +68,7 @@ func (e *evaluation) setup(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.DecideUpdate, e.gate.record,
-		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d domain.Decision) error { return e.gate.validate(d) }}); err != nil {
+	if err := e.gate.register(ctx); err != nil {
 		return err
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.RequestClarificationUpdate, e.requestClarification,
@@ -280,6 +279,9 @@ func licenseDetail(lic domain.LicenseReport, detail map[string]any) map[string]a
 }
 
 func (e *evaluation) decisionDetail() map[string]any {
+	if e.gate.exception != nil {
+		return map[string]any{"decisions": e.gate.decisions, "exception": e.gate.exception}
+	}
 	if len(e.gate.decisions) == 0 {
 		return nil
 	}
@@ -287,9 +289,15 @@ func (e *evaluation) decisionDetail() map[string]any {
 }
 
 func (e *evaluation) validateClarification(_ workflow.Context, r contract.ClarificationRequest) error {
+	return e.checkClarification(r, true)
+}
+
+// checkClarification refuses a question whoever may not decide the task
+// could not ask either; strict as in reviewGate.validate.
+func (e *evaluation) checkClarification(r contract.ClarificationRequest, strict bool) error {
 	d := domain.Decision{TaskID: r.TaskID, ReviewerID: r.ReviewerID, ReviewerRole: r.ReviewerRole, ReviewerOrgID: r.ReviewerOrgID,
 		ReviewerConflicts: r.Conflicts, Verdict: domain.VerdictApprove, ReasonCode: domain.ReasonCodes[domain.VerdictApprove][0]}
-	if err := e.gate.validate(d); err != nil {
+	if err := e.gate.validate(d, strict); err != nil {
 		return err
 	}
 	if e.gate.clarifyAsked {
@@ -304,7 +312,7 @@ func (e *evaluation) validateClarification(_ workflow.Context, r contract.Clarif
 // requestClarification supersedes the open task and records the question;
 // the evaluation then waits for the vendor (clarify).
 func (e *evaluation) requestClarification(ctx workflow.Context, r contract.ClarificationRequest) (domain.Clarification, error) {
-	if err := e.validateClarification(ctx, r); err != nil {
+	if err := e.checkClarification(r, strictGate(ctx)); err != nil {
 		return domain.Clarification{}, err
 	}
 	window := r.AnswerWithin

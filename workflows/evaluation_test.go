@@ -46,7 +46,10 @@ type evalEnv struct {
 	tasks          []domain.Task
 	decisions      []contract.DecisionRecord
 	outcome        *contract.Outcome
-	escalations    []int
+	escalations    []contract.Escalation
+	eligible       []string // what EligibleReviewers answers
+	assignments    []contract.Assignment
+	exceptions     []contract.TaskException
 	superseded     []string
 	clarifications []contract.ClarificationAnswer
 	licenseRuns    int
@@ -54,7 +57,7 @@ type evalEnv struct {
 
 func newEvalEnv(t *testing.T, lic domain.LicenseReport, dec domain.PolicyDecision) *evalEnv {
 	s := quietSuite()
-	e := &evalEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
+	e := &evalEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment(), eligible: []string{"usr_r1", "usr_r2"}}
 	e.RegisterWorkflow(EvaluationWorkflow)
 	e.RegisterActivity(&activities.Activities{})
 	e.OnActivity(contract.StartEvaluation, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil)
@@ -63,7 +66,18 @@ func newEvalEnv(t *testing.T, lic domain.LicenseReport, dec domain.PolicyDecisio
 		return domain.CandidateCheck{ManifestName: "Granite", ManifestHash: "sha256:m", Intake: []domain.Finding{}, License: lic, Policy: dec}, nil
 	})
 	e.OnActivity(contract.EscalateTask, mock.Anything, mock.Anything).Return(func(_ context.Context, esc contract.Escalation) error {
-		e.escalations = append(e.escalations, esc.Level)
+		e.escalations = append(e.escalations, esc)
+		return nil
+	})
+	e.OnActivity(contract.EligibleReviewers, mock.Anything, mock.Anything).Return(func(context.Context, domain.Task) ([]string, error) {
+		return e.eligible, nil
+	})
+	e.OnActivity(contract.AssignReviewer, mock.Anything, mock.Anything).Return(func(_ context.Context, a contract.Assignment) error {
+		e.assignments = append(e.assignments, a)
+		return nil
+	})
+	e.OnActivity(contract.RecordException, mock.Anything, mock.Anything).Return(func(_ context.Context, x contract.TaskException) error {
+		e.exceptions = append(e.exceptions, x)
 		return nil
 	})
 	e.OnActivity(contract.SupersedeTask, mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
@@ -330,7 +344,10 @@ func TestEvaluationEscalatesOverdueTask(t *testing.T) {
 	e.ExecuteWorkflow(EvaluationWorkflow, testInput)
 
 	require.Equal(t, domain.OutcomeQualified, e.result(t).Outcome)
-	require.Equal(t, []int{1, 2}, e.escalations)
+	require.Len(t, e.escalations, 2)
+	require.Equal(t, 1, e.escalations[0].Level)
+	require.Equal(t, 2, e.escalations[1].Level)
+	require.Empty(t, e.escalations[1].Reason, "an overdue task with enough reviewers escalates without a reason")
 	require.NotNil(t, e.tasks[0].DueAt)
 }
 

@@ -23,9 +23,8 @@ func MonitoringWorkflow(ctx workflow.Context, in contract.MonitoringInput) error
 	if in.TaskSLA == 0 {
 		in.TaskSLA = defaultTaskSLA
 	}
-	gate := reviewGate{solicitationID: in.Ref.SolicitationID, seq: in.Cycle * 10}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.DecideUpdate, gate.record,
-		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d domain.Decision) error { return gate.validate(d) }}); err != nil {
+	gate := reviewGate{solicitationID: in.Ref.SolicitationID, agencyOrgID: in.AgencyOrgID, seq: in.Cycle * 10}
+	if err := gate.register(ctx); err != nil {
 		return err
 	}
 	actx := withActivityOptions(ctx)

@@ -30,6 +30,7 @@ func monitoringEnv(recheck contract.RecheckResult, tasks *[]domain.Task) *testsu
 		return nil
 	})
 	e.OnActivity(contract.RecordDecision, mock.Anything, mock.Anything).Return(nil)
+	e.OnActivity(contract.EligibleReviewers, mock.Anything, mock.Anything).Return([]string{"usr_r1"}, nil)
 	return e
 }
 

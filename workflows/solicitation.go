@@ -35,6 +35,16 @@ type solicitation struct {
 	cancelled       bool
 	cancelReason    string
 	cancelEvaluaton workflow.CancelFunc
+	// bidReplies remember each keyed submission's answer, by vendor
+	// organisation and key, so a retry gets the first answer.
+	bidReplies map[string]*bidReply
+}
+
+// bidReply is the answer to a keyed submission; done once it is recorded.
+type bidReply struct {
+	done bool
+	res  contract.BidResult
+	err  error
 }
 
 // SolicitationWorkflow owns one published solicitation from publication to
@@ -52,7 +62,7 @@ func SolicitationWorkflow(ctx workflow.Context, in contract.SolicitationInput) (
 	s := &solicitation{in: in, status: domain.SolicitationPublished, deadline: in.Deadline,
 		unconfirmed: map[string]bool{}, questions: map[string]bool{}, results: map[string]contract.EvaluationResult{},
 		outcomes: map[string]domain.Outcome{}, fit: map[string]float64{},
-		awardGate: reviewGate{solicitationID: in.SolicitationID}}
+		awardGate: reviewGate{solicitationID: in.SolicitationID, agencyOrgID: in.AgencyOrgID}}
 	if err := s.setup(ctx); err != nil {
 		return s.state(), err
 	}
@@ -89,7 +99,6 @@ func (s *solicitation) setup(ctx workflow.Context) error {
 		{contract.CancelUpdate, s.cancel, s.validateCancel},
 		{contract.RecommendAwardUpdate, s.recommend, s.validateRecommendation},
 		{contract.ScoreFitUpdate, s.scoreFit, s.validateFit},
-		{contract.DecideUpdate, s.awardGate.record, func(_ workflow.Context, d domain.Decision) error { return s.awardGate.validate(d) }},
 		{contract.FileProtestUpdate, s.fileProtest, s.validateProtest},
 		{contract.ResolveProtestUpdate, s.resolveProtest, s.validateResolution},
 	}
@@ -98,7 +107,7 @@ func (s *solicitation) setup(ctx workflow.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.awardGate.register(ctx)
 }
 
 // ---- bidding: bids, Q&A, amendments -----------------------------------------
@@ -133,6 +142,9 @@ func (s *solicitation) validateBid(ctx workflow.Context, req contract.SubmitBidR
 	if req.SubmitterRole != domain.RoleVendor {
 		return rejection(domain.ErrForbidden, "only vendors submit bids; you are signed in as %s", req.SubmitterRole)
 	}
+	if s.bidRepeat(req) != nil {
+		return nil // a retry: it gets the first answer
+	}
 	if err := s.open(ctx); err != nil {
 		return err
 	}
@@ -150,16 +162,49 @@ func (s *solicitation) validateBid(ctx workflow.Context, req contract.SubmitBidR
 	return nil
 }
 
+// bidRepeat finds the answer to an earlier submission with req's
+// idempotency key from the same vendor organisation.
+func (s *solicitation) bidRepeat(req contract.SubmitBidRequest) *bidReply {
+	if req.IdempotencyKey == "" {
+		return nil
+	}
+	return s.bidReplies[replyKey(req.Bid.VendorOrgID, req.IdempotencyKey)]
+}
+
 func (s *solicitation) submitBid(ctx workflow.Context, req contract.SubmitBidRequest) (contract.BidResult, error) {
+	if r := s.bidRepeat(req); r != nil {
+		if err := workflow.Await(ctx, func() bool { return r.done }); err != nil {
+			return contract.BidResult{}, err
+		}
+		return r.res, r.err
+	}
+	if req.IdempotencyKey == "" {
+		return s.registerBid(ctx, req.Bid)
+	}
+	if s.bidReplies == nil {
+		s.bidReplies = map[string]*bidReply{}
+	}
+	key := replyKey(req.Bid.VendorOrgID, req.IdempotencyKey)
+	r := &bidReply{}
+	s.bidReplies[key] = r
+	res, err := s.registerBid(ctx, req.Bid)
+	r.res, r.err, r.done = res, err, true
+	if err != nil {
+		delete(s.bidReplies, key) // nothing stands: a retry submits again
+	}
+	return res, err
+}
+
+func (s *solicitation) registerBid(ctx workflow.Context, b domain.Bid) (contract.BidResult, error) {
 	// Registered before the activity runs, so a concurrent duplicate fails validation.
-	req.Bid.Revision, req.Bid.Status = 1, domain.BidSubmitted
-	s.bids = append(s.bids, req.Bid)
+	b.Revision, b.Status = 1, domain.BidSubmitted
+	s.bids = append(s.bids, b)
 	actx := withActivityOptions(ctx)
-	if err := workflow.ExecuteActivity(actx, contract.RecordBid, req.Bid).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(actx, contract.RecordBid, b).Get(ctx, nil); err != nil {
 		s.bids = s.bids[:len(s.bids)-1]
 		return contract.BidResult{}, err
 	}
-	return s.precheck(ctx, req.Bid)
+	return s.precheck(ctx, b)
 }
 
 // precheck runs the automated checks on a bid's candidates for its vendor.
@@ -493,9 +538,10 @@ func (s *solicitation) evaluateAll(ctx workflow.Context) error {
 					SolicitationID: s.in.SolicitationID, BidID: b.ID, CandidateID: c.ID,
 					VendorOrgID: b.VendorOrgID, WorkflowID: id,
 				},
-				Criteria: s.in.Criteria,
-				AsOf:     s.deadline,
-				TaskSLA:  s.in.TaskSLA,
+				Criteria:    s.in.Criteria,
+				AsOf:        s.deadline,
+				TaskSLA:     s.in.TaskSLA,
+				AgencyOrgID: s.in.AgencyOrgID,
 			})
 			children = append(children, child{id: id, future: f})
 		}
@@ -750,7 +796,7 @@ func (s *solicitation) startMonitoring(ctx workflow.Context) error {
 	child := workflow.ExecuteChildWorkflow(cctx, MonitoringWorkflow, contract.MonitoringInput{
 		Ref: contract.EvaluationRef{SolicitationID: s.in.SolicitationID, BidID: s.award.BidID, CandidateID: s.award.CandidateID,
 			VendorOrgID: s.bids[i].VendorOrgID, WorkflowID: id},
-		Criteria: s.in.Criteria, Baseline: domain.OutcomeQualified, TaskSLA: s.in.TaskSLA,
+		Criteria: s.in.Criteria, Baseline: domain.OutcomeQualified, TaskSLA: s.in.TaskSLA, AgencyOrgID: s.in.AgencyOrgID,
 	})
 	return child.GetChildWorkflowExecution().Get(ctx, nil)
 }

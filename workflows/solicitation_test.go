@@ -56,13 +56,15 @@ type solicitationEnv struct {
 	bidMoves   []string
 	superseded []string
 	monitored  []string
+	eligible   []string // what EligibleReviewers answers
+	exceptions []contract.TaskException
 }
 
 // newSolicitationEnv makes every child evaluation finish after
 // evaluationTime with the outcome outcomes[candidate id] (qualified by default).
 func newSolicitationEnv(evaluationTime time.Duration, outcomes map[string]domain.Outcome) *solicitationEnv {
 	s := quietSuite()
-	e := &solicitationEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
+	e := &solicitationEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment(), eligible: []string{reviewer1.ReviewerID, reviewer2.ReviewerID}}
 	e.SetStartTime(start)
 	e.RegisterWorkflow(SolicitationWorkflow)
 	e.RegisterWorkflow(EvaluationWorkflow)
@@ -101,6 +103,13 @@ func newSolicitationEnv(evaluationTime time.Duration, outcomes map[string]domain
 			e.superseded = append(e.superseded, task)
 			return nil
 		})
+	e.OnActivity(contract.EligibleReviewers, mock.Anything, mock.Anything).Return(func(context.Context, domain.Task) ([]string, error) {
+		return e.eligible, nil
+	})
+	e.OnActivity(contract.RecordException, mock.Anything, mock.Anything).Return(func(_ context.Context, x contract.TaskException) error {
+		e.exceptions = append(e.exceptions, x)
+		return nil
+	})
 	e.OnActivity(contract.OpenTask, mock.Anything, mock.Anything).Return(func(_ context.Context, t domain.Task) error {
 		e.awardTasks = append(e.awardTasks, t)
 		return nil

@@ -13,7 +13,9 @@ const (
 	CheckCandidate        = "CheckCandidate"
 	CheckPolicy           = "CheckPolicy"
 	CloseClarification    = "CloseClarification"
+	AssignReviewer        = "AssignReviewer"
 	CompleteEvaluation    = "CompleteEvaluation"
+	EligibleReviewers     = "EligibleReviewers"
 	EscalateTask          = "EscalateTask"
 	Intake                = "Intake"
 	NextRecheck           = "NextRecheck"
@@ -28,6 +30,7 @@ const (
 	RecordBid             = "RecordBid"
 	RecordClarification   = "RecordClarification"
 	RecordDecision        = "RecordDecision"
+	RecordException       = "RecordException"
 	RecordProtest         = "RecordProtest"
 	RecordProtestDecision = "RecordProtestDecision"
 	RecordQuestion        = "RecordQuestion"
@@ -104,12 +107,38 @@ type Outcome struct {
 	At       time.Time        `json:"at"`
 }
 
-// Escalation is an overdue task moving up: 1 to every reviewer, 2 to the officer.
+// Escalation is an overdue task moving up: 1 to every reviewer, 2 to the
+// officer. Reason says why it went to the officer at once: too few eligible
+// reviewers were left.
 type Escalation struct {
 	SolicitationID string    `json:"solicitation_id"`
 	TaskID         string    `json:"task_id"`
 	Level          int       `json:"level"`
 	At             time.Time `json:"at"`
+	Reason         string    `json:"reason,omitempty"`
+}
+
+// Assignment is an officer's assignment of a reviewer to a task.
+type Assignment struct {
+	SolicitationID string    `json:"solicitation_id"`
+	TaskID         string    `json:"task_id"`
+	ReviewerID     string    `json:"reviewer_id"`
+	OfficerID      string    `json:"officer_id"`
+	At             time.Time `json:"at"`
+}
+
+// TaskException is an officer's approval of a task with a documented
+// reason, standing for the approvals too few eligible reviewers could give.
+type TaskException struct {
+	SolicitationID string `json:"solicitation_id"`
+	TaskID         string `json:"task_id"`
+	OfficerID      string `json:"officer_id"`
+	Reason         string `json:"reason"`
+	// ApprovalsCredited is how many approvals the exception stands for;
+	// ReviewersAvailable how many eligible reviewers were left undecided.
+	ApprovalsCredited  int       `json:"approvals_credited"`
+	ReviewersAvailable int       `json:"reviewers_available"`
+	At                 time.Time `json:"at"`
 }
 
 // PrecheckInput is a bid whose candidates get the automated checks at

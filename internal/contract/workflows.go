@@ -56,6 +56,10 @@ type Actor struct {
 type SubmitBidRequest struct {
 	Bid           domain.Bid  `json:"bid"`
 	SubmitterRole domain.Role `json:"submitter_role"`
+	// IdempotencyKey is the client's name for this submission: a retry with
+	// the same key from the same organisation gets the first BidResult (with
+	// the first bid's id) instead of a conflict.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
 // BidResult is what a vendor gets back: the bid id and its pre-check.
@@ -168,6 +172,9 @@ type EvaluationInput struct {
 	Criteria domain.Criteria `json:"criteria"`
 	AsOf     time.Time       `json:"as_of"`
 	TaskSLA  time.Duration   `json:"task_sla,omitempty"` // 0: defaultTaskSLA
+	// AgencyOrgID is the issuing agency, whose officers act on tasks too few
+	// reviewers can decide; empty for evaluations started before it was passed.
+	AgencyOrgID string `json:"agency_org_id,omitempty"`
 }
 
 // EvaluationResult is the outcome of one candidate.
@@ -218,6 +225,43 @@ type EvaluationState struct {
 	Outcome       domain.Outcome        `json:"outcome,omitempty"`
 }
 
+// Names of the updates every workflow with review tasks (evaluation,
+// solicitation, monitoring) takes besides DecideUpdate: the officer's ways
+// out of a task too few eligible reviewers are left to decide.
+const (
+	AssignReviewerUpdate       = "assign-reviewer"
+	ApproveWithExceptionUpdate = "approve-with-exception"
+)
+
+// AssignReviewerRequest is an officer adding a reviewer (of another team) to
+// a task's pool. The API fills the reviewer's role, organisation and
+// declared conflicts from the store, as it does for a decision.
+type AssignReviewerRequest struct {
+	TaskID            string   `json:"task_id"`
+	Actor             Actor    `json:"actor"` // the officer
+	Reviewer          Actor    `json:"reviewer"`
+	ReviewerConflicts []string `json:"reviewer_conflicts,omitempty"`
+}
+
+// AssignmentResult is what the officer gets back from assign-reviewer.
+type AssignmentResult struct {
+	TaskID             string `json:"task_id"`
+	ReviewerID         string `json:"reviewer_id"`
+	ApprovalsRemaining int    `json:"approvals_remaining"`
+	// ReviewersAvailable counts the eligible or assigned reviewers who have
+	// not decided the task yet.
+	ReviewersAvailable int `json:"reviewers_available"`
+}
+
+// ExceptionRequest is an officer approving, with a documented reason, a
+// task that too few eligible reviewers are left to decide: it counts as the
+// missing approvals and goes on the record as an exception.
+type ExceptionRequest struct {
+	TaskID string `json:"task_id"`
+	Actor  Actor  `json:"actor"` // the officer
+	Reason string `json:"reason"`
+}
+
 // Names of the evaluation's clarification updates.
 const (
 	RequestClarificationUpdate = "request-clarification"
@@ -238,5 +282,8 @@ type MonitoringInput struct {
 	Interval time.Duration  `json:"interval,omitempty"` // 0: defaultMonitoringInterval
 	TaskSLA  time.Duration  `json:"task_sla,omitempty"`
 	Cycle    int            `json:"cycle"`
-	Stop     bool           `json:"-"`
+	// AgencyOrgID is the issuing agency, whose officers act on tasks too few
+	// reviewers can decide.
+	AgencyOrgID string `json:"agency_org_id,omitempty"`
+	Stop        bool   `json:"-"`
 }

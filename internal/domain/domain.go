@@ -257,6 +257,9 @@ type Task struct {
 	ExcludedOrgIDs  []string `json:"excluded_org_ids,omitempty"`
 	ExcludedUserIDs []string `json:"excluded_user_ids,omitempty"`
 	EscalationLevel int      `json:"escalation_level"`
+	// EscalationReason says why the task went to the officer before its SLA
+	// ran out: too few eligible reviewers were left to decide it.
+	EscalationReason string `json:"escalation_reason,omitempty"`
 }
 
 // Verdict is a reviewer's answer on a task.
@@ -298,6 +301,9 @@ type Decision struct {
 	// ReviewerConflicts are the organisations the reviewer declared a
 	// conflict of interest with; the API fills them from the store.
 	ReviewerConflicts []string `json:"reviewer_conflicts,omitempty"`
+	// IdempotencyKey is the client's name for this decision: a retry with
+	// the same key gets the first answer instead of a conflict.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
 // NewID returns a new random identifier with a readable prefix, e.g.

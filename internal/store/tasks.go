@@ -32,14 +32,14 @@ func (s *Store) CreateTask(ctx context.Context, t domain.Task) error {
 
 const taskColumns = `id, kind, status, solicitation_id, COALESCE(bid_id, ''), COALESCE(candidate_id, ''),
 	COALESCE(vendor_org_id, ''), workflow_id, title, findings, findings_hash, approvals_required, created_at, due_at,
-	excluded_org_ids, excluded_user_ids, escalation_level`
+	excluded_org_ids, excluded_user_ids, escalation_level, escalation_reason`
 
 func scanTask(r pgx.CollectableRow) (domain.Task, error) {
 	var t domain.Task
 	var findings []byte
 	if err := r.Scan(&t.ID, &t.Kind, &t.Status, &t.SolicitationID, &t.BidID, &t.CandidateID, &t.VendorOrgID,
 		&t.WorkflowID, &t.Title, &findings, &t.FindingsHash, &t.Approvals, &t.CreatedAt, &t.DueAt,
-		&t.ExcludedOrgIDs, &t.ExcludedUserIDs, &t.EscalationLevel); err != nil {
+		&t.ExcludedOrgIDs, &t.ExcludedUserIDs, &t.EscalationLevel, &t.EscalationReason); err != nil {
 		return t, err
 	}
 	return t, json.Unmarshal(findings, &t.Findings)
@@ -68,7 +68,7 @@ func (s *Store) OpenTasksFor(ctx context.Context, reviewer domain.User) ([]domai
 		AND vendor_org_id IS DISTINCT FROM NULLIF($1, '')
 		AND NOT (NULLIF($1, '') = ANY (excluded_org_ids)) IS TRUE
 		AND NOT ($2 = ANY (excluded_user_ids))
-		AND NOT EXISTS (SELECT 1 FROM conflicts_of_interest c WHERE c.reviewer_id = $2
+		AND NOT EXISTS (SELECT 1 FROM conflicts_of_interest c WHERE c.reviewer_id = $2 AND c.withdrawn_at IS NULL
 			AND (c.org_id = t.vendor_org_id OR c.org_id = ANY (t.excluded_org_ids)))
 		AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.task_id = t.id AND d.reviewer_id = $2)
 		ORDER BY COALESCE(due_at, created_at), id`, reviewer.OrgID, reviewer.ID)
@@ -100,35 +100,88 @@ func (s *Store) CloseTask(ctx context.Context, id string, status domain.TaskStat
 	return nil
 }
 
-// EscalateTask records that an overdue task was escalated to level (1: every
-// reviewer, 2: the officer). Idempotent.
-func (s *Store) EscalateTask(ctx context.Context, id string, level int, at time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE tasks SET escalation_level = $2, escalated_at = $3
-		WHERE id = $1 AND escalation_level < $2`, id, level, at)
+// EscalateTask records that a task was escalated to level (1: every
+// reviewer, 2: the officer), overdue or, with a reason, because too few
+// eligible reviewers were left. Idempotent.
+func (s *Store) EscalateTask(ctx context.Context, id string, level int, reason string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE tasks SET escalation_level = $2, escalated_at = $3, escalation_reason = $4
+		WHERE id = $1 AND escalation_level < $2`, id, level, at, reason)
 	if err != nil {
 		return fmt.Errorf("escalate task %s: %w", id, err)
 	}
 	return nil
 }
 
-// DeclareConflict records a reviewer's conflict of interest with an
-// organisation. Idempotent.
-func (s *Store) DeclareConflict(ctx context.Context, reviewerID, orgID, reason string, at time.Time) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO conflicts_of_interest (reviewer_id, org_id, reason, declared_at)
-		VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, reviewerID, orgID, reason, at)
+// EligibleReviewers lists, by id, the reviewers of the issuing agency who
+// may decide t: not members of a bidding organisation, not excluded from it,
+// without an active conflict of interest with the vendor or an excluded
+// organisation.
+func (s *Store) EligibleReviewers(ctx context.Context, t domain.Task) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT u.id FROM users u
+		JOIN solicitations sol ON sol.agency_org_id = u.org_id AND sol.id = $1
+		WHERE u.role = 'reviewer'
+		AND u.org_id IS DISTINCT FROM NULLIF($2, '')
+		AND NOT (u.org_id = ANY ($3))
+		AND NOT (u.id = ANY ($4))
+		AND NOT EXISTS (SELECT 1 FROM conflicts_of_interest c WHERE c.reviewer_id = u.id AND c.withdrawn_at IS NULL
+			AND (c.org_id = NULLIF($2, '') OR c.org_id = ANY ($3)))
+		ORDER BY u.id`, t.SolicitationID, t.VendorOrgID, nonNil(t.ExcludedOrgIDs), nonNil(t.ExcludedUserIDs))
 	if err != nil {
-		return fmt.Errorf("declare conflict of %s with %s: %w", reviewerID, orgID, err)
+		return nil, fmt.Errorf("list eligible reviewers of task %s: %w", t.ID, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// TaskAssignment is a reviewer an officer added to a task's pool.
+type TaskAssignment struct {
+	TaskID     string    `json:"task_id"`
+	ReviewerID string    `json:"reviewer_id"`
+	AssignedBy string    `json:"assigned_by"`
+	AssignedAt time.Time `json:"assigned_at"`
+}
+
+// Reviewer reads a reviewer an officer names for a task, with the
+// organisations they have a standing conflict with: what the
+// assign-reviewer update needs to judge whether they may decide it.
+func (s *Store) Reviewer(ctx context.Context, id string) (domain.User, []string, error) {
+	var u domain.User
+	err := s.pool.QueryRow(ctx, `SELECT id, email, role, COALESCE(org_id, '') FROM users WHERE id = $1`, id).Scan(&u.ID, &u.Email, &u.Role, &u.OrgID)
+	if err != nil {
+		return u, nil, notFound(fmt.Errorf("read reviewer %s: %w", id, err), "no user %s: name an existing reviewer", id)
+	}
+	if u.Role != domain.RoleReviewer {
+		return u, nil, domain.Errorf(domain.ErrInvalid, "user %s is a %s, not a compliance reviewer: name a reviewer", id, u.Role)
+	}
+	conflicts, err := s.Conflicts(ctx, id)
+	return u, conflicts, err
+}
+
+// AssignReviewer records an officer's assignment of a reviewer to a task.
+// Idempotent; a user who does not exist or is not a reviewer is refused.
+func (s *Store) AssignReviewer(ctx context.Context, a TaskAssignment) error {
+	var role domain.Role
+	if err := s.pool.QueryRow(ctx, `SELECT role FROM users WHERE id = $1`, a.ReviewerID).Scan(&role); err != nil {
+		return notFound(fmt.Errorf("assign reviewer %s to task %s: %w", a.ReviewerID, a.TaskID, err), "no user %s: assign an existing reviewer", a.ReviewerID)
+	}
+	if role != domain.RoleReviewer {
+		return domain.Errorf(domain.ErrInvalid, "user %s is a %s, not a compliance reviewer: assign a reviewer", a.ReviewerID, role)
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO task_assignments (task_id, reviewer_id, assigned_by, assigned_at)
+		VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, a.TaskID, a.ReviewerID, a.AssignedBy, a.AssignedAt)
+	if err != nil {
+		return fmt.Errorf("assign reviewer %s to task %s: %w", a.ReviewerID, a.TaskID, err)
 	}
 	return nil
 }
 
-// Conflicts lists the organisations a reviewer declared a conflict with.
-func (s *Store) Conflicts(ctx context.Context, reviewerID string) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT org_id FROM conflicts_of_interest WHERE reviewer_id = $1 ORDER BY org_id`, reviewerID)
+// TaskAssignments lists the reviewers assigned to a task, first first.
+func (s *Store) TaskAssignments(ctx context.Context, taskID string) ([]TaskAssignment, error) {
+	rows, err := s.pool.Query(ctx, `SELECT task_id, reviewer_id, assigned_by, assigned_at FROM task_assignments
+		WHERE task_id = $1 ORDER BY assigned_at, reviewer_id`, taskID)
 	if err != nil {
-		return nil, fmt.Errorf("list conflicts of %s: %w", reviewerID, err)
+		return nil, fmt.Errorf("list assignments of task %s: %w", taskID, err)
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[TaskAssignment])
 }
 
 // Decisions lists the decisions on a task, oldest first.
