@@ -193,7 +193,9 @@ func TestIntakeChecksTheStoredManifest(t *testing.T) {
 
 // A worker running another policy revision than the solicitation froze
 // fails closed: a warn finding for a human, never a silent pass.
-func TestCheckPolicyFlagsARevisionChange(t *testing.T) {
+// A candidate of a solicitation frozen under a revision this worker cannot
+// load goes to a reviewer; it is never judged by other rules.
+func TestCheckPolicyRefusesOtherRevisions(t *testing.T) {
 	f := newFixture(t)
 	d, err := f.acts.CheckPolicy(context.Background(), contract.PolicyInput{
 		Manifest: f.bid.Candidates[0].Manifest, AsOf: at,
@@ -203,11 +205,11 @@ func TestCheckPolicyFlagsARevisionChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range d.Warn {
-		if w.Rule == "policy.revision-changed" {
+		if w.Rule == check.RevisionUnavailableRule && d.Revision == "sha256:old" {
 			return
 		}
 	}
-	t.Fatalf("no revision warning in %+v", d.Warn)
+	t.Fatalf("no warning that revision sha256:old is unavailable in %+v", d)
 }
 
 // The workflow's policy check resolves free-text license names as evaluate
