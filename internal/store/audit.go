@@ -230,9 +230,9 @@ func (s ChainStatus) String() string {
 		name = "global chain (events outside any solicitation)"
 	}
 	if s.Problem == nil {
-		return fmt.Sprintf("%s: intact, %d rows checked, head seq %d hash %s", name, s.Rows, s.Head.Seq, s.Head.Hash)
+		return fmt.Sprintf("%s: intact, rows checked: %d, head seq %d hash %s", name, s.Rows, s.Head.Seq, s.Head.Hash)
 	}
-	return fmt.Sprintf("%s: BROKEN at seq %d, %s: %s (%d rows checked out before it)",
+	return fmt.Sprintf("%s: BROKEN at seq %d, %s: %s (rows checked before it: %d)",
 		name, s.Problem.Seq, s.Problem.Kind, s.Problem.What, s.Rows)
 }
 
