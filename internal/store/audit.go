@@ -97,16 +97,34 @@ func (f auditForm) hash() (string, error) {
 }
 
 // AppendAudit stores an audit event once per idempotency key, as the next
-// row of its chain.
+// row of its chain, in a transaction of its own.
 func (s *Store) AppendAudit(ctx context.Context, e AuditEvent) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error { return appendAudit(ctx, tx, e) })
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("append audit event %s: %w", e.Key, err)
+	}
+	// A failed append leaves the connection inside its transaction; Release
+	// then closes it, which rolls the transaction back.
+	defer conn.Release()
+	return sendAudit(ctx, conn, e, true)
 }
 
 // appendAudit appends e to its chain inside tx, which holds the chain until it
-// ends: a caller's transaction commits the event with its other writes. A
-// retry of a stored key changes nothing: ON CONFLICT skips the row, and the
-// chain head only moves in the trigger that follows an inserted row.
+// ends: a caller's transaction commits the event with its other writes.
 func appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) error {
+	return sendAudit(ctx, tx, e, false)
+}
+
+// batchSender is a connection or a transaction.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// sendAudit appends e in two round trips: lock the chain and read its head,
+// then insert the row that follows it; standalone wraps both in BEGIN and
+// COMMIT. A retry of a stored key changes nothing: ON CONFLICT skips the row,
+// and the chain head only moves in the trigger that follows an inserted row.
+func sendAudit(ctx context.Context, db batchSender, e AuditEvent, standalone bool) error {
 	detail := []byte("{}")
 	if e.Detail != nil {
 		var err error
@@ -118,16 +136,18 @@ func appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) error {
 	// The lock is taken before the head is read: in READ COMMITTED the second
 	// statement sees the head the previous holder committed.
 	batch := &pgx.Batch{}
+	if standalone {
+		batch.Queue(`BEGIN`)
+	}
 	batch.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, auditChainLock, chain)
-	head := batch.Queue(`SELECT seq, hash FROM audit_chain_heads WHERE chain = $1`, chain)
 	prev := ChainHead{Chain: chain, Hash: genesisHash}
-	head.QueryRow(func(row pgx.Row) error {
+	batch.Queue(`SELECT seq, hash FROM audit_chain_heads WHERE chain = $1`, chain).QueryRow(func(row pgx.Row) error {
 		if err := row.Scan(&prev.Seq, &prev.Hash); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
 		return nil
 	})
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+	if err := db.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("append audit event %s: lock chain %q: %w", e.Key, chain, err)
 	}
 
@@ -143,12 +163,16 @@ func appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) error {
 	if err != nil {
 		return fmt.Errorf("append audit event %s: %w", e.Key, err)
 	}
-	_, err = tx.Exec(ctx, `
+	batch = &pgx.Batch{}
+	batch.Queue(`
 		INSERT INTO audit_events (idempotency_key, at, actor, action, subject_type, subject_id, solicitation_id, detail,
 			seq, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, $11) ON CONFLICT (idempotency_key) DO NOTHING`,
 		e.Key, at, e.Actor, e.Action, e.SubjectType, e.SubjectID, e.SolicitationID, detail, form.Seq, prev.Hash, hash)
-	if err != nil {
+	if standalone {
+		batch.Queue(`COMMIT`)
+	}
+	if err := db.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("append audit event %s: %w", e.Key, err)
 	}
 	return nil

@@ -197,6 +197,30 @@ func TestAuditConcurrentAppendsToOneChain(t *testing.T) {
 	}
 }
 
+// A failed append writes nothing and leaves the pool usable: here the chain
+// holds a row behind its head's back, so the next seq is taken.
+func TestAuditFailedAppendRollsBack(t *testing.T) {
+	ctx := context.Background()
+	st, url := openStore(t)
+	seedChain(t, st, "sol-a", 2)
+	tamper(t, url).forge("sol-a", 3)
+	for range 5 { // more attempts than the pool has connections
+		err := st.AppendAudit(ctx, bidEvent("sol-a", 4))
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.ConstraintName != "audit_events_chain_seq_key" {
+			t.Fatalf("append onto a taken seq: %v, want a unique violation of (chain, seq)", err)
+		}
+	}
+	appendEvents(t, st, bidEvent("sol-b", 1))
+	trail, _ := st.AuditTrail(ctx, "sol-a")
+	if head, _ := st.AuditChainHead(ctx, "sol-a"); len(trail) != 3 || head.Seq != 2 {
+		t.Errorf("after failed appends: %d rows, head seq %d; want the 3 rows there were and head 2", len(trail), head.Seq)
+	}
+	if got := verify(t, st, "sol-b"); !got.Intact || got.Rows != 1 {
+		t.Errorf("verify sol-b = %s, want intact with 1 row", got)
+	}
+}
+
 // TestAuditTrailRefusesChanges shows the error each refused statement gives
 // the application, connected as the database owner (the superuser here).
 func TestAuditTrailRefusesChanges(t *testing.T) {
@@ -515,6 +539,15 @@ func TestAuditMigrationChainsExistingRows(t *testing.T) {
 	for chain, rows := range map[string]int64{"sol-legacy": 4, "": 1} {
 		if got := verify(t, st, chain); !got.Intact || got.Rows != rows {
 			t.Errorf("after the migration: %s, want intact with %d rows", got, rows)
+		}
+	}
+	legacy, err := st.AuditTrail(ctx, "sol-legacy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range legacy {
+		if e.Seq != int64(i+1) || !e.At.Equal(auditAt.Add(time.Duration(i)*time.Hour).Truncate(time.Microsecond)) {
+			t.Errorf("legacy row %d chained at seq %d (at %s), want seq %d: rows are chained in id order", i, e.Seq, e.At, i+1)
 		}
 	}
 	appendEvents(t, st, bidEvent("sol-legacy", 1))
