@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/github/go-spdx/v2 v2.8.0
+	github.com/gowebpki/jcs v1.0.2
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/open-policy-agent/opa v1.19.1

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/modeltender/modeltender/internal/app"
+	"github.com/modeltender/modeltender/internal/auditlog"
 	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/devstack"
 	"github.com/modeltender/modeltender/internal/devstack/demo"
@@ -54,6 +55,9 @@ commands:
                       list Rego files that are not opa fmt clean
   license explain EXPR|NAME|URL|FILE [--expected-monthly-users N] [--json]
                       explain a license clause by clause for the agency's use
+  audit verify [--solicitation ID [--head SEQ:HASH]...] [--json]
+                      check the audit trail's hash chains; exit 1 naming the first
+                      tampered row, 2 when the database cannot be read
   version             print the version
 
 environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default "default"),
@@ -72,6 +76,10 @@ func main() {
 		var ie *evaluate.InputError
 		if errors.As(err, &ie) {
 			os.Exit(2)
+		}
+		var coded interface{ ExitCode() int }
+		if errors.As(err, &coded) {
+			os.Exit(coded.ExitCode())
 		}
 		os.Exit(1)
 	}
@@ -110,6 +118,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runLicense(args[1:], stdout, stderr)
 	case "evaluate":
 		return evaluate.Run(ctx, args[1:], getenv, stdout, stderr)
+	case "audit":
+		return auditlog.Run(ctx, args[1:], getenv, stdout, stderr)
 	case "policy":
 		return runPolicy(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
