@@ -273,13 +273,28 @@ func TestRevisionIsReproducible(t *testing.T) {
 	if !strings.HasPrefix(a.Revision(), "sha256:") || len(a.Revision()) != len("sha256:")+64 {
 		t.Errorf("revision = %q, want sha256:<64 hex>", a.Revision())
 	}
-	files, err := bundleFiles(bundle)
+	bundle, err := LoadBundle()
 	if err != nil {
 		t.Fatal(err)
 	}
-	files[0].content = append(slices.Clone(files[0].content), '\n')
-	if revision(files) == a.Revision() {
-		t.Error("revision did not change when a file changed")
+	if bundle.Revision() != a.Revision() {
+		t.Errorf("bundle revision %s, engine revision %s", bundle.Revision(), a.Revision())
+	}
+	for p := range bundle.Files() {
+		if !isBundleFile(p) {
+			t.Errorf("the bundle holds %s, which decides nothing", p)
+		}
+	}
+	// Each kind of file counts: a policy, a data file, a license text.
+	for _, p := range []string{"safety.rego", "data/openness_defaults.json", "data/licenses/mit.txt"} {
+		files := bundle.Files()
+		if files[p] == nil {
+			t.Fatalf("the embedded bundle lacks %s", p)
+		}
+		files[p] = append(slices.Clone(files[p]), '\n')
+		if revision(files) == a.Revision() {
+			t.Errorf("revision did not change when %s changed", p)
+		}
 	}
 }
 
@@ -406,15 +421,11 @@ func TestRego(t *testing.T) {
 // take every path through the openness and safety rules.
 func TestTablesDecideAsWritten(t *testing.T) {
 	ctx := context.Background()
-	files, err := bundleFiles(Embedded())
+	b, err := LoadBundle()
 	if err != nil {
 		t.Fatal(err)
 	}
-	modules, err := parseModules(files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := newStore(files)
+	modules, store, err := compileInput(b, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
