@@ -72,11 +72,14 @@ func TestOpenBundleRefusesOtherFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, change := range map[string]func(map[string][]byte){
-		"a policy edited":      func(f map[string][]byte) { f["safety.rego"] = append(slices.Clone(f["safety.rego"]), '\n') },
-		"a license text moved": func(f map[string][]byte) { f["data/licenses/mit2.txt"] = f["data/licenses/mit.txt"]; delete(f, "data/licenses/mit.txt") },
-		"a data file removed":  func(f map[string][]byte) { delete(f, "data/permissions.json") },
-		"a Rego test added":    func(f map[string][]byte) { f["safety_test.rego"] = []byte("package x\n") },
-		"a path outside":       func(f map[string][]byte) { f["../x.rego"] = []byte("package x\n") },
+		"a policy edited": func(f map[string][]byte) { f["safety.rego"] = append(slices.Clone(f["safety.rego"]), '\n') },
+		"a license text moved": func(f map[string][]byte) {
+			f["data/licenses/mit2.txt"] = f["data/licenses/mit.txt"]
+			delete(f, "data/licenses/mit.txt")
+		},
+		"a data file removed": func(f map[string][]byte) { delete(f, "data/permissions.json") },
+		"a Rego test added":   func(f map[string][]byte) { f["safety_test.rego"] = []byte("package x\n") },
+		"a path outside":      func(f map[string][]byte) { f["../x.rego"] = []byte("package x\n") },
 	} {
 		files := b.Files()
 		change(files)
