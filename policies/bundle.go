@@ -18,9 +18,10 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
-// Bundle is one revision of the rules: every file the engine and the license
-// analyzer read, by path (policies *.rego, data/**/*.json, the license texts
-// data/**/*.txt), and the revision those files hash to. A solicitation
+// Bundle is one revision of the rules: every file the engine, the license
+// analyzer and intake read, by path (the policies *.rego, data/*.json, the
+// license texts data/licenses/*.txt and the MOF schema
+// data/mot/mof_schema.json), and the revision those files hash to. A solicitation
 // freezes a revision at publication; the files, stored under it, rebuild the
 // same engine and analyzer later (OpenBundle, FromBundle). Read-only once
 // made, and safe for concurrent use.
@@ -33,16 +34,20 @@ type Bundle struct {
 }
 
 // isBundleFile reports whether the file at p (slash-separated, relative to
-// the bundle's root) is part of the rules. Rego tests decide nothing, and
-// documentation under data/ neither, so changing them keeps the revision.
+// the bundle's root) is part of the rules: what the embed directive of
+// bundle lists, without the Rego tests, which decide nothing. Files read
+// by no one (the Model Openness Tool's source files under data/mot/,
+// documentation) are left out, so changing them keeps the revision.
 func isBundleFile(p string) bool {
-	switch ext := path.Ext(p); {
+	switch dir, ext := path.Dir(p), path.Ext(p); {
 	case ext == ".rego":
 		return !strings.HasSuffix(p, "_test.rego")
-	case strings.HasPrefix(p, "data/"):
-		return ext == ".json" || ext == ".txt"
+	case dir == "data":
+		return ext == ".json"
+	case dir == "data/licenses":
+		return ext == ".txt"
 	}
-	return false
+	return p == "data/mot/mof_schema.json"
 }
 
 func newBundle(files map[string][]byte) *Bundle {
@@ -101,7 +106,7 @@ func loadOwn(own fs.FS) (*Bundle, error) {
 func OpenBundle(revision string, files map[string][]byte) (*Bundle, error) {
 	for p := range files {
 		if !isBundleFile(p) || !fs.ValidPath(p) {
-			return nil, fmt.Errorf("policy bundle %s holds %q, which is not a policy (*.rego) or a data file (data/**/*.json, data/**/*.txt)", revision, p)
+			return nil, fmt.Errorf("policy bundle %s holds %q, which is not a policy (*.rego) or a data file (data/*.json, data/licenses/*.txt, data/mot/mof_schema.json)", revision, p)
 		}
 	}
 	b := newBundle(maps.Clone(files))

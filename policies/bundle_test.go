@@ -115,18 +115,22 @@ func TestPolicyDirWithOnlyRegoKeepsEmbeddedData(t *testing.T) {
 	if got, want := decide(t, e, in), decide(t, embedded, in); !reflect.DeepEqual(got, want) {
 		t.Errorf("decides %+v, want %+v", got, want)
 	}
-	// A README or notes next to the data change nothing.
-	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "data", "NOTES.md"), []byte("ours"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	b, err := LoadBundle(Dir(dir))
+}
+
+// The source directory, with its README, Rego tests, test data and the Model
+// Openness Tool's source files, is the embedded bundle: what the embed
+// directive lists is what a policy directory's revision counts.
+func TestSourceDirectoryIsTheEmbeddedBundle(t *testing.T) {
+	source, err := LoadBundle(Dir("."))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Revision() != embedded.Revision() {
-		t.Errorf("with data/NOTES.md: revision %s, want the embedded %s", b.Revision(), embedded.Revision())
+	embedded, err := LoadBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if source.Revision() != embedded.Revision() {
+		t.Errorf("policies/ as a policy directory: revision %s with %d files, the embedded bundle %s with %d",
+			source.Revision(), len(source.Files()), embedded.Revision(), len(embedded.Files()))
 	}
 }

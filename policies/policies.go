@@ -60,8 +60,7 @@ const (
 // there and any other from the embedded bundle: a policy directory that
 // replaces only the Rego keeps the embedded license knowledge base. With
 // FromBundle, the files are the bundle's. Either way only the bundle's files
-// (data/**/*.json, data/**/*.txt) are served, so what is read is what the
-// revision covers.
+// are served (see Bundle), so what is read is what the revision covers.
 func Data(opts ...Option) fs.FS {
 	// Sub fails only on an invalid path, and "data" is valid.
 	embedded, _ := fs.Sub(bundle, "data")
@@ -177,7 +176,8 @@ func newOptions(opts []Option) options {
 }
 
 // Dir reads the policies from dir (laid out as this package: *.rego,
-// data/*.json, data/licenses/*.txt) instead of the embedded bundle, and each
+// data/*.json, data/licenses/*.txt, data/mot/mof_schema.json) instead of the
+// embedded bundle, and each
 // data file from dir when it has it and from the embedded bundle otherwise;
 // "" keeps the embedded bundle.
 func Dir(dir string) Option {
