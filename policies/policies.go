@@ -17,6 +17,7 @@ package policies
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -91,11 +92,15 @@ func (o overlay) Open(name string) (fs.File, error) {
 	return f, err
 }
 
-// Engine evaluates the embedded policies. It is safe for concurrent use.
+// Engine evaluates the policies of one bundle, and remembers its recent
+// decisions. It is safe for concurrent use.
 type Engine struct {
 	decision rego.PreparedEvalQuery
 	allow    rego.PreparedEvalQuery
 	revision string
+	// decisions remembers recent decisions; nil when a rule calls a
+	// non-deterministic built-in.
+	decisions *decisionCache
 }
 
 // Input is what the policies decide on for one candidate.
@@ -226,6 +231,9 @@ func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
 		return q, nil
 	}
 	e := &Engine{revision: b.Revision()}
+	if len(nondeterministicCalls(compiler)) == 0 {
+		e.decisions = newDecisionCache()
+	}
 	if e.decision, err = prepare(decisionQuery); err != nil {
 		return nil, err
 	}
@@ -252,27 +260,45 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 }
 
 func (e *Engine) decide(ctx context.Context, in Input) (Decision, error) {
-	value, err := regoInput(in)
+	raw, err := inputJSON(in)
 	if err != nil {
 		return Decision{}, err
 	}
-	rs, err := e.decision.Eval(ctx, rego.EvalParsedInput(value), rego.EvalGenerateJSON(keepValue))
+	var key [sha256.Size]byte
+	if e.decisions != nil {
+		key = sha256.Sum256(raw)
+		if result, ok := e.decisions.get(key); ok {
+			return e.decodeDecision(result)
+		}
+	}
+	value, err := ast.ValueFromReader(bytes.NewReader(raw))
+	if err != nil {
+		return Decision{}, fmt.Errorf("convert policy input: %w", err)
+	}
+	rs, err := e.decision.Eval(ctx, rego.EvalParsedInput(value))
 	if err != nil {
 		return Decision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
 	}
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
 		return Decision{}, fmt.Errorf("evaluate %s: got %d results, want exactly one decision", decisionQuery, len(rs))
 	}
-	d, err := decodeDecision(rs[0].Expressions[0].Value.(ast.Value))
+	result, err := json.Marshal(rs[0].Expressions[0].Value)
+	if err != nil {
+		return Decision{}, fmt.Errorf("encode decision: %w", err)
+	}
+	d, err := e.decodeDecision(result)
 	if err != nil {
 		return Decision{}, err
 	}
-	d.Revision = e.revision
+	if e.decisions != nil {
+		e.decisions.add(key, result)
+	}
 	return d, nil
 }
 
-// regoInput validates in and converts it to the document the policies read.
-func regoInput(in Input) (ast.Value, error) {
+// inputJSON validates in and writes the document the policies read: all
+// they read besides the bundle, so it also keys the decision cache.
+func inputJSON(in Input) ([]byte, error) {
 	switch in.Criteria.RiskTier {
 	case domain.RiskStandard, domain.RiskHighImpact:
 	default:
@@ -302,31 +328,27 @@ func regoInput(in Input) (ast.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode policy input: %w", err)
 	}
-	value, err := valueFromJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("convert policy input: %w", err)
-	}
-	return value, nil
+	return raw, nil
 }
 
-// keepValue leaves a query result as the OPA value the policy made, for
-// decodeDecision, instead of converting it to Go maps and slices.
+// keepValue leaves a query result as the OPA value the policy made instead
+// of converting it to Go maps and slices, which would turn sets into arrays.
 func keepValue(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
 
-// decodeDecision checks that the policy returned exactly the decision
-// document shape; anything else is an error, not a pass.
-func decodeDecision(value ast.Value) (Decision, error) {
-	raw, err := appendJSON(make([]byte, 0, 4096), value)
-	if errors.Is(err, errNotPlainJSON) {
-		// Keys that are not strings: leave their spelling to OPA's conversion.
-		var doc any
-		if doc, err = ast.JSON(value); err == nil {
-			raw, err = json.Marshal(doc)
-		}
-	}
+// decodeDecision is the decision in the policy's result, made under the
+// engine's revision.
+func (e *Engine) decodeDecision(result []byte) (Decision, error) {
+	d, err := decodeDecision(result)
 	if err != nil {
-		return Decision{}, fmt.Errorf("encode decision: %w", err)
+		return Decision{}, err
 	}
+	d.Revision = e.revision
+	return d, nil
+}
+
+// decodeDecision checks that the policy returned exactly the decision
+// document shape, in JSON; anything else is an error, not a pass.
+func decodeDecision(raw []byte) (Decision, error) {
 	var doc struct {
 		Outcome           *domain.Outcome   `json:"outcome"`
 		Deny              *[]domain.Finding `json:"deny"`

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io/fs"
@@ -233,11 +234,11 @@ func TestDecodeDecisionRejectsUnexpectedShapes(t *testing.T) {
 			"openness": map[string]any{"class": nil}, "score": 10, "approvals_required": 1}
 	}
 	decode := func(m map[string]any) (Decision, error) {
-		value, err := ast.InterfaceToValue(m)
+		raw, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return decodeDecision(value)
+		return decodeDecision(raw)
 	}
 	if _, err := decode(valid()); err != nil {
 		t.Fatalf("valid decision rejected: %v", err)
@@ -465,15 +466,23 @@ func TestTablesDecideAsWritten(t *testing.T) {
 	}
 	for i, in := range inputs {
 		got := decide(t, e, in)
-		value, err := regoInput(in)
+		raw, err := inputJSON(in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rs, err := asWritten.Eval(ctx, rego.EvalParsedInput(value), rego.EvalGenerateJSON(keepValue))
+		value, err := ast.ValueFromReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := asWritten.Eval(ctx, rego.EvalParsedInput(value))
 		if err != nil || len(rs) != 1 {
 			t.Fatalf("input %d as written: %v, %d results", i, err, len(rs))
 		}
-		want, err := decodeDecision(rs[0].Expressions[0].Value.(ast.Value))
+		result, err := json.Marshal(rs[0].Expressions[0].Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := decodeDecision(result)
 		if err != nil {
 			t.Fatal(err)
 		}
