@@ -162,20 +162,9 @@ func readFiles(fsys fs.FS, want func(string) bool) (map[string][]byte, error) {
 }
 
 // compileInput reads the policies (and tests, for Test) with OPA's bundle
-// reader, and mounts each data/<name>.json at data.modeltender.<name>
-// (hyphens become underscores) by placing it where OPA's bundle layout
-// expects that document: modeltender/<name>/data.json.
+// reader, laid out as opaLayout places them.
 func compileInput(b *Bundle, tests map[string][]byte) (map[string]*ast.Module, storage.Store, error) {
-	layout := fstest.MapFS{}
-	for p, content := range b.files {
-		switch {
-		case path.Ext(p) == ".rego":
-			layout[p] = &fstest.MapFile{Data: content}
-		case path.Dir(p) == "data" && path.Ext(p) == ".json":
-			name := strings.ReplaceAll(strings.TrimSuffix(path.Base(p), ".json"), "-", "_")
-			layout["modeltender/"+name+"/data.json"] = &fstest.MapFile{Data: content}
-		}
-	}
+	layout := opaLayout(b)
 	for p, content := range tests {
 		layout[p] = &fstest.MapFile{Data: content}
 	}
@@ -197,4 +186,22 @@ func compileInput(b *Bundle, tests map[string][]byte) (map[string]*ast.Module, s
 		data = map[string]any{}
 	}
 	return ob.ParsedModules(""), inmem.NewFromObjectWithOpts(data, inmem.OptReturnASTValuesOnRead(true)), nil
+}
+
+// opaLayout places b's policies and data as OPA's bundle format expects
+// them, so that each data/<name>.json is mounted at data.modeltender.<name>
+// (hyphens become underscores): at modeltender/<name>/data.json. The other
+// data files are not policy data.
+func opaLayout(b *Bundle) fstest.MapFS {
+	layout := fstest.MapFS{}
+	for p, content := range b.files {
+		switch {
+		case path.Ext(p) == ".rego":
+			layout[p] = &fstest.MapFile{Data: content}
+		case path.Dir(p) == "data" && path.Ext(p) == ".json":
+			name := strings.ReplaceAll(strings.TrimSuffix(path.Base(p), ".json"), "-", "_")
+			layout["modeltender/"+name+"/data.json"] = &fstest.MapFile{Data: content}
+		}
+	}
+	return layout
 }

@@ -209,18 +209,8 @@ func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	modules, store, err := compileInput(b, nil)
+	compiler, store, err := compileBundle(ctx, b)
 	if err != nil {
-		return nil, err
-	}
-	compiler, err := compile(modules)
-	if err != nil {
-		return nil, err
-	}
-	if modules, err = foldTables(ctx, compiler, store, modules); err != nil {
-		return nil, err
-	}
-	if compiler, err = compile(modules); err != nil {
 		return nil, err
 	}
 	prepare := func(query string) (rego.PreparedEvalQuery, error) {
@@ -241,6 +231,26 @@ func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// compileBundle compiles b's policies against its data, with the tables
+// package folded into constants.
+func compileBundle(ctx context.Context, b *Bundle) (*ast.Compiler, storage.Store, error) {
+	modules, store, err := compileInput(b, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	compiler, err := compile(modules)
+	if err != nil {
+		return nil, nil, err
+	}
+	if modules, err = foldTables(ctx, compiler, store, modules); err != nil {
+		return nil, nil, err
+	}
+	if compiler, err = compile(modules); err != nil {
+		return nil, nil, err
+	}
+	return compiler, store, nil
 }
 
 // Revision identifies the policy bundle the engine decides with (see

@@ -38,7 +38,7 @@ func openStore(t *testing.T) (*store.Store, string) {
 	return st, url
 }
 
-func embedded(t *testing.T) *policies.Bundle {
+func embedded(t testing.TB) *policies.Bundle {
 	t.Helper()
 	b, err := policies.LoadBundle()
 	if err != nil {
@@ -307,5 +307,19 @@ func TestAddHoldsTheBundleAtHand(t *testing.T) {
 	again, _, err := revisions.For(t.Context(), b.Revision())
 	if err != nil || again != engine {
 		t.Errorf("For the added revision = %p, %v; want the added engine %p", again, err, engine)
+	}
+}
+
+// BenchmarkPrepareRevision loads and prepares a revision that is not held:
+// the cost of the first candidate judged under it in a process.
+func BenchmarkPrepareRevision(b *testing.B) {
+	shipped := embedded(b)
+	load := func(context.Context, string) (map[string][]byte, error) { return shipped.Files(), nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		// A new set each time, so the revision is never held.
+		if _, _, err := New(load, 1).For(b.Context(), shipped.Revision()); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
