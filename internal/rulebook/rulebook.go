@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/policies"
@@ -23,6 +24,10 @@ import (
 // current one and those of solicitations still open or being evaluated),
 // and each prepared revision holds a few megabytes.
 const DefaultSize = 8
+
+// prepareTimeout bounds loading and preparing one revision, which takes
+// well under a second, so that a stuck loader gives way to the next caller.
+const prepareTimeout = 2 * time.Minute
 
 // Loader returns the files stored under a bundle revision, as
 // store.Store.PolicyBundle does.
@@ -113,7 +118,9 @@ func (r *Revisions) get(ctx context.Context, revision string, bundle func(contex
 // recently used revisions beyond the size; a failure is not held, so the
 // next caller tries again.
 func (r *Revisions) prepare(ctx context.Context, p *prepared, bundle func(context.Context) (*policies.Bundle, error)) {
+	ctx, cancel := context.WithTimeout(ctx, prepareTimeout)
 	p.engine, p.analyzer, p.err = build(ctx, p.revision, bundle)
+	cancel()
 	r.mu.Lock()
 	if p.err != nil {
 		delete(r.byRev, p.revision)
