@@ -5,12 +5,13 @@
 //
 // Policies and data are embedded in the binary and prepared once; an agency
 // may replace them with a directory of its own (Dir, MODELTENDER_POLICY_DIR)
-// laid out the same way. Each data file data/<name>.json is mounted at
-// data.modeltender.<name> (hyphens become underscores). The package
-// modeltender.tables (tables.rego) derives lookup tables from that data
-// alone; the engine evaluates it once per bundle and decides with its
-// values. The bundle revision is a content hash, so a decision can be
-// reproduced under the exact rules that made it.
+// laid out the same way. OPA's bundle reader loads them; each data file
+// data/<name>.json is mounted at data.modeltender.<name> (hyphens become
+// underscores). The package modeltender.tables (tables.rego) derives lookup
+// tables from that data alone; the engine evaluates it once per bundle and
+// decides with its values. A Bundle's revision is a content hash of its
+// files, and the files rebuild the same engine (OpenBundle, FromBundle), so a
+// decision can be reproduced under the exact rules that made it.
 package policies
 
 import (
@@ -18,13 +19,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -32,8 +31,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
-	"github.com/open-policy-agent/opa/v1/storage/inmem"
-	"github.com/open-policy-agent/opa/v1/util"
 
 	"github.com/modeltender/modeltender/internal/domain"
 )
@@ -62,23 +59,32 @@ const (
 // rooted at the data directory, so other packages read the same facts the
 // policies do. With Dir, a file the directory's data/ holds is read from
 // there and any other from the embedded bundle: a policy directory that
-// replaces only the Rego keeps the embedded license knowledge base.
+// replaces only the Rego keeps the embedded license knowledge base. With
+// FromBundle, the files are the bundle's. Either way only the bundle's files
+// are served (see Bundle), so what is read is what the revision covers.
 func Data(opts ...Option) fs.FS {
 	// Sub fails only on an invalid path, and "data" is valid.
 	embedded, _ := fs.Sub(bundle, "data")
 	o := newOptions(opts)
-	if o.fsys == fs.FS(bundle) {
+	switch {
+	case o.bundle != nil:
+		data, _ := fs.Sub(o.bundle.fsys, "data")
+		return data
+	case o.own == nil:
 		return embedded
 	}
-	own, _ := fs.Sub(o.fsys, "data")
+	own, _ := fs.Sub(o.own, "data")
 	return overlay{own, embedded}
 }
 
-// overlay reads each named file from top, or from under when top lacks it.
-// It serves fs.ReadFile and Open; it does not merge directory listings.
+// overlay reads each named data file from top, or from under when top lacks
+// it. It serves fs.ReadFile and Open; it does not merge directory listings.
 type overlay struct{ top, under fs.FS }
 
 func (o overlay) Open(name string) (fs.File, error) {
+	if !isBundleFile("data/" + name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
 	f, err := o.top.Open(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return o.under.Open(name)
@@ -86,11 +92,15 @@ func (o overlay) Open(name string) (fs.File, error) {
 	return f, err
 }
 
-// Engine evaluates the embedded policies. It is safe for concurrent use.
+// Engine evaluates the policies of one bundle, and remembers its recent
+// decisions. It is safe for concurrent use.
 type Engine struct {
 	decision rego.PreparedEvalQuery
 	allow    rego.PreparedEvalQuery
 	revision string
+	// decisions remembers recent decisions; nil when a rule calls a
+	// non-deterministic built-in.
+	decisions *decisionCache
 }
 
 // Input is what the policies decide on for one candidate.
@@ -107,57 +117,56 @@ type Input struct {
 	AsOf time.Time `json:"as_of"`
 }
 
-// Option changes where NewEngine reads the bundle from.
+// Option changes where NewEngine, Data and LoadBundle read the bundle from.
 type Option func(*options)
 
-type options struct{ fsys fs.FS }
+type options struct {
+	// own is a policy directory: its Rego, and its data files over the
+	// embedded ones. Nil with bundle nil: the embedded bundle.
+	own fs.FS
+	// bundle is a bundle already loaded, read as it is.
+	bundle *Bundle
+}
 
 func newOptions(opts []Option) options {
-	o := options{fsys: bundle}
+	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
 	return o
 }
 
-// Dir reads the policies and data from dir (laid out as this package:
-// *.rego, data/*.json) instead of the embedded bundle; "" keeps the
-// embedded bundle.
+// Dir reads the policies from dir (laid out as this package: *.rego,
+// data/*.json, data/licenses/*.txt, data/mot/mof_schema.json) instead of the
+// embedded bundle, and each
+// data file from dir when it has it and from the embedded bundle otherwise;
+// "" keeps the embedded bundle.
 func Dir(dir string) Option {
 	return func(o *options) {
 		if dir != "" {
-			o.fsys = os.DirFS(dir)
+			o.own, o.bundle = os.DirFS(dir), nil
 		}
 	}
+}
+
+// FromBundle reads the policies and data from b alone, such as a bundle
+// frozen under a solicitation's revision and loaded with OpenBundle.
+func FromBundle(b *Bundle) Option {
+	return func(o *options) { o.own, o.bundle = nil, b }
 }
 
 // Embedded is the bundle built into the binary, for Test and CheckFormat.
 func Embedded() fs.FS { return bundle }
 
 // NewEngine parses, compiles and prepares the policies once: the embedded
-// bundle, or the directory given with Dir.
+// bundle, the directory given with Dir, or the bundle given with FromBundle.
 func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
-	o := newOptions(opts)
-	files, err := bundleFiles(o.fsys)
+	b, err := LoadBundle(opts...)
 	if err != nil {
 		return nil, err
 	}
-	modules, err := parseModules(files)
+	compiler, store, err := compileBundle(ctx, b)
 	if err != nil {
-		return nil, err
-	}
-	store, err := newStore(files)
-	if err != nil {
-		return nil, err
-	}
-	compiler, err := compile(modules)
-	if err != nil {
-		return nil, err
-	}
-	if modules, err = foldTables(ctx, compiler, store, modules); err != nil {
-		return nil, err
-	}
-	if compiler, err = compile(modules); err != nil {
 		return nil, err
 	}
 	prepare := func(query string) (rego.PreparedEvalQuery, error) {
@@ -167,7 +176,10 @@ func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
 		}
 		return q, nil
 	}
-	e := &Engine{revision: revision(files)}
+	e := &Engine{revision: b.Revision()}
+	if len(nondeterministicCalls(compiler)) == 0 {
+		e.decisions = newDecisionCache()
+	}
 	if e.decision, err = prepare(decisionQuery); err != nil {
 		return nil, err
 	}
@@ -177,9 +189,28 @@ func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
 	return e, nil
 }
 
-// Revision identifies the policy bundle: "sha256:<hex>" over the paths and
-// contents of every policy and data file. Two engines built from the same
-// files report the same revision.
+// compileBundle compiles b's policies against its data, with the tables
+// package folded into constants.
+func compileBundle(ctx context.Context, b *Bundle) (*ast.Compiler, storage.Store, error) {
+	modules, store, err := compileInput(b, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	compiler, err := compile(modules)
+	if err != nil {
+		return nil, nil, err
+	}
+	if modules, err = foldTables(ctx, compiler, store, modules); err != nil {
+		return nil, nil, err
+	}
+	if compiler, err = compile(modules); err != nil {
+		return nil, nil, err
+	}
+	return compiler, store, nil
+}
+
+// Revision identifies the policy bundle the engine decides with (see
+// Bundle.Revision).
 func (e *Engine) Revision() string { return e.revision }
 
 // Decide evaluates the candidate in in. It fails closed: when the policies
@@ -195,27 +226,45 @@ func (e *Engine) Decide(ctx context.Context, in Input) (domain.PolicyDecision, e
 }
 
 func (e *Engine) decide(ctx context.Context, in Input) (domain.PolicyDecision, error) {
-	value, err := regoInput(in)
+	raw, err := inputJSON(in)
 	if err != nil {
 		return domain.PolicyDecision{}, err
 	}
-	rs, err := e.decision.Eval(ctx, rego.EvalParsedInput(value), rego.EvalGenerateJSON(keepValue))
+	var key [sha256.Size]byte
+	if e.decisions != nil {
+		key = sha256.Sum256(raw)
+		if result, ok := e.decisions.get(key); ok {
+			return e.decodeDecision(result)
+		}
+	}
+	value, err := ast.ValueFromReader(bytes.NewReader(raw))
+	if err != nil {
+		return domain.PolicyDecision{}, fmt.Errorf("convert policy input: %w", err)
+	}
+	rs, err := e.decision.Eval(ctx, rego.EvalParsedInput(value))
 	if err != nil {
 		return domain.PolicyDecision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
 	}
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
 		return domain.PolicyDecision{}, fmt.Errorf("evaluate %s: got %d results, want exactly one decision", decisionQuery, len(rs))
 	}
-	d, err := decodeDecision(rs[0].Expressions[0].Value.(ast.Value))
+	result, err := json.Marshal(rs[0].Expressions[0].Value)
+	if err != nil {
+		return domain.PolicyDecision{}, fmt.Errorf("encode decision: %w", err)
+	}
+	d, err := e.decodeDecision(result)
 	if err != nil {
 		return domain.PolicyDecision{}, err
 	}
-	d.Revision = e.revision
+	if e.decisions != nil {
+		e.decisions.add(key, result)
+	}
 	return d, nil
 }
 
-// regoInput validates in and converts it to the document the policies read.
-func regoInput(in Input) (ast.Value, error) {
+// inputJSON validates in and writes the document the policies read: all
+// they read besides the bundle, so it also keys the decision cache.
+func inputJSON(in Input) ([]byte, error) {
 	switch in.Criteria.RiskTier {
 	case domain.RiskStandard, domain.RiskHighImpact:
 	default:
@@ -245,31 +294,27 @@ func regoInput(in Input) (ast.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode policy input: %w", err)
 	}
-	value, err := valueFromJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("convert policy input: %w", err)
-	}
-	return value, nil
+	return raw, nil
 }
 
-// keepValue leaves a query result as the OPA value the policy made, for
-// decodeDecision, instead of converting it to Go maps and slices.
+// keepValue leaves a query result as the OPA value the policy made instead
+// of converting it to Go maps and slices, which would turn sets into arrays.
 func keepValue(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
 
-// decodeDecision checks that the policy returned exactly the decision
-// document shape; anything else is an error, not a pass.
-func decodeDecision(value ast.Value) (domain.PolicyDecision, error) {
-	raw, err := appendJSON(make([]byte, 0, 4096), value)
-	if errors.Is(err, errNotPlainJSON) {
-		// Keys that are not strings: leave their spelling to OPA's conversion.
-		var doc any
-		if doc, err = ast.JSON(value); err == nil {
-			raw, err = json.Marshal(doc)
-		}
-	}
+// decodeDecision is the decision in the policy's result, made under the
+// engine's revision.
+func (e *Engine) decodeDecision(result []byte) (domain.PolicyDecision, error) {
+	d, err := decodeDecision(result)
 	if err != nil {
-		return domain.PolicyDecision{}, fmt.Errorf("encode decision: %w", err)
+		return domain.PolicyDecision{}, err
 	}
+	d.Revision = e.revision
+	return d, nil
+}
+
+// decodeDecision checks that the policy returned exactly the decision
+// document shape, in JSON; anything else is an error, not a pass.
+func decodeDecision(raw []byte) (domain.PolicyDecision, error) {
 	var doc struct {
 		Outcome           *domain.Outcome   `json:"outcome"`
 		Deny              *[]domain.Finding `json:"deny"`
@@ -358,79 +403,6 @@ func (e *Engine) Allow(ctx context.Context, role domain.Role, action string) (bo
 		return false, fmt.Errorf("authorize %s to %s: policy returned %T, want bool", role, action, rs[0].Expressions[0].Value)
 	}
 	return allowed, nil
-}
-
-// bundleFile is one embedded file that takes part in decisions.
-type bundleFile struct {
-	path    string
-	content []byte
-}
-
-// bundleFiles returns the policies and data of fsys, sorted by path: *.rego
-// anywhere and data/**/*.json. Rego test files are left out: they decide
-// nothing, so changing a test keeps the revision.
-func bundleFiles(fsys fs.FS) ([]bundleFile, error) {
-	return readBundle(fsys, func(p string) bool {
-		return (path.Ext(p) == ".rego" && !strings.HasSuffix(p, "_test.rego")) ||
-			(strings.HasPrefix(p, "data/") && path.Ext(p) == ".json")
-	})
-}
-
-// testFiles returns the Rego test files (*_test.rego) of fsys.
-func testFiles(fsys fs.FS) ([]bundleFile, error) {
-	return readBundle(fsys, func(p string) bool { return strings.HasSuffix(p, "_test.rego") })
-}
-
-func readBundle(fsys fs.FS, want func(string) bool) ([]bundleFile, error) {
-	var files []bundleFile
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !want(p) {
-			return nil
-		}
-		content, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", p, err)
-		}
-		files = append(files, bundleFile{path: p, content: content})
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list policy bundle: %w", err)
-	}
-	slices.SortFunc(files, func(a, b bundleFile) int { return strings.Compare(a.path, b.path) })
-	return files, nil
-}
-
-// revision hashes each file's path and length before its content, so moving
-// bytes from one file to the next changes the hash.
-func revision(files []bundleFile) string {
-	h := sha256.New()
-	for _, f := range files {
-		fmt.Fprintf(h, "%s\x00%d\x00", f.path, len(f.content))
-		h.Write(f.content)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
-
-func parseModules(files []bundleFile) (map[string]*ast.Module, error) {
-	modules := map[string]*ast.Module{}
-	for _, f := range files {
-		if path.Ext(f.path) != ".rego" {
-			continue
-		}
-		m, err := ast.ParseModuleWithOpts(f.path, string(f.content), ast.ParserOptions{
-			RegoVersion:       ast.RegoV1,
-			ProcessAnnotation: true,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("parse policy %s: %w", f.path, err)
-		}
-		modules[f.path] = m
-	}
-	return modules, nil
 }
 
 func compile(modules map[string]*ast.Module) (*ast.Compiler, error) {
@@ -546,21 +518,4 @@ func readsRules(tree *ast.TreeNode, ref ast.Ref) bool {
 		return found
 	})
 	return found
-}
-
-// newStore mounts every data/<name>.json at data.modeltender.<name>.
-func newStore(files []bundleFile) (storage.Store, error) {
-	docs := map[string]any{}
-	for _, f := range files {
-		if path.Dir(f.path) != "data" || path.Ext(f.path) != ".json" {
-			continue
-		}
-		var doc any
-		if err := util.UnmarshalJSON(f.content, &doc); err != nil {
-			return nil, fmt.Errorf("decode policy data %s: %w", f.path, err)
-		}
-		name := strings.ReplaceAll(strings.TrimSuffix(path.Base(f.path), ".json"), "-", "_")
-		docs[name] = doc
-	}
-	return inmem.NewFromObjectWithOpts(map[string]any{"modeltender": docs}, inmem.OptReturnASTValuesOnRead(true)), nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/format"
@@ -20,25 +21,21 @@ type TestResult struct {
 }
 
 // Test runs the Rego unit tests (*_test.rego) of the bundle in fsys against
-// its policies and data, as `opa test` would. An error means the tests could
+// its policies and data (read as Dir reads a directory), as `opa test` would. An error means the tests could
 // not run at all (a policy does not parse or compile).
 func Test(ctx context.Context, fsys fs.FS) ([]TestResult, error) {
-	files, err := bundleFiles(fsys)
+	b, err := loadOwn(fsys)
 	if err != nil {
 		return nil, err
 	}
-	tests, err := testFiles(fsys)
+	tests, err := readFiles(fsys, func(p string) bool { return strings.HasSuffix(p, "_test.rego") })
 	if err != nil {
 		return nil, err
 	}
 	if len(tests) == 0 {
 		return nil, fmt.Errorf("the policy bundle has no Rego tests (*_test.rego)")
 	}
-	modules, err := parseModules(append(files, tests...))
-	if err != nil {
-		return nil, err
-	}
-	store, err := newStore(files)
+	modules, store, err := compileInput(b, tests)
 	if err != nil {
 		return nil, err
 	}
@@ -63,18 +60,18 @@ func Test(ctx context.Context, fsys fs.FS) ([]TestResult, error) {
 // CheckFormat returns the Rego files of fsys (tests included) that are not
 // `opa fmt` clean, each with the formatter's output.
 func CheckFormat(fsys fs.FS) (map[string][]byte, error) {
-	files, err := readBundle(fsys, func(p string) bool { return path.Ext(p) == ".rego" })
+	files, err := readFiles(fsys, func(p string) bool { return path.Ext(p) == ".rego" })
 	if err != nil {
 		return nil, err
 	}
 	unformatted := map[string][]byte{}
-	for _, f := range files {
-		formatted, err := format.SourceWithOpts(f.path, f.content, format.Opts{RegoVersion: ast.RegoV1})
+	for p, content := range files {
+		formatted, err := format.SourceWithOpts(p, content, format.Opts{RegoVersion: ast.RegoV1})
 		if err != nil {
-			return nil, fmt.Errorf("format %s: %w", f.path, err)
+			return nil, fmt.Errorf("format %s: %w", p, err)
 		}
-		if !bytes.Equal(f.content, formatted) {
-			unformatted[f.path] = formatted
+		if !bytes.Equal(content, formatted) {
+			unformatted[p] = formatted
 		}
 	}
 	return unformatted, nil

@@ -53,6 +53,10 @@ commands:
                       run the policy bundle's Rego unit tests
   policy fmt --check [--policy-dir DIR]
                       list Rego files that are not opa fmt clean
+  policy revision [--policy-dir DIR]
+                      print the policy bundle's revision (the content hash decisions record)
+  policy export REVISION DIR
+                      write the policy bundle stored under REVISION to DIR (DATABASE_URL)
   license explain EXPR|NAME|URL|FILE [--expected-monthly-users N] [--json]
                       explain a license clause by clause for the agency's use
   audit verify [--solicitation ID [--head SEQ:HASH]...] [--json]

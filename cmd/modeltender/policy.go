@@ -8,17 +8,24 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 
+	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/evaluate"
+	"github.com/modeltender/modeltender/internal/rulebook"
+	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/policies"
 )
 
-const policyUsage = "usage: modeltender policy test [--policy-dir DIR] | modeltender policy fmt --check [--policy-dir DIR]"
+const policyUsage = "usage: modeltender policy test [--policy-dir DIR] | policy fmt --check [--policy-dir DIR] | policy revision [--policy-dir DIR] | policy export REVISION DIR"
 
-// runPolicy lets a compliance team check a policy bundle before serving it:
-// `policy test` runs its Rego unit tests, `policy fmt --check` lists Rego
-// files that are not `opa fmt` clean.
+// runPolicy lets a compliance team check a policy bundle before serving it
+// and look at the rules a solicitation froze: `policy test` runs its Rego
+// unit tests, `policy fmt --check` lists Rego files that are not `opa fmt`
+// clean, `policy revision` prints the revision decisions under the bundle
+// record, and `policy export` writes the bundle stored under a revision to
+// a directory.
 func runPolicy(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return evaluate.Unreadable(errors.New(policyUsage))
@@ -29,6 +36,24 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 	check := flags.Bool("check", false, "fmt: report unformatted files instead of failing silently (required)")
 	if err := flags.Parse(args[1:]); err != nil {
 		return evaluate.Unreadable(err)
+	}
+	if args[0] == "export" {
+		if flags.NArg() != 2 {
+			return evaluate.Unreadable(errors.New("policy export needs a revision and a directory: modeltender policy export REVISION DIR"))
+		}
+		cfg := config.FromEnv(getenv)
+		if err := resolveDatabase(&cfg); err != nil {
+			return err
+		}
+		st, err := store.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return exportBundle(ctx, st.PolicyBundle, flags.Arg(0), flags.Arg(1), stdout)
+	}
+	if flags.NArg() != 0 {
+		return evaluate.Unreadable(fmt.Errorf("policy %s takes no arguments, only flags; %s", args[0], policyUsage))
 	}
 	bundle, name := policies.Embedded(), "the embedded bundle"
 	if *dir != "" {
@@ -42,8 +67,52 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 			return evaluate.Unreadable(errors.New("policy fmt only checks: give --check, and fix files with `opa fmt -w`"))
 		}
 		return checkFormat(bundle, name, stdout)
+	case "revision":
+		b, err := policies.LoadBundle(policies.Dir(*dir))
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		fmt.Fprintln(stdout, b.Revision())
+		return nil
 	}
 	return evaluate.Unreadable(fmt.Errorf("unknown policy command %q; %s", args[0], policyUsage))
+}
+
+// exportBundle writes the files stored under revision into dir, which must
+// not exist or be empty: files left from another bundle would change the
+// rules read from it.
+func exportBundle(ctx context.Context, load rulebook.Loader, revision, dir string, stdout io.Writer) error {
+	files, err := load(ctx, revision)
+	if err != nil {
+		return fmt.Errorf("export policy revision %s: %w", revision, err)
+	}
+	b, err := policies.OpenBundle(revision, files)
+	if err != nil {
+		return fmt.Errorf("export policy revision %s: %w", revision, err)
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return evaluate.Unreadable(fmt.Errorf("export policy revision %s: %s is not empty; give a new or empty directory", revision, dir))
+	}
+	for p, content := range b.Files() {
+		target := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return fmt.Errorf("export policy revision %s: %w", revision, err)
+		}
+		if err := os.WriteFile(target, content, 0o644); err != nil {
+			return fmt.Errorf("export policy revision %s: %w", revision, err)
+		}
+	}
+	fmt.Fprintf(stdout, "%s: %d files written to %s\n", revision, len(files), dir)
+	// As a policy directory, data files it lacks come from this binary's
+	// embedded bundle, which may hold files the stored revision did not.
+	reread, err := policies.LoadBundle(policies.Dir(dir))
+	if err != nil {
+		return fmt.Errorf("read back %s: %w", dir, err)
+	}
+	if reread.Revision() != revision {
+		fmt.Fprintf(stdout, "note: served with --policy-dir %s, this binary reads it as revision %s: it adds the embedded data files the stored bundle lacks\n", dir, reread.Revision())
+	}
+	return nil
 }
 
 func testPolicies(ctx context.Context, bundle fs.FS, name string, stdout io.Writer) error {
