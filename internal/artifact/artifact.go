@@ -21,13 +21,13 @@ import (
 // Input bounds. A real OMS bundle for a model of a few thousand files is well
 // under a megabyte; anything past these is refused, not parsed.
 const (
-	MaxBundleBytes = 8 << 20 // bytes of a bundle file
-	MaxJSONDepth   = 32      // nesting of the bundle and of its statement
-	MaxResources   = 100_000 // files (or shards) a manifest or a directory may hold
-	maxSignatures  = 16      // DSSE signatures in one envelope
-	maxCertificates = 10     // certificates in a bundle's chain
-	maxIgnorePaths = 1_000
-	maxNameBytes   = 4_096 // one resource name or ignore path
+	MaxBundleBytes  = 8 << 20 // bytes of a bundle file
+	MaxJSONDepth    = 32      // nesting of the bundle and of its statement
+	MaxResources    = 100_000 // files (or shards) a manifest or a directory may hold
+	maxSignatures   = 16      // DSSE signatures in one envelope
+	maxCertificates = 10      // certificates in a bundle's chain
+	maxIgnorePaths  = 1_000
+	maxNameBytes    = 4_096 // one resource name or ignore path
 )
 
 // Predicate types of OMS statements.
