@@ -23,7 +23,7 @@ import (
 const (
 	MaxBundleBytes  = 8 << 20 // bytes of a bundle file
 	MaxJSONDepth    = 32      // nesting of the bundle and of its statement
-	MaxResources    = 100_000 // files (or shards) a manifest or a directory may hold
+	MaxResources    = 50_000  // files (or shards) a manifest or a directory may hold
 	maxSignatures   = 16      // DSSE signatures in one envelope
 	maxCertificates = 10      // certificates in a bundle's chain
 	maxIgnorePaths  = 1_000
