@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/modeltender/modeltender/internal/app"
+	"github.com/modeltender/modeltender/internal/artifact"
 	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/devstack/demo"
 	"github.com/modeltender/modeltender/internal/devstack"
@@ -54,6 +55,12 @@ commands:
                       list Rego files that are not opa fmt clean
   license explain EXPR|NAME|URL|FILE [--expected-monthly-users N] [--json]
                       explain a license clause by clause for the agency's use
+  artifact verify [--signature FILE] [--public-key PEM | --certificate-chain PEM |
+                  --trusted-root JSON --identity ID --issuer URL] [--ignore-paths a,b] [--json] MODEL_DIR
+                      verify a model's OpenSSF Model Signing bundle offline; exit 1
+                      naming each changed, missing or extra file, 2 on unreadable input
+  artifact digest [--ignore-paths a,b] MODEL_DIR
+                      print the SHA-256 digest list of a model directory as JSON
   version             print the version
 
 environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default "default"),
@@ -72,6 +79,10 @@ func main() {
 		var ie *evaluate.InputError
 		if errors.As(err, &ie) {
 			os.Exit(2)
+		}
+		var ae *artifact.ExitError
+		if errors.As(err, &ae) {
+			os.Exit(ae.ExitCode())
 		}
 		os.Exit(1)
 	}
@@ -110,6 +121,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runLicense(args[1:], stdout, stderr)
 	case "evaluate":
 		return evaluate.Run(ctx, args[1:], getenv, stdout, stderr)
+	case "artifact":
+		return artifact.Run(ctx, args[1:], stdout, stderr)
 	case "policy":
 		return runPolicy(ctx, args[1:], getenv, stdout, stderr)
 	case "version":

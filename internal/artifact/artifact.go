@@ -119,7 +119,7 @@ type Result struct {
 	Legacy        bool          `json:"legacy"` // the deprecated Digests/v0.1 predicate
 	ModelName     string        `json:"model_name,omitempty"`
 	RootDigest    string        `json:"root_digest,omitempty"`
-	Serialization Serialization `json:"serialization"`
+	Serialization Serialization `json:"serialization,omitzero"`
 	Resources     int           `json:"resources"` // files or shards the signature lists
 
 	Changed     []ChangedFile `json:"changed,omitempty"`

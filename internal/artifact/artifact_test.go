@@ -292,6 +292,7 @@ func TestVerifyDirUntrusted(t *testing.T) {
 		{"wrong identity", "v1.1.0-sigstore", sigstoreTrust(t, "someone@example.com", fixtureIssuer), "certificate identity"},
 		{"wrong issuer", "v1.1.0-sigstore", sigstoreTrust(t, fixtureIdentity, "https://accounts.google.com"), "certificate identity"},
 		{"no trust", "v1.1.0-elliptic-key", Trust{}, "no trust configured"},
+		{"keyless trust, certificate bundle", "v1.1.0-certificate", sigstoreTrust(t, fixtureIdentity, fixtureIssuer), "cannot be X.509 certificate chain"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

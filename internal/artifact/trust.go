@@ -277,7 +277,10 @@ func verifySignature(b *bundle, t Trust, legacy bool, opts Options) (*Signer, st
 	if t.method == "" {
 		return nil, "no trust configured: give a public key, a certificate chain or a Sigstore trusted root with identity and issuer"
 	}
-	if b.method != t.method {
+	// Keyless bundles before v0.3 carried the Fulcio certificate as an
+	// x509CertificateChain; sigstore-go tells those apart.
+	keylessChain := t.method == MethodSigstore && b.method == MethodCertificate
+	if b.method != t.method && !keylessChain {
 		return nil, fmt.Sprintf("the bundle is signed by the %s method but the trust given is for the %s method", b.method, t.method)
 	}
 	switch t.method {

@@ -14,7 +14,9 @@ import (
 // every file the signed manifest lists, re-hashed as the manifest says
 // (files or shards; sha256, blake2b or blake3), with none missing and none
 // extra beyond the ignored paths. The bundle's own file is not ignored
-// unless opts.IgnorePaths names it.
+// unless opts.IgnorePaths names it. Transparency log entries that key and
+// certificate bundles may carry are not checked: OMS makes them optional,
+// and the trust configured is the key or root itself.
 //
 // A Result with Verified false is a verdict: the signature is not trusted or
 // the model is not what was signed, and Result says why. An error means no
