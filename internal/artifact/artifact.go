@@ -27,6 +27,7 @@ const (
 	maxSignatures   = 16      // DSSE signatures in one envelope
 	maxCertificates = 10      // certificates in a bundle's chain
 	maxIgnorePaths  = 1_000
+	maxObjectKeys   = 1_000 // keys of one JSON object
 	maxNameBytes    = 4_096 // one resource name or ignore path
 )
 

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -90,7 +89,7 @@ func parseBundle(data []byte) (*bundle, error) {
 		return nil, bundleError("%v", err)
 	}
 	if !bundleMediaTypes[bj.MediaType] {
-		return nil, bundleError("mediaType %q is not a Sigstore bundle (want application/vnd.dev.sigstore.bundle.v0.3+json)", bj.MediaType)
+		return nil, bundleError("mediaType %q is not a Sigstore bundle (want application/vnd.dev.sigstore.bundle.v0.3+json)", clip(bj.MediaType))
 	}
 	if bj.DSSEEnvelope == nil {
 		if bj.MessageSignature != nil {
@@ -162,60 +161,107 @@ func decodeBase64(s string) ([]byte, error) {
 	return nil, errors.New("not base64")
 }
 
-// checkJSON refuses JSON nested deeper than MaxJSONDepth and objects with a
+// checkJSON refuses what is not one JSON value, JSON nested deeper than
+// MaxJSONDepth, objects of more than maxObjectKeys keys, and objects with a
 // key twice (also when only letter case differs, which encoding/json would
-// merge): a verifier and a signer must not read different documents.
+// merge): a verifier and a signer must not read different documents. It is
+// one pass over the bytes after json.Valid, as json.Decoder.Token took
+// seconds on a hostile 8 MB bundle.
 func checkJSON(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	type frame struct {
-		object  bool
-		keys    map[string]bool
-		wantKey bool
+	if !json.Valid(data) {
+		var v struct{}
+		return fmt.Errorf("not JSON: %v", json.Unmarshal(data, &v)) // a syntax error, with its offset
 	}
-	var stack []frame
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			if len(stack) != 0 {
-				return errors.New("JSON ends early")
-			}
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("not JSON: %v", err)
-		}
-		if n := len(stack); n > 0 && stack[n-1].object {
-			top := &stack[n-1]
-			if top.wantKey {
-				if d, ok := tok.(json.Delim); ok && d == '}' {
-					stack = stack[:n-1]
-					continue
+	var stack []jsonObject
+	wantKey := false
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			j := i + 1
+			for escaped := false; ; j++ { // json.Valid guarantees the closing quote
+				if escaped {
+					escaped = false
+				} else if data[j] == '\\' {
+					escaped = true
+				} else if data[j] == '"' {
+					break
 				}
-				key, _ := tok.(string)
-				folded := strings.ToLower(strings.ToUpper(key))
-				if top.keys[folded] {
-					return fmt.Errorf("key %q appears twice in one object", key)
-				}
-				top.keys[folded] = true
-				top.wantKey = false
-				continue
 			}
-			top.wantKey = true
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
+			if wantKey {
+				key := data[i+1 : j]
+				if bytes.IndexByte(key, '\\') >= 0 {
+					var k string
+					_ = json.Unmarshal(data[i:j+1], &k) // valid, so it decodes
+					key = []byte(k)
+				}
+				if err := stack[len(stack)-1].add(key); err != nil {
+					return err
+				}
+				wantKey = false
+			}
+			i = j
+		case '{', '[':
 			if len(stack) >= MaxJSONDepth {
 				return fmt.Errorf("JSON nested deeper than %d levels", MaxJSONDepth)
 			}
-			stack = append(stack, frame{object: tok == json.Delim('{'), keys: map[string]bool{}, wantKey: true})
-		case json.Delim(']'):
+			stack = append(stack, jsonObject{object: data[i] == '{'})
+			wantKey = data[i] == '{'
+		case '}', ']':
 			stack = stack[:len(stack)-1]
-		}
-		if len(stack) == 0 && dec.More() {
-			return errors.New("more than one JSON value")
+			wantKey = false
+		case ',':
+			wantKey = stack[len(stack)-1].object
 		}
 	}
+	return nil
+}
+
+// jsonObject is one open object (or array) while checkJSON scans: its keys
+// compared by case folding as encoding/json matches them, in a short list
+// until a map pays off.
+type jsonObject struct {
+	object bool
+	few    [][]byte
+	many   map[string]bool
+}
+
+func (o *jsonObject) add(key []byte) error {
+	if len(o.few)+len(o.many) >= maxObjectKeys {
+		return fmt.Errorf("an object has more than %d keys", maxObjectKeys)
+	}
+	if o.many == nil {
+		for _, k := range o.few {
+			if bytes.EqualFold(k, key) {
+				return fmt.Errorf("key %q appears twice in one object", clip(string(key)))
+			}
+		}
+		if len(o.few) < 16 {
+			o.few = append(o.few, key)
+			return nil
+		}
+		o.many = make(map[string]bool, 2*len(o.few))
+		for _, k := range o.few {
+			o.many[fold(k)] = true
+		}
+		o.few = nil
+	}
+	f := fold(key)
+	if o.many[f] {
+		return fmt.Errorf("key %q appears twice in one object", clip(string(key)))
+	}
+	o.many[f] = true
+	return nil
+}
+
+func fold(b []byte) string { return string(bytes.ToLower(bytes.ToUpper(b))) }
+
+// clip shortens an untrusted string quoted in a message.
+func clip(s string) string {
+	const limit = 80
+	if len(s) <= limit {
+		return s
+	}
+	return strings.ToValidUTF8(s[:limit], "") + "..."
 }
 
 // validName reports whether s can be a path in a manifest: valid UTF-8 of a

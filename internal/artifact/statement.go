@@ -63,7 +63,7 @@ var digestSizes = map[string]int{"sha256": 32, "blake2b": 64, "blake3": 32}
 // legacy v0.1. The payload's signature is checked separately.
 func parseStatement(payloadType string, payload []byte) (*manifest, error) {
 	if payloadType != inTotoPayloadType {
-		return nil, fmt.Errorf("payloadType %q is not %s", payloadType, inTotoPayloadType)
+		return nil, fmt.Errorf("payloadType %q is not %s", clip(payloadType), inTotoPayloadType)
 	}
 	if err := checkJSON(payload); err != nil {
 		return nil, fmt.Errorf("statement: %w", err)
@@ -73,7 +73,7 @@ func parseStatement(payloadType string, payload []byte) (*manifest, error) {
 		return nil, fmt.Errorf("statement: %w", err)
 	}
 	if st.Type != inTotoStatementV1 {
-		return nil, fmt.Errorf("statement _type %q is not %s", st.Type, inTotoStatementV1)
+		return nil, fmt.Errorf("statement _type %q is not %s", clip(st.Type), inTotoStatementV1)
 	}
 	switch st.PredicateType {
 	case PredicateV1:
@@ -81,7 +81,7 @@ func parseStatement(payloadType string, payload []byte) (*manifest, error) {
 	case PredicateLegacy:
 		return parseLegacy(st)
 	}
-	return nil, fmt.Errorf("predicateType %q is not a model signature (%s)", st.PredicateType, PredicateV1)
+	return nil, fmt.Errorf("predicateType %q is not a model signature (%s)", clip(st.PredicateType), PredicateV1)
 }
 
 func parseV1(st statementJSON) (*manifest, error) {
@@ -105,7 +105,7 @@ func parseV1(st statementJSON) (*manifest, error) {
 	m.ser.AllowSymlinks = *s.AllowSymlinks
 	size, ok := digestSizes[s.HashType]
 	if !ok {
-		return nil, fmt.Errorf("%w: hash_type %q (supported: sha256, blake2b, blake3)", ErrUnsupported, s.HashType)
+		return nil, fmt.Errorf("%w: hash_type %q (supported: sha256, blake2b, blake3)", ErrUnsupported, clip(s.HashType))
 	}
 	switch s.Method {
 	case "files":
@@ -122,14 +122,14 @@ func parseV1(st statementJSON) (*manifest, error) {
 		}
 		m.ser.ShardSize = n
 	default:
-		return nil, fmt.Errorf("%w: serialization method %q (supported: files, shards)", ErrUnsupported, s.Method)
+		return nil, fmt.Errorf("%w: serialization method %q (supported: files, shards)", ErrUnsupported, clip(s.Method))
 	}
 	if len(s.IgnorePaths) > maxIgnorePaths {
 		return nil, fmt.Errorf("serialization lists %d ignore_paths, more than %d", len(s.IgnorePaths), maxIgnorePaths)
 	}
 	for _, ip := range s.IgnorePaths {
 		if !validName(ip) {
-			return nil, fmt.Errorf("ignore_paths entry %q is not a path", ip)
+			return nil, fmt.Errorf("ignore_paths entry %q is not a path", clip(ip))
 		}
 	}
 	if len(p.Resources) == 0 {
@@ -142,11 +142,11 @@ func parseV1(st statementJSON) (*manifest, error) {
 	root := sha256.New()
 	for _, r := range p.Resources {
 		if r.Algorithm != s.HashType {
-			return nil, fmt.Errorf("resource %q uses %q, not the hash_type %q", r.Name, r.Algorithm, s.HashType)
+			return nil, fmt.Errorf("resource %q uses %q, not the hash_type %q", clip(r.Name), clip(r.Algorithm), s.HashType)
 		}
 		raw, err := hex.DecodeString(r.Digest)
 		if err != nil || len(raw) != size {
-			return nil, fmt.Errorf("resource %q: digest %q is not a %s digest in hex", r.Name, r.Digest, s.HashType)
+			return nil, fmt.Errorf("resource %q: digest %q is not a %s digest in hex", clip(r.Name), clip(r.Digest), s.HashType)
 		}
 		root.Write(raw)
 		name, err := resourceName(r.Name, s.Method)
@@ -160,7 +160,7 @@ func parseV1(st statementJSON) (*manifest, error) {
 	// The root digest is signed; if it disagrees with the resources, the
 	// signer's tool and this one read the statement differently.
 	if got := hex.EncodeToString(root.Sum(nil)); got != m.rootDigest {
-		return nil, fmt.Errorf("subject digest %q is not the digest of the resources (%s)", m.rootDigest, got)
+		return nil, fmt.Errorf("subject digest %q is not the digest of the resources (%s)", clip(m.rootDigest), got)
 	}
 	return m, nil
 }
@@ -179,11 +179,11 @@ func parseLegacy(st statementJSON) (*manifest, error) {
 	m.digests = make(map[string]string, len(st.Subject))
 	for _, s := range st.Subject {
 		if a, ok := s.Annotations["actual_hash_algorithm"]; ok && a != "file-sha256" {
-			return nil, fmt.Errorf("%w: subject %q hashed with %v (supported: file-sha256)", ErrUnsupported, s.Name, a)
+			return nil, fmt.Errorf("%w: subject %q hashed with %v (supported: file-sha256)", ErrUnsupported, clip(s.Name), clip(fmt.Sprint(a)))
 		}
 		raw, err := hex.DecodeString(s.Digest["sha256"])
 		if err != nil || len(raw) != sha256.Size {
-			return nil, fmt.Errorf("subject %q has no sha256 digest in hex", s.Name)
+			return nil, fmt.Errorf("subject %q has no sha256 digest in hex", clip(s.Name))
 		}
 		name, err := resourceName(s.Name, "files")
 		if err != nil {
@@ -198,7 +198,7 @@ func parseLegacy(st statementJSON) (*manifest, error) {
 
 func (m *manifest) add(name, digest string) error {
 	if _, dup := m.digests[name]; dup {
-		return fmt.Errorf("resource %q is listed twice", name)
+		return fmt.Errorf("resource %q is listed twice", clip(name))
 	}
 	if name == "." || strings.HasPrefix(name, ".:") {
 		m.singleFile = true
@@ -215,7 +215,7 @@ func (m *manifest) add(name, digest string) error {
 // leave the model root. Shard names keep their ":start:end" suffix.
 func resourceName(name, method string) (string, error) {
 	if !validName(name) {
-		return "", fmt.Errorf("resource name %q is not a path", name)
+		return "", fmt.Errorf("resource name %q is not a path", clip(name))
 	}
 	suffix := ""
 	if method == "shards" {
@@ -225,19 +225,19 @@ func resourceName(name, method string) (string, error) {
 			j = strings.LastIndexByte(name[:i], ':')
 		}
 		if j <= 0 {
-			return "", fmt.Errorf("shard name %q is not path:start:end", name)
+			return "", fmt.Errorf("shard name %q is not path:start:end", clip(name))
 		}
 		start, err1 := strconv.ParseInt(name[j+1:i], 10, 64)
 		end, err2 := strconv.ParseInt(name[i+1:], 10, 64)
 		if err1 != nil || err2 != nil || start < 0 || end <= start {
-			return "", fmt.Errorf("shard name %q is not path:start:end", name)
+			return "", fmt.Errorf("shard name %q is not path:start:end", clip(name))
 		}
 		suffix = fmt.Sprintf(":%d:%d", start, end)
 		name = name[:j]
 	}
 	clean := path.Clean(name)
 	if strings.HasPrefix(name, "/") || clean == ".." || strings.HasPrefix(clean, "../") {
-		return "", fmt.Errorf("resource name %q leaves the model directory", name)
+		return "", fmt.Errorf("resource name %q leaves the model directory", clip(name))
 	}
 	return clean + suffix, nil
 }

@@ -287,7 +287,7 @@ func verifySignature(b *bundle, t Trust, legacy bool, opts Options) (*Signer, st
 	case MethodKey:
 		if !verifyEnvelope(t.key, b.env, legacy) {
 			if b.keyHint != "" && b.keyHint != keyHint(t.key) {
-				return nil, fmt.Sprintf("the signature is not by the given public key (the bundle names key %s, the given key is %s)", b.keyHint, keyHint(t.key))
+				return nil, fmt.Sprintf("the signature is not by the given public key (the bundle names key %s, the given key is %s)", clip(b.keyHint), keyHint(t.key))
 			}
 			return nil, "the signature is not by the given public key"
 		}
@@ -312,17 +312,17 @@ func verifyCertificate(b *bundle, t Trust, legacy bool, opts Options) (*Signer, 
 	chains, err := leaf.Verify(x509.VerifyOptions{Roots: t.roots, Intermediates: inter, CurrentTime: at,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
-		return nil, fmt.Sprintf("the signing certificate %q does not chain to the given root at %s: %v", leaf.Subject, at.UTC().Format(time.RFC3339), err)
+		return nil, fmt.Sprintf("the signing certificate %q does not chain to the given root at %s: %v", clip(leaf.Subject.String()), at.UTC().Format(time.RFC3339), err)
 	}
 	// As model_signing requires: the leaf may sign (key usage) or sign code.
 	if leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 && !hasEKU(leaf, x509.ExtKeyUsageCodeSigning) {
-		return nil, fmt.Sprintf("the certificate %q is for neither digital signature nor code signing", leaf.Subject)
+		return nil, fmt.Sprintf("the certificate %q is for neither digital signature nor code signing", clip(leaf.Subject.String()))
 	}
 	if err := checkKey(leaf.PublicKey); err != nil {
-		return nil, fmt.Sprintf("the certificate %q: %v", leaf.Subject, err)
+		return nil, fmt.Sprintf("the certificate %q: %v", clip(leaf.Subject.String()), err)
 	}
 	if !verifyEnvelope(leaf.PublicKey, b.env, legacy) {
-		return nil, fmt.Sprintf("the signature is not by the key of the certificate %q", leaf.Subject)
+		return nil, fmt.Sprintf("the signature is not by the key of the certificate %q", clip(leaf.Subject.String()))
 	}
 	fp := sha256.Sum256(leaf.Raw)
 	chain := chains[0]

@@ -91,14 +91,14 @@ func VerifyDigests(bundle []byte, declared map[string]string, trust Trust, opts 
 	for p, d := range declared {
 		name, err := cleanRelative(p)
 		if err != nil {
-			return res, fmt.Errorf("digest list: %q: %w", p, err)
+			return res, fmt.Errorf("digest list: %q: %w", clip(p), err)
 		}
 		raw, err := hex.DecodeString(d)
 		if err != nil || len(raw) != 32 {
-			return res, fmt.Errorf("digest list: %q: %q is not a SHA-256 digest in hex", p, d)
+			return res, fmt.Errorf("digest list: %q: %q is not a SHA-256 digest in hex", clip(p), clip(d))
 		}
 		if _, dup := actual[name]; dup {
-			return res, fmt.Errorf("digest list: %q is listed twice", name)
+			return res, fmt.Errorf("digest list: %q is listed twice", clip(name))
 		}
 		if !ig.match(name) {
 			actual[name] = hex.EncodeToString(raw)
