@@ -61,6 +61,7 @@ commands:
                       naming each changed, missing or extra file, 2 on unreadable input
   artifact digest [--ignore-paths a,b] MODEL_DIR
                       print the SHA-256 digest list of a model directory as JSON
+                      (.git*, model.sig and the --ignore-paths left out)
   version             print the version
 
 environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default "default"),

@@ -15,7 +15,9 @@ import (
 const usage = `usage:
   modeltender artifact verify [--signature FILE] [--public-key PEM | --certificate-chain PEM | --trusted-root JSON --identity ID --issuer URL] [--ignore-paths a,b] [--json] MODEL_DIR
   modeltender artifact digest [--ignore-paths a,b] MODEL_DIR
-flags go before MODEL_DIR; ignore paths are relative to MODEL_DIR`
+flags go before MODEL_DIR; ignore paths are relative to MODEL_DIR; .git,
+.gitattributes, .github and .gitignore are always left out, and digest leaves
+out model.sig`
 
 // ExitError is the status `modeltender artifact` exits with: 1 when the
 // model is not verified, 2 when its input cannot be read.
@@ -71,7 +73,8 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	digests, err := DigestDir(ctx, dir, ignore)
+	// A signature kept beside the model is not part of it.
+	digests, err := DigestDir(ctx, dir, append(ignore, "model.sig"))
 	if err != nil {
 		return unreadable("%v", err)
 	}
@@ -160,27 +163,27 @@ func trustFromFlags(publicKey, chain, trustedRoot, identity, issuer string) (Tru
 	if (identity != "" || issuer != "") && trustedRoot == "" {
 		return Trust{}, unreadable("--identity and --issuer go with --trusted-root (keyless Sigstore signatures)")
 	}
-	var file string
+	var flagName, file string
 	var build func([]byte) (Trust, error)
 	switch {
 	case publicKey != "":
-		file, build = publicKey, TrustPublicKey
+		flagName, file, build = "--public-key", publicKey, TrustPublicKey
 	case chain != "":
-		file, build = chain, TrustCertificateChain
+		flagName, file, build = "--certificate-chain", chain, TrustCertificateChain
 	default:
 		if identity == "" || issuer == "" {
 			return Trust{}, unreadable("--trusted-root needs --identity (the signer's email or URI) and --issuer (the OIDC issuer URL)")
 		}
-		file = trustedRoot
+		flagName, file = "--trusted-root", trustedRoot
 		build = func(b []byte) (Trust, error) { return TrustSigstore(b, identity, issuer) }
 	}
 	data, err := readBounded(file)
 	if err != nil {
-		return Trust{}, unreadable("%v", err)
+		return Trust{}, unreadable("%s: %v; give the file the vendor registered", flagName, err)
 	}
 	t, err := build(data)
 	if err != nil {
-		return Trust{}, unreadable("%s: %v", file, err)
+		return Trust{}, unreadable("%s %s: %v", flagName, file, err)
 	}
 	return t, nil
 }
