@@ -663,3 +663,19 @@ func mustJSON(t testing.TB, v any) []byte {
 	}
 	return b
 }
+
+// Options.At checks a certificate chain at a chosen time: the fixture's
+// root (valid 2025-05-02 to 2035-04-30) no longer vouches in 2040.
+func TestCertificateTime(t *testing.T) {
+	fixture := mt + "v1.1.0-certificate"
+	for at, want := range map[time.Time]bool{
+		{}: true, // the leaf's NotBefore
+		time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC): true,
+		time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC): false,
+	} {
+		res, err := VerifyDir(context.Background(), fixture, read(t, fixture+"/model.sig"), chainTrust(t), Options{At: at})
+		if err != nil || res.Verified != want {
+			t.Errorf("at %v: verified %v (%v, %v), want %v", at, res.Verified, res.Problems(), err, want)
+		}
+	}
+}
