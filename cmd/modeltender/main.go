@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/modeltender/modeltender/internal/app"
+	"github.com/modeltender/modeltender/internal/artifact"
 	"github.com/modeltender/modeltender/internal/auditlog"
 	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/devstack"
@@ -62,6 +63,13 @@ commands:
   audit verify [--solicitation ID [--head SEQ:HASH]...] [--json]
                       check the audit trail's hash chains; exit 1 naming the first
                       tampered row, 2 when the database cannot be read
+  artifact verify [--signature FILE] [--public-key PEM | --certificate-chain PEM |
+                  --trusted-root JSON --identity ID --issuer URL] [--ignore-paths a,b] [--json] MODEL_DIR
+                      verify a model's OpenSSF Model Signing bundle offline; exit 1
+                      naming each changed, missing or extra file, 2 on unreadable input
+  artifact digest [--ignore-paths a,b] MODEL_DIR
+                      print the SHA-256 digest list of a model directory as JSON
+                      (.git*, model.sig and the --ignore-paths left out)
   version             print the version
 
 environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default "default"),
@@ -124,6 +132,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return evaluate.Run(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":
 		return auditlog.Run(ctx, args[1:], getenv, stdout, stderr)
+	case "artifact":
+		return artifact.Run(ctx, args[1:], stdout, stderr)
 	case "policy":
 		return runPolicy(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
