@@ -119,7 +119,32 @@ type Decision struct {
 	// Score is the openness preference points the candidate earns.
 	Score             float64 `json:"score"`
 	ApprovalsRequired int     `json:"approvals_required"`
-	Revision          string  `json:"revision"`
+	// Packs are the policy packs applied, each with what it requires and
+	// what the candidate still lacks.
+	Packs    []PackStatus `json:"packs"`
+	Revision string       `json:"revision"`
+}
+
+// PackStatus is one applied policy pack: what it requires of the candidate
+// and what is still missing (evidence missing or expired, contract terms not
+// attested yes with a bid document), for the vendor's pre-check.
+type PackStatus struct {
+	ID                   string            `json:"id"`
+	Title                string            `json:"title"`
+	Version              int               `json:"version"`
+	Status               string            `json:"status"`
+	Effective            string            `json:"effective"`
+	RequiredEvidence     []PackRequirement `json:"required_evidence"`
+	MissingEvidence      []PackRequirement `json:"missing_evidence"`
+	RequiredAttestations []PackRequirement `json:"required_attestations"`
+	MissingAttestations  []PackRequirement `json:"missing_attestations"`
+}
+
+// PackRequirement is an evidence kind or a contract term a pack asks for.
+type PackRequirement struct {
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Source string `json:"source"`
 }
 
 // Openness is the Model Openness Framework result for one candidate: the
@@ -134,6 +159,23 @@ type Openness struct {
 	ProgressIfLicensesNormalized map[string]float64   `json:"progress_if_licenses_normalized"`
 	PreferencePoints             int                  `json:"preference_points"`
 	Components                   []ComponentOpenness  `json:"components"`
+	// OSAID is conformance to the Open Source AI Definition 1.0, from the
+	// same components and licenses as the class.
+	OSAID OSAID `json:"osaid"`
+}
+
+// OSAID is a candidate's conformance to the Open Source AI Definition 1.0:
+// the elements of OSI's checklist it lacks, each with its fix.
+type OSAID struct {
+	Conformant bool       `json:"conformant"`
+	Missing    []OSAIDGap `json:"missing"`
+	Source     string     `json:"source"`
+}
+
+// OSAIDGap is one element of the definition the candidate does not meet.
+type OSAIDGap struct {
+	Element string `json:"element"`
+	Fix     string `json:"fix"`
 }
 
 // ClassGaps is what a class still lacks: components not listed, and listed
@@ -322,20 +364,21 @@ func decodeDecision(value ast.Value) (Decision, error) {
 		Openness          *Openness         `json:"openness"`
 		Score             *float64          `json:"score"`
 		ApprovalsRequired *int              `json:"approvals_required"`
+		Packs             *[]PackStatus     `json:"packs"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
 		return Decision{}, fmt.Errorf("decision has an unexpected shape: %w", err)
 	}
-	if doc.Outcome == nil || doc.Deny == nil || doc.Warn == nil || doc.Info == nil || doc.Openness == nil || doc.Score == nil || doc.ApprovalsRequired == nil {
-		return Decision{}, fmt.Errorf("decision lacks outcome, deny, warn, info, openness, score or approvals_required: %s", raw)
+	if doc.Outcome == nil || doc.Deny == nil || doc.Warn == nil || doc.Info == nil || doc.Openness == nil || doc.Score == nil || doc.ApprovalsRequired == nil || doc.Packs == nil {
+		return Decision{}, fmt.Errorf("decision lacks outcome, deny, warn, info, openness, score, approvals_required or packs: %s", raw)
 	}
 	if *doc.ApprovalsRequired < 1 {
 		return Decision{}, fmt.Errorf("decision requires %d approvals, want at least 1", *doc.ApprovalsRequired)
 	}
 	d := Decision{Outcome: *doc.Outcome, Deny: *doc.Deny, Warn: *doc.Warn, Info: *doc.Info, Openness: *doc.Openness,
-		Score: *doc.Score, ApprovalsRequired: *doc.ApprovalsRequired}
+		Score: *doc.Score, ApprovalsRequired: *doc.ApprovalsRequired, Packs: *doc.Packs}
 	if want := outcomeOf(d); d.Outcome != want {
 		// A pass the findings do not support must not slip through an edited policy.
 		return Decision{}, fmt.Errorf("decision outcome %q contradicts its findings, which call for %q", d.Outcome, want)
@@ -376,7 +419,8 @@ func (e *Engine) reviewByHand(cause error) Decision {
 			Source:   "modeltender policy engine",
 			Fix:      "Correct the input or policy error named in the message and re-run the evaluation; until then, review safety evidence, data use and licenses manually.",
 		}},
-		Info: []domain.Finding{},
+		Info:  []domain.Finding{},
+		Packs: []PackStatus{},
 		// The rule that would lower it did not run, so ask for the most.
 		ApprovalsRequired: 2,
 		Revision:          e.revision,

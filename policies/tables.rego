@@ -11,6 +11,7 @@ package modeltender.tables
 
 import data.modeltender.evidence_requirements
 import data.modeltender.mof_components
+import data.modeltender.policy_packs
 
 # The Model Openness Framework's class numbers (3 is the least demanding) and their names.
 class_names := {3: "III", 2: "II", 1: "I"}
@@ -32,7 +33,8 @@ cumulative := {k: {name | some j, names in required; j >= k; some name in names}
 
 totals := {k: sum([count(required[j]) | some j, _ in class_names; j >= k]) | some k, _ in class_names}
 
-# The evidence requirements per risk tier, and per tier and kind.
+# The baseline evidence requirements per risk tier (those every solicitation
+# asks for, whatever its policy packs).
 requirements := {tier: [req |
 	some req in evidence_requirements.requirements
 	tier in req.tiers
@@ -40,12 +42,30 @@ requirements := {tier: [req |
 	some tier in tiers
 }
 
-requirements_by_kind := {tier: {kind: [req | some req in reqs; req.kind == kind] |
-	some kind in {req.kind | some req in reqs}
-} |
-	some tier, reqs in requirements
+tiers := {"standard", "high-impact"}
+
+# The policy packs by id, and their ids in the catalogue's order, the order
+# results list them in.
+packs_by_id := {p.id: p | some p in policy_packs.packs}
+
+pack_order := [p.id | some p in policy_packs.packs]
+
+# The packs a solicitation that names none applies, per tier: those marked
+# default for the tier and not only for LLM procurements.
+default_packs := {tier: [p.id |
+	some p in policy_packs.packs
+	tier in p.default_for.tiers
+	not p.default_for.llm_only
+] |
+	some tier in tiers
 }
 
-aged_requirements := {tier: [req | some req in reqs; req.max_age_months > 0] | some tier, reqs in requirements}
+# Per pack and tier, the evidence it requires and the contract terms it asks
+# the vendor to attest.
+pack_evidence := {p.id: {tier: [req | some req in p.evidence; tier in req.tiers] | some tier in tiers} |
+	some p in policy_packs.packs
+}
 
-tiers := {tier | some req in evidence_requirements.requirements; some tier in req.tiers}
+pack_attestations := {p.id: {tier: [a | some a in p.attestations; tier in a.tiers] | some tier in tiers} |
+	some p in policy_packs.packs
+}

@@ -14,6 +14,10 @@ type Manifest struct {
 	Evidence      []EvidenceItem `json:"evidence,omitempty"`
 	Deployment    Deployment     `json:"deployment"`
 	DataUse       DataUse        `json:"data_use"`
+	// Attestations are the vendor's answers to the contract terms the
+	// solicitation's policy packs ask about; omitted when empty, so
+	// manifests hashed before attestations existed keep their hash.
+	Attestations []Attestation `json:"attestations,omitempty"`
 }
 
 // Weights are the final parameters of the model: the artifact the agency runs.
@@ -63,6 +67,31 @@ var EvidenceKinds = []string{
 	"monitoring-plan",
 	"remedies-and-appeals",
 	"genai-risk-coverage",
+	// Asked for by policy packs (policies/data/policy_packs.json).
+	"acceptable-use-policy",
+	"system-card",
+	"end-user-resources",
+	"feedback-mechanism",
+	"training-content-summary",
+	"model-documentation",
+	"copyright-policy",
+}
+
+// AttestationAnswer is a vendor's yes or no to a contract term.
+type AttestationAnswer string
+
+const (
+	AnswerYes AttestationAnswer = "yes"
+	AnswerNo  AttestationAnswer = "no"
+)
+
+// Attestation is a vendor's structured answer to one contract term a policy
+// pack asks about (e.g. "no-training-on-government-data"), with a reference
+// to the bid document that carries the commitment.
+type Attestation struct {
+	Term     string            `json:"term"`
+	Answer   AttestationAnswer `json:"answer"`
+	Document string            `json:"document,omitempty"` // e.g. "Volume II, section 4.2"
 }
 
 // Deployment says where the weights may run: on agency infrastructure or only
