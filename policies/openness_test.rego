@@ -170,6 +170,14 @@ test_osaid_code_needs_an_osi_approved_license if {
 	contains(r.osaid.missing[0].fix, "Data preprocessing code under \"OpenMDW-1.0\"")
 }
 
+test_osaid_fsf_libre_is_not_enough_for_code if {
+	# CC-BY-4.0 is FSF-libre and open data, so open to the MOF, but not an
+	# OSI-approved license.
+	documents := json.patch(listing(osaid_components, "Apache-2.0"), [{"op": "replace", "path": "/manifest/components/2/license", "value": "CC-BY-4.0"}])
+	r := openness.result with input as documents
+	[g.element | some g in r.osaid.missing] == ["Code: training, validation and testing"]
+}
+
 test_osaid_parameters_and_data_take_open_terms if {
 	mixed := json.patch(listing(osaid_components, "MIT"), [
 		{"op": "replace", "path": "/manifest/components/0/license", "value": "CC-BY-4.0"},
