@@ -52,6 +52,8 @@ commands:
                       run the policy bundle's Rego unit tests
   policy fmt --check [--policy-dir DIR]
                       list Rego files that are not opa fmt clean
+  policy packs [--json] [--policy-dir DIR]
+                      list the policy packs with their effective dates and sources
   license explain EXPR|NAME|URL|FILE [--expected-monthly-users N] [--json]
                       explain a license clause by clause for the agency's use
   version             print the version
