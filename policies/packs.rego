@@ -25,14 +25,15 @@ selected := [id | some id in tables.pack_order; id in requested] if {
 
 unknown := {id | some id in requested; not tables.packs_by_id[id]}
 
-# The evidence requirements of the selected packs that apply to this
-# candidate: a requirement with `unless` is waived when its condition holds.
+# The evidence requirements of each selected pack that apply to this
+# candidate (a requirement with `unless` is waived when its condition
+# holds), and all of them in pack order.
+pack_evidence := {id: [req | some req in tables.pack_evidence[id][tier]; not waived(req)] | some id in selected}
+
 evidence_requirements := [req |
 	some id in selected
-	some req in pack_evidence(id)
+	some req in pack_evidence[id]
 ]
-
-pack_evidence(id) := [req | some req in tables.pack_evidence[id][tier]; not waived(req)]
 
 waived(req) if holds(req.unless)
 
@@ -49,6 +50,15 @@ holds("open-source-gpai") if {
 # The vendor's answer per term; a term answered twice keeps its last answer.
 answers := object.union_n([{a.term: a} | some a in object.get(input.manifest, "attestations", [])])
 
+# The contract terms the selected packs ask about, each with its pack.
+asked := [[id, a] |
+	some id in selected
+	some a in tables.pack_attestations[id][tier]
+]
+
+# The state of each term asked about, computed once.
+states := {a.term: attestation_state(a.term) | some [_, a] in asked}
+
 # attestation_state(term) is attested, refused, unreferenced (yes without the
 # bid document that carries it) or missing.
 attestation_state(term) := "refused" if {
@@ -62,12 +72,6 @@ attestation_state(term) := "refused" if {
 
 # attested(term): the vendor answered yes, naming the bid document.
 attested(term) if attestation_state(term) == "attested"
-
-# The contract terms the selected packs ask about, each with its pack.
-asked contains [id, a] if {
-	some id in selected
-	some a in tables.pack_attestations[id][tier]
-}
 
 # METADATA
 # title: Contract term refused
@@ -99,7 +103,7 @@ refused(id, a) := {
 	"source": a.source,
 	"fix": a.fix,
 } if {
-	attestation_state(a.term) == "refused"
+	states[a.term] == "refused"
 }
 
 # METADATA
@@ -113,7 +117,7 @@ refused(id, a) := {
 warn contains finding if {
 	some pair in asked
 	[id, a] := pair
-	state := attestation_state(a.term)
+	state := states[a.term]
 	state in {"missing", "unreferenced"}
 	finding := {
 		"rule": "packs.attestation-missing",
@@ -186,22 +190,10 @@ not_in_force(p) := "is a draft, not in force" if {
 # Per selected pack, what it requires and what the candidate still lacks:
 # evidence missing or expired, and contract terms not attested yes with a
 # bid document.
-status := [s |
+status := [object.union(tables.pack_summaries[id][tier], {
+	"required_evidence": [req.requirement | some req in pack_evidence[id]],
+	"missing_evidence": [req.requirement | some req in pack_evidence[id]; not safety.met(req)],
+	"missing_attestations": [a.requirement | some a in tables.pack_attestations[id][tier]; states[a.term] != "attested"],
+}) |
 	some id in selected
-	p := tables.packs_by_id[id]
-	evidence := pack_evidence(id)
-	terms := tables.pack_attestations[id][tier]
-	s := {
-		"id": id,
-		"title": p.title,
-		"version": p.version,
-		"status": p.status,
-		"effective": p.effective,
-		"required_evidence": [requirement(req.kind, req) | some req in evidence],
-		"missing_evidence": [requirement(req.kind, req) | some req in evidence; not safety.met(req)],
-		"required_attestations": [requirement(a.term, a) | some a in terms],
-		"missing_attestations": [requirement(a.term, a) | some a in terms; not attested(a.term)],
-	}
 ]
-
-requirement(id, req) := {"id": id, "title": req.title, "source": req.source}

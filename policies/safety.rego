@@ -12,29 +12,18 @@ import data.modeltender.packs
 import data.modeltender.tables
 
 # The requirements that apply: the tier's baseline, then the selected packs'.
-requirements := array.concat(
-	object.get(tables.requirements, input.criteria.risk_tier, []),
-	packs.evidence_requirements,
-)
+# Each lists the evidence kinds that meet it (`accepts`: a model card, system
+# card or data card) and its age limit (tables.normalized).
+baseline := object.get(tables.requirements, input.criteria.risk_tier, [])
 
-# A requirement is met by evidence of its kind or of a kind it accepts instead
-# (a model card, system card or data card).
-accepted(req) := object.get(req, "accepts", [req.kind])
-
-max_age(req) := object.get(req, "max_age_months", 0)
-
-# Requirements per evidence kind that satisfies them.
-requirements_by_kind := {kind: [req | some req in requirements; kind in accepted(req)] |
-	some req in requirements
-	some kind in accepted(req)
-}
+requirements := array.concat(baseline, packs.evidence_requirements)
 
 as_of_ns := time.parse_ns("2006-01-02", input.as_of)
 
 kinds_present := {item.kind | some item in input.manifest.evidence}
 
 present(req) if {
-	some kind in accepted(req)
+	some kind in req.accepts
 	kind in kinds_present
 }
 
@@ -43,15 +32,15 @@ present(req) if {
 # shown.
 has_current(req) if {
 	some item in input.manifest.evidence
-	item.kind in accepted(req)
+	item.kind in req.accepts
 	produced := time.parse_ns("2006-01-02", item.date)
-	produced >= time.add_date(as_of_ns, 0, 0 - max_age(req), 0)
+	produced >= time.add_date(as_of_ns, 0, 0 - req.max_age_months, 0)
 }
 
 # met(req): the candidate brings current evidence for req.
 met(req) if {
 	present(req)
-	max_age(req) == 0
+	req.max_age_months == 0
 }
 
 met(req) if has_current(req)
@@ -63,7 +52,7 @@ staleness(req, latest) := "has no date, so its age cannot be checked" if {
 	not time.parse_ns("2006-01-02", latest)
 } else := sprintf(
 	"dated %s expired: evidence older than %d months on %s counts as missing",
-	[latest, max_age(req), input.as_of],
+	[latest, req.max_age_months, input.as_of],
 )
 
 # METADATA
@@ -96,12 +85,12 @@ deny contains finding if {
 #   source: data.modeltender.evidence_requirements (max_age_months)
 deny contains finding if {
 	some req in requirements
-	max_age(req) > 0
+	req.max_age_months > 0
 	present(req)
 	not has_current(req)
 	latest := max([object.get(item, "date", "") |
 		some item in input.manifest.evidence
-		item.kind in accepted(req)
+		item.kind in req.accepts
 	])
 	finding := {
 		"rule": "safety.evidence-expired",
@@ -110,11 +99,16 @@ deny contains finding if {
 			"required evidence %q (%s) %s",
 			[req.kind, req.title, staleness(req, latest)],
 		),
-		"evidence": {"component": req.kind, "clause": sprintf("max_age_months: %d", [max_age(req)]), "quote": latest},
+		"evidence": {"component": req.kind, "clause": sprintf("max_age_months: %d", [req.max_age_months]), "quote": latest},
 		"source": req.source,
 		"fix": req.fix,
 	}
 }
+
+# The first requirement an evidence kind meets: the baseline's, else a pack's.
+first_requirement(kind) := req if {
+	req := tables.requirements_by_kind[input.criteria.risk_tier][kind][0]
+} else := [req | some req in packs.evidence_requirements; kind in req.accepts][0]
 
 # METADATA
 # title: Evidence without a location
@@ -126,7 +120,7 @@ deny contains finding if {
 warn contains finding if {
 	some item in input.manifest.evidence
 	object.get(item, "location", "") == ""
-	req := requirements_by_kind[item.kind][0]
+	req := first_requirement(item.kind)
 	finding := {
 		"rule": "safety.evidence-location-missing",
 		"severity": "warn",

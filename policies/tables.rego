@@ -34,13 +34,27 @@ cumulative := {k: {name | some j, names in required; j >= k; some name in names}
 totals := {k: sum([count(required[j]) | some j, _ in class_names; j >= k]) | some k, _ in class_names}
 
 # The baseline evidence requirements per risk tier (those every solicitation
-# asks for, whatever its policy packs).
-requirements := {tier: [req |
+# asks for, whatever its policy packs), each with `accepts` (the kinds that
+# meet it) and `max_age_months` filled in, and per tier and accepted kind.
+requirements := {tier: [normalized(req) |
 	some req in evidence_requirements.requirements
 	tier in req.tiers
 ] |
 	some tier in tiers
 }
+
+requirements_by_kind := {tier: {kind: [req | some req in reqs; kind in req.accepts] |
+	some req in reqs
+	some kind in req.accepts
+} |
+	some tier, reqs in requirements
+}
+
+normalized(req) := object.union(req, {
+	"accepts": object.get(req, "accepts", [req.kind]),
+	"max_age_months": object.get(req, "max_age_months", 0),
+	"requirement": requirement(req.kind, req),
+})
 
 tiers := {"standard", "high-impact"}
 
@@ -60,12 +74,35 @@ default_packs := {tier: [p.id |
 	some tier in tiers
 }
 
-# Per pack and tier, the evidence it requires and the contract terms it asks
-# the vendor to attest.
-pack_evidence := {p.id: {tier: [req | some req in p.evidence; tier in req.tiers] | some tier in tiers} |
+# Per pack and tier, the evidence it requires (normalized as the baseline)
+# and the contract terms it asks the vendor to attest.
+pack_evidence := {p.id: {tier: [normalized(req) | some req in p.evidence; tier in req.tiers] | some tier in tiers} |
 	some p in policy_packs.packs
 }
 
-pack_attestations := {p.id: {tier: [a | some a in p.attestations; tier in a.tiers] | some tier in tiers} |
+pack_attestations := {p.id: {tier: [object.union(a, {"requirement": requirement(a.term, a)}) |
+	some a in p.attestations
+	tier in a.tiers
+] |
+	some tier in tiers
+} |
 	some p in policy_packs.packs
 }
+
+# Per pack and tier, what the per-pack status reports that does not depend on
+# the candidate: the pack's identity and the terms it asks about.
+pack_summaries := {p.id: {tier: {
+	"id": p.id,
+	"title": p.title,
+	"version": p.version,
+	"status": p.status,
+	"effective": p.effective,
+	"required_attestations": [a.requirement | some a in pack_attestations[p.id][tier]],
+} |
+	some tier in tiers
+} |
+	some p in policy_packs.packs
+}
+
+# How the per-pack status names an evidence kind or a contract term.
+requirement(id, req) := {"id": id, "title": req.title, "source": req.source}
