@@ -209,3 +209,22 @@ func TestPackDefaultsFollowThePolicyDir(t *testing.T) {
 		t.Errorf("packs applied = %q, want %q", applied, want)
 	}
 }
+
+func TestEvidenceGuideCoversEveryKind(t *testing.T) {
+	guide, err := EvidenceGuide()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range domain.EvidenceKinds {
+		if r := guide[kind]; r.Title == "" || r.Fix == "" || r.Source == "" {
+			t.Errorf("evidence kind %q: guide %+v, want a title, fix and source", kind, r)
+		}
+	}
+	if guide["model-card"].Source != "NIST AI RMF MEASURE 2.9" || guide["system-card"].Title != "Model, system or data card" {
+		t.Errorf("model card %+v, system card %+v; want the baseline first, the pack's card requirement for the system card", guide["model-card"], guide["system-card"])
+	}
+	ages, err := EvidenceMaxAgeMonths()
+	if err != nil || ages["red-team-report"] != 12 || ages["monitoring-plan"] != 0 || len(ages) != len(domain.EvidenceKinds) {
+		t.Errorf("max ages = %v, %v; want every kind, the red-team report at 12 months", ages, err)
+	}
+}
