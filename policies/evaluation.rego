@@ -6,6 +6,10 @@
 package modeltender.evaluation
 
 import data.modeltender.openness
+import data.modeltender.packs
+import data.modeltender.packs.eu_gpai_documentation
+import data.modeltender.packs.gsar_552_239_7001_draft_2026_06 as gsar_draft
+import data.modeltender.packs.omb_m_25_22
 import data.modeltender.procurement
 import data.modeltender.safety
 
@@ -22,6 +26,7 @@ decision := {
 	"openness": openness.result,
 	"score": openness.result.preference_points,
 	"approvals_required": approvals_required,
+	"packs": packs.status,
 }
 
 # METADATA
@@ -43,13 +48,27 @@ deny contains finding if some finding in procurement.deny
 
 deny contains finding if some finding in openness.deny
 
-warn contains finding if some finding in safety.warn
+deny contains finding if some finding in packs.deny
 
-warn contains finding if some finding in procurement.warn
+deny contains finding if some finding in omb_m_25_22.deny
+
+deny contains finding if some finding in gsar_draft.deny
+
+warn contains finding if some finding in safety.warn
 
 warn contains finding if some finding in openness.warn
 
+warn contains finding if some finding in packs.warn
+
+warn contains finding if some finding in omb_m_25_22.warn
+
+warn contains finding if some finding in eu_gpai_documentation.warn
+
 info contains finding if some finding in openness.info
+
+info contains finding if some finding in packs.info
+
+info contains finding if some finding in eu_gpai_documentation.info
 
 # METADATA
 # title: Approvals required

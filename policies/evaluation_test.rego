@@ -11,7 +11,8 @@ test_complete_standard_qualifies if {
 	d.approvals_required == 1
 	d.score == 0
 	d.openness.class == null
-	[f.rule | some f in d.info] == ["openness.class"]
+	[f.rule | some f in d.info] == ["openness.class", "openness.osaid"]
+	[p.id | some p in d.packs] == ["omb-m-25-22"]
 }
 
 test_high_impact_needs_two_approvals_and_more_evidence if {
@@ -40,8 +41,8 @@ test_findings_sorted_by_rule_then_message if {
 }
 
 test_warn_needs_review if {
-	silent := json.patch(fixtures.complete, [{"op": "replace", "path": "/manifest/data_use", "value": {}}])
-	d := evaluation.decision with input as silent
+	unattested := fixtures.attesting(fixtures.complete, "government-data-rights", null)
+	d := evaluation.decision with input as unattested
 	d.outcome == "needs_review"
 }
 

@@ -16,7 +16,17 @@ evidence_kinds := [
 	"monitoring-plan",
 	"remedies-and-appeals",
 	"genai-risk-coverage",
+	"acceptable-use-policy",
+	"system-card",
+	"end-user-resources",
+	"feedback-mechanism",
+	"training-content-summary",
+	"model-documentation",
+	"copyright-policy",
 ]
+
+# Every contract term any pack asks about.
+terms := {a.term | some p in data.modeltender.policy_packs.packs; some a in p.attestations}
 
 # A candidate that meets every rule of every tier.
 complete := {
@@ -41,6 +51,7 @@ complete := {
 		],
 		"deployment": {"on_premises": true, "weights_exportable": true},
 		"data_use": {"trains_on_agency_data": false},
+		"attestations": [{"term": term, "answer": "yes", "document": sprintf("Volume II, %s", [term])} | some term in terms],
 	},
 }
 
@@ -68,3 +79,23 @@ red_team_report(date) := {"kind": "red-team-report", "location": "https://exampl
 } else := {"kind": "red-team-report", "location": "https://example.org/rt", "date": date}
 
 rules(findings) := {f.rule | some f in findings}
+
+# complete with the given policy packs selected.
+with_packs(ids) := json.patch(complete, [{"op": "add", "path": "/criteria/packs", "value": ids}])
+
+# doc with the attestation of term replaced by value (null removes it).
+attesting(doc, term, value) := json.patch(doc, [{
+	"op": "replace",
+	"path": "/manifest/attestations",
+	"value": array.concat(
+		[a | some a in doc.manifest.attestations; a.term != term],
+		[v | some v in [value]; v != null],
+	),
+}])
+
+# doc without the evidence of the given kinds.
+dropping(doc, kinds) := json.patch(doc, [{
+	"op": "replace",
+	"path": "/manifest/evidence",
+	"value": [item | some item in doc.manifest.evidence; not item.kind in kinds],
+}])

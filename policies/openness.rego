@@ -5,10 +5,13 @@
 #   LF AI & Data Model Openness Tool computes it (data.modeltender.mof_components
 #   and data.modeltender.mof_licenses are vendored from it), then the class the
 #   candidate would reach with its license names spelled as SPDX ids, the
-#   solicitation's openness preference points and its minimum class.
+#   solicitation's openness preference points and its minimum class; and,
+#   from the same components and licenses, conformance to the Open Source AI
+#   Definition 1.0 (data.modeltender.osaid, after OSI's MOF checklist).
 package modeltender.openness
 
 import data.modeltender.mof_licenses
+import data.modeltender.osaid as osaid_definition
 import data.modeltender.tables.class_names
 import data.modeltender.tables.class_numbers
 import data.modeltender.tables.component_names
@@ -159,15 +162,159 @@ preference_points := object.get(
 	tool.class != null
 } else := 0
 
+# Points for conforming to the Open Source AI Definition, a solicitation
+# parameter (0 unless set).
+osaid_points := object.get(input.criteria, "osaid_preference_points", 0) if {
+	osaid.conformant
+} else := 0
+
 result := {
 	"class": tool.class,
 	"progress": tool.progress,
 	"classes": tool.classes,
 	"class_if_licenses_normalized": resolved.class,
 	"progress_if_licenses_normalized": resolved.progress,
-	"preference_points": preference_points,
+	"preference_points": preference_points + osaid_points,
 	"components": components,
+	"osaid": osaid,
 }
+
+# Open Source AI Definition 1.0: each element of OSI's checklist is met by
+# one of its MOF components listed under acceptable terms (see
+# data/osaid.json for the reading of the checklist).
+osaid := {
+	"conformant": count(osaid_missing) == 0,
+	"missing": osaid_missing,
+	"source": osaid_definition.source,
+}
+
+osaid_missing := [{"element": req.element, "fix": osaid_fix(req)} |
+	some req in osaid_definition.requirements
+	not element_met(req)
+]
+
+element_met(req) if {
+	some name in req.components
+	acceptable(req.terms, written[name])
+}
+
+element_met(req) if {
+	req.unlisted_ok
+	every name in req.components {
+		not written[name]
+	}
+}
+
+# osi-approved: code needs an OSI-approved license; open: data, documents and
+# parameters need terms the Model Openness Tool counts as open.
+acceptable("osi-approved", license) if "osi-approved" in mof_licenses.open[license]
+
+acceptable("open", license) if license_status(license) == "open"
+
+# The fix names what the manifest lists instead, when it lists anything.
+osaid_fix(req) := sprintf("%s (listed: %s)", [req.fix, concat("; ", listed)]) if {
+	listed := [sprintf("%s under %s", [name, license_label(written[name])]) |
+		some name in req.components
+		written[name]
+	]
+	count(listed) > 0
+} else := req.fix
+
+license_label("") := "no license"
+
+license_label(license) := sprintf("%q", [license]) if license != ""
+
+minimum_osaid := object.get(input.criteria, "require_osaid", false)
+
+# METADATA
+# title: Not Open Source AI where the solicitation requires it
+# description: >-
+#   A solicitation may require conformance to the Open Source AI Definition
+#   1.0, as it may a minimum MOF class; a candidate that does not conform is
+#   disqualified.
+# custom:
+#   source: Open Source AI Definition 1.0 (OSI); OSI checklist of required components
+deny contains finding if {
+	minimum_osaid == true
+	not osaid.conformant
+	finding := {
+		"rule": "openness.osaid-required",
+		"severity": "deny",
+		"message": sprintf(
+			"the solicitation requires conformance to the Open Source AI Definition 1.0; the candidate lacks %s",
+			[concat(", ", [gap.element | some gap in osaid.missing])],
+		),
+		"evidence": {"component": concat(", ", [gap.element | some gap in osaid.missing]), "clause": "require_osaid: true", "quote": ""},
+		"source": osaid_definition.source,
+		"fix": concat(" ", [gap.fix | some gap in osaid.missing]),
+	}
+}
+
+# METADATA
+# title: Open Source AI Definition
+# description: States whether the candidate conforms to the Open Source AI Definition 1.0 and what it lacks.
+# custom:
+#   source: Open Source AI Definition 1.0 (OSI); OSI checklist of required components
+info contains finding if {
+	finding := {
+		"rule": "openness.osaid",
+		"severity": "info",
+		"message": osaid_message,
+		"evidence": {"component": concat(", ", [gap.element | some gap in osaid.missing]), "clause": "", "quote": ""},
+		"source": osaid_definition.source,
+		"fix": concat(" ", [gap.fix | some gap in osaid.missing]),
+	}
+}
+
+osaid_message := sprintf("conforms to the Open Source AI Definition 1.0; %d preference points for it", [osaid_points]) if {
+	osaid.conformant
+} else := sprintf(
+	"does not conform to the Open Source AI Definition 1.0: lacks %s",
+	[concat(", ", [gap.element | some gap in osaid.missing])],
+)
+
+# METADATA
+# title: MOF class and Open Source AI Definition disagree
+# description: >-
+#   Explains why a candidate with a MOF class is not Open Source AI (the
+#   definition requires code the lower classes do not, and OSI-approved
+#   licenses for code), or why Open Source AI is below MOF Class I (the class
+#   requires components the definition does not).
+# custom:
+#   source: Model Openness Framework (LF AI & Data); Open Source AI Definition 1.0 (OSI)
+info contains finding if {
+	explanation := disagreement
+	finding := {
+		"rule": "openness.osaid-mof-disagree",
+		"severity": "info",
+		"message": explanation,
+		"evidence": {"component": disagreement_components, "clause": "", "quote": ""},
+		"source": sprintf("Model Openness Framework Class %s; %s", [class_label_short, osaid_definition.source]),
+		"fix": "",
+	}
+}
+
+class_label_short := tool.class if tool.class != null
+
+else := "none"
+
+disagreement := sprintf(
+	"MOF Class %s but not Open Source AI: it lacks %s, which the Open Source AI Definition requires and the class does not (or not under an OSI-approved license)",
+	[tool.class, concat(", ", [gap.element | some gap in osaid.missing])],
+) if {
+	tool.class != null
+	not osaid.conformant
+} else := sprintf(
+	"Open Source AI but %s: MOF Class I also requires %s, which the definition does not",
+	[class_label(tool.class), concat(", ", missing_or_closed("I"))],
+) if {
+	osaid.conformant
+	tool.class != "I"
+}
+
+disagreement_components := concat(", ", [gap.element | some gap in osaid.missing]) if {
+	not osaid.conformant
+} else := concat(", ", missing_or_closed("I"))
 
 # The listed components in the order of the MOF's list, each with its license
 # as written and its status.

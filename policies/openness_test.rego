@@ -140,3 +140,105 @@ test_class_summary_is_info if {
 	startswith(f.message, "MOF class: Class III")
 	contains(f.fix, "Class II")
 }
+
+# The components the Open Source AI Definition needs, by OSI's checklist.
+osaid_components := ["Data card", "Data preprocessing code", "Training code", "Inference code", "Model architecture", "Model parameters (Final)"]
+
+test_osaid_conformant_with_the_checklist_components if {
+	r := openness.result with input as listing(osaid_components, "Apache-2.0")
+	r.osaid.conformant
+	r.osaid.missing == []
+	r.class == null
+}
+
+test_osaid_any_one_data_component_is_data_information if {
+	paper := array.concat(without(osaid_components, "Data card"), ["Research paper"])
+	openness.result.osaid.conformant with input as listing(paper, "Apache-2.0")
+	r := openness.result with input as listing(without(osaid_components, "Data card"), "Apache-2.0")
+	[g.element | some g in r.osaid.missing] == ["Data information"]
+}
+
+test_osaid_code_needs_an_osi_approved_license if {
+	# OpenMDW-1.0 is open to the MOF but not OSI-approved.
+	r := openness.result with input as listing(class_i, "OpenMDW-1.0")
+	r.class == "I"
+	not r.osaid.conformant
+	[g.element | some g in r.osaid.missing] == [
+		"Code: data pre-processing", "Code: training, validation and testing",
+		"Code: inference", "Model: architecture",
+	]
+	contains(r.osaid.missing[0].fix, "Data preprocessing code under \"OpenMDW-1.0\"")
+}
+
+test_osaid_fsf_libre_is_not_enough_for_code if {
+	# CC-BY-4.0 is FSF-libre and open data, so open to the MOF, but not an
+	# OSI-approved license.
+	documents := json.patch(listing(osaid_components, "Apache-2.0"), [{"op": "replace", "path": "/manifest/components/2/license", "value": "CC-BY-4.0"}])
+	r := openness.result with input as documents
+	[g.element | some g in r.osaid.missing] == ["Code: training, validation and testing"]
+}
+
+test_osaid_parameters_and_data_take_open_terms if {
+	mixed := json.patch(listing(osaid_components, "MIT"), [
+		{"op": "replace", "path": "/manifest/components/0/license", "value": "CC-BY-4.0"},
+		{"op": "replace", "path": "/manifest/components/5/license", "value": "CDLA-Permissive-2.0"},
+	])
+	openness.result.osaid.conformant with input as mixed
+}
+
+test_osaid_supporting_libraries_judged_only_when_listed if {
+	closed := array.concat(osaid_components, ["Supporting libraries and tools"])
+	tools_closed := json.patch(listing(closed, "Apache-2.0"), [{"op": "replace", "path": "/manifest/components/6/license", "value": "LicenseRef-Proprietary"}])
+	r := openness.result with input as tools_closed
+	[g.element | some g in r.osaid.missing] == ["Code: supporting libraries and tools"]
+}
+
+test_osaid_missing_names_each_element_and_its_fix if {
+	r := openness.result with input as listing([], "")
+	count(r.osaid.missing) == 6
+	every g in r.osaid.missing {
+		g.fix != ""
+		not contains(g.fix, "listed:")
+	}
+	r.osaid.source == data.modeltender.osaid.source
+}
+
+test_class_iii_without_training_code_disagrees_with_osaid if {
+	findings := openness.info with input as listing(class_iii, "Apache-2.0")
+	some f in findings
+	f.rule == "openness.osaid-mof-disagree"
+	startswith(f.message, "MOF Class III but not Open Source AI")
+	contains(f.message, "Code: training, validation and testing")
+}
+
+test_osaid_below_class_i_disagrees if {
+	findings := openness.info with input as listing(osaid_components, "Apache-2.0")
+	some f in findings
+	f.rule == "openness.osaid-mof-disagree"
+	startswith(f.message, "Open Source AI but no class: MOF Class I also requires")
+}
+
+test_class_i_and_osaid_agree if {
+	findings := openness.info with input as listing(class_i, "MIT")
+	fixtures.rules(findings) == {"openness.class", "openness.osaid"}
+}
+
+test_no_class_and_not_osaid_agree if {
+	fixtures.rules(openness.info) == {"openness.class", "openness.osaid"} with input as listing([], "")
+}
+
+test_require_osaid_disqualifies_non_conforming if {
+	required := json.patch(listing(class_iii, "Apache-2.0"), [{"op": "add", "path": "/criteria/require_osaid", "value": true}])
+	some f in openness.deny with input as required
+	f.rule == "openness.osaid-required"
+	contains(f.message, "Code: data pre-processing")
+	conforming := json.patch(listing(osaid_components, "Apache-2.0"), [{"op": "add", "path": "/criteria/require_osaid", "value": true}])
+	count(openness.deny) == 0 with input as conforming
+}
+
+test_osaid_preference_points_add_to_the_class_points if {
+	preferred := json.patch(listing(class_i, "MIT"), [{"op": "add", "path": "/criteria/osaid_preference_points", "value": 15}])
+	openness.result.preference_points == 45 with input as preferred
+	not_conforming := json.patch(listing(class_i, "OpenMDW-1.0"), [{"op": "add", "path": "/criteria/osaid_preference_points", "value": 15}])
+	openness.result.preference_points == 30 with input as not_conforming
+}

@@ -316,27 +316,28 @@ func (e *Engine) decodeDecision(result []byte) (domain.PolicyDecision, error) {
 // document shape, in JSON; anything else is an error, not a pass.
 func decodeDecision(raw []byte) (domain.PolicyDecision, error) {
 	var doc struct {
-		Outcome           *domain.Outcome   `json:"outcome"`
-		Deny              *[]domain.Finding `json:"deny"`
-		Warn              *[]domain.Finding `json:"warn"`
-		Info              *[]domain.Finding `json:"info"`
-		Openness          *domain.Openness  `json:"openness"`
-		Score             *float64          `json:"score"`
-		ApprovalsRequired *int              `json:"approvals_required"`
+		Outcome           *domain.Outcome      `json:"outcome"`
+		Deny              *[]domain.Finding    `json:"deny"`
+		Warn              *[]domain.Finding    `json:"warn"`
+		Info              *[]domain.Finding    `json:"info"`
+		Openness          *domain.Openness     `json:"openness"`
+		Score             *float64             `json:"score"`
+		ApprovalsRequired *int                 `json:"approvals_required"`
+		Packs             *[]domain.PackStatus `json:"packs"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
 		return domain.PolicyDecision{}, fmt.Errorf("decision has an unexpected shape: %w", err)
 	}
-	if doc.Outcome == nil || doc.Deny == nil || doc.Warn == nil || doc.Info == nil || doc.Openness == nil || doc.Score == nil || doc.ApprovalsRequired == nil {
-		return domain.PolicyDecision{}, fmt.Errorf("decision lacks outcome, deny, warn, info, openness, score or approvals_required: %s", raw)
+	if doc.Outcome == nil || doc.Deny == nil || doc.Warn == nil || doc.Info == nil || doc.Openness == nil || doc.Score == nil || doc.ApprovalsRequired == nil || doc.Packs == nil {
+		return domain.PolicyDecision{}, fmt.Errorf("decision lacks outcome, deny, warn, info, openness, score, approvals_required or packs: %s", raw)
 	}
 	if *doc.ApprovalsRequired < 1 {
 		return domain.PolicyDecision{}, fmt.Errorf("decision requires %d approvals, want at least 1", *doc.ApprovalsRequired)
 	}
 	d := domain.PolicyDecision{Outcome: *doc.Outcome, Deny: *doc.Deny, Warn: *doc.Warn, Info: *doc.Info, Openness: *doc.Openness,
-		Score: *doc.Score, ApprovalsRequired: *doc.ApprovalsRequired}
+		Score: *doc.Score, ApprovalsRequired: *doc.ApprovalsRequired, Packs: *doc.Packs}
 	if want := outcomeOf(d); d.Outcome != want {
 		// A pass the findings do not support must not slip through an edited policy.
 		return domain.PolicyDecision{}, fmt.Errorf("decision outcome %q contradicts its findings, which call for %q", d.Outcome, want)
@@ -377,7 +378,8 @@ func (e *Engine) reviewByHand(cause error) domain.PolicyDecision {
 			Source:   "modeltender policy engine",
 			Fix:      "Correct the input or policy error named in the message and re-run the evaluation; until then, review safety evidence, data use and licenses manually.",
 		}},
-		Info: []domain.Finding{},
+		Info:  []domain.Finding{},
+		Packs: []domain.PackStatus{},
 		// The rule that would lower it did not run, so ask for the most.
 		ApprovalsRequired: 2,
 		Revision:          e.revision,

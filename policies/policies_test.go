@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -41,6 +42,18 @@ func completeInput() Input {
 			Date:     "2026-01-15",
 		})
 	}
+	packs, err := Packs()
+	if err != nil {
+		panic(err)
+	}
+	var attestations []domain.Attestation
+	for _, p := range packs {
+		for _, a := range p.Attestations {
+			if !slices.ContainsFunc(attestations, func(b domain.Attestation) bool { return b.Term == a.Term }) {
+				attestations = append(attestations, domain.Attestation{Term: a.Term, Answer: domain.AnswerYes, Document: "Volume II, " + a.Term})
+			}
+		}
+	}
 	return Input{
 		Criteria: domain.Criteria{SolicitationID: "sol-1", RiskTier: domain.RiskStandard, ExpectedMonthlyUsers: 50_000},
 		Manifest: domain.Manifest{
@@ -52,12 +65,20 @@ func completeInput() Input {
 				{Name: "Inference code", License: "MIT", Included: true},
 				{Name: "Model card", License: "CC-BY-4.0", Included: true},
 			},
-			Evidence:   evidence,
-			Deployment: domain.Deployment{OnPremises: true, WeightsExportable: true},
-			DataUse:    domain.DataUse{TrainsOnAgencyData: ptr(false)},
+			Evidence:     evidence,
+			Deployment:   domain.Deployment{OnPremises: true, WeightsExportable: true},
+			DataUse:      domain.DataUse{TrainsOnAgencyData: ptr(false)},
+			Attestations: attestations,
 		},
 		AsOf: asOf,
 	}
+}
+
+func withoutAttestation(in Input, term string) Input {
+	in.Manifest.Attestations = slices.DeleteFunc(slices.Clone(in.Manifest.Attestations), func(a domain.Attestation) bool {
+		return a.Term == term
+	})
+	return in
 }
 
 func withoutEvidence(in Input, kind string) Input {
@@ -168,13 +189,13 @@ func TestDecideProcurement(t *testing.T) {
 		t.Error("training on agency data: want deny procurement.trains-on-agency-data")
 	}
 
-	silent := completeInput()
+	silent := withoutAttestation(completeInput(), "no-training-on-government-data")
 	silent.Manifest.DataUse.TrainsOnAgencyData = nil
-	if d := decide(t, e, silent); len(d.Deny) != 0 || len(d.Warn) != 1 || d.Warn[0].Rule != "procurement.data-use-undeclared" {
-		t.Errorf("undeclared data use: deny = %+v, warn = %+v; want one warn", d.Deny, d.Warn)
+	if d := decide(t, e, silent); len(d.Deny) != 0 || len(d.Warn) != 2 || d.Warn[0].Rule != "packs.attestation-missing" || d.Warn[1].Rule != "procurement.data-use-undeclared" {
+		t.Errorf("undeclared data use: deny = %+v, warn = %+v; want the unattested term and the undeclared data use", d.Deny, d.Warn)
 	}
 
-	hosted := completeInput()
+	hosted := withoutAttestation(completeInput(), "vendor-lock-in-protections")
 	hosted.Manifest.Deployment = domain.Deployment{}
 	if _, ok := findRule(decide(t, e, hosted).Warn, "procurement.vendor-lock-in"); !ok {
 		t.Error("hosted-only weights: want warn procurement.vendor-lock-in")
@@ -231,7 +252,7 @@ func TestDecodeDecisionRejectsUnexpectedShapes(t *testing.T) {
 	finding := map[string]any{"rule": "r", "severity": "deny", "message": "m", "evidence": map[string]any{}, "source": "s"}
 	valid := func() map[string]any {
 		return map[string]any{"outcome": "disqualified", "deny": []any{finding}, "warn": []any{}, "info": []any{},
-			"openness": map[string]any{"class": nil}, "score": 10, "approvals_required": 1}
+			"openness": map[string]any{"class": nil}, "score": 10, "approvals_required": 1, "packs": []any{}}
 	}
 	decode := func(m map[string]any) (domain.PolicyDecision, error) {
 		raw, err := json.Marshal(m)
@@ -252,6 +273,10 @@ func TestDecodeDecisionRejectsUnexpectedShapes(t *testing.T) {
 		"severity mismatch":        func(m map[string]any) { m["warn"] = []any{finding} },
 		"qualified despite a deny": func(m map[string]any) { m["outcome"] = "qualified" },
 		"missing openness":         func(m map[string]any) { delete(m, "openness") },
+		"missing packs":            func(m map[string]any) { delete(m, "packs") },
+		"pack with extra field": func(m map[string]any) {
+			m["packs"] = []any{map[string]any{"id": "omb-m-25-22", "passed": true}}
+		},
 		"finding extra field": func(m map[string]any) {
 			m["info"] = []any{map[string]any{"rule": "r", "severity": "info", "message": "m", "note": "x"}}
 		},
@@ -357,17 +382,39 @@ func TestDataMatchesDomain(t *testing.T) {
 		} `json:"requirements"`
 	}
 	readJSON(t, "evidence_requirements.json", &reqs)
-	var kinds []string
-	for _, r := range reqs.Requirements {
-		kinds = append(kinds, r.Kind)
-		for _, tier := range r.Tiers {
+	packs, err := Packs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every kind the baseline or a pack asks for, or accepts instead.
+	kinds := map[string]bool{}
+	checkTiers := func(what string, tiers []domain.RiskTier) {
+		for _, tier := range tiers {
 			if tier != domain.RiskStandard && tier != domain.RiskHighImpact {
-				t.Errorf("requirement %s names unknown tier %q", r.Kind, tier)
+				t.Errorf("%s names unknown tier %q", what, tier)
 			}
 		}
 	}
-	if !slices.Equal(kinds, domain.EvidenceKinds) {
-		t.Errorf("evidence_requirements.json kinds = %q, want domain.EvidenceKinds %q", kinds, domain.EvidenceKinds)
+	for _, r := range reqs.Requirements {
+		kinds[r.Kind] = true
+		checkTiers("requirement "+r.Kind, r.Tiers)
+	}
+	for _, p := range packs {
+		checkTiers("pack "+p.ID, p.DefaultFor.Tiers)
+		for _, e := range p.Evidence {
+			kinds[e.Kind] = true
+			for _, k := range e.Accepts {
+				kinds[k] = true
+			}
+			checkTiers(p.ID+" evidence "+e.Kind, e.Tiers)
+		}
+		for _, a := range p.Attestations {
+			checkTiers(p.ID+" attestation "+a.Term, a.Tiers)
+		}
+	}
+	got, wantKinds := slices.Sorted(maps.Keys(kinds)), slices.Sorted(slices.Values(domain.EvidenceKinds))
+	if !slices.Equal(got, wantKinds) {
+		t.Errorf("evidence kinds the policy data asks for = %q, want domain.EvidenceKinds %q", got, wantKinds)
 	}
 
 	var mof struct {

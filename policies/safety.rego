@@ -2,31 +2,48 @@
 # title: Safety evidence
 # description: >-
 #   Checks that a candidate brings the safety and governance evidence its
-#   solicitation's risk tier requires. The requirement table lives in
-#   data.modeltender.evidence_requirements so a compliance team edits data,
-#   not rules.
+#   solicitation asks for: the baseline for its risk tier
+#   (data.modeltender.evidence_requirements) and what its policy packs add
+#   (data.modeltender.policy_packs), so a compliance team edits data, not
+#   rules.
 package modeltender.safety
 
+import data.modeltender.packs
 import data.modeltender.tables
 
-# The requirements that apply to the solicitation's risk tier, per evidence
-# kind, and those among them whose evidence ages out.
-requirements_by_kind := tables.requirements_by_kind[input.criteria.risk_tier]
+# The requirements that apply: the tier's baseline, then the selected packs'.
+# Each lists the evidence kinds that meet it (`accepts`: a model card, system
+# card or data card) and its age limit (tables.normalized).
+baseline := object.get(tables.requirements, input.criteria.risk_tier, [])
 
-aged_requirements := tables.aged_requirements[input.criteria.risk_tier]
+requirements := array.concat(baseline, packs.evidence_requirements)
 
 as_of_ns := time.parse_ns("2006-01-02", input.as_of)
 
 kinds_present := {item.kind | some item in input.manifest.evidence}
 
-# Whether an item of an age-limited kind is dated within the limit on as_of;
-# an unparsable date does not count, since its age cannot be shown.
+present(req) if {
+	some kind in req.accepts
+	kind in kinds_present
+}
+
+# Whether an item of an accepted kind is dated within the requirement's age
+# limit on as_of; an unparsable date does not count, since its age cannot be
+# shown.
 has_current(req) if {
 	some item in input.manifest.evidence
-	item.kind == req.kind
+	item.kind in req.accepts
 	produced := time.parse_ns("2006-01-02", item.date)
 	produced >= time.add_date(as_of_ns, 0, 0 - req.max_age_months, 0)
 }
+
+# met(req): the candidate brings current evidence for req.
+met(req) if {
+	present(req)
+	req.max_age_months == 0
+}
+
+met(req) if has_current(req)
 
 # Why the newest item of an age-limited kind does not count.
 staleness(req, latest) := "has no date, so its age cannot be checked" if {
@@ -40,12 +57,12 @@ staleness(req, latest) := "has no date, so its age cannot be checked" if {
 
 # METADATA
 # title: Required evidence missing
-# description: A candidate without evidence its risk tier requires is disqualified.
+# description: A candidate without evidence its solicitation requires is disqualified.
 # custom:
-#   source: data.modeltender.evidence_requirements (NIST AI RMF, OMB M-25-21 §4(b))
+#   source: data.modeltender.evidence_requirements (NIST AI RMF) and the selected policy packs
 deny contains finding if {
-	some kind in (object.keys(requirements_by_kind) - kinds_present)
-	some req in requirements_by_kind[kind]
+	some req in requirements
+	not present(req)
 	finding := {
 		"rule": "safety.evidence-missing",
 		"severity": "deny",
@@ -67,12 +84,13 @@ deny contains finding if {
 # custom:
 #   source: data.modeltender.evidence_requirements (max_age_months)
 deny contains finding if {
-	some req in aged_requirements
-	req.kind in kinds_present
+	some req in requirements
+	req.max_age_months > 0
+	present(req)
 	not has_current(req)
 	latest := max([object.get(item, "date", "") |
 		some item in input.manifest.evidence
-		item.kind == req.kind
+		item.kind in req.accepts
 	])
 	finding := {
 		"rule": "safety.evidence-expired",
@@ -87,23 +105,30 @@ deny contains finding if {
 	}
 }
 
+# The first requirement an evidence kind meets: the baseline's, else a pack's.
+first_requirement(kind) := req if {
+	req := tables.requirements_by_kind[input.criteria.risk_tier][kind][0]
+} else := [req | some req in packs.evidence_requirements; kind in req.accepts][0]
+
 # METADATA
 # title: Evidence without a location
-# description: Evidence a reviewer cannot open has to be chased by hand.
+# description: >-
+#   Evidence a reviewer cannot open has to be chased by hand. Each item is
+#   reported once, under the first requirement it serves.
 # custom:
 #   source: data.modeltender.evidence_requirements
 warn contains finding if {
 	some item in input.manifest.evidence
 	object.get(item, "location", "") == ""
-	some req in requirements_by_kind[item.kind]
+	req := first_requirement(item.kind)
 	finding := {
 		"rule": "safety.evidence-location-missing",
 		"severity": "warn",
 		"message": sprintf(
 			"evidence %q (%s) has no location, so a reviewer cannot open it",
-			[req.kind, object.get(item, "title", req.title)],
+			[item.kind, object.get(item, "title", req.title)],
 		),
-		"evidence": {"component": req.kind, "clause": "", "quote": ""},
+		"evidence": {"component": item.kind, "clause": "", "quote": ""},
 		"source": req.source,
 		"fix": "Give the location (URL or document reference) where the agency can read this evidence.",
 	}

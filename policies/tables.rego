@@ -11,6 +11,7 @@ package modeltender.tables
 
 import data.modeltender.evidence_requirements
 import data.modeltender.mof_components
+import data.modeltender.policy_packs
 
 # The Model Openness Framework's class numbers (3 is the least demanding) and their names.
 class_names := {3: "III", 2: "II", 1: "I"}
@@ -32,20 +33,76 @@ cumulative := {k: {name | some j, names in required; j >= k; some name in names}
 
 totals := {k: sum([count(required[j]) | some j, _ in class_names; j >= k]) | some k, _ in class_names}
 
-# The evidence requirements per risk tier, and per tier and kind.
-requirements := {tier: [req |
+# The baseline evidence requirements per risk tier (those every solicitation
+# asks for, whatever its policy packs), each with `accepts` (the kinds that
+# meet it) and `max_age_months` filled in, and per tier and accepted kind.
+requirements := {tier: [normalized(req) |
 	some req in evidence_requirements.requirements
 	tier in req.tiers
 ] |
 	some tier in tiers
 }
 
-requirements_by_kind := {tier: {kind: [req | some req in reqs; req.kind == kind] |
-	some kind in {req.kind | some req in reqs}
+requirements_by_kind := {tier: {kind: [req | some req in reqs; kind in req.accepts] |
+	some req in reqs
+	some kind in req.accepts
 } |
 	some tier, reqs in requirements
 }
 
-aged_requirements := {tier: [req | some req in reqs; req.max_age_months > 0] | some tier, reqs in requirements}
+normalized(req) := object.union(req, {
+	"accepts": object.get(req, "accepts", [req.kind]),
+	"max_age_months": object.get(req, "max_age_months", 0),
+	"requirement": requirement(req.kind, req),
+})
 
-tiers := {tier | some req in evidence_requirements.requirements; some tier in req.tiers}
+tiers := {"standard", "high-impact"}
+
+# The policy packs by id, and their ids in the catalogue's order, the order
+# results list them in.
+packs_by_id := {p.id: p | some p in policy_packs.packs}
+
+pack_order := [p.id | some p in policy_packs.packs]
+
+# The packs a solicitation that names none applies, per tier: those marked
+# default for the tier and not only for LLM procurements.
+default_packs := {tier: [p.id |
+	some p in policy_packs.packs
+	tier in p.default_for.tiers
+	not p.default_for.llm_only
+] |
+	some tier in tiers
+}
+
+# Per pack and tier, the evidence it requires (normalized as the baseline)
+# and the contract terms it asks the vendor to attest.
+pack_evidence := {p.id: {tier: [normalized(req) | some req in p.evidence; tier in req.tiers] | some tier in tiers} |
+	some p in policy_packs.packs
+}
+
+pack_attestations := {p.id: {tier: [object.union(a, {"requirement": requirement(a.term, a)}) |
+	some a in p.attestations
+	tier in a.tiers
+] |
+	some tier in tiers
+} |
+	some p in policy_packs.packs
+}
+
+# Per pack and tier, what the per-pack status reports that does not depend on
+# the candidate: the pack's identity and the terms it asks about.
+pack_summaries := {p.id: {tier: {
+	"id": p.id,
+	"title": p.title,
+	"version": p.version,
+	"status": p.status,
+	"effective": p.effective,
+	"required_attestations": [a.requirement | some a in pack_attestations[p.id][tier]],
+} |
+	some tier in tiers
+} |
+	some p in policy_packs.packs
+}
+
+# How the per-pack status names an evidence kind or a contract term.
+requirement(id, req) := {"id": id, "title": req.title, "source": req.source}

@@ -58,6 +58,8 @@ commands:
                       print the policy bundle's revision (the content hash decisions record)
   policy export REVISION DIR
                       write the policy bundle stored under REVISION to DIR (DATABASE_URL)
+  policy packs [--json] [--policy-dir DIR]
+                      list the policy packs with their effective dates and sources
   license explain EXPR|NAME|URL|FILE [--expected-monthly-users N] [--json]
                       explain a license clause by clause for the agency's use
   audit verify [--solicitation ID [--head SEQ:HASH]...] [--json]

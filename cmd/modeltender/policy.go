@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/evaluate"
@@ -18,14 +20,15 @@ import (
 	"github.com/modeltender/modeltender/policies"
 )
 
-const policyUsage = "usage: modeltender policy test [--policy-dir DIR] | policy fmt --check [--policy-dir DIR] | policy revision [--policy-dir DIR] | policy export REVISION DIR"
+const policyUsage = "usage: modeltender policy test [--policy-dir DIR] | policy fmt --check [--policy-dir DIR] | policy packs [--json] [--policy-dir DIR] | policy revision [--policy-dir DIR] | policy export REVISION DIR"
 
 // runPolicy lets a compliance team check a policy bundle before serving it
 // and look at the rules a solicitation froze: `policy test` runs its Rego
 // unit tests, `policy fmt --check` lists Rego files that are not `opa fmt`
-// clean, `policy revision` prints the revision decisions under the bundle
-// record, and `policy export` writes the bundle stored under a revision to
-// a directory.
+// clean, `policy packs` lists the policy packs with their effective dates
+// and sources, `policy revision` prints the revision decisions under the
+// bundle record, and `policy export` writes the bundle stored under a
+// revision to a directory.
 func runPolicy(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return evaluate.Unreadable(errors.New(policyUsage))
@@ -34,6 +37,7 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 	flags.SetOutput(stderr)
 	dir := flags.String("policy-dir", getenv(policies.EnvPolicyDir), "directory of Rego policies and data/ (default: the embedded bundle)")
 	check := flags.Bool("check", false, "fmt: report unformatted files instead of failing silently (required)")
+	asJSON := flags.Bool("json", false, "packs: print the packs as JSON")
 	if err := flags.Parse(args[1:]); err != nil {
 		return evaluate.Unreadable(err)
 	}
@@ -74,6 +78,8 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		fmt.Fprintln(stdout, b.Revision())
 		return nil
+	case "packs":
+		return listPacks(*dir, *asJSON, stdout)
 	}
 	return evaluate.Unreadable(fmt.Errorf("unknown policy command %q; %s", args[0], policyUsage))
 }
@@ -151,5 +157,59 @@ func checkFormat(bundle fs.FS, name string, stdout io.Writer) error {
 		return fmt.Errorf("%d Rego file(s) in %s are not formatted", len(paths), name)
 	}
 	fmt.Fprintf(stdout, "%s: all Rego files are opa fmt clean\n", name)
+	return nil
+}
+
+// listPacks prints the bundle's policy packs: one block per pack with its
+// version, status, dates, what it asks for and the texts it rests on.
+func listPacks(dir string, asJSON bool, stdout io.Writer) error {
+	packs, err := policies.Packs(policies.Dir(dir))
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(packs)
+	}
+	for _, p := range packs {
+		effective := p.Effective
+		if effective == "" {
+			effective = "not in force"
+		}
+		fmt.Fprintf(stdout, "%s  v%d  %s  effective %s", p.ID, p.Version, p.Status, effective)
+		if p.Expires != "" {
+			fmt.Fprintf(stdout, "  expires %s", p.Expires)
+		}
+		fmt.Fprintf(stdout, "\n  %s\n", p.Title)
+		var defaults []string
+		for _, t := range p.DefaultFor.Tiers {
+			defaults = append(defaults, string(t))
+		}
+		if len(defaults) > 0 {
+			scope := ""
+			if p.DefaultFor.LLMOnly {
+				scope = " (LLM procurements only)"
+			}
+			fmt.Fprintf(stdout, "  default for: %s%s\n", strings.Join(defaults, ", "), scope)
+		}
+		var evidence, terms []string
+		for _, e := range p.Evidence {
+			evidence = append(evidence, e.Kind)
+		}
+		for _, a := range p.Attestations {
+			terms = append(terms, a.Term)
+		}
+		if len(evidence) > 0 {
+			fmt.Fprintf(stdout, "  evidence: %s\n", strings.Join(evidence, ", "))
+		}
+		if len(terms) > 0 {
+			fmt.Fprintf(stdout, "  attestations: %s\n", strings.Join(terms, ", "))
+		}
+		for _, s := range p.Sources {
+			fmt.Fprintf(stdout, "  source (%s): %s\n    %s\n", s.Kind, s.Title, s.URL)
+		}
+		fmt.Fprintln(stdout)
+	}
 	return nil
 }

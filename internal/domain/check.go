@@ -111,7 +111,10 @@ type PolicyDecision struct {
 	// Score is the openness preference points the candidate earns.
 	Score             float64 `json:"score"`
 	ApprovalsRequired int     `json:"approvals_required"`
-	Revision          string  `json:"revision"`
+	// Packs are the policy packs applied, each with what it requires and
+	// what the candidate still lacks.
+	Packs    []PackStatus `json:"packs"`
+	Revision string       `json:"revision"`
 }
 
 // Openness is the Model Openness Framework result for one candidate: the
@@ -126,6 +129,9 @@ type Openness struct {
 	ProgressIfLicensesNormalized map[string]float64   `json:"progress_if_licenses_normalized"`
 	PreferencePoints             int                  `json:"preference_points"`
 	Components                   []ComponentOpenness  `json:"components"`
+	// OSAID is conformance to the Open Source AI Definition 1.0, from the
+	// same components and licenses as the class.
+	OSAID OSAID `json:"osaid"`
 }
 
 // ClassGaps is what a class still lacks: components not listed, and listed
@@ -224,4 +230,40 @@ type Lineage struct {
 	Verdict     LineageVerdict `json:"verdict"`
 	// Dropped are the base license's terms the derivative's license lacks.
 	Dropped []string `json:"dropped,omitempty"`
+}
+
+// PackStatus is one applied policy pack: what it requires of the candidate
+// and what is still missing (evidence missing or expired, contract terms not
+// attested yes with a bid document), for the vendor's pre-check.
+type PackStatus struct {
+	ID                   string            `json:"id"`
+	Title                string            `json:"title"`
+	Version              int               `json:"version"`
+	Status               string            `json:"status"`
+	Effective            string            `json:"effective"`
+	RequiredEvidence     []PackRequirement `json:"required_evidence"`
+	MissingEvidence      []PackRequirement `json:"missing_evidence"`
+	RequiredAttestations []PackRequirement `json:"required_attestations"`
+	MissingAttestations  []PackRequirement `json:"missing_attestations"`
+}
+
+// PackRequirement is an evidence kind or a contract term a pack asks for.
+type PackRequirement struct {
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Source string `json:"source"`
+}
+
+// OSAID is a candidate's conformance to the Open Source AI Definition 1.0:
+// the elements of OSI's checklist it lacks, each with its fix.
+type OSAID struct {
+	Conformant bool       `json:"conformant"`
+	Missing    []OSAIDGap `json:"missing"`
+	Source     string     `json:"source"`
+}
+
+// OSAIDGap is one element of the definition the candidate does not meet.
+type OSAIDGap struct {
+	Element string `json:"element"`
+	Fix     string `json:"fix"`
 }

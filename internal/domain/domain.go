@@ -117,6 +117,16 @@ type Criteria struct {
 	// OpennessPreferencePoints overrides the policy's default points per
 	// MOF class; nil keeps the defaults.
 	OpennessPreferencePoints *PreferencePoints `json:"openness_preference_points,omitempty"`
+	// Packs are the policy packs (policies/data/policy_packs.json) the
+	// solicitation applies, e.g. "omb-m-25-22"; empty applies the defaults
+	// for the risk tier (policies.DefaultPacks with isLLM false).
+	Packs []string `json:"packs,omitempty"`
+	// RequireOSAID disqualifies a candidate that does not conform to the
+	// Open Source AI Definition 1.0, as a minimum MOF class does.
+	RequireOSAID bool `json:"require_osaid,omitempty"`
+	// OSAIDPreferencePoints are added to the openness preference points of
+	// a candidate that conforms to the Open Source AI Definition 1.0.
+	OSAIDPreferencePoints int `json:"osaid_preference_points,omitempty"`
 }
 
 // Criteria returns the evaluation criteria of s.

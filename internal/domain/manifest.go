@@ -28,6 +28,10 @@ type Manifest struct {
 	// They are set by the format readers, never accepted from a vendor, and
 	// travel with the manifest so every check reports them.
 	IntakeFindings []Finding `json:"intake_findings,omitempty"`
+	// Attestations are the vendor's answers to the contract terms the
+	// solicitation's policy packs ask about; omitted when empty, so
+	// manifests hashed before attestations existed keep their hash.
+	Attestations []Attestation `json:"attestations,omitempty"`
 }
 
 // BaseModel is a model another is derived from.
@@ -103,6 +107,31 @@ var EvidenceKinds = []string{
 	"monitoring-plan",
 	"remedies-and-appeals",
 	"genai-risk-coverage",
+	// Asked for by policy packs (policies/data/policy_packs.json).
+	"acceptable-use-policy",
+	"system-card",
+	"end-user-resources",
+	"feedback-mechanism",
+	"training-content-summary",
+	"model-documentation",
+	"copyright-policy",
+}
+
+// AttestationAnswer is a vendor's yes or no to a contract term.
+type AttestationAnswer string
+
+const (
+	AnswerYes AttestationAnswer = "yes"
+	AnswerNo  AttestationAnswer = "no"
+)
+
+// Attestation is a vendor's structured answer to one contract term a policy
+// pack asks about (e.g. "no-training-on-government-data"), with a reference
+// to the bid document that carries the commitment.
+type Attestation struct {
+	Term     string            `json:"term"`
+	Answer   AttestationAnswer `json:"answer"`
+	Document string            `json:"document,omitempty"` // e.g. "Volume II, section 4.2"
 }
 
 // Deployment says where the weights may run: on agency infrastructure or only

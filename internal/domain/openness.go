@@ -17,14 +17,17 @@ type PreferencePoints struct {
 var DefaultPreferencePoints = PreferencePoints{ClassI: 30, ClassII: 20, ClassIII: 10}
 
 // OpennessScore scales the points a candidate earned to 0..100 of what the
-// most open class earns, so ranking can weigh openness beside price.
+// most open candidate earns (Class I, plus the Open Source AI Definition
+// points when the solicitation offers them), so ranking can weigh openness
+// beside price.
 func (c Criteria) OpennessScore(points float64) float64 {
 	p := DefaultPreferencePoints
 	if c.OpennessPreferencePoints != nil {
 		p = *c.OpennessPreferencePoints
 	}
-	if p.ClassI <= 0 {
+	most := p.ClassI + max(0, c.OSAIDPreferencePoints)
+	if most <= 0 {
 		return 0
 	}
-	return min(100, 100*points/float64(p.ClassI))
+	return min(100, 100*points/float64(most))
 }

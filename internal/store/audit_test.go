@@ -19,10 +19,6 @@ import (
 	"github.com/modeltender/modeltender/internal/devstack/pgtest"
 )
 
-func TestMain(m *testing.M) {
-	pgtest.Main(m, func(ctx context.Context, url string) error { return Migrate(ctx, url, io.Discard) })
-}
-
 var auditAt = time.Date(2026, 11, 26, 10, 0, 0, 123456789, time.UTC)
 
 func openStore(t testing.TB) (*Store, string) {
