@@ -21,6 +21,7 @@ import (
 	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/licensing"
+	"github.com/modeltender/modeltender/internal/rulebook"
 	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/internal/tender"
 	"github.com/modeltender/modeltender/policies"
@@ -47,18 +48,25 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if cfg.DatabaseURL == "" {
 		return nil, errors.New("DATABASE_URL is not set")
 	}
-	bundle := policies.Dir(cfg.PolicyDir)
-	engine, err := policies.NewEngine(ctx, bundle)
+	bundle, err := policies.LoadBundle(policies.Dir(cfg.PolicyDir))
 	if err != nil {
-		return nil, fmt.Errorf("prepare policies (%s): %w", policySource(cfg), err)
-	}
-	analyzer, err := licensing.NewAnalyzer(bundle)
-	if err != nil {
-		return nil, fmt.Errorf("load license knowledge base: %w", err)
+		return nil, fmt.Errorf("read policies (%s): %w", policySource(cfg), err)
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
+	}
+	// The bundle this process runs is stored by its revision, so whatever
+	// solicitation freezes it can be judged by it later, by any worker.
+	if err := st.SavePolicyBundle(ctx, bundle.Revision(), bundle.Files()); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("store policy bundle %s: %w (run `modeltender migrate` first)", bundle.Revision(), err)
+	}
+	revisions := rulebook.New(st.PolicyBundle, 0)
+	engine, analyzer, err := revisions.Add(ctx, bundle)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("prepare policies (%s): %w", policySource(cfg), err)
 	}
 	tc, err := client.DialContext(ctx, client.Options{
 		HostPort:  cfg.TemporalAddress,
@@ -70,7 +78,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w; start one or unset TEMPORAL_ADDRESS under `modeltender dev`", cfg.TemporalAddress, cfg.TemporalNamespace, err)
 	}
-	return &App{Config: cfg, Store: st, Policies: engine, Licenses: analyzer, Check: check.New(check.Fixed{Engine: engine, Analyzer: analyzer}),
+	return &App{Config: cfg, Store: st, Policies: engine, Licenses: analyzer, Check: check.New(check.Current{Rules: revisions, Revision: bundle.Revision()}),
 		Temporal: tc, Log: log, Now: time.Now}, nil
 }
 

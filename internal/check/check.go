@@ -196,3 +196,18 @@ func (f Fixed) For(_ context.Context, revision string) (*policies.Engine, *licen
 	}
 	return f.Engine, f.Analyzer, nil
 }
+
+// Current are rules by revision where "" means the revision this process
+// started with: drafts and offline checks have none frozen yet.
+type Current struct {
+	Rules    Rules
+	Revision string
+}
+
+// For returns the engine and analyzer of revision, or of the current one for "".
+func (c Current) For(ctx context.Context, revision string) (*policies.Engine, *licensing.Analyzer, error) {
+	if revision == "" {
+		revision = c.Revision
+	}
+	return c.Rules.For(ctx, revision)
+}
