@@ -22,6 +22,13 @@ type Budget struct {
 // values nested under ten levels deep.
 var Document = Budget{MaxBytes: 2 << 20, MaxDepth: 64, MaxNodes: 100_000}
 
+// YAMLDocument is the budget of a YAML document (a Model Openness Tool
+// file). go.yaml.in/yaml/v3 builds its whole node tree, some 200 bytes a
+// value, before anything can count the values, so YAML gets fewer bytes:
+// 256 KiB is some 80 times a real model file, and at most some 30 MB of
+// nodes.
+var YAMLDocument = Budget{MaxBytes: 256 << 10, MaxDepth: Document.MaxDepth, MaxNodes: Document.MaxNodes}
+
 // TooLarge is the error for a document of n bytes over b.MaxBytes, at field.
 func (b Budget) TooLarge(field string, n int) *domain.Error {
 	return &domain.Error{Kind: domain.ErrTooLarge,

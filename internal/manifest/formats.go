@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/inputguard"
 )
 
 // Format is a way vendors describe a candidate model.
@@ -45,8 +46,14 @@ type Unmapped struct {
 }
 
 // Parse reads one candidate in format (FormatAuto or "" detects it). path
-// prefixes field names in errors, e.g. "candidates[1]".
+// prefixes field names in errors, e.g. "candidates[1]". Every format is
+// read within inputguard.Document and held to the text rules, and what is
+// read from MOF and CycloneDX files meets the native manifest schema, so
+// that intake finds nothing wrong the vendor could have been told here.
 func Parse(data []byte, format Format, path string) (Candidate, error) {
+	if b := inputguard.Document; len(data) > b.MaxBytes {
+		return Candidate{}, b.TooLarge(path, len(data))
+	}
 	if format == "" || format == FormatAuto {
 		detected, err := Detect(data)
 		if err != nil {
@@ -110,6 +117,9 @@ func Detect(data []byte) (Format, error) {
 			return FormatCycloneDX, nil
 		}
 		return "", fmt.Errorf("the file is XML but not a CycloneDX BOM (no http://cyclonedx.org/schema/bom namespace): give a CycloneDX ML-BOM, a native JSON manifest or a Model Openness Tool model YAML")
+	}
+	if b := inputguard.YAMLDocument; len(trimmed) > b.MaxBytes {
+		return "", fmt.Errorf("the file is neither JSON nor XML, and at %d bytes too large to read as YAML (at most %d): give a Model Openness Tool model YAML, a native JSON manifest or a CycloneDX ML-BOM", len(trimmed), b.MaxBytes)
 	}
 	root, err := yamlRoot(trimmed)
 	if err != nil {
