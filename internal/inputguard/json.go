@@ -61,7 +61,7 @@ func InvalidText(fields []domain.FieldError) *domain.Error {
 }
 
 var (
-	errSyntax = errors.New("not JSON")     // left to the decoder
+	errSyntax = errors.New("not JSON")      // left to the decoder
 	errFull   = errors.New("enough errors") // maxFieldErrors reached
 )
 

@@ -148,7 +148,7 @@ func ParseMOF(data []byte, path string) (Candidate, error) {
 	c := Candidate{Format: FormatMOF, Unmapped: unmappedKeys(doc, lines)}
 	r := f.Release
 	c.Manifest = domain.Manifest{SchemaVersion: "1", Name: r.Name, Version: r.Version, Producer: r.Producer, Description: r.Description}
-	listed := map[string]int{}        // component name -> index of the entry that counts
+	listed := map[string]int{}         // component name -> index of the entry that counts
 	licenseFrom := map[string]string{} // component name -> where its license was read
 	for i, rc := range r.Components {
 		field := fmt.Sprintf("release.components[%d]", i)
