@@ -57,7 +57,7 @@ func Parse(data []byte, format Format, path string) (Candidate, error) {
 	if format == "" || format == FormatAuto {
 		detected, err := Detect(data)
 		if err != nil {
-			return Candidate{}, domain.Errorf(domain.ErrInvalid, "%s%s", prefix(path), err)
+			return Candidate{}, domain.InvalidFields(prefix(path)+err.Error(), []domain.FieldError{{Field: orRoot(path), Message: err.Error()}})
 		}
 		format = detected
 	}
