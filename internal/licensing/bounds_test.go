@@ -19,9 +19,9 @@ func TestExpressionBounds(t *testing.T) {
 	for expr, want := range map[string]string{
 		atLimit + "y": "501 characters long, at most 500 allowed",
 		strings.Repeat("(", 9) + "MIT" + strings.Repeat(")", 9): "nest more than 8 deep",
-		"MIT\x00":      "NUL",
-		"MIT\xff":      "not valid UTF-8",
-		"MIT\u0085":    "U+0085",
+		"MIT\x00":   "NUL",
+		"MIT\xff":   "not valid UTF-8",
+		"MIT\u0085": "U+0085",
 	} {
 		_, err := ParseExpression(expr)
 		if err == nil || !strings.Contains(err.Error(), want) {
