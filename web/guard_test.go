@@ -1,0 +1,170 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+)
+
+// guarded is an echo instance with the server's error handler and
+// guardInput, answering a few routes as the real ones read their input.
+func guarded(t *testing.T) *echo.Echo {
+	t.Helper()
+	e := echo.New()
+	e.HTTPErrorHandler = errorHandler(slog.New(slog.DiscardHandler), func(c echo.Context, p Problem) error {
+		return c.JSON(p.Status, p) // the HTML page is not under test
+	})
+	e.Use(guardInput)
+	e.GET("/api/v1/solicitations/:id", func(c echo.Context) error { return c.String(http.StatusOK, c.Param("id")) })
+	e.POST("/api/v1/solicitations/:id/questions", func(c echo.Context) error {
+		var body struct {
+			Question string `json:"question"`
+		}
+		if err := decodeJSON(c, &body); err != nil {
+			return err
+		}
+		return c.String(http.StatusCreated, body.Question)
+	})
+	e.POST("/solicitations/:id/bids", func(c echo.Context) error {
+		req, _, _, err := bidUploads(c)
+		if err != nil {
+			return err
+		}
+		return c.String(http.StatusOK, c.FormValue("mf_name")+" "+string(req.Candidates[0]))
+	})
+	return e
+}
+
+type answer struct {
+	status  int
+	problem Problem
+	body    string
+}
+
+func send(t *testing.T, e *echo.Echo, r *http.Request) answer {
+	t.Helper()
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, r)
+	a := answer{status: w.Code, body: w.Body.String()}
+	if w.Code >= 400 {
+		if ct := w.Header().Get(echo.HeaderContentType); !strings.HasPrefix(ct, "application/problem+json") {
+			t.Fatalf("%d with content type %q: %s", w.Code, ct, w.Body)
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &a.problem); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a
+}
+
+func (a answer) names(field, message string) bool {
+	for _, f := range a.problem.Errors {
+		if f.Field == field && strings.Contains(f.Message, message) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestGuardInputRefusesBadURLs(t *testing.T) {
+	e := guarded(t)
+	for _, tc := range []struct {
+		target, field, message string
+	}{
+		{"/api/v1/solicitations/%00", "id", "NUL"},
+		{"/api/v1/solicitations/sol%07x", "id", "U+0007"},
+		// Upper case, as url.PathEscape writes it: echo leaves a parameter
+		// escaped when the path was escaped otherwise (%ff reaches the handler
+		// as the text "%ff").
+		{"/api/v1/solicitations/%FF", "id", "UTF-8"},
+		{"/api/v1/solicitations/sol-1?q=%00", "q", "NUL"},
+		{"/api/v1/solicitations/sol-1?q=a&q=%1b", "q[1]", "U+001B"},
+	} {
+		a := send(t, e, httptest.NewRequest(http.MethodGet, tc.target, nil))
+		if a.status != http.StatusBadRequest || !a.names(tc.field, tc.message) {
+			t.Errorf("GET %s: %d %+v, want 400 naming %s", tc.target, a.status, a.problem, tc.field)
+		}
+	}
+	if a := send(t, e, httptest.NewRequest(http.MethodGet, "/api/v1/solicitations/sol-1?q=caf%C3%A9", nil)); a.status != http.StatusOK || a.body != "sol-1" {
+		t.Errorf("a good URL: %d %s", a.status, a.body)
+	}
+}
+
+func TestDecodeJSONChecksTypeAndText(t *testing.T) {
+	e := guarded(t)
+	post := func(contentType, body string) answer {
+		r := httptest.NewRequest(http.MethodPost, "/api/v1/solicitations/sol-1/questions", strings.NewReader(body))
+		if contentType != "" {
+			r.Header.Set(echo.HeaderContentType, contentType)
+		}
+		return send(t, e, r)
+	}
+	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded"} {
+		a := post(ct, `{"question": "Which license?"}`)
+		if a.status != http.StatusUnsupportedMediaType || !strings.Contains(a.problem.Detail, "Content-Type: application/json") ||
+			a.problem.Type != "https://modeltender.dev/problems/unsupported-media-type" {
+			t.Errorf("Content-Type %q: %d %+v", ct, a.status, a.problem)
+		}
+	}
+	for body, want := range map[string]string{
+		`{"question": "a\u0000b"}`:                          "NUL",
+		`{"question": "\ud800"}`:                            "surrogate",
+		`{"question": "` + strings.Repeat("q", 4001) + `"}`: "at most 4000",
+	} {
+		if a := post("application/json", body); a.status != http.StatusUnprocessableEntity || !a.names("question", want) {
+			t.Errorf("body %.40s: %d %+v", body, a.status, a.problem)
+		}
+	}
+	if a := post("application/json; charset=utf-8", `{"question": "Which license?\nAnd which version?"}`); a.status != http.StatusCreated {
+		t.Errorf("a good question: %d %+v", a.status, a.problem)
+	}
+	if a := post("application/json", `{"question": `); a.status != http.StatusBadRequest || !strings.Contains(a.problem.Detail, "not valid JSON") {
+		t.Errorf("broken JSON: %d %+v", a.status, a.problem)
+	}
+}
+
+func TestGuardInputChecksForms(t *testing.T) {
+	e := guarded(t)
+	postForm := func(form url.Values) answer {
+		r := httptest.NewRequest(http.MethodPost, "/solicitations/sol-1/bids", strings.NewReader(form.Encode()))
+		r.Header.Set(echo.HeaderContentType, echo.MIMEApplicationForm)
+		return send(t, e, r)
+	}
+	a := postForm(url.Values{"mf_name": {"granite\x00"}, "mf_weights_license": {strings.Repeat("l", 501)}, "mf_description": {"Two\r\nlines"}})
+	if a.status != http.StatusUnprocessableEntity || !a.names("mf_name", "NUL") || !a.names("mf_weights_license", "at most 500") || len(a.problem.Errors) != 2 {
+		t.Errorf("bad form: %d %+v", a.status, a.problem)
+	}
+	if a := postForm(url.Values{"mf_name": {"granite"}, "mf_description": {"Two\r\nlines, as a textarea sends them"}}); a.status != http.StatusOK || !strings.HasPrefix(a.body, "granite ") {
+		t.Errorf("good form: %d %s %+v", a.status, a.body, a.problem)
+	}
+
+	upload := func(content string) answer {
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		fw, err := w.CreateFormFile("manifest_files", "model.yml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write([]byte(content))
+		w.WriteField("mf_name", "granite")
+		w.Close()
+		r := httptest.NewRequest(http.MethodPost, "/solicitations/sol-1/bids", &body)
+		r.Header.Set(echo.HeaderContentType, w.FormDataContentType())
+		return send(t, e, r)
+	}
+	// Without the guard the invalid UTF-8 would be replaced silently on the way to the parser.
+	if a := upload("release:\n  name: caf\xe9\n"); a.status != http.StatusUnprocessableEntity || !a.names(`manifest_files["model.yml"]`, "not valid UTF-8 (byte 21, line 2)") {
+		t.Errorf("bad upload: %d %+v", a.status, a.problem)
+	}
+	if a := upload("release:\r\n  name: café\r\n"); a.status != http.StatusOK || !strings.Contains(a.body, `café`) {
+		t.Errorf("good upload: %d %s %+v", a.status, a.body, a.problem)
+	}
+}
