@@ -17,7 +17,8 @@ import (
 // machine-learning-model component into a manifest: the model's licenses are
 // the weights' ("Model parameters (Final)"), its modelCard is the model card
 // evidence, performance metrics are the evaluation results, and data
-// components are the datasets. The rest is reported as unmapped.
+// components are the datasets. The rest is reported as unmapped. As with
+// ParseMOF, Parse holds the manifest to the native schema.
 func ParseCycloneDX(data []byte, path string) (Candidate, error) {
 	var bom cdx.BOM
 	format, name := cdx.BOMFileFormatJSON, "JSON"
@@ -77,9 +78,7 @@ func ParseCycloneDX(data []byte, path string) (Candidate, error) {
 		m.Components = append(m.Components, d)
 	}
 	c.Manifest = m
-	if err := checkMapped(m, path, "CycloneDX BOM", cdxSource(m, model.Name)); err != nil {
-		return Candidate{}, err
-	}
+	c.source = cdxSource(m, model.Name)
 	return c, nil
 }
 

@@ -34,6 +34,9 @@ type Candidate struct {
 	Format   Format          `json:"format"`
 	Manifest domain.Manifest `json:"manifest"`
 	Unmapped []Unmapped      `json:"unmapped"`
+	// source says where in the vendor's file a field of Manifest came
+	// from, for messages; nil for a native manifest.
+	source func(field string) string
 }
 
 // Unmapped is a part of the input that has no place in domain.Manifest. It is
@@ -45,11 +48,13 @@ type Unmapped struct {
 	Reason string `json:"reason"`
 }
 
-// Parse reads one candidate in format (FormatAuto or "" detects it). path
-// prefixes field names in errors, e.g. "candidates[1]". Every format is
-// read within inputguard.Document and held to the text rules, and what is
-// read from MOF and CycloneDX files meets the native manifest schema, so
-// that intake finds nothing wrong the vendor could have been told here.
+// Parse reads one candidate in format (FormatAuto or "" detects it), as a
+// bid submits it. path prefixes field names in errors, e.g.
+// "candidates[1]". Every format is read within inputguard.Document and held
+// to the text rules, and what is read from MOF and CycloneDX files must
+// make a valid native manifest, so that intake finds nothing wrong the
+// vendor could have been told here (ParseMOF and ParseCycloneDX alone read
+// any file the format allows, an unlicensed model's included).
 func Parse(data []byte, format Format, path string) (Candidate, error) {
 	if b := inputguard.Document; len(data) > b.MaxBytes {
 		return Candidate{}, b.TooLarge(path, len(data))
@@ -61,17 +66,30 @@ func Parse(data []byte, format Format, path string) (Candidate, error) {
 		}
 		format = detected
 	}
+	var c Candidate
+	var err error
 	switch format {
 	case FormatNative:
 		m, err := ParseJSON(data, path)
 		return Candidate{Format: FormatNative, Manifest: m, Unmapped: []Unmapped{}}, err
 	case FormatMOF:
-		return ParseMOF(data, path)
+		c, err = ParseMOF(data, path)
 	case FormatCycloneDX:
-		return ParseCycloneDX(data, path)
+		c, err = ParseCycloneDX(data, path)
+	default:
+		return Candidate{}, fmt.Errorf("unknown manifest format %q: use one of %s", format, formatList())
 	}
-	return Candidate{}, fmt.Errorf("unknown manifest format %q: use one of %s", format, formatList())
+	if err != nil {
+		return Candidate{}, err
+	}
+	if err := checkMapped(c.Manifest, path, formatNames[format], c.source); err != nil {
+		return Candidate{}, err
+	}
+	return c, nil
 }
+
+// formatNames name the formats in messages.
+var formatNames = map[Format]string{FormatMOF: "Model Openness Tool file", FormatCycloneDX: "CycloneDX BOM"}
 
 func formatList() string {
 	names := make([]string, len(Formats))
