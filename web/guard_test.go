@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/modeltender/modeltender/internal/inputguard"
 )
 
 // guarded is an echo instance with the server's error handler and
@@ -167,4 +170,63 @@ func TestGuardInputChecksForms(t *testing.T) {
 	if a := upload("release:\r\n  name: café\r\n"); a.status != http.StatusOK || !strings.Contains(a.body, `café`) {
 		t.Errorf("good upload: %d %s %+v", a.status, a.body, a.problem)
 	}
+}
+
+// FuzzDecodeJSON: any body sent to a JSON endpoint is decoded into a value
+// whose every text passes its field's rules, or refused with a 4xx
+// problem: 415 for a body not sent as JSON, 422 naming the fields at fault,
+// 400 for what is not JSON of the endpoint's shape; never a 5xx.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, seed := range []string{
+		`{"title": "Chat assistant", "risk_tier": "standard", "deadline": "2030-01-01T00:00:00Z", "use_cases": ["benefits-and-services"], "description": "Line\r\nbreaks\tand tabs"}`,
+		`{"title": "a\u0000b"}`, "{\"title\": \"a\x00b\"}", `{"title": "\ud800"}`, `{"use_cases": ["\udfff"]}`, "{\"description\": \"\xff\"}",
+		`{"title": "` + strings.Repeat("t", 501) + `"}`, `{"description": "` + strings.Repeat("d", 100_000) + `"}`,
+		`{"weights": ` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, `{"title": "x"} {"title": "y"}`, `{"titel": "x"}`, `{"title": 1}`, ``,
+	} {
+		f.Add([]byte(seed), true)
+	}
+	f.Add([]byte(`{"title": "x"}`), false)
+	e := echo.New()
+	e.HTTPErrorHandler = errorHandler(slog.New(slog.DiscardHandler), nil)
+	var got solicitationRequest
+	e.POST("/api/v1/solicitations", func(c echo.Context) error {
+		got = solicitationRequest{}
+		if err := decodeJSON(c, &got); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusCreated)
+	})
+	f.Fuzz(func(t *testing.T, body []byte, asJSON bool) {
+		r := httptest.NewRequest(http.MethodPost, "/api/v1/solicitations", bytes.NewReader(body))
+		if asJSON {
+			r.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+		}
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, r)
+		switch {
+		case w.Code == http.StatusCreated:
+			texts := map[string]string{"title": got.Title, "description": got.Description, "risk_tier": got.RiskTier,
+				"deadline": got.Deadline, "minimum_openness_class": got.MinimumOpennessClass}
+			for i, u := range got.UseCases {
+				texts[fmt.Sprintf("use_cases[%d]", i)] = u
+				if p := inputguard.FieldProblem("use_cases", u); p != "" {
+					t.Fatalf("accepted %q with use_cases[%d] %q: %s", body, i, u, p)
+				}
+			}
+			for field, s := range texts {
+				if p := inputguard.FieldProblem(field, s); p != "" {
+					t.Fatalf("accepted %q with %s %q: %s", body, field, s, p)
+				}
+			}
+		case !asJSON && w.Code != http.StatusUnsupportedMediaType:
+			t.Fatalf("a body without Content-Type: %d %s", w.Code, w.Body)
+		case w.Code >= 500 || w.Code < 400:
+			t.Fatalf("%q: %d %s", body, w.Code, w.Body)
+		case w.Code == http.StatusUnprocessableEntity:
+			var p Problem
+			if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || len(p.Errors) == 0 || p.Errors[0].Field == "" {
+				t.Fatalf("%q: 422 naming no field: %s", body, w.Body)
+			}
+		}
+	})
 }
