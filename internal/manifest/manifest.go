@@ -117,7 +117,7 @@ func withFields(err error) error {
 		return err
 	}
 	out := *de
-	out.Message = de.Message + " — " + listFields(de.Fields)
+	out.Message = de.Message + ": " + listFields(de.Fields)
 	return &out
 }
 
