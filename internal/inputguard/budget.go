@@ -44,7 +44,7 @@ func (b Budget) TooDeep(field string) *domain.Error {
 
 // TooManyNodes is the error for more than b.MaxNodes values, counted at field.
 func (b Budget) TooManyNodes(field string) *domain.Error {
-	return domain.InvalidFields(fmt.Sprintf("the document holds more than %d values (YAML aliases count as often as they are used): send a smaller document, without aliases that repeat large parts", b.MaxNodes),
+	return domain.InvalidFields(fmt.Sprintf("the document holds more than %d values, a YAML alias counted as often as it is used: send a smaller document", b.MaxNodes),
 		[]domain.FieldError{{Field: orRoot(field), Message: fmt.Sprintf("reaches the limit of %d values here", b.MaxNodes)}})
 }
 
