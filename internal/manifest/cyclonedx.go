@@ -86,9 +86,7 @@ func ParseCycloneDX(data []byte, path string) (Candidate, error) {
 func cdxSource(m domain.Manifest, model string) func(string) string {
 	of := fmt.Sprintf("the machine-learning-model component %q", model)
 	return func(field string) string {
-		var i int
-		var part string
-		if n, _ := fmt.Sscanf(strings.Replace(field, "].", "] ", 1), "components[%d] %s", &i, &part); n == 2 && i < len(m.Components) {
+		if i, part, ok := listItem(field, "components"); ok && i < len(m.Components) {
 			switch m.Components[i].Name {
 			case "Model parameters (Final)":
 				field = "weights." + part
@@ -98,7 +96,7 @@ func cdxSource(m domain.Manifest, model string) func(string) string {
 				return "the URL of the model-card externalReference of " + of
 			}
 		}
-		if n, _ := fmt.Sscanf(strings.Replace(field, "].", "] ", 1), "evidence[%d] %s", &i, &part); n == 2 && i < len(m.Evidence) {
+		if i, part, ok := listItem(field, "evidence"); ok && i < len(m.Evidence) {
 			switch e := m.Evidence[i]; {
 			case e.Kind == "evaluation-results":
 				return "the performance metrics of the modelCard of " + of

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -152,6 +153,21 @@ func checkMapped(m domain.Manifest, path, format string, source func(field strin
 		}
 	}
 	return domain.InvalidFields(fmt.Sprintf("the candidate read from the %s does not make a valid manifest: %s; fix it in the file", format, listFields(fields)), fields)
+}
+
+// listItem splits a manifest field such as components[3].license into the
+// item's index in list and what follows it (license).
+func listItem(field, list string) (int, string, bool) {
+	rest, ok := strings.CutPrefix(field, list+"[")
+	if !ok {
+		return 0, "", false
+	}
+	num, part, ok := strings.Cut(rest, "]")
+	i, err := strconv.Atoi(num)
+	if !ok || err != nil || i < 0 {
+		return 0, "", false
+	}
+	return i, strings.TrimPrefix(part, "."), true
 }
 
 // leafErrors flattens a validation error tree into one message per failing

@@ -233,12 +233,10 @@ func mofSource(m domain.Manifest, listed map[string]int, licenseFrom map[string]
 		case "weights.location":
 			return component("Model parameters (Final)", "location")
 		}
-		var i int
-		var part string
-		if n, _ := fmt.Sscanf(strings.Replace(field, "].", "] ", 1), "components[%d] %s", &i, &part); n == 2 && i < len(m.Components) {
+		if i, part, ok := listItem(field, "components"); ok && i < len(m.Components) {
 			return component(m.Components[i].Name, part)
 		}
-		if n, _ := fmt.Sscanf(strings.Replace(field, "].", "] ", 1), "evidence[%d] %s", &i, &part); n == 2 && i < len(m.Evidence) {
+		if i, part, ok := listItem(field, "evidence"); ok && i < len(m.Evidence) {
 			return component(m.Evidence[i].Title, part)
 		}
 		return ""
