@@ -253,14 +253,11 @@ func segment(key string) string {
 func (s *jsonScanner) str(member string, key bool) (string, error) {
 	s.pos++
 	var text strings.Builder
+	// problem is the string's first; later ones are not even worded, so a
+	// string of a million bad bytes costs no more than a good one.
 	var problem string
 	chars, line := 0, 1
 	cr := 0 // the character number of a carriage return waiting for its line feed
-	note := func(p string) {
-		if problem == "" {
-			problem = p
-		}
-	}
 	for {
 		if s.pos >= len(s.data) {
 			return "", errSyntax
@@ -270,21 +267,24 @@ func (s *jsonScanner) str(member string, key bool) (string, error) {
 		switch {
 		case c == '"':
 			s.pos++
-			if cr > 0 {
-				note(controlMessage('\r', cr, line))
+			if cr > 0 && problem == "" {
+				problem = controlMessage('\r', cr, line)
 			}
 			return s.finish(text.String(), member, key, problem, chars)
 		case c < 0x20:
 			return "", errSyntax // a raw control character: not JSON
 		case c == '\\':
-			var p string
+			var lone bool
 			var err error
-			r, p, err = s.escape(chars+1, line)
-			if err != nil {
+			if r, lone, err = s.escape(); err != nil {
 				return "", err
 			}
-			if p != "" {
-				note(p)
+			if lone && problem == "" {
+				problem = fmt.Sprintf("holds \\u%04x, half of a UTF-16 surrogate pair, at character %d%s: "+
+					"escape a character beyond U+FFFF as both halves of its pair, or send it as UTF-8", r, chars+1, onLine(line))
+			}
+			if lone {
+				r = utf8.RuneError
 			}
 		case c < utf8.RuneSelf:
 			r = rune(c)
@@ -292,14 +292,14 @@ func (s *jsonScanner) str(member string, key bool) (string, error) {
 		default:
 			var size int
 			r, size = utf8.DecodeRune(s.data[s.pos:])
-			if r == utf8.RuneError && size == 1 {
-				note(fmt.Sprintf("is not valid UTF-8 (at character %d%s): send the text encoded as UTF-8", chars+1, onLine(line)))
+			if r == utf8.RuneError && size == 1 && problem == "" {
+				problem = fmt.Sprintf("is not valid UTF-8 (at character %d%s): send the text encoded as UTF-8", chars+1, onLine(line))
 			}
 			s.pos += size
 		}
 		chars++
-		if cr > 0 && r != '\n' {
-			note(controlMessage('\r', cr, line))
+		if cr > 0 && r != '\n' && problem == "" {
+			problem = controlMessage('\r', cr, line)
 		}
 		cr = 0
 		switch {
@@ -307,8 +307,8 @@ func (s *jsonScanner) str(member string, key bool) (string, error) {
 			cr = chars
 		case r == '\n':
 			line++
-		case !allowed(r, false):
-			note(controlMessage(r, chars, line))
+		case !allowed(r, false) && problem == "":
+			problem = controlMessage(r, chars, line)
 		}
 		if key && chars <= maxKeyLength {
 			text.WriteRune(r)
@@ -334,60 +334,69 @@ func (s *jsonScanner) finish(text, member string, key bool, problem string, char
 	return text, s.report(problem)
 }
 
-// escape reads the escape at s.pos (a '\') and returns the character, and
-// a problem when it is half a surrogate pair; char and line place it.
-func (s *jsonScanner) escape(char, line int) (rune, string, error) {
+// escape reads the escape at s.pos (a '\') and returns the character;
+// lone says it is half a surrogate pair, that half.
+func (s *jsonScanner) escape() (r rune, lone bool, err error) {
 	if s.pos+1 >= len(s.data) {
-		return 0, "", errSyntax
+		return 0, false, errSyntax
 	}
 	c := s.data[s.pos+1]
 	s.pos += 2
 	switch c {
 	case '"', '\\', '/':
-		return rune(c), "", nil
+		return rune(c), false, nil
 	case 'b':
-		return '\b', "", nil
+		return '\b', false, nil
 	case 'f':
-		return '\f', "", nil
+		return '\f', false, nil
 	case 'n':
-		return '\n', "", nil
+		return '\n', false, nil
 	case 'r':
-		return '\r', "", nil
+		return '\r', false, nil
 	case 't':
-		return '\t', "", nil
+		return '\t', false, nil
 	case 'u':
 	default:
-		return 0, "", errSyntax
+		return 0, false, errSyntax
 	}
 	u, ok := s.hex4()
 	if !ok {
-		return 0, "", errSyntax
+		return 0, false, errSyntax
 	}
 	if !utf16Surrogate(u) {
-		return u, "", nil
+		return u, false, nil
 	}
 	if u < 0xdc00 && s.pos+1 < len(s.data) && s.data[s.pos] == '\\' && s.data[s.pos+1] == 'u' {
 		save := s.pos
 		s.pos += 2
 		if low, ok := s.hex4(); ok && low >= 0xdc00 && low <= 0xdfff {
-			return 0x10000 + (u-0xd800)<<10 + (low - 0xdc00), "", nil
+			return 0x10000 + (u-0xd800)<<10 + (low - 0xdc00), false, nil
 		}
 		s.pos = save
 	}
-	return utf8.RuneError, fmt.Sprintf("holds \\u%04x, half of a UTF-16 surrogate pair, at character %d%s: "+
-		"escape a character beyond U+FFFF as both halves of its pair, or send it as UTF-8", u, char, onLine(line)), nil
+	return u, true, nil
 }
 
 func utf16Surrogate(r rune) bool { return r >= 0xd800 && r <= 0xdfff }
 
+// hex4 reads the four hex digits of a \u escape.
 func (s *jsonScanner) hex4() (rune, bool) {
 	if s.pos+4 > len(s.data) {
 		return 0, false
 	}
-	n, err := strconv.ParseUint(string(s.data[s.pos:s.pos+4]), 16, 32)
-	if err != nil {
-		return 0, false
+	var r rune
+	for _, c := range s.data[s.pos : s.pos+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
 	}
 	s.pos += 4
-	return rune(n), true
+	return r, true
 }
