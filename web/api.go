@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/inputguard"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/tender"
 	"github.com/modeltender/modeltender/web/openapi"
@@ -35,15 +36,23 @@ func (s *Server) listUseCases(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"use_cases": s.svc.Licenses.UseCases()})
 }
 
-// decodeJSON reads a JSON body strictly: unknown fields and trailing data are
-// errors that say where the problem is.
+// decodeJSON reads a JSON body strictly: only as application/json (415
+// otherwise), every string held to the text rules and its field's length
+// (inputguard.CheckJSON, 422 naming each field), then unknown fields and
+// trailing data are errors that say where the problem is.
 func decodeJSON(c echo.Context, v any) error {
+	if err := inputguard.RequireJSON(c.Request().Header.Get(echo.HeaderContentType)); err != nil {
+		return err
+	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return domain.Errorf(domain.ErrMalformed, "the request body is empty: send a JSON object (Content-Type: application/json)")
+	}
+	if err := inputguard.CheckJSON(body, ""); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

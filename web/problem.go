@@ -38,6 +38,8 @@ var statusOf = map[domain.ErrorKind]int{
 	domain.ErrTooLarge:        http.StatusRequestEntityTooLarge,
 	domain.ErrUnavailable:     http.StatusServiceUnavailable,
 	domain.ErrInternal:        http.StatusInternalServerError,
+
+	domain.ErrUnsupportedMedia: http.StatusUnsupportedMediaType,
 }
 
 // asDomainError turns any error a handler returns into a *domain.Error: our

@@ -43,6 +43,7 @@ func NewServer(svc *tender.Service) *Server {
 	e.HTTPErrorHandler = errorHandler(s.log, s.errorPage)
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(maxBody))
+	e.Use(guardInput)
 	s.routes()
 	return s
 }

@@ -22,6 +22,9 @@ const (
 	ErrInternal        ErrorKind = "internal"        // a bug: nothing the caller can fix
 	ErrStale           ErrorKind = "stale"           // a decision on evidence that changed since
 	ErrConflictOfInt   ErrorKind = "conflict-of-interest"
+
+	// ErrUnsupportedMedia is a body in a format the endpoint does not read.
+	ErrUnsupportedMedia ErrorKind = "unsupported-media-type"
 )
 
 // FieldError points at one bad field of the input, by JSON path.

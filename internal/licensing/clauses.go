@@ -25,6 +25,7 @@ const (
 	RuleEarlierVersion  = "license.earlier-version"
 	RuleTextMismatch    = "license.text-mismatch"
 	RuleUnrecognisedTxt = "license.unrecognised-text"
+	RuleTextTooLong     = "license.text-too-long"
 )
 
 // clauseFinding is a finding about one clause of one license, with the

@@ -37,6 +37,10 @@ func (a *Analyzer) Explain(query, text string, c domain.Criteria) Explanation {
 	x := Explanation{Query: query, Licenses: []LicenseFacts{}, Findings: []domain.Finding{}}
 	expr := ""
 	if strings.TrimSpace(text) != "" {
+		if f := textTooLong(WeightsComponent, text); f != nil {
+			x.Findings = append(x.Findings, *f)
+			return x
+		}
 		m := a.kb.matchText(text)
 		x.Text = &m
 		expr = m.LicenseID

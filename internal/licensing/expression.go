@@ -6,10 +6,12 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/github/go-spdx/v2/spdxexp"
 	"github.com/github/go-spdx/v2/spdxexp/spdxlicenses"
 
+	"github.com/modeltender/modeltender/internal/inputguard"
 	"github.com/modeltender/modeltender/policies"
 )
 
@@ -57,9 +59,16 @@ func (t Term) Custom() bool {
 // parentheses, "+", LicenseRef-). Every id must be on the SPDX license list
 // that go-spdx carries; anything else must be written as LicenseRef-<name>.
 // The error, an *ExpressionError, says what is wrong and how to write it.
+//
+// An expression is at most inputguard.MaxLength("license") characters with
+// parentheses at most maxExpressionDepth deep, so what the parser and the
+// review built on it do stays bounded.
 func ParseExpression(expr string) (*Expression, error) {
 	if strings.TrimSpace(expr) == "" {
 		return nil, &ExpressionError{Expression: expr, Problem: "it is empty"}
+	}
+	if err := expressionBounds(expr); err != nil {
+		return nil, err
 	}
 	leaves, err := spdxexp.ExtractLicenses(expr)
 	if err != nil {
@@ -76,6 +85,33 @@ func ParseExpression(expr string) (*Expression, error) {
 	}
 	slices.SortFunc(e.Terms, func(a, b Term) int { return strings.Compare(a.String(), b.String()) })
 	return e, nil
+}
+
+// maxExpressionDepth bounds how deep an expression's parentheses nest; a
+// real one nests one or two deep.
+const maxExpressionDepth = 8
+
+// expressionBounds refuses an expression that is not text, is longer than
+// the license field's limit, or nests deeper than maxExpressionDepth.
+func expressionBounds(expr string) *ExpressionError {
+	if p := inputguard.TextProblem(expr); p != "" {
+		return &ExpressionError{Expression: expr, Problem: "it " + p, outOfBounds: true}
+	}
+	if n, limit := utf8.RuneCountInString(expr), inputguard.MaxLength("license"); n > limit {
+		return &ExpressionError{Expression: expr, Problem: fmt.Sprintf("it is %d characters long, at most %d allowed", n, limit), outOfBounds: true}
+	}
+	depth := 0
+	for _, r := range expr {
+		switch r {
+		case '(':
+			if depth++; depth > maxExpressionDepth {
+				return &ExpressionError{Expression: expr, Problem: fmt.Sprintf("its parentheses nest more than %d deep", maxExpressionDepth), outOfBounds: true}
+			}
+		case ')':
+			depth--
+		}
+	}
+	return nil
 }
 
 // parseTerm splits a license as go-spdx renders it: "id[+][ WITH exception]".
@@ -108,6 +144,8 @@ type ExpressionError struct {
 	Problem string
 	// Suggestion is a valid expression the vendor probably meant, if one was found.
 	Suggestion string
+	// outOfBounds says the expression was not parsed at all (expressionBounds).
+	outOfBounds bool
 }
 
 func (e *ExpressionError) Error() string {

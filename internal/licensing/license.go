@@ -21,8 +21,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/inputguard"
 	"github.com/modeltender/modeltender/policies"
 )
 
@@ -144,7 +146,13 @@ func (a *Analyzer) Review(m domain.Manifest, c domain.Criteria) domain.LicenseRe
 func (a *Analyzer) reviewComponent(r *domain.LicenseReport, component, license, text string, c domain.Criteria) {
 	expr, err := ParseExpression(license)
 	var named *domain.Finding
+	var ee *ExpressionError
 	if err != nil {
+		if errors.As(err, &ee) && ee.outOfBounds {
+			r.Components = append(r.Components, domain.ComponentLicense{Component: component, Expression: license, Status: domain.LicenseInvalid})
+			r.Findings = append(r.Findings, invalidExpression(component, license, err))
+			return
+		}
 		if expr, named = a.readName(component, license); expr == nil {
 			r.Components = append(r.Components, domain.ComponentLicense{Component: component, Expression: license, Status: domain.LicenseInvalid})
 			r.Findings = append(r.Findings, invalidExpression(component, license, err))
@@ -154,9 +162,13 @@ func (a *Analyzer) reviewComponent(r *domain.LicenseReport, component, license, 
 	cl := domain.ComponentLicense{Component: component, Expression: license, Normalized: expr.Normalized}
 	var textFindings []clauseFinding
 	if strings.TrimSpace(text) != "" {
-		match := a.kb.matchText(text)
-		cl.Text = &match
-		textFindings = a.textFindings(component, expr, match)
+		if f := textTooLong(component, text); f != nil {
+			textFindings = []clauseFinding{{clause: ClauseLicense, finding: *f}}
+		} else {
+			match := a.kb.matchText(text)
+			cl.Text = &match
+			textFindings = a.textFindings(component, expr, match)
+		}
 	}
 	reviews := map[Term]termReview{}
 	for _, t := range expr.Terms {
@@ -415,6 +427,23 @@ func (a *Analyzer) readName(component, license string) (*Expression, *domain.Fin
 		f.Fix = "Vendor: " + strings.Join(families, "; ") + "."
 	}
 	return expr, &f
+}
+
+// textTooLong is the finding for an attached license text over the
+// license_text limit, which is not read: matching it would cost in
+// proportion to its size, and the manifest schema refuses such a text.
+func textTooLong(component, text string) *domain.Finding {
+	n, limit := utf8.RuneCountInString(text), inputguard.MaxLength("license_text")
+	if n <= limit {
+		return nil
+	}
+	return &domain.Finding{
+		Rule: RuleTextTooLong, Severity: domain.SeverityDeny,
+		Message:  fmt.Sprintf("%s: the attached license text is %d characters, over the %d-character limit, and was not read", component, n, limit),
+		Evidence: domain.Evidence{Component: component},
+		Source:   "modeltender manifest schema 1 (license_text maxLength)",
+		Fix:      "Vendor: attach the license text alone, without other documents.",
+	}
 }
 
 func invalidExpression(component, license string, err error) domain.Finding {

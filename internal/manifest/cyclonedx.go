@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,18 +10,24 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/inputguard"
 )
 
 // ParseCycloneDX reads a CycloneDX 1.5/1.6 ML-BOM (JSON or XML) and maps its
 // machine-learning-model component into a manifest: the model's licenses are
 // the weights' ("Model parameters (Final)"), its modelCard is the model card
 // evidence, performance metrics are the evaluation results, and data
-// components are the datasets. The rest is reported as unmapped.
+// components are the datasets. The rest is reported as unmapped. As with
+// ParseMOF, Parse holds the manifest to the native schema.
 func ParseCycloneDX(data []byte, path string) (Candidate, error) {
 	var bom cdx.BOM
 	format, name := cdx.BOMFileFormatJSON, "JSON"
+	check := inputguard.CheckJSONText
 	if isXML(data) {
-		format, name = cdx.BOMFileFormatXML, "XML"
+		format, name, check = cdx.BOMFileFormatXML, "XML", checkXML
+	}
+	if err := check(data, path); err != nil {
+		return Candidate{}, withFields(err)
 	}
 	if err := cdx.NewBOMDecoder(bytes.NewReader(data), format).Decode(&bom); err != nil {
 		return Candidate{}, domain.InvalidFields("the CycloneDX BOM is not valid "+name,
@@ -71,7 +78,101 @@ func ParseCycloneDX(data []byte, path string) (Candidate, error) {
 		m.Components = append(m.Components, d)
 	}
 	c.Manifest = m
+	c.source = cdxSource(m, model.Name)
 	return c, nil
+}
+
+// cdxSource says where in the BOM a field of the manifest read from it came from.
+func cdxSource(m domain.Manifest, model string) func(string) string {
+	of := fmt.Sprintf("the machine-learning-model component %q", model)
+	return func(field string) string {
+		if i, part, ok := listItem(field, "components"); ok && i < len(m.Components) {
+			switch m.Components[i].Name {
+			case "Model parameters (Final)":
+				field = "weights." + part
+			case "Datasets":
+				return "the licenses of the data components and of the datasets its modelCard describes"
+			case "Model card":
+				return "the URL of the model-card externalReference of " + of
+			}
+		}
+		if i, part, ok := listItem(field, "evidence"); ok && i < len(m.Evidence) {
+			switch e := m.Evidence[i]; {
+			case e.Kind == "evaluation-results":
+				return "the performance metrics of the modelCard of " + of
+			case part == "summary":
+				return "the considerations of the modelCard of " + of
+			case part == "location":
+				return "the URL of the model-card externalReference of " + of
+			}
+		}
+		switch field {
+		case "name", "version", "description":
+			return "the " + field + " of " + of
+		case "producer":
+			return "the manufacturer, supplier, publisher or first author of " + of
+		case "weights.license":
+			return "the licenses of " + of + ": give it a license id or expression"
+		case "weights.location":
+			return "the URL of the distribution externalReference of " + of
+		case "weights.digest":
+			return "the SHA-256 hash of " + of
+		}
+		return ""
+	}
+}
+
+// checkXML reads an XML document's elements, attributes and text within
+// inputguard.Document and holds its text to the text rules (XML itself
+// allows DEL and the C1 controls), naming each bad element by its path
+// and line. Syntax errors are left to the BOM decoder.
+func checkXML(data []byte, path string) error {
+	b := inputguard.Document
+	if len(data) > b.MaxBytes {
+		return b.TooLarge(path, len(data))
+	}
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	var fields []domain.FieldError
+	var stack []string
+	nodes := 0
+	here := func() string { return fieldPath(path, stack) }
+	note := func(at, text string) {
+		if p := inputguard.TextProblem(text); p != "" && len(fields) < maxTextErrors {
+			line, _ := dec.InputPos()
+			fields = append(fields, domain.FieldError{Field: at, Message: fmt.Sprintf("line %d: %s", line, p)})
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break // the end, or a syntax error the BOM decoder words
+		}
+		nodes++
+		if nodes > b.MaxNodes {
+			return b.TooManyNodes(here())
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, t.Name.Local)
+			if len(stack) > b.MaxDepth {
+				return b.TooDeep(here())
+			}
+			for _, a := range t.Attr {
+				nodes++
+				note(here()+"@"+a.Name.Local, a.Value)
+			}
+		case xml.EndElement:
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case xml.CharData:
+			note(here(), string(t))
+		}
+	}
+	if len(fields) > 0 {
+		return inputguard.InvalidText(fields)
+	}
+	return nil
 }
 
 // sortComponents walks the BOM's components, nested ones included, and

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/inputguard"
 )
 
 // Format is a way vendors describe a candidate model.
@@ -54,6 +55,9 @@ type Candidate struct {
 	// Assessment is what an SPDX 3 AI package says of its own risk, for
 	// comparison with the solicitation's risk tier; nil for other formats.
 	Assessment *SafetyAssessment `json:"assessment,omitempty"`
+	// source says where in the vendor's file a field of Manifest came
+	// from, for messages; nil for a native manifest.
+	source func(field string) string
 }
 
 // Unmapped is a part of the input that has no place in domain.Manifest. It is
@@ -85,13 +89,23 @@ func Parse(data []byte, format Format, path string) (Candidate, error) {
 	return cs[0], nil
 }
 
-// ParseAll reads every candidate a document describes: one for most
-// formats, one per AI package of an SPDX 3 document.
+// ParseAll reads every candidate a document describes, as a bid submits
+// it: one for most formats, one per AI package of an SPDX 3 document. Every
+// format is read within inputguard.Document and held to the text rules, and
+// what is read from MOF and CycloneDX files must make a valid native
+// manifest, so that intake finds nothing wrong the vendor could have been
+// told here (ParseMOF and ParseCycloneDX alone read any file the format
+// allows, an unlicensed model's included). Model cards and SPDX documents
+// report what they lack as intake findings instead, so a real card without
+// a license is decided (never qualified), not refused unread.
 func ParseAll(data []byte, format Format, path string) ([]Candidate, error) {
+	if b := inputguard.Document; len(data) > b.MaxBytes {
+		return nil, b.TooLarge(path, len(data))
+	}
 	if format == "" || format == FormatAuto {
 		detected, err := Detect(data)
 		if err != nil {
-			return nil, domain.Errorf(domain.ErrInvalid, "%s%s", prefix(path), err)
+			return nil, domain.InvalidFields(prefix(path)+err.Error(), []domain.FieldError{{Field: orRoot(path), Message: err.Error()}})
 		}
 		format = detected
 	}
@@ -116,8 +130,17 @@ func ParseAll(data []byte, format Format, path string) ([]Candidate, error) {
 	if err != nil {
 		return nil, err
 	}
+	if name, strict := formatNames[format]; strict {
+		if err := checkMapped(c.Manifest, path, name, c.source); err != nil {
+			return nil, err
+		}
+	}
 	return withIntakeFindings([]Candidate{c}), nil
 }
+
+// formatNames name, in messages, the formats whose candidates must make a
+// valid native manifest as they are read.
+var formatNames = map[Format]string{FormatMOF: "Model Openness Tool file", FormatCycloneDX: "CycloneDX BOM"}
 
 // withIntakeFindings keeps what reading found with each manifest, so the
 // candidate check reports it wherever the manifest goes.
@@ -181,6 +204,9 @@ func Detect(data []byte) (Format, error) {
 			return FormatCycloneDX, nil
 		}
 		return "", fmt.Errorf("the file is XML but not a CycloneDX BOM (no http://cyclonedx.org/schema/bom namespace): give a CycloneDX ML-BOM, a native JSON manifest or a Model Openness Tool model YAML")
+	}
+	if b := inputguard.YAMLDocument; len(trimmed) > b.MaxBytes {
+		return "", fmt.Errorf("the file is neither JSON nor XML, and at %d bytes too large to read as YAML (at most %d): give a Model Openness Tool model YAML, a native JSON manifest or a CycloneDX ML-BOM", len(trimmed), b.MaxBytes)
 	}
 	root, err := yamlRoot(trimmed)
 	if err != nil {

@@ -1,119 +1,124 @@
 package manifest
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
-	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
-// seeds adds every fixture matching glob to the corpus.
-func seeds(f *testing.F, glob string) {
-	files, err := filepath.Glob(glob)
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seed files %s: %v", glob, err)
+// The fuzz targets below hold every parser of candidate files to the same
+// properties: no panic; an allocation bound in proportion to the input (an
+// alias bomb allocated 800 MB from 236 bytes before the budget); a refusal
+// is an invalid or too-large *domain.Error naming fields under the
+// candidate's path; and a candidate accepted is a manifest intake accepts,
+// so its text passes the rules. `go test` runs the seeds; bench/README.md
+// has a longer run.
+
+// seeds are real files and hostile ones: NUL in each spelling, lone
+// surrogates, alias bombs, deep nesting, huge strings.
+func seeds(f *testing.F) [][]byte {
+	f.Helper()
+	readAll := func(files ...string) [][]byte {
+		var out [][]byte
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			out = append(out, data)
+		}
+		return out
 	}
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
+	out := readAll(polyglotKo, "testdata/ml-bom.cdx.json", "testdata/ml-bom-split.cdx.json",
+		"../../examples/manifests/granite-3.1-8b-instruct.json", "testdata/hostile/alias-bomb-236.yaml", "testdata/hostile/alias-bomb-271.yaml")
+	var bom cdx.BOM
+	if err := cdx.NewBOMDecoder(bytes.NewReader(out[1]), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
+		f.Fatal(err)
+	}
+	bom.XMLNS = "http://cyclonedx.org/schema/bom/1.6"
+	var xml bytes.Buffer
+	if err := cdx.NewBOMEncoder(&xml, cdx.BOMFileFormatXML).Encode(&bom); err != nil {
+		f.Fatal(err)
+	}
+	out = append(out, xml.Bytes())
+	for _, s := range []string{
+		valid,
+		`{"schema_version": "1", "name": "x\u0000", "weights": {"license": "MIT"}}`,
+		"{\"schema_version\": \"1\", \"name\": \"x\x00\", \"weights\": {\"license\": \"MIT\"}}",
+		`{"schema_version": "1", "name": "x", "weights": {"license": "MIT\ud800"}}`,
+		`{"schema_version": "1", "name": "` + strings.Repeat("n", 100_000) + `", "weights": {"license": "MIT"}}`,
+		`{"schema_version": "1", "name": "x", "weights": {"license": "MIT"}, "evidence": ` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}`,
+		"release:\n  name: \"a\\0b\"\n  producer: \"\\x85\"\n",
+		"release: &a [*a]\n", "a: &a\n  b: *a\n",
+		"release:\n" + strings.Repeat("  ", 1) + strings.Repeat("- ", 100) + "x\n",
+		`{"bomFormat": "CycloneDX", "specVersion": "1.6", "metadata": {"component": {"type": "machine-learning-model", "name": "m", "licenses": [{"expression": ""}]}}}`,
+		`{"bomFormat": "CycloneDX", "specVersion": "1.6", "metadata": {"component": {"type": "machine-learning-model", "name": "m\u0000", "licenses": [{"license": {"id": "MIT"}}]}}}`,
+		`<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><metadata><component type="machine-learning-model"><name>m&#x85;</name></component></metadata></bom>`,
+		`<bom xmlns="http://cyclonedx.org/schema/bom/1.6">` + strings.Repeat("<a>", 200) + `</bom>`,
+		"", "\xef\xbb\xbf", "{", "<", "- - -", "\xff\xfe",
+	} {
+		out = append(out, []byte(s))
+	}
+	return out
+}
+
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// fuzzParse registers the seeds and checks the properties of Parse in format.
+func fuzzParse(f *testing.F, format Format) {
+	for _, s := range seeds(f) {
+		f.Add(s)
+	}
+	// The schemas compile once, on first use; that is not the input's cost.
+	for _, s := range seeds(f)[:4] {
+		if _, err := Parse(s, FormatAuto, ""); err != nil {
 			f.Fatal(err)
 		}
-		f.Add(data)
-	}
-}
-
-// checkRead holds a reader to its contract on any input: no panic, an
-// invalid-input error or candidates whose manifests encode.
-func checkRead(t *testing.T, cs []Candidate, err error) {
-	if err != nil {
-		if domain.KindOf(err) != domain.ErrInvalid {
-			t.Fatalf("error of kind %s: %v", domain.KindOf(err), err)
-		}
-		return
-	}
-	for _, c := range cs {
-		if _, err := json.Marshal(c); err != nil {
-			t.Fatalf("candidate does not encode: %v", err)
-		}
-		if c.Manifest.Name == "" {
-			t.Fatalf("candidate without a name: %+v", c.Manifest)
-		}
-	}
-}
-
-func FuzzParseHuggingFace(f *testing.F) {
-	seeds(f, "testdata/huggingface/*.md")
-	nested := "---\nlicense: mit\na: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n---\n"
-	deep := "---\nlicense: mit\n" + strings.Repeat("  ", 0)
-	for i := range 200 {
-		deep += strings.Repeat("  ", i) + "k:\n"
-	}
-	for _, s := range []string{
-		"---\r\nlicense: apache-2.0\r\nbase_model: [a/b, c/d]\r\n---\r\n# M\r\n",
-		"\n\n   ---\nlicense: other\nlicense_name: x\n---\n",
-		"---\nlicense: mit\x00\n---\n",
-		"---\na: &a [x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b, *b]\n---\n",
-		"---\na: &a [*a]\n---\n",
-		nested,
-		deep + "---\n",
-		"---\nmodel-index:\n- name: m\n  results:\n  - task: 3\n    metrics: [1, {value: [a]}]\n---\n",
-		"---\n---\n",
-		"---\nlicense: [mit, {a: b}]\nextra_gated_prompt: " + strings.Repeat("license ", 100) + "\n---\n",
-	} {
-		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := ParseHuggingFace(data, "candidates[0]")
-		checkRead(t, []Candidate{c}, err)
+		const path = "candidates[0]"
+		var c Candidate
+		var err error
+		if n, limit := allocated(func() { c, err = Parse(data, format, path) }), 512*uint64(len(data))+32<<20; n > limit {
+			t.Fatalf("parsing %d bytes as %s allocated %d bytes, over %d", len(data), format, n, limit)
+		}
+		if err != nil {
+			var de *domain.Error
+			if !errors.As(err, &de) || (de.Kind != domain.ErrInvalid && de.Kind != domain.ErrTooLarge) || len(de.Fields) == 0 {
+				t.Fatalf("Parse(%q, %s) = %#v, want an invalid or too-large *domain.Error with fields", data, format, err)
+			}
+			for _, fe := range de.Fields {
+				if !strings.HasPrefix(fe.Field, path) || fe.Message == "" {
+					t.Fatalf("Parse(%q, %s): field error %+v is not under %s", data, format, fe, path)
+				}
+			}
+			return
+		}
+		raw, err := json.Marshal(c.Manifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseJSON(raw, ""); err != nil {
+			t.Fatalf("Parse(%q, %s) accepted a manifest intake refuses: %v", data, format, err)
+		}
 	})
 }
 
-func FuzzParseSPDX3(f *testing.F) {
-	seeds(f, "testdata/spdx3/*.json")
-	for _, s := range []string{
-		`{"@graph": [{"type": "ai_AIPackage", "spdxId": "a"}, {"type": "Relationship", "relationshipType": "contains", "from": "a", "to": ["a"]}]}`,
-		`{"@graph": [{"type": "ai_AIPackage", "spdxId": "a"}, {"type": "Relationship", "relationshipType": "trainedOn", "from": {"spdxId": "a"}, "to": "d"}, {"type": "dataset_DatasetPackage", "spdxId": "d"}]}`,
-		`{"@graph": [{"type": "ai_AIPackage", "spdxId": "a", "name": "m", "ai_metric": [1, {"key": []}], "verifiedUsing": "x", "ai_energyConsumption": [1]}]}`,
-		`{"@graph": [` + strings.Repeat(`{"a":`, 3000) + `1` + strings.Repeat(`}`, 3000) + `]}`,
-		"{\"@graph\": [\"\x00\"]}",
-		`{"@graph": [{"type": ["ai_AIPackage"], "spdxId": 5}]}`,
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		cs, err := ParseSPDX3(data, "candidates[0]")
-		checkRead(t, cs, err)
-	})
-}
-
-func BenchmarkParseHuggingFace(b *testing.B) {
-	data, err := os.ReadFile("testdata/huggingface/meta-llama-Llama-3.2-1B-Instruct.md")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := ParseHuggingFace(data, ""); err != nil { // builds the intake analyzer once
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseHuggingFace(data, ""); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkParseSPDX3(b *testing.B) {
-	data, err := os.ReadFile("testdata/spdx3/ai-example01-simplehtr-example.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseSPDX3(data, ""); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func FuzzParseAuto(f *testing.F)      { fuzzParse(f, FormatAuto) }
+func FuzzParseJSON(f *testing.F)      { fuzzParse(f, FormatNative) }
+func FuzzParseMOF(f *testing.F)       { fuzzParse(f, FormatMOF) }
+func FuzzParseCycloneDX(f *testing.F) { fuzzParse(f, FormatCycloneDX) }

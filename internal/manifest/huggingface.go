@@ -79,9 +79,11 @@ func ParseHuggingFace(data []byte, path string) (Candidate, error) {
 		return Candidate{}, domain.InvalidFields("the model card's front matter is not valid YAML",
 			[]domain.FieldError{{Field: orRoot(path), Message: shiftLine(yamlMessage(front, err), offset)}})
 	}
-	doc, lines, err := yamlValue(root)
+	y := newYAMLReader(path)
+	doc, err := y.read(root)
+	lines := y.lines
 	if err != nil {
-		return Candidate{}, domain.InvalidFields("the model card's front matter is too large", []domain.FieldError{{Field: orRoot(path), Message: err.Error()}})
+		return Candidate{}, err
 	}
 	a, err := intakeAnalyzer()
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -22,6 +23,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/inputguard"
 )
 
 // SchemaJSON is the JSON Schema of the native manifest format, served to
@@ -49,9 +51,14 @@ var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
 
 // ParseJSON decodes and validates one native manifest. path prefixes the
 // field names in errors (e.g. "candidates[1]"), so a bid with several
-// manifests says which one is at fault.
+// manifests says which one is at fault. The text rules and the document
+// budget (internal/inputguard) apply before it is decoded; the schema
+// states the length of each field.
 func ParseJSON(data []byte, path string) (domain.Manifest, error) {
 	var m domain.Manifest
+	if err := inputguard.CheckJSONText(data, path); err != nil {
+		return m, withFields(err)
+	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		return m, domain.InvalidFields("the manifest is not valid JSON",
@@ -84,8 +91,83 @@ func Validate(inst any, path string) error {
 	}
 	fields := leafErrors(ve, path, nil)
 	return domain.InvalidFields(
-		fmt.Sprintf("the manifest breaks the manifest schema in %d place(s); see fields, and the schema at /api/v1/schemas/manifest.json", len(fields)),
+		fmt.Sprintf("the manifest breaks the manifest schema in %d place(s): %s; the schema is at /api/v1/schemas/manifest.json", len(fields), listFields(fields)),
 		fields)
+}
+
+// listFields names the first field errors in a message, since a message
+// may travel alone: intake records a failed manifest as a finding's
+// message, with no room for the fields.
+func listFields(fields []domain.FieldError) string {
+	const shown = 3
+	var parts []string
+	for _, f := range fields[:min(shown, len(fields))] {
+		parts = append(parts, f.Field+" "+f.Message)
+	}
+	s := strings.Join(parts, "; ")
+	if len(fields) > shown {
+		s += fmt.Sprintf("; and %d more", len(fields)-shown)
+	}
+	return s
+}
+
+// withFields puts the fields of a *domain.Error into its message (listFields).
+func withFields(err error) error {
+	var de *domain.Error
+	if !errors.As(err, &de) || len(de.Fields) == 0 {
+		return err
+	}
+	out := *de
+	out.Message = de.Message + ": " + listFields(de.Fields)
+	return &out
+}
+
+// checkMapped holds a manifest read from another format to every rule a
+// native one meets (the text rules, the schema with its lengths), so a
+// candidate accepted at the bid cannot fail intake for a reason the vendor
+// could have been told. source says where in the vendor's file a field of
+// the manifest came from ("" when it cannot say); it goes into the message.
+func checkMapped(m domain.Manifest, path, format string, source func(field string) string) error {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode the manifest read from the %s: %w", format, err)
+	}
+	err = inputguard.CheckJSONText(raw, path)
+	if err == nil {
+		inst, uerr := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+		if uerr != nil {
+			return fmt.Errorf("decode the manifest read from the %s: %w", format, uerr)
+		}
+		err = Validate(inst, path)
+	}
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	fields := make([]domain.FieldError, len(de.Fields))
+	for i, f := range de.Fields {
+		fields[i] = f
+		rel := strings.TrimPrefix(strings.TrimPrefix(f.Field, path), ".")
+		if from := source(rel); from != "" {
+			fields[i].Message += " (in the " + format + ": " + from + ")"
+		}
+	}
+	return domain.InvalidFields(fmt.Sprintf("the candidate read from the %s does not make a valid manifest: %s; fix it in the file", format, listFields(fields)), fields)
+}
+
+// listItem splits a manifest field such as components[3].license into the
+// item's index in list and what follows it (license).
+func listItem(field, list string) (int, string, bool) {
+	rest, ok := strings.CutPrefix(field, list+"[")
+	if !ok {
+		return 0, "", false
+	}
+	num, part, ok := strings.Cut(rest, "]")
+	i, err := strconv.Atoi(num)
+	if !ok || err != nil || i < 0 {
+		return 0, "", false
+	}
+	return i, strings.TrimPrefix(part, "."), true
 }
 
 // leafErrors flattens a validation error tree into one message per failing

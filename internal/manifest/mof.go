@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/inputguard"
 	"github.com/modeltender/modeltender/policies"
 )
 
@@ -106,22 +107,28 @@ var (
 // it against the tool's schema and maps it into a manifest. Each component's
 // license is resolved as the tool resolves it: the component's own license
 // ("unlicensed" or "" means none), else the release license for the
-// component's content type, else the distribution license.
+// component's content type, else the distribution license. The manifest
+// may lack what the native schema asks (weights without a license): the
+// tool's own test data has such files, and Parse refuses them at a bid.
 func ParseMOF(data []byte, path string) (Candidate, error) {
 	def, err := loadMOF()
 	if err != nil {
 		return Candidate{}, err
+	}
+	if b := inputguard.YAMLDocument; len(data) > b.MaxBytes {
+		return Candidate{}, b.TooLarge(path, len(data))
 	}
 	root, err := yamlRoot(data)
 	if err != nil {
 		return Candidate{}, domain.InvalidFields("the Model Openness Tool file is not valid YAML",
 			[]domain.FieldError{{Field: orRoot(path), Message: yamlMessage(data, err)}})
 	}
-	doc, lines, err := yamlValue(root)
+	y := newYAMLReader(path)
+	doc, err := y.read(root)
 	if err != nil {
-		return Candidate{}, domain.InvalidFields("the Model Openness Tool file is too large",
-			[]domain.FieldError{{Field: orRoot(path), Message: err.Error()}})
+		return Candidate{}, err
 	}
+	lines := y.lines
 	if err := def.schema.Validate(doc); err != nil {
 		var ve *jsonschema.ValidationError
 		if !errors.As(err, &ve) {
@@ -129,7 +136,7 @@ func ParseMOF(data []byte, path string) (Candidate, error) {
 		}
 		fields := leafErrors(ve, path, func(loc []string) int { return lines[strings.Join(loc, "/")] })
 		return Candidate{}, domain.InvalidFields(fmt.Sprintf(
-			"the Model Openness Tool file breaks the tool's schema in %d place(s); see fields, and schema/mof_schema.json of lfai/model_openness_tool", len(fields)), fields)
+			"the Model Openness Tool file breaks the tool's schema in %d place(s): %s; see schema/mof_schema.json of lfai/model_openness_tool", len(fields), listFields(fields)), fields)
 	}
 	raw, err := json.Marshal(doc)
 	if err != nil {
@@ -143,7 +150,8 @@ func ParseMOF(data []byte, path string) (Candidate, error) {
 	c := Candidate{Format: FormatMOF, Unmapped: unmappedKeys(doc, lines)}
 	r := f.Release
 	c.Manifest = domain.Manifest{SchemaVersion: "1", Name: r.Name, Version: r.Version, Producer: r.Producer, Description: r.Description}
-	listed := map[string]int{}
+	listed := map[string]int{}         // component name -> index of the entry that counts
+	licenseFrom := map[string]string{} // component name -> where its license was read
 	for i, rc := range r.Components {
 		field := fmt.Sprintf("release.components[%d]", i)
 		at := lines[fmt.Sprintf("release/components/%d", i)]
@@ -165,7 +173,11 @@ func ParseMOF(data []byte, path string) (Candidate, error) {
 		if rc.LicensePath != "" {
 			c.Unmapped = append(c.Unmapped, Unmapped{Field: field + ".license_path", Line: at, Value: rc.LicensePath, Reason: "the manifest keeps the license id, not where its text is"})
 		}
-		license := effectiveLicense(rc.License, r.License, known.ContentType)
+		license, from := effectiveLicense(rc.License, r.License, known.ContentType)
+		licenseFrom[rc.Name] = from
+		if from == "" {
+			licenseFrom[rc.Name] = field + ".license"
+		}
 		c.Manifest.Components = append(c.Manifest.Components, domain.Component{Name: rc.Name, License: license, Location: rc.ComponentPath, Included: true})
 	}
 	for _, comp := range c.Manifest.Components {
@@ -184,25 +196,70 @@ func ParseMOF(data []byte, path string) (Candidate, error) {
 				Reason: "the manifest keeps the license id, not where its text is"})
 		}
 	}
+	c.source = mofSource(c.Manifest, listed, licenseFrom, lines)
 	return c, nil
+}
+
+// mofSource says where in the model file a field of the manifest read from
+// it came from, with the line.
+func mofSource(m domain.Manifest, listed map[string]int, licenseFrom map[string]string, lines map[string]int) func(string) string {
+	withLine := func(field string) string {
+		at := strings.NewReplacer("[", "/", "]", "", ".", "/").Replace(field)
+		if line := lines[at]; line > 0 {
+			return fmt.Sprintf("%s, line %d", field, line)
+		}
+		return field
+	}
+	component := func(name, part string) string {
+		i, ok := listed[name]
+		switch {
+		case !ok && name == "Model parameters (Final)":
+			return `list the component "Model parameters (Final)" with its license under release.components`
+		case !ok:
+			return ""
+		case part == "license":
+			return withLine(licenseFrom[name])
+		case part == "location":
+			return withLine(fmt.Sprintf("release.components[%d].component_path", i))
+		}
+		return withLine(fmt.Sprintf("release.components[%d]", i))
+	}
+	return func(field string) string {
+		switch field {
+		case "name", "version", "producer", "description":
+			return withLine("release." + field)
+		case "weights.license":
+			return component("Model parameters (Final)", "license")
+		case "weights.location":
+			return component("Model parameters (Final)", "location")
+		}
+		if i, part, ok := listItem(field, "components"); ok && i < len(m.Components) {
+			return component(m.Components[i].Name, part)
+		}
+		if i, part, ok := listItem(field, "evidence"); ok && i < len(m.Evidence) {
+			return component(m.Evidence[i].Title, part)
+		}
+		return ""
+	}
 }
 
 // effectiveLicense resolves a component's license as the Model Openness Tool
 // does: a component license that is set wins, even when empty ("unlicensed");
-// only a missing or null one falls back to the release licenses.
-func effectiveLicense(own *string, global map[string]mofLicense, contentType string) string {
+// only a missing or null one falls back to the release licenses. from names
+// the release license read, "" for the component's own.
+func effectiveLicense(own *string, global map[string]mofLicense, contentType string) (license, from string) {
 	if own != nil {
 		if *own == unlicensed {
-			return ""
+			return "", ""
 		}
-		return *own
+		return *own, ""
 	}
 	for _, key := range []string{contentType, "distribution"} {
 		if l, ok := global[key]; ok && l.Name != nil && *l.Name != "" {
-			return *l.Name
+			return *l.Name, "release.license." + key + ".name"
 		}
 	}
-	return ""
+	return "", ""
 }
 
 func deleteComponent(cs []domain.Component, name string) []domain.Component {
@@ -285,40 +342,67 @@ func hasKey(n *yaml.Node, key string) bool {
 	return false
 }
 
-// maxYAMLNodes bounds the values a YAML document may expand to: aliases
-// let a few lines stand for billions of nodes ("billion laughs"), or for
-// an endless nesting when an anchor holds an alias of itself. No manifest
-// format nests deeper than maxYAMLDepth.
-const (
-	maxYAMLNodes = 200_000
-	maxYAMLDepth = 100
-)
-
-var errYAMLTooLarge = fmt.Errorf("the YAML expands to more than %d values or nests deeper than %d levels (an alias inside its own anchor?); write the values out", maxYAMLNodes, maxYAMLDepth)
-
-// yamlValue converts a YAML node into the JSON-like value the schema
-// validator reads, recording the line of every path ("release/components/0").
-// Scalars keep their YAML meaning except dates, which stay text as in JSON.
-func yamlValue(root *yaml.Node) (any, map[string]int, error) {
-	c := yamlConverter{lines: map[string]int{}}
-	v := c.value(root, "", 0)
-	if c.nodes > maxYAMLNodes {
-		return nil, nil, errYAMLTooLarge
-	}
-	return v, c.lines, nil
+// yamlReader converts a YAML node tree into the JSON-like value the schema
+// validator reads, within inputguard.YAMLDocument: every value counts, an alias
+// as often as it is used, so an alias bomb stops at the budget rather than
+// expanding (go.yaml.in/yaml/v3 keeps aliases as nodes; expanding them is
+// ours to bound). It records the line of every path
+// ("release/components/0") and holds each key and scalar to the text rules:
+// a double-quoted YAML scalar may spell a NUL as "\0".
+type yamlReader struct {
+	budget inputguard.Budget
+	nodes  int
+	lines  map[string]int
+	prefix string // prefixes field names in errors, e.g. "candidates[1]"
+	fields []domain.FieldError
 }
 
-type yamlConverter struct {
-	lines map[string]int
-	nodes int
+func newYAMLReader(prefix string) *yamlReader {
+	return &yamlReader{budget: inputguard.YAMLDocument, lines: map[string]int{}, prefix: prefix}
 }
 
-func (c *yamlConverter) value(n *yaml.Node, at string, depth int) any {
-	if c.nodes++; c.nodes > maxYAMLNodes || depth > maxYAMLDepth {
-		c.nodes = maxYAMLNodes + 1
-		return nil
+// read converts the tree under root; the error is a budget's, or the text
+// problems found, each at its field with its line.
+func (y *yamlReader) read(root *yaml.Node) (any, error) {
+	v, err := y.value(root, "", 0)
+	if err != nil {
+		return nil, err
 	}
-	c.lines[at] = n.Line
+	if len(y.fields) > 0 {
+		return nil, withFields(inputguard.InvalidText(y.fields))
+	}
+	return v, nil
+}
+
+func (y *yamlReader) field(at string) string {
+	if at == "" {
+		return fieldPath(y.prefix, nil)
+	}
+	return fieldPath(y.prefix, strings.Split(at, "/"))
+}
+
+// text notes a problem with a key or scalar at path at, on line.
+func (y *yamlReader) text(s, at string, line int) {
+	if p := inputguard.TextProblem(s); p != "" && len(y.fields) < maxTextErrors {
+		y.fields = append(y.fields, domain.FieldError{Field: y.field(at), Message: fmt.Sprintf("line %d: %s", line, p)})
+	}
+}
+
+// maxTextErrors bounds the text problems one file reports.
+const maxTextErrors = 20
+
+// value converts n, found at path at. Scalars keep their YAML meaning
+// except dates, which stay text as in JSON, and numbers JSON cannot write
+// (0x1F, .inf), which stay text for the schema to refuse by name.
+func (y *yamlReader) value(n *yaml.Node, at string, depth int) (any, error) {
+	y.nodes++
+	if y.nodes > y.budget.MaxNodes {
+		return nil, y.budget.TooManyNodes(y.field(at))
+	}
+	if depth > y.budget.MaxDepth {
+		return nil, y.budget.TooDeep(y.field(at))
+	}
+	y.lines[at] = n.Line
 	child := func(key string) string {
 		if at == "" {
 			return key
@@ -330,31 +414,48 @@ func (c *yamlConverter) value(n *yaml.Node, at string, depth int) any {
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i].Value
-			m[key] = c.value(n.Content[i+1], child(key), depth+1)
+			y.text(key, child(key), n.Content[i].Line)
+			v, err := y.value(n.Content[i+1], child(key), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			m[key] = v
 			// A field's line is where its key is, also for nested values.
-			c.lines[child(key)] = n.Content[i].Line
+			y.lines[child(key)] = n.Content[i].Line
 		}
-		return m
+		return m, nil
 	case yaml.SequenceNode:
 		s := make([]any, len(n.Content))
 		for i, item := range n.Content {
-			s[i] = c.value(item, child(strconv.Itoa(i)), depth+1)
+			v, err := y.value(item, child(strconv.Itoa(i)), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			s[i] = v
 		}
-		return s
+		return s, nil
 	case yaml.AliasNode:
-		return c.value(n.Alias, at, depth+1)
+		return y.value(n.Alias, at, depth+1)
 	}
+	y.text(n.Value, at, n.Line)
 	switch n.ShortTag() {
 	case "!!null":
-		return nil
+		return nil, nil
 	case "!!bool":
 		b, _ := strconv.ParseBool(strings.ToLower(n.Value))
-		return b
+		return b, nil
 	case "!!int", "!!float":
-		return json.Number(n.Value)
+		if isJSONNumber(n.Value) {
+			return json.Number(n.Value), nil
+		}
 	}
-	return n.Value
+	return n.Value, nil
 }
+
+func isJSONNumber(s string) bool { return jsonNumber.MatchString(s) }
+
+// jsonNumber is the number grammar of RFC 8259.
+var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 
 // yamlMessage renders a YAML syntax error in data as "line N: problem" and
 // says how to fix it. The parser reports the line where the enclosing
@@ -363,7 +464,7 @@ func (c *yamlConverter) value(n *yaml.Node, at string, depth int) any {
 func yamlMessage(data []byte, err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	problem := yamlLine.ReplaceAllString(msg, "")
-	if lines := bytes.SplitAfter(data, []byte("\n")); len(lines) <= maxRelocatedLines {
+	if lines := bytes.SplitAfter(data, []byte("\n")); len(data) <= maxRelocatedBytes && len(lines) <= maxRelocatedLines {
 		end := 0
 		for i, l := range lines {
 			end += len(l)
@@ -379,22 +480,29 @@ func yamlMessage(data []byte, err error) string {
 
 var yamlLine = regexp.MustCompile(`^line \d+: `)
 
-// maxRelocatedLines bounds the re-parsing yamlMessage does; longer files
-// keep the parser's line.
-const maxRelocatedLines = 5000
+// maxRelocatedLines and maxRelocatedBytes bound the re-parsing yamlMessage
+// does, which grows with the square of the file; longer files (a model
+// file is some 3 KB) keep the parser's line.
+const (
+	maxRelocatedLines = 2000
+	maxRelocatedBytes = 64 << 10
+)
 
 // DecodeYAML decodes YAML into v through its JSON form, so v's json tags
-// apply and dates stay text.
+// apply and dates stay text. The document budget and the text rules apply.
 func DecodeYAML(data []byte, v any) error {
+	if b := inputguard.YAMLDocument; len(data) > b.MaxBytes {
+		return b.TooLarge("", len(data))
+	}
 	root, err := yamlRoot(data)
 	if err != nil {
 		return errors.New(yamlMessage(data, err))
 	}
-	value, _, err := yamlValue(root)
+	doc, err := newYAMLReader("").read(root)
 	if err != nil {
 		return err
 	}
-	raw, err := json.Marshal(value)
+	raw, err := json.Marshal(doc)
 	if err != nil {
 		return fmt.Errorf("re-encode YAML: %w", err)
 	}
