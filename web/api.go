@@ -236,7 +236,33 @@ func (s *Server) getTask(c echo.Context, u domain.User) (any, error) {
 }
 
 func (s *Server) decideTask(c echo.Context, u domain.User, v tender.Verdict) (any, error) {
+	v.IdempotencyKey = c.Request().Header.Get(idempotencyKey)
 	return s.svc.Decide(c.Request().Context(), u, c.Param("id"), v)
+}
+
+// idempotencyKey is the header a client sets so that a retry after a
+// dropped connection gets the original answer instead of a second action.
+const idempotencyKey = "Idempotency-Key"
+
+type assignmentBody struct {
+	ReviewerID string `json:"reviewer_id"`
+}
+
+func (s *Server) assignReviewer(c echo.Context, u domain.User, b assignmentBody) (any, error) {
+	return s.svc.AssignReviewer(c.Request().Context(), u, c.Param("id"), b.ReviewerID)
+}
+
+type exceptionBody struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) approveWithException(c echo.Context, u domain.User, b exceptionBody) (any, error) {
+	return s.svc.ApproveWithException(c.Request().Context(), u, c.Param("id"), b.Reason)
+}
+
+func (s *Server) withdrawConflict(c echo.Context, u domain.User, b exceptionBody) (any, error) {
+	err := s.svc.WithdrawConflict(c.Request().Context(), u, c.Param("org"), b.Reason)
+	return map[string]any{"reviewer_id": u.ID, "organisation_id": c.Param("org"), "withdrawn": true, "reason": b.Reason}, err
 }
 
 type clarificationBody struct {

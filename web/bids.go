@@ -50,6 +50,7 @@ func submittedResponse(sub tender.SubmittedBid) bidResponse {
 }
 
 func (s *Server) submitBid(c echo.Context, u domain.User, b tender.BidSubmission) (bidResponse, error) {
+	b.IdempotencyKey = c.Request().Header.Get(idempotencyKey)
 	sub, err := s.svc.SubmitBid(c.Request().Context(), u, c.Param("id"), b)
 	if err != nil {
 		return bidResponse{}, err

@@ -34,6 +34,9 @@ func (s *Server) routes() {
 	api.POST("/tasks/:id/clarification", handle(http.StatusCreated, s.requestClarification))
 	api.POST("/clarifications/:id/answer", handle(http.StatusOK, s.answerClarification))
 	api.POST("/conflicts", handle(http.StatusCreated, s.declareConflict))
+	api.POST("/conflicts/:org/withdraw", handle(http.StatusOK, s.withdrawConflict))
+	api.POST("/tasks/:id/assignments", handle(http.StatusOK, s.assignReviewer))
+	api.POST("/tasks/:id/exception", handle(http.StatusOK, s.approveWithException))
 
 	api.POST("/solicitations/:id/questions", handle(http.StatusCreated, s.askQuestion))
 	api.GET("/solicitations/:id/questions", plain(s.listQuestions))

@@ -78,6 +78,18 @@ func (s *Store) OpenTasksFor(ctx context.Context, reviewer domain.User) ([]domai
 	return pgx.CollectRows(rows, scanTask)
 }
 
+// AgencyTasks lists the open tasks on an agency's solicitations, escalated
+// first, for its officers and auditors to watch (read-only).
+func (s *Store) AgencyTasks(ctx context.Context, agencyOrgID string) ([]domain.Task, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+taskColumns+` FROM tasks t
+		WHERE status = 'open' AND solicitation_id IN (SELECT id FROM solicitations WHERE agency_org_id = $1)
+		ORDER BY escalation_level DESC, COALESCE(due_at, created_at), id`, agencyOrgID)
+	if err != nil {
+		return nil, fmt.Errorf("list open tasks of agency %s: %w", agencyOrgID, err)
+	}
+	return pgx.CollectRows(rows, scanTask)
+}
+
 // RecordDecision appends a reviewer's decision. Idempotent: the same
 // reviewer's decision on the same task is stored once.
 func (s *Store) RecordDecision(ctx context.Context, d domain.Decision) error {

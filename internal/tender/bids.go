@@ -23,6 +23,9 @@ type BidSubmission struct {
 	Candidates []json.RawMessage `json:"candidates"`
 	// Price is the vendor's price for the bid; ranking weighs it.
 	Price *domain.Money `json:"price,omitempty"`
+	// IdempotencyKey (the Idempotency-Key header) makes a retry after a
+	// dropped connection get the bid it first submitted.
+	IdempotencyKey string `json:"-"`
 }
 
 // CandidateFile is a candidate in another format, sent as the file's text:
@@ -181,9 +184,15 @@ func (s *Service) SubmitBid(ctx context.Context, u domain.User, solicitationID s
 	bid.Candidates = newCandidates(bid.ID, parsed)
 	var res contract.BidResult
 	err = s.update(ctx, contract.SolicitationWorkflowID(sol.ID), contract.SubmitBidUpdate,
-		contract.SubmitBidRequest{Bid: bid, SubmitterRole: u.Role}, &res)
+		contract.SubmitBidRequest{Bid: bid, SubmitterRole: u.Role, IdempotencyKey: sub.IdempotencyKey}, &res)
 	if errors.Is(err, errFinished) {
 		err = domain.Errorf(domain.ErrDeadlinePassed, "solicitation %s is closed; bids are no longer accepted", sol.ID)
+	}
+	if err == nil && res.BidID != "" && res.BidID != bid.ID {
+		// A retry: the workflow answered with the bid the key first made.
+		if bid, err = s.Store.Bid(ctx, res.BidID); err != nil {
+			return SubmittedBid{}, err
+		}
 	}
 	return SubmittedBid{Bid: bid, Parsed: parsed, Prechecks: res.Prechecks}, err
 }

@@ -13,12 +13,20 @@ import (
 	"github.com/modeltender/modeltender/internal/store"
 )
 
-// Tasks lists the open tasks u may work on.
+// Tasks lists the open tasks u may work on; an officer or auditor sees
+// every open task of the agency's solicitations, read-only, so stuck and
+// escalated approvals are in sight.
 func (s *Service) Tasks(ctx context.Context, u domain.User) ([]domain.Task, error) {
 	if err := s.Authorize(ctx, u, "task:list"); err != nil {
 		return nil, err
 	}
-	tasks, err := s.Store.OpenTasksFor(ctx, u)
+	var tasks []domain.Task
+	var err error
+	if u.Role == domain.RoleReviewer {
+		tasks, err = s.Store.OpenTasksFor(ctx, u)
+	} else {
+		tasks, err = s.Store.AgencyTasks(ctx, u.OrgID)
+	}
 	return nonNil(tasks), err
 }
 
@@ -56,6 +64,9 @@ type Verdict struct {
 	ReasonCode   string `json:"reason_code"`
 	Comment      string `json:"comment"`
 	FindingsHash string `json:"findings_hash"`
+	// IdempotencyKey (the Idempotency-Key header) makes a retry after a
+	// dropped connection get the original answer.
+	IdempotencyKey string `json:"-"`
 }
 
 func (v Verdict) validate() []domain.FieldError {
@@ -87,7 +98,7 @@ func (s *Service) Decide(ctx context.Context, u domain.User, taskID string, v Ve
 	if err != nil {
 		return res, err
 	}
-	if t.Status != domain.TaskOpen {
+	if t.Status != domain.TaskOpen && v.IdempotencyKey == "" {
 		return res, domain.Errorf(domain.ErrConflict, "task %s is already %s: a decision is used once; see GET /api/v1/tasks/%s", t.ID, t.Status, t.ID)
 	}
 	conflicts, err := s.Store.Conflicts(ctx, u.ID)
@@ -97,11 +108,89 @@ func (s *Service) Decide(ctx context.Context, u domain.User, taskID string, v Ve
 	err = s.update(ctx, t.WorkflowID, contract.DecideUpdate, domain.Decision{
 		TaskID: t.ID, ReviewerID: u.ID, ReviewerRole: u.Role, ReviewerOrgID: u.OrgID, ReviewerConflicts: conflicts,
 		Verdict: domain.Verdict(v.Verdict), ReasonCode: v.ReasonCode, Comment: v.Comment, FindingsHash: v.FindingsHash,
+		IdempotencyKey: v.IdempotencyKey,
 	}, &res)
+	if v.IdempotencyKey != "" && (errors.Is(err, errFinished) || t.Status != domain.TaskOpen) {
+		// The workflow has moved on; a retry of a decision it recorded
+		// gets its answer from the system of record.
+		if prior, found, perr := s.priorDecision(ctx, t, u.ID); perr != nil || found {
+			return prior, perr
+		}
+	}
 	if domain.KindOf(err) == domain.ErrConflict && t.Kind != domain.TaskAwardApproval && errors.Is(err, errFinished) {
 		err = domain.Errorf(domain.ErrConflict, "task %s is no longer open: its evaluation has finished", t.ID)
 	}
 	return res, err
+}
+
+// priorDecision answers a retried decision from the system of record: the
+// reviewer's recorded decision on t, if there is one.
+func (s *Service) priorDecision(ctx context.Context, t domain.Task, reviewerID string) (contract.DecisionResult, bool, error) {
+	decisions, err := s.Store.Decisions(ctx, t.ID)
+	if err != nil {
+		return contract.DecisionResult{}, false, err
+	}
+	for _, d := range decisions {
+		if d.ReviewerID == reviewerID {
+			return contract.DecisionResult{TaskID: t.ID, Accepted: true, TaskClosed: t.Status != domain.TaskOpen}, true, nil
+		}
+	}
+	return contract.DecisionResult{}, false, nil
+}
+
+// AssignReviewer lets the officer add an eligible reviewer (of another
+// agency team) to a task that too few reviewers may decide.
+func (s *Service) AssignReviewer(ctx context.Context, u domain.User, taskID, reviewerID string) (contract.AssignmentResult, error) {
+	var res contract.AssignmentResult
+	t, err := s.officerTask(ctx, u, taskID)
+	if err != nil {
+		return res, err
+	}
+	if err := required(map[string]string{"reviewer_id": reviewerID}); err != nil {
+		return res, err
+	}
+	reviewer, conflicts, err := s.Store.Reviewer(ctx, reviewerID)
+	if err != nil {
+		return res, err
+	}
+	return res, s.update(ctx, t.WorkflowID, contract.AssignReviewerUpdate, contract.AssignReviewerRequest{
+		TaskID: t.ID, Actor: actor(u), Reviewer: actor(reviewer), ReviewerConflicts: conflicts,
+	}, &res)
+}
+
+// ApproveWithException lets the officer count the missing approvals of a
+// task no eligible reviewer is left for, with a documented reason the audit
+// trail keeps.
+func (s *Service) ApproveWithException(ctx context.Context, u domain.User, taskID, reason string) (contract.DecisionResult, error) {
+	var res contract.DecisionResult
+	t, err := s.officerTask(ctx, u, taskID)
+	if err != nil {
+		return res, err
+	}
+	if err := required(map[string]string{"reason": reason}); err != nil {
+		return res, err
+	}
+	return res, s.update(ctx, t.WorkflowID, contract.ApproveWithExceptionUpdate, contract.ExceptionRequest{
+		TaskID: t.ID, Actor: actor(u), Reason: reason}, &res)
+}
+
+// officerTask loads a task on a solicitation of the officer's agency.
+func (s *Service) officerTask(ctx context.Context, u domain.User, taskID string) (domain.Task, error) {
+	if err := s.Authorize(ctx, u, "task:assign"); err != nil {
+		return domain.Task{}, err
+	}
+	t, err := s.Store.Task(ctx, taskID)
+	if err != nil {
+		return t, err
+	}
+	sol, err := s.Store.Solicitation(ctx, t.SolicitationID)
+	if err != nil {
+		return t, err
+	}
+	if sol.AgencyOrgID != u.OrgID {
+		return t, domain.Errorf(domain.ErrNotFound, "no task %s", t.ID)
+	}
+	return t, nil
 }
 
 // AskClarification sends a reviewer's question on a task to the candidate's
@@ -185,6 +274,18 @@ func (s *Service) DeclareConflict(ctx context.Context, u domain.User, orgID, rea
 	}
 	return org, s.Store.AppendAudit(ctx, auditEvent(u, "conflict.declared", "organisation", org.ID, "", now,
 		map[string]any{"reason": reason}))
+}
+
+// WithdrawConflict withdraws a reviewer's standing declaration of a
+// conflict with an organisation; the audit trail keeps both.
+func (s *Service) WithdrawConflict(ctx context.Context, u domain.User, orgID, reason string) error {
+	if err := s.Authorize(ctx, u, "conflict:withdraw"); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"reason": reason}); err != nil {
+		return err
+	}
+	return s.Store.WithdrawConflict(ctx, u.ID, orgID, reason, s.now())
 }
 
 // AuditTrail is a solicitation's audit trail, for auditors.
