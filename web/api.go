@@ -295,6 +295,6 @@ func (s *Server) declareConflict(c echo.Context, u domain.User, b conflictBody) 
 }
 
 func (s *Server) auditTrail(c echo.Context, u domain.User) (any, error) {
-	sol, events, err := s.svc.AuditTrail(c.Request().Context(), u, c.Param("id"))
-	return map[string]any{"solicitation_id": sol.ID, "events": events}, err
+	t, err := s.svc.AuditTrail(c.Request().Context(), u, c.Param("id"))
+	return map[string]any{"solicitation_id": t.Solicitation.ID, "events": t.Events, "chain": t.Chain}, err
 }

@@ -224,6 +224,7 @@ func (s *Server) decideForm(c echo.Context) error {
 
 type auditView struct {
 	Sol     domain.Solicitation
+	Chain   store.ChainStatus
 	Events  []auditRow
 	Actions []string
 	Action  string
@@ -240,11 +241,12 @@ type auditRow struct {
 // auditPage shows a solicitation's audit trail, filtered by action and by
 // free text over actor, subject and details.
 func (s *Server) auditPage(c echo.Context) error {
-	sol, events, err := s.svc.AuditTrail(c.Request().Context(), userOf(c), c.Param("id"))
+	t, err := s.svc.AuditTrail(c.Request().Context(), userOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	v := auditView{Sol: sol, Action: c.QueryParam("action"), Query: strings.TrimSpace(c.QueryParam("q")), Total: len(events)}
+	sol, events := t.Solicitation, t.Events
+	v := auditView{Sol: sol, Chain: t.Chain, Action: c.QueryParam("action"), Query: strings.TrimSpace(c.QueryParam("q")), Total: len(events)}
 	for _, e := range events {
 		if !slices.Contains(v.Actions, e.Action) {
 			v.Actions = append(v.Actions, e.Action)

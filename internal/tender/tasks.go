@@ -288,15 +288,27 @@ func (s *Service) WithdrawConflict(ctx context.Context, u domain.User, orgID, re
 	return s.Store.WithdrawConflict(ctx, u.ID, orgID, reason, s.now())
 }
 
-// AuditTrail is a solicitation's audit trail, for auditors.
-func (s *Service) AuditTrail(ctx context.Context, u domain.User, solicitationID string) (domain.Solicitation, []store.AuditEvent, error) {
+// Trail is a solicitation's audit trail and how its hash chain stands.
+type Trail struct {
+	Solicitation domain.Solicitation
+	Events       []store.AuditEvent
+	Chain        store.ChainStatus
+}
+
+// AuditTrail is a solicitation's audit trail, for auditors, with the
+// result of walking its hash chain.
+func (s *Service) AuditTrail(ctx context.Context, u domain.User, solicitationID string) (Trail, error) {
 	if err := s.Authorize(ctx, u, "audit:read"); err != nil {
-		return domain.Solicitation{}, nil, err
+		return Trail{}, err
 	}
 	sol, err := s.visibleSolicitation(ctx, u, solicitationID)
 	if err != nil {
-		return sol, nil, err
+		return Trail{}, err
 	}
 	events, err := s.Store.AuditTrail(ctx, sol.ID)
-	return sol, nonNil(events), err
+	if err != nil {
+		return Trail{}, err
+	}
+	chain, err := s.Store.VerifyAuditChain(ctx, sol.ID)
+	return Trail{Solicitation: sol, Events: nonNil(events), Chain: chain}, err
 }
