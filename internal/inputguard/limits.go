@@ -31,9 +31,17 @@ var limits = map[string]int{
 	"version":  100,
 	"format":   50,
 	"currency": 3,
+	// How a model card describes the model, and the bid document a pack's
+	// attestation points to.
+	"task":      100,
+	"languages": 50,
+	"tags":      200,
+	"term":      100,
+	"document":  500,
 	// Identifiers, codes, times and hashes the service handed out or defines.
 	"candidate_id":    100,
 	"organisation_id": 100,
+	"reviewer_id":     100,
 	"reason_code":     100,
 	"use_cases":       100,
 	"findings_hash":   100,
