@@ -18,6 +18,7 @@ import (
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/telemetry"
 	"github.com/modeltender/modeltender/policies"
 )
 
@@ -33,6 +34,7 @@ type Deps struct {
 	TaskQueue string
 	Now       func() time.Time
 	Log       *slog.Logger
+	Telemetry *telemetry.Telemetry // optional: request spans and metrics, /metrics
 }
 
 // Server is the HTTP server.
@@ -55,6 +57,9 @@ func NewServer(deps Deps) *Server {
 	e.HidePort = true
 	s := &Server{deps: deps, echo: e, pages: parsePages()}
 	e.HTTPErrorHandler = errorHandler(deps.Log, s.errorPage)
+	if deps.Telemetry != nil {
+		e.Use(deps.Telemetry.Middleware()) // first: it sees the status of errors and recovered panics
+	}
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(maxBody))
 	s.routes()

@@ -84,7 +84,7 @@ func (a *App) Close() {
 
 // NewWorker returns a worker with every workflow and activity registered.
 func (a *App) NewWorker() worker.Worker {
-	w := worker.New(a.Temporal, a.Config.TaskQueue, worker.Options{})
+	w := worker.New(a.Temporal, a.Config.TaskQueue, a.Config.Worker.Prepare())
 	workflows.Register(w)
 	activities.Register(w, &activities.Activities{Store: a.Store, Policies: a.Policies, Licenses: a.Licenses, Now: a.Now,
 		PublicURL: a.Config.PublicURL, OCIDPrefix: a.Config.OCIDPrefix})
