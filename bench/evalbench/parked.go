@@ -79,14 +79,16 @@ func parkedMemory(ctx context.Context, o options, pg *postgres, dir string, m do
 	}
 	fmt.Fprintf(stdout, "  seeded %d bids in %s; load average %s\n", o.parked, round(time.Since(t0)), loadAverage())
 	t1 := time.Now()
-	err = forEach(ctx, len(inputs), 32, func(i int) error {
+	startCtx, cancel := context.WithTimeout(ctx, o.parkedWait)
+	defer cancel()
+	err = forEach(startCtx, len(inputs), 16, func(i int) error {
 		in := inputs[i]
 		// On a loaded machine the embedded server can miss the client's RPC
 		// deadline; starting again with the same workflow id is harmless.
-		for attempt := 1; ; attempt++ {
-			_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: in.Ref.WorkflowID, TaskQueue: taskQueue}, workflows.EvaluationWorkflow, in)
+		for {
+			_, err := a.Temporal.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{ID: in.Ref.WorkflowID, TaskQueue: taskQueue}, workflows.EvaluationWorkflow, in)
 			var late *serviceerror.DeadlineExceeded
-			if err == nil || attempt == 5 || ctx.Err() != nil || !(errors.Is(err, context.DeadlineExceeded) || errors.As(err, &late)) {
+			if err == nil || startCtx.Err() != nil || !(errors.Is(err, context.DeadlineExceeded) || errors.As(err, &late)) {
 				return err
 			}
 		}

@@ -27,8 +27,10 @@ import (
 	"github.com/modeltender/modeltender/internal/config"
 )
 
-// Telemetry is one process's metrics registry and tracer provider. A nil
-// *Telemetry records nothing, so code under test can leave it out.
+// Telemetry is one process's metrics registry and tracer provider. On a nil
+// *Telemetry the methods that record (Middleware, Observe*, Tracer, the
+// Temporal and pgx hooks, Shutdown) do nothing, so code under test can leave
+// it out; Handler, Serve and RegisterStore need a real one.
 type Telemetry struct {
 	registry *prometheus.Registry
 	// meters turns the OpenTelemetry metrics of the Temporal SDK and pgx
