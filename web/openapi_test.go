@@ -38,7 +38,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	param := regexp.MustCompile(`:(\w+)`)
 	var served []string
-	for _, r := range NewServer(&tender.Service{}).echo.Routes() {
+	for _, r := range NewServer(&tender.Service{}, nil).echo.Routes() {
 		if !isAPIRoute(r.Path) || r.Method == "echo_route_not_found" {
 			continue
 		}

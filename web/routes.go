@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/modeltender/modeltender/web/ui"
 )
 
@@ -12,6 +14,9 @@ func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	if s.tel != nil {
+		e.GET("/metrics", echo.WrapHandler(s.tel.Handler()))
+	}
 	e.GET("/api/openapi.yaml", s.openAPI)
 	e.GET("/api/v1/schemas/manifest.json", s.manifestSchema)
 

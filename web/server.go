@@ -17,6 +17,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/telemetry"
 	"github.com/modeltender/modeltender/internal/tender"
 )
 
@@ -30,17 +31,22 @@ type Server struct {
 	svc   *tender.Service
 	store *store.Store
 	log   *slog.Logger
+	tel   *telemetry.Telemetry
 	echo  *echo.Echo
 	pages pages
 }
 
-// NewServer builds the server and its routes.
-func NewServer(svc *tender.Service) *Server {
+// NewServer builds the server and its routes; tel, when not nil, records
+// request spans and metrics and serves /metrics.
+func NewServer(svc *tender.Service, tel *telemetry.Telemetry) *Server {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	s := &Server{svc: svc, store: svc.Store, log: svc.Log, echo: e, pages: parsePages()}
+	s := &Server{svc: svc, store: svc.Store, log: svc.Log, tel: tel, echo: e, pages: parsePages()}
 	e.HTTPErrorHandler = errorHandler(s.log, s.errorPage)
+	if tel != nil {
+		e.Use(tel.Middleware()) // first: it sees the status of errors and recovered panics
+	}
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(maxBody))
 	e.Use(guardInput)

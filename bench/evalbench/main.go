@@ -27,6 +27,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/modeltender/modeltender/internal/config"
 )
 
 func main() {
@@ -50,21 +52,27 @@ type options struct {
 	poll        time.Duration
 	manifest    string
 	parked      int
-	parkedWait  time.Duration
-	workerChild bool
+	parkedCache int
+	// stickyCaches are the worker's sticky cache sizes of the throughput
+	// part, one set of rounds each, on the same server and database.
+	stickyCaches []int
+	parkedWait   time.Duration
+	workerChild  bool
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("evalbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	var levels, modes string
+	var levels, modes, caches string
 	fs.IntVar(&o.n, "n", 200, "evaluations per measured round (and as many baseline workflows); 0 skips the throughput part")
 	fs.StringVar(&levels, "concurrency", "20,50", "comma-separated numbers of evaluations in flight, one round each")
 	fs.StringVar(&modes, "temporal", "memory,file", "comma-separated Temporal persistence modes for the throughput part: memory, file (SQLite in a temp dir, as `make run`)")
 	fs.DurationVar(&o.poll, "poll", 20*time.Millisecond, "how often the deciding client polls for parked evaluations")
 	fs.StringVar(&o.manifest, "manifest", filepath.FromSlash("examples/manifests/granite-3.1-8b-instruct.json"), "candidate manifest every evaluation reviews (evidence re-dated to a month ago)")
 	fs.IntVar(&o.parked, "parked", 500, "evaluations to park on an approval task for the memory part (file-backed Temporal, worker in a child process); 0 skips it")
+	fs.IntVar(&o.parkedCache, "parked-cache", config.DefaultStickyCacheSize, "sticky workflow cache size of the memory part's worker (MODELTENDER_WORKER_STICKY_CACHE)")
+	fs.StringVar(&caches, "sticky-cache", strconv.Itoa(config.DefaultStickyCacheSize), "comma-separated sticky workflow cache sizes of the throughput part's worker, one set of rounds each")
 	fs.DurationVar(&o.parkedWait, "parked-timeout", 45*time.Minute, "how long to wait for every evaluation of the memory part to park")
 	fs.BoolVar(&o.workerChild, "worker-child", false, "internal: run as the worker process of the memory part (configured from the environment)")
 	if err := fs.Parse(args); err != nil {
@@ -80,6 +88,13 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		}
 		o.concurrency = append(o.concurrency, c)
 	}
+	for f := range strings.SplitSeq(caches, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || c < 1 {
+			return o, fmt.Errorf("-sticky-cache %q: want positive integers separated by commas, e.g. 10000,2000", caches)
+		}
+		o.stickyCaches = append(o.stickyCaches, c)
+	}
 	for f := range strings.SplitSeq(modes, ",") {
 		m := strings.TrimSpace(f)
 		if m != "memory" && m != "file" {
@@ -87,8 +102,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		}
 		o.temporal = append(o.temporal, m)
 	}
-	if o.n < 0 || o.parked < 0 {
-		return o, errors.New("-n and -parked cannot be negative")
+	if o.n < 0 || o.parked < 0 || o.parkedCache < 1 {
+		return o, errors.New("-n and -parked cannot be negative, -parked-cache must be positive")
 	}
 	return o, nil
 }

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/modeltender/modeltender/internal/app"
@@ -54,13 +55,13 @@ func parkedMemory(ctx context.Context, o options, pg *postgres, dir string, m do
 	}
 	w, err := startWorkerChild(ctx, []string{
 		"DATABASE_URL=" + url, "TEMPORAL_ADDRESS=" + ts.Address(), "TEMPORAL_NAMESPACE=" + ts.Namespace(),
-		"MODELTENDER_TASK_QUEUE=" + taskQueue,
+		"MODELTENDER_TASK_QUEUE=" + taskQueue, "MODELTENDER_WORKER_STICKY_CACHE=" + strconv.Itoa(o.parkedCache),
 	}, stderr)
 	if err != nil {
 		return err
 	}
 	defer w.stop()
-	fmt.Fprintf(stdout, "== %d evaluations parked on approval tasks (file-backed Temporal; worker in child process %d)\n", o.parked, w.cmd.Process.Pid)
+	fmt.Fprintf(stdout, "== %d evaluations parked on approval tasks (file-backed Temporal; worker in child process %d, sticky cache %d)\n", o.parked, w.cmd.Process.Pid, o.parkedCache)
 	idle, err := w.measure(ctx)
 	if err != nil {
 		return err
@@ -78,10 +79,19 @@ func parkedMemory(ctx context.Context, o options, pg *postgres, dir string, m do
 	}
 	fmt.Fprintf(stdout, "  seeded %d bids in %s; load average %s\n", o.parked, round(time.Since(t0)), loadAverage())
 	t1 := time.Now()
-	err = forEach(ctx, len(inputs), 32, func(i int) error {
+	startCtx, cancel := context.WithTimeout(ctx, o.parkedWait)
+	defer cancel()
+	err = forEach(startCtx, len(inputs), 16, func(i int) error {
 		in := inputs[i]
-		_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: in.Ref.WorkflowID, TaskQueue: taskQueue}, contract.EvaluationWorkflow, in)
-		return err
+		// On a loaded machine the embedded server can miss the client's RPC
+		// deadline; starting again with the same workflow id is harmless.
+		for {
+			_, err := a.Temporal.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{ID: in.Ref.WorkflowID, TaskQueue: taskQueue}, contract.EvaluationWorkflow, in)
+			var late *serviceerror.DeadlineExceeded
+			if err == nil || startCtx.Err() != nil || !(errors.Is(err, context.DeadlineExceeded) || errors.As(err, &late)) {
+				return err
+			}
+		}
 	})
 	if err != nil {
 		return fmt.Errorf("start evaluations: %w", err)
@@ -274,7 +284,11 @@ type heapStats struct {
 // its heap after a GC, until stdin closes or it is interrupted.
 func runWorkerChild(ctx context.Context, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.Open(ctx, config.FromEnv(getenv), log)
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func throughput(ctx context.Context, o options, pg *postgres, mode, dir string, 
 		return err
 	}
 	defer ts.Stop()
-	s, err := openStack(ctx, mode, url, ts)
+	s, err := openStack(ctx, mode, url, ts, o.stickyCaches[0])
 	if err != nil {
 		return err
 	}
@@ -47,35 +47,42 @@ func throughput(ctx context.Context, o options, pg *postgres, mode, dir string, 
 	if err != nil {
 		return err
 	}
-	// Warm up connections, caches and the policy engine; not reported.
-	warm := min(o.n, 20)
-	if _, err := s.evaluations(ctx, m, warm, 10, o.poll); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
-	}
-	if _, err := s.baseline(ctx, shape, warm, 10, o.poll); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
-	}
-
 	var rows []string
-	for _, c := range o.concurrency {
-		load := loadAverage()
-		mt, err := s.evaluations(ctx, m, o.n, c, o.poll)
-		if err != nil {
-			return fmt.Errorf("%d evaluations, %d in flight: %w", o.n, c, err)
+	for i, cache := range o.stickyCaches {
+		if i > 0 {
+			s.worker.Stop()
+			if err := s.startWorker(cache); err != nil {
+				return err
+			}
 		}
-		fmt.Fprintf(stdout, "  %s Temporal, %d in flight: modeltender %s\n", mode, c, mt)
-		base, err := s.baseline(ctx, shape, o.n, c, o.poll)
-		if err != nil {
-			return fmt.Errorf("%d baseline workflows, %d in flight: %w", o.n, c, err)
+		// Warm up connections, caches and the policy engine; not reported.
+		warm := min(o.n, 20)
+		if _, err := s.evaluations(ctx, m, warm, 10, o.poll); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
 		}
-		fmt.Fprintf(stdout, "  %s Temporal, %d in flight: baseline    %s\n", mode, c, base)
-		rows = append(rows, fmt.Sprintf("%s\t%d\t%d\t%.1f\t%.1f\t%.2f\t%s / %s\t%s / %s\t%s",
-			mode, o.n, c, mt.rate(), base.rate(), mt.rate()/base.rate(),
-			round(mt.percentile(50)), round(mt.percentile(95)), round(base.percentile(50)), round(base.percentile(95)), load))
+		if _, err := s.baseline(ctx, shape, warm, 10, o.poll); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+		for _, c := range o.concurrency {
+			load := loadAverage()
+			mt, err := s.evaluations(ctx, m, o.n, c, o.poll)
+			if err != nil {
+				return fmt.Errorf("%d evaluations, %d in flight, sticky cache %d: %w", o.n, c, cache, err)
+			}
+			fmt.Fprintf(stdout, "  %s Temporal, sticky cache %d, %d in flight: modeltender %s\n", mode, cache, c, mt)
+			base, err := s.baseline(ctx, shape, o.n, c, o.poll)
+			if err != nil {
+				return fmt.Errorf("%d baseline workflows, %d in flight, sticky cache %d: %w", o.n, c, cache, err)
+			}
+			fmt.Fprintf(stdout, "  %s Temporal, sticky cache %d, %d in flight: baseline    %s\n", mode, cache, c, base)
+			rows = append(rows, fmt.Sprintf("%s\t%d\t%d\t%d\t%.1f\t%.1f\t%.2f\t%s / %s\t%s / %s\t%s",
+				mode, cache, o.n, c, mt.rate(), base.rate(), mt.rate()/base.rate(),
+				round(mt.percentile(50)), round(mt.percentile(95)), round(base.percentile(50)), round(base.percentile(95)), load))
+		}
 	}
 	fmt.Fprintln(stdout)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "temporal\tN\tin flight\tmodeltender evals/s\tbaseline wf/s\tratio\tmodeltender p50 / p95\tbaseline p50 / p95\tload avg before")
+	fmt.Fprintln(tw, "temporal\tsticky cache\tN\tin flight\tmodeltender evals/s\tbaseline wf/s\tratio\tmodeltender p50 / p95\tbaseline p50 / p95\tload avg before")
 	for _, r := range rows {
 		fmt.Fprintln(tw, r)
 	}

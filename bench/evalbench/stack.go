@@ -82,7 +82,7 @@ type stack struct {
 	parked *parkedSet // baseline workflows waiting for their decision
 }
 
-func openStack(ctx context.Context, mode, databaseURL string, ts *temporaldev.Server) (*stack, error) {
+func openStack(ctx context.Context, mode, databaseURL string, ts *temporaldev.Server, stickyCache int) (*stack, error) {
 	a, err := openApp(ctx, databaseURL, ts.Address(), ts.Namespace())
 	if err != nil {
 		return nil, err
@@ -92,13 +92,24 @@ func openStack(ctx context.Context, mode, databaseURL string, ts *temporaldev.Se
 		a.Close()
 		return nil, err
 	}
-	s.worker = a.NewWorker()
-	registerBaseline(s.worker, s.parked)
-	if err := s.worker.Start(); err != nil {
+	if err := s.startWorker(stickyCache); err != nil {
 		a.Close()
-		return nil, fmt.Errorf("start worker: %w", err)
+		return nil, err
 	}
 	return s, nil
+}
+
+// startWorker starts the stack's worker with a sticky cache of the given
+// size. The size is process-wide in the SDK and read when a worker is
+// created with no other worker alive, so the previous worker must be stopped.
+func (s *stack) startWorker(stickyCache int) error {
+	s.app.Config.Worker = workerSettings(stickyCache)
+	s.worker = s.app.NewWorker()
+	registerBaseline(s.worker, s.parked)
+	if err := s.worker.Start(); err != nil {
+		return fmt.Errorf("start worker (sticky cache %d): %w", stickyCache, err)
+	}
+	return nil
 }
 
 func (s *stack) close() {
@@ -106,8 +117,19 @@ func (s *stack) close() {
 	s.app.Close()
 }
 
+// workerSettings are the production defaults with another sticky cache
+// size; the concurrency limit on workflow tasks stays within the cache.
+func workerSettings(stickyCache int) config.Worker {
+	return config.Worker{
+		StickyCacheSize:  stickyCache,
+		MaxWorkflowTasks: min(config.DefaultMaxWorkflowTasks, stickyCache),
+		MaxActivities:    config.DefaultMaxActivities,
+	}
+}
+
 func openApp(ctx context.Context, databaseURL, temporalAddress, namespace string) (*app.App, error) {
-	cfg := config.Config{DatabaseURL: databaseURL, TemporalAddress: temporalAddress, TemporalNamespace: namespace, TaskQueue: taskQueue}
+	cfg := config.Config{DatabaseURL: databaseURL, TemporalAddress: temporalAddress, TemporalNamespace: namespace, TaskQueue: taskQueue,
+		Worker: workerSettings(config.DefaultStickyCacheSize)}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return app.Open(ctx, cfg, log)
 }

@@ -45,7 +45,10 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 		if flags.NArg() != 2 {
 			return evaluate.Unreadable(errors.New("policy export needs a revision and a directory: modeltender policy export REVISION DIR"))
 		}
-		cfg := config.FromEnv(getenv)
+		cfg, err := config.FromEnv(getenv)
+		if err != nil {
+			return evaluate.Unreadable(err)
+		}
 		if err := resolveDatabase(&cfg); err != nil {
 			return err
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/rulebook"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/telemetry"
 	"github.com/modeltender/modeltender/internal/tender"
 	"github.com/modeltender/modeltender/policies"
 	"github.com/modeltender/modeltender/web"
@@ -37,10 +38,12 @@ type App struct {
 	Licenses *licensing.Analyzer
 	// Check is the one candidate check, for the worker's activities and the
 	// web's pre-submission validation alike.
-	Check    *check.Checker
-	Temporal client.Client
-	Log      *slog.Logger
-	Now      func() time.Time
+	Check *check.Checker
+	// Telemetry holds the process's metrics and tracing.
+	Telemetry *telemetry.Telemetry
+	Temporal  client.Client
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // Open connects to PostgreSQL and Temporal and prepares the policies.
@@ -68,9 +71,25 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, fmt.Errorf("prepare policies (%s): %w", policySource(cfg), err)
 	}
+	tel, err := telemetry.New(ctx, cfg.Telemetry)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("set up telemetry: %w", err)
+	}
+	if err := tel.RegisterStore(st); err != nil {
+		st.Close()
+		return nil, err
+	}
+	interceptors, err := tel.TemporalInterceptors()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	tc, err := client.DialContext(ctx, client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
+		MetricsHandler: tel.TemporalMetrics(),
+		Interceptors:   interceptors,
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
 		// The SDK's default logger prints a line per activity; keep warnings only.
 		Logger: tlog.NewStructuredLogger(slog.New(minLevel{log.Handler(), slog.LevelWarn})),
 	})
@@ -78,7 +97,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w; start one or unset TEMPORAL_ADDRESS under `modeltender dev`", cfg.TemporalAddress, cfg.TemporalNamespace, err)
 	}
-	return &App{Config: cfg, Store: st, Policies: engine, Licenses: analyzer, Check: check.New(check.Current{Rules: revisions, Revision: bundle.Revision()}),
+	checker := check.New(check.Current{Rules: revisions, Revision: bundle.Revision()})
+	checker.Observe = func(part string, d time.Duration) {
+		if part == "policy" {
+			tel.ObservePolicyDecision(d)
+		} else {
+			tel.ObserveLicenseReview(d)
+		}
+	}
+	return &App{Config: cfg, Store: st, Policies: engine, Licenses: analyzer, Check: checker, Telemetry: tel,
 		Temporal: tc, Log: log, Now: time.Now}, nil
 }
 
@@ -98,7 +125,7 @@ func (a *App) Close() {
 
 // NewWorker returns a worker with every workflow and activity registered.
 func (a *App) NewWorker() worker.Worker {
-	w := worker.New(a.Temporal, a.Config.TaskQueue, worker.Options{})
+	w := worker.New(a.Temporal, a.Config.TaskQueue, a.Config.Worker.Prepare())
 	workflows.Register(w)
 	activities.Register(w, &activities.Activities{Store: a.Store, Check: a.Check, Now: a.Now,
 		PublicURL: a.Config.PublicURL, OCIDPrefix: a.Config.OCIDPrefix})
@@ -114,7 +141,7 @@ func (a *App) Service() *tender.Service {
 
 // Handler returns the HTTP server.
 func (a *App) Handler() http.Handler {
-	return web.NewServer(a.Service())
+	return web.NewServer(a.Service(), a.Telemetry)
 }
 
 // Serve serves HTTP on l until ctx ends, then shuts down gracefully.

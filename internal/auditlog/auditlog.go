@@ -117,7 +117,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // databaseURL is DATABASE_URL, or the dev cluster's when it is unset, as for
 // the other commands.
 func databaseURL(getenv func(string) string) (string, error) {
-	cfg := config.FromEnv(getenv)
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return "", err
+	}
 	if cfg.DatabaseURL != "" {
 		return cfg.DatabaseURL, nil
 	}

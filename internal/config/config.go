@@ -3,8 +3,13 @@
 package config
 
 import (
+	"errors"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
+
+	"go.temporal.io/sdk/worker"
 
 	"github.com/modeltender/modeltender/policies"
 )
@@ -20,10 +25,52 @@ type Config struct {
 	PublicURL         string // MODELTENDER_PUBLIC_URL: the API's address as the public reaches it
 	OCIDPrefix        string // MODELTENDER_OCID_PREFIX: the agency's OCDS prefix, ocds-xxxxxx
 	PolicyDir         string // MODELTENDER_POLICY_DIR: policy bundle directory; empty: the embedded bundle
+	Worker            Worker
+	Telemetry         Telemetry
 }
 
-// FromEnv reads the configuration through getenv.
-func FromEnv(getenv func(string) string) Config {
+// Worker is how much one worker process keeps in memory and runs at once.
+type Worker struct {
+	// StickyCacheSize is how many workflows stay in memory between their
+	// tasks (MODELTENDER_WORKER_STICKY_CACHE). The SDK's 10,000 keeps every
+	// parked evaluation of a large solicitation cached, about 57 KiB each
+	// (bench/README.md); an evicted one is replayed from history when its
+	// human decision arrives, which costs milliseconds, not correctness.
+	StickyCacheSize int
+	// MaxWorkflowTasks and MaxActivities bound the tasks run at once
+	// (MODELTENDER_WORKER_MAX_WORKFLOW_TASKS, MODELTENDER_WORKER_MAX_ACTIVITIES);
+	// activities wait on a PostgreSQL pool of a few connections anyway.
+	MaxWorkflowTasks int
+	MaxActivities    int
+	// MetricsAddr is where `worker` serves /metrics (MODELTENDER_WORKER_METRICS_ADDR);
+	// empty: no listener. `serve` has its /metrics on MODELTENDER_LISTEN.
+	MetricsAddr string
+}
+
+// Defaults for a worker: with 10,000 evaluations parked on human tasks it
+// stays under 300 MiB RSS (bench/README.md, "Worker limits").
+const (
+	DefaultStickyCacheSize  = 2000
+	DefaultMaxWorkflowTasks = 100
+	DefaultMaxActivities    = 100
+)
+
+// Telemetry is where traces go, in OpenTelemetry's own variables; the OTLP
+// exporter reads the rest of them (headers, certificates, timeouts) itself.
+type Telemetry struct {
+	// OTLPEndpoint is OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or else
+	// OTEL_EXPORTER_OTLP_ENDPOINT; empty: no traces are exported.
+	OTLPEndpoint string
+	// OTLPProtocol is OTEL_EXPORTER_OTLP_TRACES_PROTOCOL or else
+	// OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf (default) or grpc.
+	OTLPProtocol string
+	ServiceName  string // OTEL_SERVICE_NAME, default "modeltender"
+}
+
+// FromEnv reads the configuration through getenv. It fails on a setting it
+// cannot read, naming the variable, rather than running on a default the
+// operator did not choose.
+func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		DatabaseURL:       getenv("DATABASE_URL"),
 		TemporalAddress:   getenv("TEMPORAL_ADDRESS"),
@@ -33,9 +80,46 @@ func FromEnv(getenv func(string) string) Config {
 		StateDir:          or(getenv("MODELTENDER_STATE_DIR"), ".modeltender"),
 		OCIDPrefix:        or(getenv("MODELTENDER_OCID_PREFIX"), "ocds-mtdr01"),
 		PolicyDir:         getenv(policies.EnvPolicyDir),
+		Telemetry: Telemetry{
+			OTLPEndpoint: or(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), getenv("OTEL_EXPORTER_OTLP_ENDPOINT")),
+			OTLPProtocol: or(getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"), getenv("OTEL_EXPORTER_OTLP_PROTOCOL"), "http/protobuf"),
+			ServiceName:  or(getenv("OTEL_SERVICE_NAME"), "modeltender"),
+		},
 	}
 	c.PublicURL = strings.TrimSuffix(or(getenv("MODELTENDER_PUBLIC_URL"), "http://"+c.Listen), "/")
-	return c
+	c.Worker.MetricsAddr = getenv("MODELTENDER_WORKER_METRICS_ADDR")
+	var errs []error
+	for _, s := range []struct {
+		to  *int
+		key string
+		def int
+	}{
+		{&c.Worker.StickyCacheSize, "MODELTENDER_WORKER_STICKY_CACHE", DefaultStickyCacheSize},
+		{&c.Worker.MaxWorkflowTasks, "MODELTENDER_WORKER_MAX_WORKFLOW_TASKS", DefaultMaxWorkflowTasks},
+		{&c.Worker.MaxActivities, "MODELTENDER_WORKER_MAX_ACTIVITIES", DefaultMaxActivities},
+	} {
+		*s.to = s.def
+		v := getenv(s.key)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a whole number above zero (default %d)", s.key, v, s.def))
+			continue
+		}
+		*s.to = n
+	}
+	if c.Worker.StickyCacheSize < c.Worker.MaxWorkflowTasks {
+		// Each workflow task being run puts its workflow in the cache; a
+		// smaller cache would evict and replay workflows continually.
+		errs = append(errs, fmt.Errorf("MODELTENDER_WORKER_STICKY_CACHE (%d) is below MODELTENDER_WORKER_MAX_WORKFLOW_TASKS (%d): raise the cache or lower the tasks",
+			c.Worker.StickyCacheSize, c.Worker.MaxWorkflowTasks))
+	}
+	if p := c.Telemetry.OTLPProtocol; p != "http/protobuf" && p != "grpc" {
+		errs = append(errs, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL=%q: modeltender exports traces over http/protobuf or grpc", p))
+	}
+	return c, errors.Join(errs...)
 }
 
 // PostgresDir is where the dev PostgreSQL cluster lives.
@@ -44,9 +128,24 @@ func (c Config) PostgresDir() string { return filepath.Join(c.StateDir, "pg") }
 // TemporalDir is where the embedded Temporal server keeps its SQLite file.
 func (c Config) TemporalDir() string { return filepath.Join(c.StateDir, "temporal") }
 
-func or(v, def string) string {
-	if v == "" {
-		return def
+// Prepare sets the SDK's sticky workflow cache size, which is process-wide
+// and read when the first worker starts, and returns the options to pass to
+// worker.New. Zero fields (a Config not from FromEnv) keep the SDK's defaults.
+func (w Worker) Prepare() worker.Options {
+	if w.StickyCacheSize > 0 {
+		worker.SetStickyWorkflowCacheSize(w.StickyCacheSize)
 	}
-	return v
+	return worker.Options{
+		MaxConcurrentWorkflowTaskExecutionSize: w.MaxWorkflowTasks,
+		MaxConcurrentActivityExecutionSize:     w.MaxActivities,
+	}
+}
+
+func or(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

@@ -62,7 +62,10 @@ func startStack(t *testing.T) *stack {
 		"TEMPORAL_NAMESPACE":     ts.Namespace(),
 		"MODELTENDER_TASK_QUEUE": "e2e-" + domain.NewID("q"),
 	}
-	cfg := config.FromEnv(func(k string) string { return env[k] })
+	cfg, err := config.FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, log)

@@ -1,16 +1,24 @@
-// Package ocds owns the public award notice: it turns what a solicitation
-// may publish into an Open Contracting Data Standard 1.1 release package and
-// validates packages against the official schema vendored in schema/.
+// Package ocds owns the public notice: it turns what a solicitation may
+// publish into an Open Contracting Data Standard 1.1 release package and
+// validates packages against the official schema vendored in schema/,
+// patched with the official extensions the package declares.
 //
 // The notice carries the tender (dates, status, amendments, whether
-// questions were asked), the parties, a bids summary and the awards. OCDS 1.1
-// core has no bids section, so bids go through the official "Bid statistics
-// and details" extension (v1.1.5), which the package declares in its
-// extensions list and the validator patches into the release schema.
+// questions were asked), what candidates are judged on (criteria with their
+// requirement groups: license terms for the intended use, the minimum
+// openness class, the safety evidence the risk tier demands; the award
+// criteria with their weights; the policy revision frozen at publication),
+// the parties, bid statistics and one entry per bid, the awards, and the
+// protests of awards as complaints. OCDS 1.1 core has no place for most of
+// this, so the package declares and validates against the extensions that
+// add it: bids, lots, requirements, award criteria breakdown and complaints
+// (schema/README.md).
+//
 // Nothing else from a bid is published: no manifests, findings, scores or
 // candidate models; the award's title and description name what was
-// awarded. Bids of a solicitation that has not closed stay sealed: Build
-// leaves them out whatever the caller passes.
+// awarded, and once the award stands each bid's responses to the
+// requirements (met or not) are published. Bids of a solicitation that has
+// not closed stay sealed: Build leaves them out whatever the caller passes.
 //
 // Build does no I/O and reads no clock, so a workflow or a handler can call it
 // and the same notice always yields the same document.
@@ -41,6 +49,22 @@ type BidSummary struct {
 	Tenderer    Organisation
 	SubmittedAt time.Time
 	Status      string // bidStatus codelist: valid | disqualified | withdrawn | pending
+	// Price counts towards the lowest and highest valid bid statistics; a
+	// bid's own price is never published. Nil: the bid named none.
+	Price *Value
+	// Responses are how the bid met each published requirement (the
+	// requirement ids are RequirementLicense, RequirementOpennessClass and
+	// EvidenceRequirementID(kind)); they are published once the award
+	// stands, never before.
+	Responses []RequirementResponse
+}
+
+// RequirementResponse is a bid's answer to one requirement: true or false
+// for the boolean ones, the MOF class number (1-3) reached for the openness
+// class.
+type RequirementResponse struct {
+	RequirementID string
+	Value         any // bool, int or float64
 }
 
 // Award is the officer's award of a bid.
@@ -52,6 +76,33 @@ type Award struct {
 	Value                         *Value
 	ContractPeriodStart           *time.Time
 	ContractPeriodEnd             *time.Time
+	// StandstillUntil ends the period in which losing vendors may protest
+	// the award (its complaintPeriod); nil: none is published.
+	StandstillUntil *time.Time
+}
+
+// EvidenceRequirement is one kind of evidence the solicitation's risk tier
+// demands (policies/data/evidence_requirements.json), as published.
+type EvidenceRequirement struct {
+	Kind, Title string
+	Source      string // where the requirement comes from, e.g. "NIST AI RMF MEASURE 2.7"
+	// MaxAgeMonths > 0: the evidence must be dated within that many months
+	// before the deadline.
+	MaxAgeMonths int
+	// Pack names the dated set of requirements it belongs to, if any.
+	Pack string
+}
+
+// Protest is a losing vendor's challenge of an award, published as a
+// complaint on that award. Its grounds are the vendor's document and are
+// not published; the officer's written decision is.
+type Protest struct {
+	ID, AwardID string
+	Vendor      Organisation
+	FiledAt     time.Time
+	Outcome     string // "" while undecided, upheld or dismissed (domain.Protest*)
+	Decision    string
+	DecidedAt   *time.Time
 }
 
 // Value is an amount of money in an ISO 4217 currency.
@@ -76,7 +127,12 @@ type Notice struct {
 	Amendments   []Amendment
 	// Enquiries is the number of vendor questions; OCDS 1.1 core only has
 	// tender.hasEnquiries, so only whether there were any is published.
-	Enquiries     int
+	Enquiries int
+	// RequiredEvidence is the safety evidence the solicitation's risk tier
+	// demands; empty publishes no evidence criterion.
+	RequiredEvidence []EvidenceRequirement
+	// Protests of the awards; each must name an award of the notice.
+	Protests      []Protest
 	PublishedAt   time.Time // the release date; each publication needs its own
 	PublisherName string
 	OCIDPrefix    string // registered with the Open Contracting Partnership, e.g. "ocds-mtdr01"
@@ -84,8 +140,9 @@ type Notice struct {
 }
 
 // Codes this package writes itself; each is checked against its vendored
-// codelist in the tests, because the schema leaves partyRole and
-// bidStatistics open and would not catch a typo.
+// codelist in the tests, because the schema leaves partyRole,
+// bidStatistics, documentType and the award criteria codes open and would
+// not catch a typo.
 const (
 	tagTender             = "tender"
 	tagTenderAmendment    = "tenderAmendment"
@@ -106,21 +163,48 @@ const (
 	roleTenderer        = "tenderer"
 	roleSupplier        = "supplier"
 
-	statBids      = "bids"
-	statValidBids = "validBids"
+	statBids                = "bids"
+	statValidBids           = "validBids"
+	statElectronicBids      = "electronicBids"
+	statBidders             = "bidders"
+	statQualifiedBidders    = "qualifiedBidders"
+	statDisqualifiedBidders = "disqualifiedBidders"
+	statLowestValidBid      = "lowestValidBidValue"
+	statHighestValidBid     = "highestValidBidValue"
 
 	awardActive  = "active"
 	awardPending = "pending"
 	bidValid     = "valid"
+	bidDisqual   = "disqualified"
+
+	awardCriteriaRated = "ratedCriteria"
+	documentEvaluation = "evaluationCriteria"
+
+	criterionPrice   = "price"
+	criterionQuality = "quality"
+	weightDecimal    = "decimalExact"
+
+	dataTypeBoolean = "boolean"
+	dataTypeInteger = "integer"
+
+	// A protest is a "claim": an appeal to the procuring entity, whose
+	// officer decides it; "claim" is also the status of one not yet answered.
+	complaintTypeClaim      = "claim"
+	complaintStatusClaim    = "claim"
+	complaintStatusResolved = "resolved"
+	complaintStatusDeclined = "declined"
+	resolutionResolved      = "resolved"
+	resolutionDeclined      = "declined"
 )
 
 const (
 	// ocdsVersion is the major.minor the package declares (the schema's pattern).
-	ocdsVersion = "1.1"
-	// bidExtensionURL names the extension version vendored in schema/ocds_bid_extension.
-	bidExtensionURL          = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json"
+	ocdsVersion              = "1.1"
 	procurementMethodDetails = "Open solicitation for AI models: any registered vendor may submit a sealed bid " +
 		"of candidate models, each evaluated for licence, safety and openness before award."
+	// lotID is the one lot of a solicitation: the lots extension is declared
+	// because award criteria breakdowns live on lots.
+	lotID = "1"
 )
 
 // ocidPrefix is the shape of prefixes the Open Contracting Partnership assigns.
@@ -174,11 +258,16 @@ type Tender struct {
 	ProcurementMethod        string             `json:"procurementMethod"`
 	ProcurementMethodDetails string             `json:"procurementMethodDetails"`
 	MainProcurementCategory  string             `json:"mainProcurementCategory"`
+	AwardCriteria            string             `json:"awardCriteria"`
+	AwardCriteriaDetails     string             `json:"awardCriteriaDetails"`
 	TenderPeriod             Period             `json:"tenderPeriod"`
 	HasEnquiries             bool               `json:"hasEnquiries"`
 	NumberOfTenderers        *int               `json:"numberOfTenderers,omitempty"`
 	Tenderers                []Organisation     `json:"tenderers,omitempty"`
 	Amendments               []ReleaseAmendment `json:"amendments,omitempty"`
+	Documents                []Document         `json:"documents,omitempty"`
+	Criteria                 []Criterion        `json:"criteria,omitempty"` // requirements extension
+	Lots                     []Lot              `json:"lots"`               // lots extension
 }
 
 // Period is a span of time; either end may be unknown.
@@ -194,38 +283,69 @@ type ReleaseAmendment struct {
 	Rationale string `json:"rationale,omitempty"`
 }
 
+// Document is a published document about the tender; modeltender publishes
+// the policy revision the solicitation froze as one, without a file.
+type Document struct {
+	ID            string `json:"id"`
+	DocumentType  string `json:"documentType"`
+	Title         string `json:"title"`
+	Description   string `json:"description"`
+	DatePublished string `json:"datePublished,omitempty"`
+}
+
 // Bids is the bid extension's section: counts and one entry per bid.
 type Bids struct {
 	Statistics []BidStatistic `json:"statistics"`
 	Details    []Bid          `json:"details,omitempty"`
 }
 
-// BidStatistic is one aggregate count (bidStatistics codelist).
+// BidStatistic is one aggregate (bidStatistics codelist): a count, or an
+// amount with its currency.
 type BidStatistic struct {
-	ID      string `json:"id"`
-	Measure string `json:"measure"`
-	Value   int    `json:"value"`
+	ID       string  `json:"id"`
+	Measure  string  `json:"measure"`
+	Value    float64 `json:"value"`
+	Currency string  `json:"currency,omitempty"`
 }
 
-// Bid is one bid as published: who, when and its status, nothing of its content.
+// Bid is one bid as published: who, when and its status, nothing of its
+// content; after the award, how it met each requirement.
 type Bid struct {
-	ID        string         `json:"id"`
-	Date      string         `json:"date"`
-	Status    string         `json:"status"`
-	Tenderers []Organisation `json:"tenderers"`
+	ID                   string                       `json:"id"`
+	Date                 string                       `json:"date"`
+	Status               string                       `json:"status"`
+	Tenderers            []Organisation               `json:"tenderers"`
+	RequirementResponses []ReleaseRequirementResponse `json:"requirementResponses,omitempty"` // requirements extension
 }
 
 // ReleaseAward is an Award as published.
 type ReleaseAward struct {
-	ID             string         `json:"id"`
-	Title          string         `json:"title,omitempty"`
-	Description    string         `json:"description,omitempty"`
-	Status         string         `json:"status"`
-	Date           string         `json:"date"`
-	Value          *Value         `json:"value,omitempty"`
-	Suppliers      []Organisation `json:"suppliers"`
-	ContractPeriod *Period        `json:"contractPeriod,omitempty"`
-	RelatedBid     string         `json:"relatedBid,omitempty"` // bid extension
+	ID              string             `json:"id"`
+	Title           string             `json:"title,omitempty"`
+	Description     string             `json:"description,omitempty"`
+	Status          string             `json:"status"`
+	Date            string             `json:"date"`
+	Value           *Value             `json:"value,omitempty"`
+	Suppliers       []Organisation     `json:"suppliers"`
+	ContractPeriod  *Period            `json:"contractPeriod,omitempty"`
+	RelatedBid      string             `json:"relatedBid,omitempty"`      // bid extension
+	ComplaintPeriod *Period            `json:"complaintPeriod,omitempty"` // complaint extension
+	Complaints      []ReleaseComplaint `json:"complaints,omitempty"`      // complaint extension
+}
+
+// ReleaseComplaint is a Protest as published: an appeal to the procuring
+// entity (a "claim" in the complaint extension), and its answer.
+type ReleaseComplaint struct {
+	ID             string       `json:"id"`
+	Type           string       `json:"type"`
+	Status         string       `json:"status"`
+	Title          string       `json:"title"`
+	Author         Organisation `json:"author"`
+	Date           string       `json:"date"`
+	DateSubmitted  string       `json:"dateSubmitted"`
+	ResolutionType string       `json:"resolutionType,omitempty"`
+	Resolution     string       `json:"resolution,omitempty"`
+	DateAnswered   string       `json:"dateAnswered,omitempty"`
 }
 
 // OCID is the open contracting id of a solicitation: the publisher's prefix
@@ -240,18 +360,29 @@ func OCID(prefix, solicitationID string) string {
 // solicitation that cannot have a notice (a draft) or awards before close.
 func Build(n Notice) (ReleasePackage, error) {
 	s := n.Solicitation
-	if err := checkNotice(n); err != nil {
+	fail := func(err error) (ReleasePackage, error) {
 		return ReleasePackage{}, fmt.Errorf("build notice for solicitation %s: %w", s.ID, err)
+	}
+	criteria, err := criteriaOf(s, n.RequiredEvidence)
+	if err != nil {
+		return fail(err)
+	}
+	if err := checkNotice(n, requirementIDs(criteria)); err != nil {
+		return fail(err)
 	}
 	status, err := tenderStatus(s.Status, n.Awards)
 	if err != nil {
-		return ReleasePackage{}, fmt.Errorf("build notice for solicitation %s: %w", s.ID, err)
+		return fail(err)
 	}
 
 	buyer := n.Buyer
 	parties := partyList{}
 	parties.add(n.Buyer, roleBuyer, roleProcuringEntity)
 
+	weights := s.Weights
+	if weights == (domain.ScoringWeights{}) {
+		weights = domain.DefaultWeights // as the solicitation workflow ranks
+	}
 	tender := Tender{
 		ID:                       s.ID,
 		Title:                    s.Title,
@@ -261,8 +392,15 @@ func Build(n Notice) (ReleasePackage, error) {
 		ProcurementMethod:        methodOpen,
 		ProcurementMethodDetails: procurementMethodDetails,
 		MainProcurementCategory:  categoryServices,
+		AwardCriteria:            awardCriteriaRated,
+		AwardCriteriaDetails:     awardCriteriaDetails(weights),
 		TenderPeriod:             Period{StartDate: dateTimePtr(s.PublishedAt), EndDate: dateTime(s.Deadline)},
 		HasEnquiries:             n.Enquiries > 0,
+		Criteria:                 criteria,
+		Lots:                     []Lot{{ID: lotID, Title: s.Title, AwardCriteria: awardCriteriaOf(weights)}},
+	}
+	if s.PolicyRevision != "" {
+		tender.Documents = []Document{policyDocument(s)}
 	}
 	for _, a := range n.Amendments {
 		tender.Amendments = append(tender.Amendments, ReleaseAmendment{ID: a.ID, Date: dateTime(a.Date), Rationale: a.Rationale})
@@ -270,8 +408,7 @@ func Build(n Notice) (ReleasePackage, error) {
 
 	var bids *Bids
 	if !sealed(s) {
-		bids = &Bids{}
-		valid := 0
+		bids = &Bids{Statistics: statistics(n.Bids)}
 		seen := map[string]bool{}
 		for _, b := range n.Bids {
 			ref := b.Tenderer
@@ -280,18 +417,14 @@ func Build(n Notice) (ReleasePackage, error) {
 				seen[ref.ID] = true
 				tender.Tenderers = append(tender.Tenderers, ref)
 			}
-			if b.Status == bidValid {
-				valid++
+			d := Bid{ID: b.ID, Date: dateTime(b.SubmittedAt), Status: b.Status, Tenderers: []Organisation{ref}}
+			if s.Status == domain.SolicitationAwarded {
+				d.RequirementResponses = responsesOf(b, criteria)
 			}
-			bids.Details = append(bids.Details, Bid{ID: b.ID, Date: dateTime(b.SubmittedAt), Status: b.Status,
-				Tenderers: []Organisation{ref}})
+			bids.Details = append(bids.Details, d)
 		}
 		count := len(tender.Tenderers)
 		tender.NumberOfTenderers = &count
-		bids.Statistics = []BidStatistic{
-			{ID: "bids", Measure: statBids, Value: len(n.Bids)},
-			{ID: "validBids", Measure: statValidBids, Value: valid},
-		}
 	}
 
 	var awards []ReleaseAward
@@ -299,9 +432,12 @@ func Build(n Notice) (ReleasePackage, error) {
 		parties.add(a.Supplier, roleSupplier)
 		ra := ReleaseAward{ID: a.ID, Title: a.Title, Description: a.Description, Status: a.Status,
 			Date: dateTime(a.Date), Value: a.Value, Suppliers: []Organisation{a.Supplier},
-			RelatedBid: a.BidID}
+			RelatedBid: a.BidID, Complaints: complaintsOf(a.ID, n.Protests)}
 		if a.ContractPeriodStart != nil || a.ContractPeriodEnd != nil {
 			ra.ContractPeriod = &Period{StartDate: dateTimePtr(a.ContractPeriodStart), EndDate: dateTimePtr(a.ContractPeriodEnd)}
+		}
+		if a.StandstillUntil != nil {
+			ra.ComplaintPeriod = &Period{EndDate: dateTime(*a.StandstillUntil)}
 		}
 		awards = append(awards, ra)
 	}
@@ -323,19 +459,106 @@ func Build(n Notice) (ReleasePackage, error) {
 	pkg := ReleasePackage{
 		URI:           n.PackageURI,
 		Version:       ocdsVersion,
-		Extensions:    []string{bidExtensionURL},
+		Extensions:    extensionURLs(),
 		PublishedDate: dateTime(n.PublishedAt),
 		Publisher:     Publisher{Name: n.PublisherName},
 		Releases:      []Release{rel},
 	}
 	doc, err := json.Marshal(pkg)
 	if err != nil {
-		return ReleasePackage{}, fmt.Errorf("build notice for solicitation %s: encode: %w", s.ID, err)
+		return fail(fmt.Errorf("encode: %w", err))
 	}
 	if err := Validate(doc); err != nil {
-		return ReleasePackage{}, fmt.Errorf("build notice for solicitation %s: %w", s.ID, err)
+		return fail(err)
 	}
 	return pkg, nil
+}
+
+// statistics counts the bids and bidders by outcome; the lowest and highest
+// valid bid values are given only when every valid bid has a price in one
+// currency, since amounts in different currencies do not compare.
+func statistics(bids []BidSummary) []BidStatistic {
+	valid := 0
+	bidder := map[string]string{} // tenderer -> valid, disqualified or "" (neither yet)
+	var prices []Value
+	priced := true
+	for _, b := range bids {
+		switch b.Status {
+		case bidValid:
+			valid++
+			bidder[b.Tenderer.ID] = bidValid
+			if b.Price == nil || (len(prices) > 0 && b.Price.Currency != prices[0].Currency) {
+				priced = false
+			} else {
+				prices = append(prices, *b.Price)
+			}
+		case bidDisqual:
+			if bidder[b.Tenderer.ID] != bidValid {
+				bidder[b.Tenderer.ID] = bidDisqual
+			}
+		default:
+			if _, ok := bidder[b.Tenderer.ID]; !ok {
+				bidder[b.Tenderer.ID] = ""
+			}
+		}
+	}
+	qualified, disqualified := 0, 0
+	for _, outcome := range bidder {
+		switch outcome {
+		case bidValid:
+			qualified++
+		case bidDisqual:
+			disqualified++
+		}
+	}
+	stats := []BidStatistic{
+		{ID: statBids, Measure: statBids, Value: float64(len(bids))},
+		{ID: statValidBids, Measure: statValidBids, Value: float64(valid)},
+		// Every bid reaches modeltender through its API or web forms.
+		{ID: statElectronicBids, Measure: statElectronicBids, Value: float64(len(bids))},
+		{ID: statBidders, Measure: statBidders, Value: float64(len(bidder))},
+		{ID: statQualifiedBidders, Measure: statQualifiedBidders, Value: float64(qualified)},
+		{ID: statDisqualifiedBidders, Measure: statDisqualifiedBidders, Value: float64(disqualified)},
+	}
+	if priced && len(prices) > 0 {
+		lo, hi := prices[0], prices[0]
+		for _, p := range prices[1:] {
+			if p.Amount < lo.Amount {
+				lo = p
+			}
+			if p.Amount > hi.Amount {
+				hi = p
+			}
+		}
+		stats = append(stats,
+			BidStatistic{ID: statLowestValidBid, Measure: statLowestValidBid, Value: lo.Amount, Currency: lo.Currency},
+			BidStatistic{ID: statHighestValidBid, Measure: statHighestValidBid, Value: hi.Amount, Currency: hi.Currency})
+	}
+	return stats
+}
+
+// complaintsOf publishes the protests of one award, oldest first as given.
+func complaintsOf(awardID string, protests []Protest) []ReleaseComplaint {
+	var out []ReleaseComplaint
+	for _, p := range protests {
+		if p.AwardID != awardID {
+			continue
+		}
+		c := ReleaseComplaint{ID: p.ID, Type: complaintTypeClaim, Status: complaintStatusClaim,
+			Title: "Protest of award " + awardID, Author: p.Vendor,
+			Date: dateTime(p.FiledAt), DateSubmitted: dateTime(p.FiledAt)}
+		switch p.Outcome {
+		case domain.ProtestUpheld:
+			c.Status, c.ResolutionType = complaintStatusResolved, resolutionResolved
+		case domain.ProtestDismissed:
+			c.Status, c.ResolutionType = complaintStatusDeclined, resolutionDeclined
+		}
+		if p.Outcome != "" {
+			c.Resolution, c.DateAnswered = p.Decision, dateTimePtr(p.DecidedAt)
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // ReleaseID identifies one publication: the ocid, what the release announces
@@ -347,7 +570,7 @@ func ReleaseID(ocid string, tags []string, publishedAt time.Time) string {
 
 // checkNotice rejects input the schema cannot judge: missing ids, dangling
 // references, and notices that must not exist yet.
-func checkNotice(n Notice) error {
+func checkNotice(n Notice, requirements map[string]bool) error {
 	switch {
 	case !ocidPrefix.MatchString(n.OCIDPrefix):
 		return domain.Errorf(domain.ErrInvalid, "OCID prefix %q is not of the form ocds-xxxxxx (six lower-case letters or digits); register one with the Open Contracting Partnership", n.OCIDPrefix)
@@ -373,6 +596,16 @@ func checkNotice(n Notice) error {
 			return domain.Errorf(domain.ErrInvalid, "bid %s is listed twice", b.ID)
 		}
 		bidTenderer[b.ID] = b.Tenderer.ID
+		answered := map[string]bool{}
+		for _, r := range b.Responses {
+			if !requirements[r.RequirementID] {
+				return domain.Errorf(domain.ErrInvalid, "bid %s responds to requirement %q, which the notice does not publish", b.ID, r.RequirementID)
+			}
+			if answered[r.RequirementID] {
+				return domain.Errorf(domain.ErrInvalid, "bid %s responds to requirement %s twice", b.ID, r.RequirementID)
+			}
+			answered[r.RequirementID] = true
+		}
 	}
 	awardIDs := map[string]bool{}
 	for i, a := range n.Awards {
@@ -393,6 +626,28 @@ func checkNotice(n Notice) error {
 		if tenderer != a.Supplier.ID {
 			return domain.Errorf(domain.ErrInvalid, "award %s goes to %s but bid %s was submitted by %s", a.ID, a.Supplier.ID, a.BidID, tenderer)
 		}
+	}
+	tenderers := map[string]bool{}
+	for _, t := range bidTenderer {
+		tenderers[t] = true
+	}
+	protests := map[string]bool{}
+	for i, p := range n.Protests {
+		switch {
+		case p.ID == "" || p.Vendor.ID == "" || p.Vendor.Name == "" || p.FiledAt.IsZero():
+			return domain.Errorf(domain.ErrInvalid, "protest %d needs an id, a vendor with an id and a name, and a filing date", i)
+		case protests[p.ID]:
+			return domain.Errorf(domain.ErrInvalid, "protest %s is listed twice", p.ID)
+		case !awardIDs[p.AwardID]:
+			return domain.Errorf(domain.ErrInvalid, "protest %s is of award %q, which is not in the notice", p.ID, p.AwardID)
+		case !tenderers[p.Vendor.ID]:
+			return domain.Errorf(domain.ErrInvalid, "protest %s comes from %s, which did not bid", p.ID, p.Vendor.ID)
+		case p.Outcome != "" && p.Outcome != domain.ProtestUpheld && p.Outcome != domain.ProtestDismissed:
+			return domain.Errorf(domain.ErrInvalid, "protest %s has outcome %q: want %s or %s", p.ID, p.Outcome, domain.ProtestUpheld, domain.ProtestDismissed)
+		case p.Outcome != "" && (p.DecidedAt == nil || p.Decision == ""):
+			return domain.Errorf(domain.ErrInvalid, "protest %s was %s without a written decision and its date", p.ID, p.Outcome)
+		}
+		protests[p.ID] = true
 	}
 	return nil
 }

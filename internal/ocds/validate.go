@@ -25,7 +25,43 @@ var (
 	releaseSchema []byte
 	//go:embed schema/ocds_bid_extension/release-schema.json
 	bidExtensionPatch []byte
+	//go:embed schema/ocds_lots_extension/release-schema.json
+	lotsExtensionPatch []byte
+	//go:embed schema/ocds_requirements_extension/release-schema.json
+	requirementsExtensionPatch []byte
+	//go:embed schema/ocds_awardCriteriaBreakdown_extension/release-schema.json
+	awardCriteriaExtensionPatch []byte
+	//go:embed schema/ocds_complaint_extension/release-schema.json
+	complaintExtensionPatch []byte
 )
+
+// extension is one vendored extension: the URL of its extension.json that
+// packages declare (a release tag, or the commit vendored for extensions
+// that have none) and its release schema patch.
+type extension struct {
+	url   string
+	patch []byte
+}
+
+// extensions are applied in this order: the bid extension defines Bid,
+// which the lots and requirements extensions add to, and the lots extension
+// defines Lot, which the award criteria breakdown adds to.
+var extensions = []extension{
+	{"https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json", bidExtensionPatch},
+	{"https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json", lotsExtensionPatch},
+	{"https://raw.githubusercontent.com/open-contracting-extensions/ocds_requirements_extension/b4f5ba94b46bded427f5cd771b53397d020f7ec5/extension.json", requirementsExtensionPatch},
+	{"https://raw.githubusercontent.com/open-contracting-extensions/ocds_awardCriteriaBreakdown_extension/9391240f353e8536992938fe9f7987cd89235331/extension.json", awardCriteriaExtensionPatch},
+	{"https://raw.githubusercontent.com/openprocurement/ocds_complaint_extension/6491488ba45ac68dce6f513cdf61d0b1e2c5f23d/extension.json", complaintExtensionPatch},
+}
+
+// extensionURLs are what a package declares in its extensions list.
+func extensionURLs() []string {
+	urls := make([]string, len(extensions))
+	for i, e := range extensions {
+		urls[i] = e.url
+	}
+	return urls
+}
 
 // The ids the schemas declare; the package schema $refs the release schema by
 // releaseSchemaURL, and the compiler resolves it from memory, never the network.
@@ -36,10 +72,10 @@ const (
 
 var printer = message.NewPrinter(language.English)
 
-// compiled is the release package schema with the bid extension patched into
+// compiled is the release package schema with the extensions patched into
 // the release schema, the way OCDS tooling validates a package that declares
-// an extension. The patch only adds properties, so a package valid here is
-// valid against the core schema too.
+// them. The patches only add properties and definitions, so a package valid
+// here is valid against the core schema too.
 var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	pkg, err := jsonschema.UnmarshalJSON(bytes.NewReader(releasePackageSchema))
 	if err != nil {
@@ -60,19 +96,21 @@ var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	return c.Compile(releasePackageSchemaURL)
 })
 
-// extendedReleaseSchema applies the bid extension, which is a JSON Merge
-// Patch (RFC 7386) of the release schema, as the OCDS extension mechanism
-// defines it.
+// extendedReleaseSchema applies the extensions, each a JSON Merge Patch
+// (RFC 7386) of the release schema, as the OCDS extension mechanism defines it.
 func extendedReleaseSchema() (any, error) {
 	release, err := jsonschema.UnmarshalJSON(bytes.NewReader(releaseSchema))
 	if err != nil {
 		return nil, fmt.Errorf("read release schema: %w", err)
 	}
-	patch, err := jsonschema.UnmarshalJSON(bytes.NewReader(bidExtensionPatch))
-	if err != nil {
-		return nil, fmt.Errorf("read bid extension schema: %w", err)
+	for _, e := range extensions {
+		patch, err := jsonschema.UnmarshalJSON(bytes.NewReader(e.patch))
+		if err != nil {
+			return nil, fmt.Errorf("read the schema of extension %s: %w", e.url, err)
+		}
+		release = mergePatch(release, patch)
 	}
-	return mergePatch(release, patch), nil
+	return release, nil
 }
 
 // mergePatch is RFC 7386: objects merge key by key, null deletes, anything
@@ -97,7 +135,7 @@ func mergePatch(target, patch any) any {
 }
 
 // Validate checks a release package document against the vendored OCDS 1.1.5
-// schema (with the bid extension). A failure is a domain invalid error whose
+// schema with the extensions modeltender declares. A failure is a domain invalid error whose
 // message and fields name each failing place by JSON Pointer, e.g.
 // /releases/0/tender/status.
 func Validate(doc []byte) error {

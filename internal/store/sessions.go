@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,8 +18,15 @@ const MinPasswordLength = 12
 
 // dummyHash is compared against when the email is unknown, so a login for a
 // missing user costs as much as one with a wrong password and does not reveal
-// which emails exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("modeltender-no-such-user"), bcrypt.DefaultCost)
+// which emails exist. It is computed on the first login, not at start: every
+// command links this package, and a bcrypt hash takes ~150 ms.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, err := bcrypt.GenerateFromPassword([]byte("modeltender-no-such-user"), bcrypt.DefaultCost)
+	if err != nil {
+		panic(fmt.Sprintf("bcrypt of a fixed 24-byte password failed: %v", err)) // only fails on input over 72 bytes
+	}
+	return h
+})
 
 // SetPassword gives a user a web UI password, replacing any previous one.
 func (s *Store) SetPassword(ctx context.Context, userID, password string) error {
@@ -52,7 +60,7 @@ func (s *Store) CheckPassword(ctx context.Context, email, password string) (doma
 	if err != nil && domain.KindOf(err) != domain.ErrNotFound {
 		return u, err
 	}
-	hash, hasPassword := dummyHash, false
+	hash, hasPassword := dummyHash(), false
 	if err == nil {
 		var stored string
 		qerr := s.pool.QueryRow(ctx, `SELECT password_hash FROM user_passwords WHERE user_id = $1`, u.ID).Scan(&stored)
