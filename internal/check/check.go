@@ -46,9 +46,6 @@ type Checker struct {
 // New returns a Checker that judges each candidate under rules.
 func New(rules Rules) *Checker { return &Checker{rules: rules} }
 
-// Rules are the rules the checker judges by.
-func (c *Checker) Rules() Rules { return c.rules }
-
 // Check checks one candidate. It fails closed: when the rules of the
 // revision cannot be had or the policies cannot decide, the outcome is
 // needs_review with a finding that says why, never a pass and never an
