@@ -50,7 +50,7 @@ type Worker struct {
 // Defaults for a worker: with 10,000 evaluations parked on human tasks it
 // stays under 300 MiB RSS (bench/README.md, "Worker limits").
 const (
-	DefaultStickyCacheSize  = 2000
+	DefaultStickyCacheSize  = 1000
 	DefaultMaxWorkflowTasks = 100
 	DefaultMaxActivities    = 100
 )
