@@ -33,9 +33,9 @@ type Config struct {
 type Worker struct {
 	// StickyCacheSize is how many workflows stay in memory between their
 	// tasks (MODELTENDER_WORKER_STICKY_CACHE). The SDK's 10,000 keeps every
-	// parked evaluation of a large solicitation cached, about 57 KiB each
-	// (bench/README.md); an evicted one is replayed from history when its
-	// human decision arrives, which costs milliseconds, not correctness.
+	// parked evaluation of a large solicitation cached, about 80 KiB of RSS
+	// each (bench/README.md); an evicted one is replayed from its history
+	// (about 110 events) when its next task, such as a decision, arrives.
 	StickyCacheSize int
 	// MaxWorkflowTasks and MaxActivities bound the tasks run at once
 	// (MODELTENDER_WORKER_MAX_WORKFLOW_TASKS, MODELTENDER_WORKER_MAX_ACTIVITIES);
@@ -50,7 +50,7 @@ type Worker struct {
 // Defaults for a worker: with 10,000 evaluations parked on human tasks it
 // stays under 300 MiB RSS (bench/README.md, "Worker limits").
 const (
-	DefaultStickyCacheSize  = 2000
+	DefaultStickyCacheSize  = 1000
 	DefaultMaxWorkflowTasks = 100
 	DefaultMaxActivities    = 100
 )
