@@ -194,18 +194,8 @@ func (s *jsonScanner) object(depth int) error {
 			return err
 		}
 		s.segs = s.segs[:len(s.segs)-1]
-		s.space()
-		if s.pos >= len(s.data) {
-			return errSyntax
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case '}':
-			s.pos++
-			return nil
-		default:
-			return errSyntax
+		if done, err := s.separator('}'); done || err != nil {
+			return err
 		}
 	}
 }
@@ -222,18 +212,8 @@ func (s *jsonScanner) array(member string, depth int) error {
 			return err
 		}
 		s.segs = s.segs[:len(s.segs)-1]
-		s.space()
-		if s.pos >= len(s.data) {
-			return errSyntax
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
-			return nil
-		default:
-			return errSyntax
+		if done, err := s.separator(']'); done || err != nil {
+			return err
 		}
 	}
 }
@@ -399,4 +379,22 @@ func (s *jsonScanner) hex4() (rune, bool) {
 	}
 	s.pos += 4
 	return r, true
+}
+
+// separator reads what follows a member or element: a comma (more follow)
+// or closing, which ends the object or array; anything else is a syntax error.
+func (s *jsonScanner) separator(closing byte) (done bool, err error) {
+	s.space()
+	if s.pos >= len(s.data) {
+		return false, errSyntax
+	}
+	switch s.data[s.pos] {
+	case ',':
+		s.pos++
+		return false, nil
+	case closing:
+		s.pos++
+		return true, nil
+	}
+	return false, errSyntax
 }
