@@ -216,7 +216,7 @@ func (s *Server) listProtests(c echo.Context, u domain.User) (any, error) {
 // ocdsNotice serves the latest published open-contracting release package;
 // it is public, like the notice it is.
 func (s *Server) ocdsNotice(c echo.Context) error {
-	doc, err := s.store.LatestNotice(c.Request().Context(), c.Param("id"))
+	doc, err := s.svc.Notice(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -101,4 +101,7 @@ func (s *Server) routes() {
 	s.pageRoute(http.MethodPost, "/tasks/:id/clarification", s.clarifyForm)
 	s.pageRoute(http.MethodGet, "/conflicts", s.conflictsPage)
 	s.pageRoute(http.MethodPost, "/conflicts", s.declareForm)
+	s.pageRoute(http.MethodPost, "/conflicts/:org/withdraw", s.withdrawConflictForm)
+	s.pageRoute(http.MethodPost, "/tasks/:id/assignments", s.assignForm)
+	s.pageRoute(http.MethodPost, "/tasks/:id/exception", s.exceptionForm)
 }

@@ -1,7 +1,7 @@
 // Package web serves modeltender over HTTP: the JSON API under /api/v1
 // (OpenAPI document at /api/openapi.yaml, errors as RFC 9457 problem+json),
-// health endpoints, and the web UI. Handlers read PostgreSQL for views and
-// talk to Temporal for everything that changes a running process.
+// health endpoints, and the web UI. Every handler goes through the use cases
+// of internal/tender.
 package web
 
 import (
@@ -13,10 +13,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"go.temporal.io/sdk/client"
 
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/internal/telemetry"
 	"github.com/modeltender/modeltender/internal/tender"
 )
@@ -25,11 +23,10 @@ import (
 const maxBody = "2M"
 
 // Server is the HTTP server: the JSON API and the web UI over the use cases
-// of svc. It reads the store itself only for sign-in, sessions and the read
-// models pages show.
+// and read models of svc. Handlers decode, call svc and encode; they never
+// touch the store or Temporal themselves.
 type Server struct {
 	svc   *tender.Service
-	store *store.Store
 	log   *slog.Logger
 	tel   *telemetry.Telemetry
 	echo  *echo.Echo
@@ -42,7 +39,7 @@ func NewServer(svc *tender.Service, tel *telemetry.Telemetry) *Server {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	s := &Server{svc: svc, store: svc.Store, log: svc.Log, tel: tel, echo: e, pages: parsePages()}
+	s := &Server{svc: svc, log: svc.Log, tel: tel, echo: e, pages: parsePages()}
 	e.HTTPErrorHandler = errorHandler(s.log, s.errorPage)
 	if tel != nil {
 		e.Use(tel.Middleware()) // first: it sees the status of errors and recovered panics
@@ -67,7 +64,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || strings.TrimSpace(token) == "" {
 			return domain.Errorf(domain.ErrUnauthenticated, "missing API token: send `Authorization: Bearer <token>` (get one with `modeltender users add`)")
 		}
-		u, err := s.store.UserByToken(c.Request().Context(), strings.TrimSpace(token))
+		u, err := s.svc.TokenUser(c.Request().Context(), strings.TrimSpace(token))
 		if err != nil {
 			return err
 		}
@@ -97,15 +94,13 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
-	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
+	checks := map[string]string{}
 	status := http.StatusOK
-	if err := s.store.Ping(ctx); err != nil {
-		checks["postgres"] = err.Error()
-		status = http.StatusServiceUnavailable
-	}
-	if _, err := s.svc.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"] = err.Error()
-		status = http.StatusServiceUnavailable
+	for dep, err := range s.svc.Readiness(ctx) {
+		checks[dep] = "ok"
+		if err != nil {
+			checks[dep], status = err.Error(), http.StatusServiceUnavailable
+		}
 	}
 	return c.JSON(status, checks)
 }

@@ -207,7 +207,7 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ck, err := c.Cookie(sessionCookie)
 		if err == nil {
-			u, err := s.store.UserBySession(c.Request().Context(), ck.Value, s.svc.Now())
+			u, err := s.svc.SessionUser(c.Request().Context(), ck.Value)
 			if err == nil {
 				c.Set("user", u)
 				return next(c)
@@ -239,18 +239,13 @@ func (s *Server) loginPage(c echo.Context) error {
 
 func (s *Server) login(c echo.Context) error {
 	f := loginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
-	ctx := c.Request().Context()
-	u, err := s.store.CheckPassword(ctx, f.Email, c.FormValue("password"))
+	_, token, err := s.svc.SignIn(c.Request().Context(), f.Email, c.FormValue("password"), sessionTTL)
 	if err != nil {
 		if domain.KindOf(err) != domain.ErrUnauthenticated {
 			return err
 		}
 		f.Error = asDomainError(err).Message
 		return s.render(c, http.StatusUnauthorized, "login", "Sign in", f)
-	}
-	token, err := s.store.StartSession(ctx, u.ID, s.svc.Now(), sessionTTL)
-	if err != nil {
-		return err
 	}
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, MaxAge: int(sessionTTL.Seconds()),
 		SameSite: http.SameSiteLaxMode, Secure: c.Request().TLS != nil})
@@ -259,7 +254,7 @@ func (s *Server) login(c echo.Context) error {
 
 func (s *Server) logout(c echo.Context) error {
 	if ck, err := c.Cookie(sessionCookie); err == nil {
-		if err := s.store.EndSession(c.Request().Context(), ck.Value, s.svc.Now()); err != nil {
+		if err := s.svc.SignOut(c.Request().Context(), ck.Value); err != nil {
 			return err
 		}
 	}

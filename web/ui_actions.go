@@ -8,7 +8,6 @@ package web
 // answerVendor, askVendor, declare).
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,7 +20,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/internal/tender"
 )
 
@@ -71,224 +69,6 @@ func (f *actionForm) refuse(err error) error {
 	}
 	f.Errors, f.Summary = fields, de.Message
 	return nil
-}
-
-// ---- the solicitation page ----------------------------------------------------
-
-// lifecycleView is what the solicitation page shows of the lifecycle and
-// which of its forms the viewer may use.
-type lifecycleView struct {
-	Questions              []domain.Question
-	Amendments             []domain.Amendment
-	Ranking                []rankingRow
-	Awards                 []awardRow
-	Protests               []domain.Protest
-	CanAsk, CanAnswer      bool
-	CanAmend, CanCancel    bool
-	ShowRanking            bool
-	CanRecommend           bool
-	CanDecideProtest       bool
-	CanProtest, Standstill bool
-	NoticeURL              string
-	Form                   actionForm
-}
-
-// rankingRow is a qualified candidate in the comparison table.
-type rankingRow struct {
-	domain.RankedCandidate
-	candidateEvidence
-	Vendor     string
-	ScoreParts []scorePart
-}
-
-// scorePart is one criterion's weighted points in a candidate's total.
-type scorePart struct {
-	Criterion string
-	Points    float64
-}
-
-// candidateEvidence is what a candidate's evaluation found, as the
-// comparison table shows it: the policy stage's MOF class, openness
-// preference points and safety-evidence warnings, and the license stage's
-// findings by severity.
-type candidateEvidence struct {
-	MOFClass                              string
-	OpennessPoints                        string // "" when the policy stage recorded none
-	SafetyChecked                         bool
-	SafetyWarnings                        int
-	LicenseChecked                        bool
-	LicenseDeny, LicenseWarn, LicenseInfo int
-}
-
-func newCandidateEvidence(ev store.EvaluationView) candidateEvidence {
-	e := candidateEvidence{MOFClass: "not determined"}
-	for _, st := range ev.Stages {
-		switch st.Stage {
-		case domain.StagePolicy:
-			e.MOFClass = cmp.Or(mofClass(st.Detail), "not determined")
-			if points, ok := st.Detail["score"].(float64); ok {
-				e.OpennessPoints = strconv.FormatFloat(points, 'f', -1, 64)
-			}
-			e.SafetyChecked = true
-			for _, f := range st.Findings {
-				if strings.HasPrefix(f.Rule, "safety.") && f.Severity == domain.SeverityWarn {
-					e.SafetyWarnings++
-				}
-			}
-		case domain.StageLicense:
-			e.LicenseChecked = true
-			for _, f := range st.Findings {
-				switch f.Severity {
-				case domain.SeverityDeny:
-					e.LicenseDeny++
-				case domain.SeverityWarn:
-					e.LicenseWarn++
-				case domain.SeverityInfo:
-					e.LicenseInfo++
-				}
-			}
-		}
-	}
-	return e
-}
-
-type awardRow struct {
-	domain.Award
-	Candidate, Vendor string
-	Total             float64
-	Rank              int
-}
-
-// lifecycle gathers the lifecycle part of the solicitation page.
-func (s *Server) lifecycle(c echo.Context, u domain.User, sol domain.Solicitation, myBids []store.BidSummary, form actionForm) (lifecycleView, error) {
-	ctx := c.Request().Context()
-	v := lifecycleView{Form: form, Standstill: sol.Status == domain.SolicitationStandstill}
-	qs, err := s.store.Questions(ctx, sol.ID)
-	if err != nil {
-		return v, err
-	}
-	for _, q := range qs {
-		v.Questions = append(v.Questions, q.Anonymised())
-	}
-	if v.Amendments, err = s.store.Amendments(ctx, sol.ID); err != nil {
-		return v, err
-	}
-	officer := u.Role == domain.RoleOfficer && u.OrgID == sol.AgencyOrgID
-	running := sol.Status != domain.SolicitationDraft && sol.Status != domain.SolicitationCancelled && sol.Status != domain.SolicitationAwarded
-	open := sol.Status.AcceptsBids() && s.svc.Now().Before(sol.Deadline)
-	v.CanAsk = u.Role == domain.RoleVendor && open
-	v.CanAnswer = officer && running
-	v.CanAmend = officer && open
-	v.CanCancel = officer && running
-	if sol.Status == domain.SolicitationAwarded {
-		v.NoticeURL = "/api/v1/solicitations/" + sol.ID + "/ocds"
-	}
-	if !tender.Closed(sol) {
-		return v, nil
-	}
-	if v.ShowRanking, err = s.svc.Allowed(ctx, u, "ranking:read"); err != nil {
-		return v, err
-	}
-	if v.Ranking, err = s.rankingRows(c, sol); err != nil {
-		return v, err
-	}
-	v.CanRecommend = officer && sol.Status == domain.SolicitationEvaluated
-	awards, err := s.store.Awards(ctx, sol.ID)
-	if err != nil {
-		return v, err
-	}
-	for _, a := range awards {
-		// Vendors learn of an award once the reviewers approved it.
-		if u.Role == domain.RoleVendor && a.Status != domain.AwardStandstill && a.Status != domain.AwardAwarded {
-			continue
-		}
-		v.Awards = append(v.Awards, newAwardRow(a, v.Ranking))
-	}
-	protests, err := s.store.Protests(ctx, sol.ID)
-	if err != nil {
-		return v, err
-	}
-	for _, p := range protests {
-		if u.Role != domain.RoleVendor || p.VendorOrgID == u.OrgID {
-			v.Protests = append(v.Protests, p)
-		}
-	}
-	v.CanDecideProtest = officer
-	v.CanProtest = u.Role == domain.RoleVendor && v.Standstill && len(myBids) > 0 &&
-		!slices.ContainsFunc(v.Awards, func(a awardRow) bool {
-			return a.Status == domain.AwardStandstill && ownsBid(myBids, a.BidID)
-		}) &&
-		!slices.ContainsFunc(v.Protests, func(p domain.Protest) bool { return p.Outcome == "" })
-	return v, nil
-}
-
-func ownsBid(bids []store.BidSummary, id string) bool {
-	return slices.ContainsFunc(bids, func(b store.BidSummary) bool { return b.ID == id })
-}
-
-func newAwardRow(a domain.Award, ranking []rankingRow) awardRow {
-	row := awardRow{Award: a, Candidate: a.CandidateID}
-	if i := slices.IndexFunc(ranking, func(r rankingRow) bool { return r.CandidateID == a.CandidateID }); i >= 0 {
-		row.Candidate, row.Vendor, row.Total, row.Rank = ranking[i].Name, ranking[i].Vendor, ranking[i].Total, ranking[i].Rank
-	}
-	return row
-}
-
-// rankingRows is the comparison table of qualified candidates, best first,
-// with each one's vendor and what its evaluation found.
-func (s *Server) rankingRows(c echo.Context, sol domain.Solicitation) ([]rankingRow, error) {
-	ctx := c.Request().Context()
-	ranking, err := s.store.Ranking(ctx, sol.ID)
-	if err != nil || len(ranking) == 0 {
-		return nil, err
-	}
-	bids, err := s.store.BidsForSolicitation(ctx, sol.ID, "")
-	if err != nil {
-		return nil, err
-	}
-	vendors := map[string]string{}
-	for _, b := range bids {
-		vendors[b.VendorOrgID] = b.VendorName
-	}
-	evidence := map[string]candidateEvidence{}
-	read := map[string]bool{} // bids whose evaluations are read
-	for _, r := range ranking {
-		if read[r.BidID] {
-			continue
-		}
-		read[r.BidID] = true
-		evals, err := s.store.EvaluationsForBid(ctx, r.BidID)
-		if err != nil {
-			return nil, err
-		}
-		for _, ev := range evals {
-			evidence[ev.CandidateID] = newCandidateEvidence(ev)
-		}
-	}
-	rows := make([]rankingRow, 0, len(ranking))
-	for _, r := range ranking {
-		row := rankingRow{RankedCandidate: r, Vendor: cmp.Or(vendors[r.VendorOrgID], r.VendorOrgID), candidateEvidence: evidence[r.CandidateID]}
-		row.MOFClass = cmp.Or(row.MOFClass, "not determined")
-		for _, criterion := range []string{"openness", "safety", "price", "fit"} {
-			row.ScoreParts = append(row.ScoreParts, scorePart{Criterion: criterion, Points: r.Breakdown[criterion]})
-		}
-		rows = append(rows, row)
-	}
-	return rows, nil
-}
-
-// mofClass is the Model Openness Framework class the policy stage recorded:
-// openness_class, or the class inside the openness result; "" when neither.
-func mofClass(detail map[string]any) string {
-	if class, ok := detail["openness_class"].(string); ok && class != "" {
-		return class
-	}
-	if o, ok := detail["openness"].(map[string]any); ok {
-		if class, ok := o["class"].(string); ok {
-			return class
-		}
-	}
-	return ""
 }
 
 // solicitationAnchors are where on the solicitation page each form lives,
@@ -397,34 +177,12 @@ func (s *Server) resolveForm(c echo.Context) error {
 
 // ---- the bid page -------------------------------------------------------------
 
-// bidView is a bid's page: its evaluations (the live part) and, for its
-// vendor, the pre-check, the changes allowed before the deadline, the
-// clarification requests and the award outcome.
+// bidView is a bid's page with the revise form or one of its forms as the
+// vendor filled it in when it was refused.
 type bidView struct {
-	evaluationsView
-	Bid               domain.Bid
-	Vendor            bool
-	Prechecks         []domain.Precheck
-	Clarifications    []clarificationView
-	CanChange         bool // revise or withdraw: before the deadline
-	NeedsConfirmation bool
-	Award             *awardOutcome
-	Revise            bidForm
-	Form              actionForm
-}
-
-type clarificationView struct {
-	domain.Clarification
-	Candidate string
-	Open      bool
-}
-
-// awardOutcome tells a vendor where the award went.
-type awardOutcome struct {
-	Status, Candidate string
-	Ours              bool
-	StandstillUntil   *time.Time
-	NoticeURL         string
+	tender.BidPage
+	Revise bidForm
+	Form   actionForm
 }
 
 func (s *Server) bidPage(c echo.Context) error {
@@ -432,83 +190,18 @@ func (s *Server) bidPage(c echo.Context) error {
 }
 
 // renderBid shows a vendor its bid: each candidate's pipeline, findings with
-// their fixes, and the outcome. The agency sees it after close.
+// their fixes, and the outcome. The agency sees it after close. An htmx
+// refresh gets only the pipelines.
 func (s *Server) renderBid(c echo.Context, status int, revise bidForm, form actionForm) error {
-	u := userOf(c)
-	ctx := c.Request().Context()
-	b, err := s.svc.Bid(ctx, u, c.Param("id"))
+	p, err := s.svc.BidPage(c.Request().Context(), userOf(c), c.Param("id"), c.Request().Header.Get("HX-Request") == "true")
 	if err != nil {
 		return err
 	}
-	sol, err := s.store.Solicitation(ctx, b.SolicitationID)
-	if err != nil {
-		return err
-	}
-	cands, err := s.candidateViews(ctx, b, "")
-	if err != nil {
-		return err
-	}
-	v := bidView{evaluationsView: evaluationsView{Sol: sol, BidID: b.ID, Candidates: cands, Live: live(cands)},
-		Bid: b, Vendor: u.Role == domain.RoleVendor, Revise: revise, Form: form}
+	v := bidView{BidPage: p, Revise: revise, Form: form}
 	if v.Revise.Values == nil { // a revision keeps the bid's price unless the vendor changes it
-		v.Revise.Values = priceValues(b.Price)
+		v.Revise.Values = priceValues(p.Bid.Price)
 	}
-	if v.Vendor && c.Request().Header.Get("HX-Request") != "true" {
-		if err := s.vendorBidView(c, &v); err != nil {
-			return err
-		}
-	}
-	return s.render(c, status, "bid", "Bid on "+sol.Title, v)
-}
-
-func (s *Server) vendorBidView(c echo.Context, v *bidView) error {
-	ctx := c.Request().Context()
-	open := v.Sol.Status.AcceptsBids() && s.svc.Now().Before(v.Sol.Deadline)
-	active := v.Bid.Status != domain.BidWithdrawn && v.Bid.Status != domain.BidExcluded
-	v.CanChange = open && active
-	v.NeedsConfirmation = open && v.Bid.Status == domain.BidNeedsConfirmation
-	var err error
-	if v.Prechecks, err = s.store.Prechecks(ctx, v.Bid.ID); err != nil {
-		return err
-	}
-	cls, err := s.store.Clarifications(ctx, v.Bid.ID)
-	if err != nil {
-		return err
-	}
-	names := map[string]string{}
-	for _, cand := range v.Bid.Candidates {
-		names[cand.ID] = cand.Name
-	}
-	for _, cl := range cls {
-		v.Clarifications = append(v.Clarifications, clarificationView{Clarification: cl, Candidate: cmp.Or(names[cl.CandidateID], cl.CandidateID),
-			Open: cl.AnsweredAt == nil && cl.ExpiredAt == nil})
-	}
-	if !tender.Closed(v.Sol) {
-		return nil
-	}
-	awards, err := s.store.Awards(ctx, v.Sol.ID)
-	if err != nil {
-		return err
-	}
-	for _, a := range awards {
-		if a.Status != domain.AwardStandstill && a.Status != domain.AwardAwarded {
-			continue
-		}
-		out := &awardOutcome{Status: a.Status, Ours: a.BidID == v.Bid.ID, StandstillUntil: a.StandstillUntil}
-		// The winning candidate's name is public once the award stands (it is
-		// in the notice); during the standstill losing vendors need it to protest.
-		out.Candidate = a.CandidateID
-		if ranking, err := s.store.Ranking(ctx, v.Sol.ID); err == nil {
-			if i := slices.IndexFunc(ranking, func(r domain.RankedCandidate) bool { return r.CandidateID == a.CandidateID }); i >= 0 {
-				out.Candidate = ranking[i].Name
-			}
-		}
-		if a.Status == domain.AwardAwarded {
-			out.NoticeURL = "/api/v1/solicitations/" + v.Sol.ID + "/ocds"
-		}
-		v.Award = out
-	}
-	return nil
+	return s.render(c, status, "bid", "Bid on "+p.Sol.Title, v)
 }
 
 // bidRedirect goes back to the bid page with a notice, at the part that changed.
@@ -616,18 +309,17 @@ func (s *Server) answerClarificationForm(c echo.Context) error {
 		amended = asCandidateFile(content)
 	}
 	// The clarification must be on this bid, so that a refusal shows its page.
-	b, err := s.svc.OwnBid(ctx, u, c.Param("id"))
+	if _, err := s.svc.OwnBid(ctx, u, c.Param("id")); err != nil {
+		return err
+	}
+	cls, err := s.svc.Clarifications(ctx, u, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	cl, err := s.store.Clarification(ctx, c.Param("cid"))
-	if err != nil {
-		return err
+	if !slices.ContainsFunc(cls, func(cl domain.Clarification) bool { return cl.ID == form.Key }) {
+		return domain.Errorf(domain.ErrNotFound, "no clarification %s on bid %s", form.Key, c.Param("id"))
 	}
-	if !slices.ContainsFunc(b.Candidates, func(cand domain.Candidate) bool { return cand.ID == cl.CandidateID }) {
-		return domain.Errorf(domain.ErrNotFound, "no clarification %s on bid %s", cl.ID, b.ID)
-	}
-	if _, err := s.svc.AnswerClarification(ctx, u, cl.ID, form.Values["answer"], amended); err != nil {
+	if _, err := s.svc.AnswerClarification(ctx, u, form.Key, form.Values["answer"], amended); err != nil {
 		if err := form.refuse(err); err != nil {
 			return err
 		}

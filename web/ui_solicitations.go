@@ -1,8 +1,6 @@
 package web
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,108 +18,15 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/manifest"
-	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/internal/tender"
 )
 
-// statusGroups orders the solicitation states on the dashboard.
-var statusGroups = []struct {
-	Status domain.SolicitationStatus
-	Label  string
-}{
-	{domain.SolicitationPublished, "Open for bids"},
-	{domain.SolicitationBidding, "Open for bids, questions closed"},
-	{domain.SolicitationDraft, "Drafts"},
-	{domain.SolicitationClosed, "Closed, evaluation starting"},
-	{domain.SolicitationEvaluating, "In evaluation"},
-	{domain.SolicitationEvaluated, "Evaluated, award to recommend or approve"},
-	{domain.SolicitationStandstill, "Award in standstill"},
-	{domain.SolicitationAwarded, "Awarded"},
-	{domain.SolicitationCancelled, "Cancelled"},
-}
-
-type solicitationGroup struct {
-	Label         string
-	Solicitations []dashboardRow
-}
-
-// dashboardRow is a solicitation with what the user may know of its
-// progress: a vendor sees its own bids; bids are counted for the agency's
-// staff once bidding closed,
-// award states other than standstill and awarded stay internal, and protests
-// are the agency's to see.
-type dashboardRow struct {
-	domain.Solicitation
-	Bids            *int
-	OwnBids         int    // the vendor's own bids
-	Award           string // what the latest award waits for, in words
-	AwardTag        string // the USWDS tag class for it
-	StandstillUntil *time.Time
-	OpenProtests    int
-}
-
-func newDashboardRow(u domain.User, sol domain.Solicitation, p store.Progress) dashboardRow {
-	row := dashboardRow{Solicitation: sol, OwnBids: p.OwnBids}
-	staff := u.Role != domain.RoleVendor
-	if staff && tender.Closed(sol) {
-		row.Bids = &p.Bids
-	}
-	switch p.Award {
-	case domain.AwardPendingApproval:
-		if staff {
-			row.Award, row.AwardTag = "award awaiting approval", "mt-sev-warn"
-		}
-	case domain.AwardRejected:
-		if staff && sol.Status == domain.SolicitationEvaluated {
-			row.Award, row.AwardTag = "award rejected: recommend again", "bg-secondary-dark"
-		}
-	case domain.AwardStandstill:
-		row.Award, row.AwardTag, row.StandstillUntil = "standstill", "bg-primary", p.StandstillUntil
-	case domain.AwardAwarded:
-		row.Award, row.AwardTag = "awarded", "bg-green"
-	}
-	if staff {
-		row.OpenProtests = p.OpenProtests
-	}
-	return row
-}
-
 func (s *Server) solicitationsPage(c echo.Context) error {
-	u := userOf(c)
-	ctx := c.Request().Context()
-	sols, err := s.svc.Solicitations(ctx, u)
+	d, err := s.svc.Dashboard(c.Request().Context(), userOf(c))
 	if err != nil {
 		return err
 	}
-	own := ""
-	if u.Role == domain.RoleVendor {
-		own = u.OrgID
-	}
-	progress, err := s.store.SolicitationProgress(ctx, own)
-	if err != nil {
-		return err
-	}
-	byStatus := map[domain.SolicitationStatus][]dashboardRow{}
-	for _, sol := range sols {
-		byStatus[sol.Status] = append(byStatus[sol.Status], newDashboardRow(u, sol, progress[sol.ID]))
-	}
-	var groups []solicitationGroup
-	for _, g := range statusGroups {
-		if len(byStatus[g.Status]) > 0 {
-			groups = append(groups, solicitationGroup{Label: g.Label, Solicitations: byStatus[g.Status]})
-			delete(byStatus, g.Status)
-		}
-	}
-	for _, status := range slices.Sorted(maps.Keys(byStatus)) { // states added after this page was written
-		groups = append(groups, solicitationGroup{Label: string(status), Solicitations: byStatus[status]})
-	}
-	title := "Solicitations"
-	if u.Role == domain.RoleVendor {
-		title = "Solicitations open to vendors"
-	}
-	return s.render(c, http.StatusOK, "solicitations", title, map[string]any{
-		"Groups": groups, "CanCreate": u.Role == domain.RoleOfficer, "Staff": u.Role != domain.RoleVendor,
-	})
+	return s.render(c, http.StatusOK, "solicitations", d.Title, d)
 }
 
 // solicitationForm is the new-solicitation or edit-draft form as the officer
@@ -325,46 +230,18 @@ func (s *Server) saveSolicitationForm(c echo.Context, f solicitationForm, flash 
 	return c.Redirect(http.StatusSeeOther, "/solicitations/"+sol.ID+"?flash="+flash)
 }
 
-// solicitationView is the solicitation page: its terms and what the viewer may do next.
+// solicitationView is the solicitation page, with the bid form or one
+// lifecycle form as the user filled it in when it was refused. Seen is the
+// version the browser first rendered, so the page can say that it changed.
 type solicitationView struct {
-	Sol  domain.Solicitation
-	Uses []string // the declared use cases' titles
-	// HighImpactUses are declared uses that usually make AI high-impact,
-	// when the solicitation is at the standard tier.
-	HighImpactUses               []string
-	CanPublish, CanBid, CanBoard bool // CanPublish: the officer's draft, which may also be edited
-	CanAudit, DeadlinePassed     bool
-	MyBids                       []store.BidSummary
-	Bid                          bidForm
-	Lifecycle                    lifecycleView
-	// Live: the page watches for changes made elsewhere (a deadline, the
-	// workflow, another user) while the solicitation can still move.
-	// Version digests what the page shows; Seen is the version the
-	// browser first rendered, so the page can say that it changed.
-	Live          bool
-	Version, Seen string
+	tender.SolicitationPage
+	Bid  bidForm
+	Form actionForm
+	Seen string
 }
 
 // Changed reports that the solicitation moved on since the page was opened.
 func (v solicitationView) Changed() bool { return v.Seen != "" && v.Seen != v.Version }
-
-// pageVersion digests what the solicitation page shows of a solicitation's
-// progress: status, deadline, awards, protests, questions, amendments and
-// ranking. A change in any of them is worth a reload.
-func pageVersion(sol domain.Solicitation, l lifecycleView) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s|%s|%d|%d", sol.Status, sol.Deadline.UTC().Format(time.RFC3339), len(l.Amendments), len(l.Ranking))
-	for _, q := range l.Questions {
-		fmt.Fprintf(h, "|q%s:%t", q.ID, q.Answer != "")
-	}
-	for _, a := range l.Awards {
-		fmt.Fprintf(h, "|a%s:%s", a.ID, a.Status)
-	}
-	for _, p := range l.Protests {
-		fmt.Fprintf(h, "|p%s:%s", p.ID, p.Outcome)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
 
 // bidForm is the bid form as the vendor filled it in. Uploaded files cannot
 // be put back into a file input, so errors name the file to choose again.
@@ -398,36 +275,11 @@ func (s *Server) solicitationPage(c echo.Context) error {
 // renderSolicitation shows the solicitation page, with the bid form or one
 // lifecycle form as the user filled it in when it was refused.
 func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm, form actionForm) error {
-	u := userOf(c)
-	ctx := c.Request().Context()
-	sol, err := s.svc.Solicitation(ctx, u, c.Param("id"))
+	p, err := s.svc.SolicitationPage(c.Request().Context(), userOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	v := solicitationView{Sol: sol, Bid: bid, DeadlinePassed: !s.svc.Now().Before(sol.Deadline)}
-	for _, id := range sol.UseCases {
-		v.Uses = append(v.Uses, s.svc.Licenses.UseCaseTitle(id))
-	}
-	if sol.RiskTier == domain.RiskStandard {
-		v.HighImpactUses = s.svc.Licenses.HighImpactUses(sol.UseCases)
-	}
-	v.CanPublish = u.Role == domain.RoleOfficer && sol.Status == domain.SolicitationDraft && u.OrgID == sol.AgencyOrgID
-	v.CanBid = u.Role == domain.RoleVendor && sol.Status.AcceptsBids() && !v.DeadlinePassed
-	v.CanBoard = u.Role != domain.RoleVendor && sol.Status != domain.SolicitationDraft && !sol.Status.AcceptsBids()
-	if v.CanAudit, err = s.svc.Allowed(ctx, u, "audit:read"); err != nil {
-		return err
-	}
-	if u.Role == domain.RoleVendor {
-		if v.MyBids, err = s.store.BidsForSolicitation(ctx, sol.ID, u.OrgID); err != nil {
-			return err
-		}
-	}
-	if v.Lifecycle, err = s.lifecycle(c, u, sol, v.MyBids, form); err != nil {
-		return err
-	}
-	v.Live = sol.Status != domain.SolicitationDraft && sol.Status != domain.SolicitationCancelled && sol.Status != domain.SolicitationAwarded
-	v.Version, v.Seen = pageVersion(sol, v.Lifecycle), c.QueryParam("seen")
-	return s.render(c, status, "solicitation", sol.Title, v)
+	return s.render(c, status, "solicitation", p.Sol.Title, solicitationView{SolicitationPage: p, Bid: bid, Form: form, Seen: c.QueryParam("seen")})
 }
 
 func (s *Server) publishForm(c echo.Context) error {

@@ -2,16 +2,18 @@ package web
 
 import (
 	"testing"
+
+	"github.com/modeltender/modeltender/internal/tender"
 )
 
 // The chart groups candidates by openness class, most open first, and
 // orders each group by score; unscored candidates are left out.
 func TestScoreChartGroupsByClassThenScore(t *testing.T) {
 	score := func(f float64) *float64 { return &f }
-	cand := func(name, class string, s *float64) candidateView {
-		return candidateView{Name: name, Score: s, Openness: opennessView{Class: class}}
+	cand := func(name, class string, s *float64) tender.CandidateStatus {
+		return tender.CandidateStatus{Name: name, Score: s, Openness: tender.OpennessBadge{Class: class}}
 	}
-	chart := newScoreChart([]candidateView{
+	chart := newScoreChart([]tender.CandidateStatus{
 		cand("closed-a", "", score(70)),
 		cand("iii-low", "III", score(40)),
 		cand("ii", "II", score(55)),

@@ -144,6 +144,30 @@ func (s *Store) EligibleReviewers(ctx context.Context, t domain.Task) ([]string,
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
+// AssignableReviewers lists the reviewers of other teams an officer may
+// add to t when its own agency's pool is too small: outside the issuing
+// agency and the bidding organisation, not excluded, without an active
+// conflict with the vendor or an excluded organisation, not yet assigned.
+func (s *Store) AssignableReviewers(ctx context.Context, t domain.Task) ([]domain.User, error) {
+	rows, err := s.pool.Query(ctx, `SELECT u.id, u.email, u.role, COALESCE(u.org_id, '') FROM users u
+		WHERE u.role = 'reviewer'
+		AND u.org_id IS DISTINCT FROM (SELECT agency_org_id FROM solicitations WHERE id = $1)
+		AND u.org_id IS DISTINCT FROM NULLIF($2, '')
+		AND NOT (COALESCE(u.org_id, '') = ANY ($3))
+		AND NOT (u.id = ANY ($4))
+		AND NOT EXISTS (SELECT 1 FROM conflicts_of_interest c WHERE c.reviewer_id = u.id AND c.withdrawn_at IS NULL
+			AND (c.org_id = NULLIF($2, '') OR c.org_id = ANY ($3)))
+		AND NOT EXISTS (SELECT 1 FROM task_assignments a WHERE a.task_id = $5 AND a.reviewer_id = u.id)
+		ORDER BY u.email`, t.SolicitationID, t.VendorOrgID, nonNil(t.ExcludedOrgIDs), nonNil(t.ExcludedUserIDs), t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list reviewers assignable to task %s: %w", t.ID, err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.User, error) {
+		var u domain.User
+		return u, row.Scan(&u.ID, &u.Email, &u.Role, &u.OrgID)
+	})
+}
+
 // TaskAssignment is a reviewer an officer added to a task's pool.
 type TaskAssignment struct {
 	TaskID     string    `json:"task_id"`

@@ -67,7 +67,8 @@ func (s *Service) RecommendAward(ctx context.Context, u domain.User, solicitatio
 		contract.RecommendRequest{Actor: actor(u), AwardID: domain.NewID("awd"), CandidateID: r.CandidateID, Rationale: r.Rationale}, &out)
 }
 
-// Awards lists a closed solicitation's awards.
+// Awards lists a closed solicitation's awards: all of them for the agency,
+// a vendor those the reviewers approved.
 func (s *Service) Awards(ctx context.Context, u domain.User, solicitationID string) ([]domain.Award, error) {
 	if err := s.Authorize(ctx, u, "solicitation:read"); err != nil {
 		return nil, err
@@ -77,7 +78,7 @@ func (s *Service) Awards(ctx context.Context, u domain.User, solicitationID stri
 		return nil, err
 	}
 	awards, err := s.Store.Awards(ctx, sol.ID)
-	return nonNil(awards), err
+	return nonNil(visibleAwards(u, awards)), err
 }
 
 // Protest is a losing vendor's protest of an award during the standstill.
@@ -118,11 +119,5 @@ func (s *Service) Protests(ctx context.Context, u domain.User, solicitationID st
 		return nil, err
 	}
 	ps, err := s.Store.Protests(ctx, sol.ID)
-	visible := make([]domain.Protest, 0, len(ps))
-	for _, p := range ps {
-		if u.Role != domain.RoleVendor || p.VendorOrgID == u.OrgID {
-			visible = append(visible, p)
-		}
-	}
-	return visible, err
+	return visibleProtests(u, ps), err
 }

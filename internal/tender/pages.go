@@ -1,0 +1,623 @@
+package tender
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/store"
+)
+
+// The read models of the pages: what each page shows and which of its
+// forms the viewer may use, gathered under the same permission and
+// sealed-bid rules as the API. The web package only renders them.
+
+// ---- the dashboard -------------------------------------------------------------
+
+// statusGroups orders the solicitation states on the dashboard.
+var statusGroups = []struct {
+	Status domain.SolicitationStatus
+	Label  string
+}{
+	{domain.SolicitationPublished, "Open for bids"},
+	{domain.SolicitationBidding, "Open for bids, questions closed"},
+	{domain.SolicitationDraft, "Drafts"},
+	{domain.SolicitationClosed, "Closed, evaluation starting"},
+	{domain.SolicitationEvaluating, "In evaluation"},
+	{domain.SolicitationEvaluated, "Evaluated, award to recommend or approve"},
+	{domain.SolicitationStandstill, "Award in standstill"},
+	{domain.SolicitationAwarded, "Awarded"},
+	{domain.SolicitationCancelled, "Cancelled"},
+}
+
+// Dashboard is the solicitations a user may see, grouped by state.
+type Dashboard struct {
+	Title     string
+	Groups    []SolicitationGroup
+	CanCreate bool
+	Staff     bool
+}
+
+// SolicitationGroup is the solicitations in one state.
+type SolicitationGroup struct {
+	Label         string
+	Solicitations []DashboardRow
+}
+
+// DashboardRow is a solicitation with what the user may know of its
+// progress: a vendor sees its own bids; bids are counted for the agency's
+// staff once bidding closed, award states other than standstill and
+// awarded stay internal, and protests are the agency's to see.
+type DashboardRow struct {
+	domain.Solicitation
+	Bids            *int
+	OwnBids         int    // the vendor's own bids
+	Award           string // what the latest award waits for, in words
+	AwardTag        string // the USWDS tag class for it
+	StandstillUntil *time.Time
+	OpenProtests    int
+}
+
+func newDashboardRow(u domain.User, sol domain.Solicitation, p store.Progress) DashboardRow {
+	row := DashboardRow{Solicitation: sol, OwnBids: p.OwnBids}
+	staff := u.Role != domain.RoleVendor
+	if staff && Closed(sol) {
+		row.Bids = &p.Bids
+	}
+	switch p.Award {
+	case domain.AwardPendingApproval:
+		if staff {
+			row.Award, row.AwardTag = "award awaiting approval", "mt-sev-warn"
+		}
+	case domain.AwardRejected:
+		if staff && sol.Status == domain.SolicitationEvaluated {
+			row.Award, row.AwardTag = "award rejected: recommend again", "bg-secondary-dark"
+		}
+	case domain.AwardStandstill:
+		row.Award, row.AwardTag, row.StandstillUntil = "standstill", "bg-primary", p.StandstillUntil
+	case domain.AwardAwarded:
+		row.Award, row.AwardTag = "awarded", "bg-green"
+	}
+	if staff {
+		row.OpenProtests = p.OpenProtests
+	}
+	return row
+}
+
+// Dashboard lists the solicitations u may see with their progress.
+func (s *Service) Dashboard(ctx context.Context, u domain.User) (Dashboard, error) {
+	sols, err := s.Solicitations(ctx, u)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	own := ""
+	if u.Role == domain.RoleVendor {
+		own = u.OrgID
+	}
+	progress, err := s.Store.SolicitationProgress(ctx, own)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	byStatus := map[domain.SolicitationStatus][]DashboardRow{}
+	for _, sol := range sols {
+		byStatus[sol.Status] = append(byStatus[sol.Status], newDashboardRow(u, sol, progress[sol.ID]))
+	}
+	d := Dashboard{Title: "Solicitations", CanCreate: u.Role == domain.RoleOfficer, Staff: u.Role != domain.RoleVendor}
+	if u.Role == domain.RoleVendor {
+		d.Title = "Solicitations open to vendors"
+	}
+	for _, g := range statusGroups {
+		if len(byStatus[g.Status]) > 0 {
+			d.Groups = append(d.Groups, SolicitationGroup{Label: g.Label, Solicitations: byStatus[g.Status]})
+			delete(byStatus, g.Status)
+		}
+	}
+	for _, status := range slices.Sorted(maps.Keys(byStatus)) { // states added after this page was written
+		d.Groups = append(d.Groups, SolicitationGroup{Label: string(status), Solicitations: byStatus[status]})
+	}
+	return d, nil
+}
+
+// ---- the solicitation page ----------------------------------------------------
+
+// SolicitationPage is a solicitation's terms, its lifecycle and what the
+// viewer may do next.
+type SolicitationPage struct {
+	Sol  domain.Solicitation
+	Uses []string // the declared use cases' titles
+	// HighImpactUses are declared uses that usually make AI high-impact,
+	// when the solicitation is at the standard tier.
+	HighImpactUses               []string
+	CanPublish, CanBid, CanBoard bool // CanPublish: the officer's draft, which may also be edited
+	CanAudit, DeadlinePassed     bool
+	MyBids                       []store.BidSummary
+	Lifecycle                    Lifecycle
+	// Live: the page watches for changes made elsewhere (a deadline, the
+	// workflow, another user) while the solicitation can still move.
+	// Version digests what the page shows.
+	Live    bool
+	Version string
+}
+
+// Lifecycle is what the solicitation page shows of the lifecycle and which
+// of its forms the viewer may use.
+type Lifecycle struct {
+	Questions              []domain.Question
+	Amendments             []domain.Amendment
+	Ranking                []RankingRow
+	Awards                 []AwardRow
+	Protests               []domain.Protest
+	CanAsk, CanAnswer      bool
+	CanAmend, CanCancel    bool
+	ShowRanking            bool
+	CanRecommend           bool
+	CanDecideProtest       bool
+	CanProtest, Standstill bool
+	NoticeURL              string
+}
+
+// SolicitationPage gathers the solicitation page for u.
+func (s *Service) SolicitationPage(ctx context.Context, u domain.User, id string) (SolicitationPage, error) {
+	sol, err := s.Solicitation(ctx, u, id)
+	if err != nil {
+		return SolicitationPage{}, err
+	}
+	v := SolicitationPage{Sol: sol, DeadlinePassed: !s.Now().Before(sol.Deadline)}
+	for _, id := range sol.UseCases {
+		v.Uses = append(v.Uses, s.Licenses.UseCaseTitle(id))
+	}
+	if sol.RiskTier == domain.RiskStandard {
+		v.HighImpactUses = s.Licenses.HighImpactUses(sol.UseCases)
+	}
+	v.CanPublish = u.Role == domain.RoleOfficer && sol.Status == domain.SolicitationDraft && u.OrgID == sol.AgencyOrgID
+	v.CanBid = u.Role == domain.RoleVendor && sol.Status.AcceptsBids() && !v.DeadlinePassed
+	v.CanBoard = u.Role != domain.RoleVendor && Closed(sol)
+	if v.CanAudit, err = s.Allowed(ctx, u, "audit:read"); err != nil {
+		return v, err
+	}
+	if u.Role == domain.RoleVendor {
+		if v.MyBids, err = s.Store.BidsForSolicitation(ctx, sol.ID, u.OrgID); err != nil {
+			return v, err
+		}
+	}
+	if v.Lifecycle, err = s.lifecycle(ctx, u, sol, v.MyBids); err != nil {
+		return v, err
+	}
+	v.Live = sol.Status != domain.SolicitationDraft && sol.Status != domain.SolicitationCancelled && sol.Status != domain.SolicitationAwarded
+	v.Version = pageVersion(sol, v.Lifecycle)
+	return v, nil
+}
+
+func (s *Service) lifecycle(ctx context.Context, u domain.User, sol domain.Solicitation, myBids []store.BidSummary) (Lifecycle, error) {
+	v := Lifecycle{Standstill: sol.Status == domain.SolicitationStandstill}
+	var err error
+	if v.Questions, err = s.Questions(ctx, u, sol.ID); err != nil {
+		return v, err
+	}
+	if v.Amendments, err = s.Store.Amendments(ctx, sol.ID); err != nil {
+		return v, err
+	}
+	officer := u.Role == domain.RoleOfficer && u.OrgID == sol.AgencyOrgID
+	running := sol.Status != domain.SolicitationDraft && sol.Status != domain.SolicitationCancelled && sol.Status != domain.SolicitationAwarded
+	open := sol.Status.AcceptsBids() && s.Now().Before(sol.Deadline)
+	v.CanAsk = u.Role == domain.RoleVendor && open
+	v.CanAnswer = officer && running
+	v.CanAmend = officer && open
+	v.CanCancel = officer && running
+	if sol.Status == domain.SolicitationAwarded {
+		v.NoticeURL = noticeURL(sol.ID)
+	}
+	if !Closed(sol) {
+		return v, nil
+	}
+	if v.ShowRanking, err = s.Allowed(ctx, u, "ranking:read"); err != nil {
+		return v, err
+	}
+	if v.Ranking, err = s.rankingRows(ctx, sol); err != nil {
+		return v, err
+	}
+	v.CanRecommend = officer && sol.Status == domain.SolicitationEvaluated
+	awards, err := s.Store.Awards(ctx, sol.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, a := range visibleAwards(u, awards) {
+		v.Awards = append(v.Awards, newAwardRow(a, v.Ranking))
+	}
+	protests, err := s.Store.Protests(ctx, sol.ID)
+	if err != nil {
+		return v, err
+	}
+	v.Protests = visibleProtests(u, protests)
+	v.CanDecideProtest = officer
+	v.CanProtest = u.Role == domain.RoleVendor && v.Standstill && len(myBids) > 0 &&
+		!slices.ContainsFunc(v.Awards, func(a AwardRow) bool {
+			return a.Status == domain.AwardStandstill && slices.ContainsFunc(myBids, func(b store.BidSummary) bool { return b.ID == a.BidID })
+		}) &&
+		!slices.ContainsFunc(v.Protests, func(p domain.Protest) bool { return p.Outcome == "" })
+	return v, nil
+}
+
+func noticeURL(solicitationID string) string {
+	return "/api/v1/solicitations/" + solicitationID + "/ocds"
+}
+
+// pageVersion digests what the solicitation page shows of a solicitation's
+// progress: status, deadline, awards, protests, questions, amendments and
+// ranking. A change in any of them is worth a reload.
+func pageVersion(sol domain.Solicitation, l Lifecycle) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%s|%d|%d", sol.Status, sol.Deadline.UTC().Format(time.RFC3339), len(l.Amendments), len(l.Ranking))
+	for _, q := range l.Questions {
+		fmt.Fprintf(h, "|q%s:%t", q.ID, q.Answer != "")
+	}
+	for _, a := range l.Awards {
+		fmt.Fprintf(h, "|a%s:%s", a.ID, a.Status)
+	}
+	for _, p := range l.Protests {
+		fmt.Fprintf(h, "|p%s:%s", p.ID, p.Outcome)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// ---- the bid page -----------------------------------------------------------------
+
+// BidPage is a bid's page: its candidates' pipelines (the live part) and,
+// for its vendor, the pre-check, the changes allowed before the deadline,
+// the clarification requests and the award outcome.
+type BidPage struct {
+	CandidateSet
+	Bid               domain.Bid
+	Vendor            bool
+	Prechecks         []domain.Precheck
+	Clarifications    []ClarificationItem
+	CanChange         bool // revise or withdraw: before the deadline
+	NeedsConfirmation bool
+	Award             *AwardOutcome
+}
+
+// ClarificationItem is a clarification request with its candidate's name.
+type ClarificationItem struct {
+	domain.Clarification
+	Candidate string
+	Open      bool
+}
+
+// AwardOutcome tells a vendor where the award went.
+type AwardOutcome struct {
+	Status, Candidate string
+	Ours              bool
+	StandstillUntil   *time.Time
+	NoticeURL         string
+}
+
+// BidPage gathers a bid's page for u: the vendor's own bid at any time,
+// anyone else's once the solicitation has closed. With pipelinesOnly it
+// gathers only the candidates' pipelines, which the page refreshes.
+func (s *Service) BidPage(ctx context.Context, u domain.User, bidID string, pipelinesOnly bool) (BidPage, error) {
+	b, err := s.Bid(ctx, u, bidID)
+	if err != nil {
+		return BidPage{}, err
+	}
+	sol, err := s.Store.Solicitation(ctx, b.SolicitationID)
+	if err != nil {
+		return BidPage{}, err
+	}
+	cands, err := s.candidateStatuses(ctx, b, "")
+	if err != nil {
+		return BidPage{}, err
+	}
+	v := BidPage{CandidateSet: CandidateSet{Sol: sol, BidID: b.ID, Candidates: cands, Live: live(cands)},
+		Bid: b, Vendor: u.Role == domain.RoleVendor}
+	if !v.Vendor || pipelinesOnly {
+		return v, nil
+	}
+	return v, s.vendorBidPage(ctx, &v)
+}
+
+func (s *Service) vendorBidPage(ctx context.Context, v *BidPage) error {
+	open := v.Sol.Status.AcceptsBids() && s.Now().Before(v.Sol.Deadline)
+	active := v.Bid.Status != domain.BidWithdrawn && v.Bid.Status != domain.BidExcluded
+	v.CanChange = open && active
+	v.NeedsConfirmation = open && v.Bid.Status == domain.BidNeedsConfirmation
+	var err error
+	if v.Prechecks, err = s.Store.Prechecks(ctx, v.Bid.ID); err != nil {
+		return err
+	}
+	cls, err := s.Store.Clarifications(ctx, v.Bid.ID)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, cand := range v.Bid.Candidates {
+		names[cand.ID] = cand.Name
+	}
+	for _, cl := range cls {
+		v.Clarifications = append(v.Clarifications, ClarificationItem{Clarification: cl, Candidate: cmp.Or(names[cl.CandidateID], cl.CandidateID),
+			Open: cl.AnsweredAt == nil && cl.ExpiredAt == nil})
+	}
+	if !Closed(v.Sol) {
+		return nil
+	}
+	awards, err := s.Store.Awards(ctx, v.Sol.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range awards {
+		if !awardPublic(a) {
+			continue
+		}
+		out := &AwardOutcome{Status: a.Status, Ours: a.BidID == v.Bid.ID, StandstillUntil: a.StandstillUntil}
+		// The winning candidate's name is public once the award stands (it is
+		// in the notice); during the standstill losing vendors need it to protest.
+		out.Candidate = a.CandidateID
+		if ranking, err := s.Store.Ranking(ctx, v.Sol.ID); err == nil {
+			if i := slices.IndexFunc(ranking, func(r domain.RankedCandidate) bool { return r.CandidateID == a.CandidateID }); i >= 0 {
+				out.Candidate = ranking[i].Name
+			}
+		}
+		if a.Status == domain.AwardAwarded {
+			out.NoticeURL = noticeURL(v.Sol.ID)
+		}
+		v.Award = out
+	}
+	return nil
+}
+
+// awardPublic says whether an award is known outside the agency: once the
+// reviewers approved it, it stands in standstill or is awarded.
+func awardPublic(a domain.Award) bool {
+	return a.Status == domain.AwardStandstill || a.Status == domain.AwardAwarded
+}
+
+// visibleAwards are the awards u may see: all of them for the agency, the
+// public ones for a vendor.
+func visibleAwards(u domain.User, awards []domain.Award) []domain.Award {
+	if u.Role != domain.RoleVendor {
+		return awards
+	}
+	return slices.DeleteFunc(slices.Clone(awards), func(a domain.Award) bool { return !awardPublic(a) })
+}
+
+// visibleProtests are the protests u may see: all of them for the agency,
+// its own for a vendor.
+func visibleProtests(u domain.User, ps []domain.Protest) []domain.Protest {
+	visible := make([]domain.Protest, 0, len(ps))
+	for _, p := range ps {
+		if u.Role != domain.RoleVendor || p.VendorOrgID == u.OrgID {
+			visible = append(visible, p)
+		}
+	}
+	return visible
+}
+
+// ---- reviewers' pages ------------------------------------------------------------
+
+// InboxItem is an open task with whether it is overdue.
+type InboxItem struct {
+	domain.Task
+	Overdue bool
+}
+
+// Inbox lists the open tasks u may see, soonest due first (tasks without a
+// due time after them, oldest first), overdue ones marked.
+func (s *Service) Inbox(ctx context.Context, u domain.User) ([]InboxItem, error) {
+	tasks, err := s.Tasks(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(tasks, func(a, b domain.Task) int {
+		switch {
+		case a.DueAt != nil && b.DueAt != nil && !a.DueAt.Equal(*b.DueAt):
+			return a.DueAt.Compare(*b.DueAt)
+		case a.DueAt != nil && b.DueAt == nil:
+			return -1
+		case a.DueAt == nil && b.DueAt != nil:
+			return 1
+		}
+		return a.CreatedAt.Compare(b.CreatedAt)
+	})
+	now := s.Now()
+	items := make([]InboxItem, 0, len(tasks))
+	for _, t := range tasks {
+		items = append(items, InboxItem{Task: t, Overdue: t.DueAt != nil && t.DueAt.Before(now)})
+	}
+	return items, nil
+}
+
+// TaskPage is a task with its decisions so far and what u may do about it.
+type TaskPage struct {
+	Task      domain.Task
+	Decisions []domain.Decision
+	Reasons   ReasonCodes
+	Overdue   bool
+	CanDecide bool
+	// CanClarify: the reviewer may ask the vendor about a candidate (not
+	// about an award).
+	CanClarify bool
+	// Award is the recommendation an award-approval task asks about.
+	Award *AwardRow
+	// Sol is the solicitation the task serves and Uses its declared
+	// intended uses: what license use restrictions are judged against.
+	Sol  domain.Solicitation
+	Uses []string
+	// CanManage: the officer of the agency may assign another eligible
+	// reviewer of another team to the open task, or approve with a
+	// documented exception; Assignable are the reviewers the officer may assign.
+	CanManage  bool
+	Assignable []domain.User
+}
+
+// ReasonCodes are the reason codes a reviewer picks from, by verdict.
+type ReasonCodes struct{ Approve, Reject []string }
+
+// TaskPage gathers a task's page for u.
+func (s *Service) TaskPage(ctx context.Context, u domain.User, taskID string) (TaskPage, error) {
+	t, decisions, err := s.Task(ctx, u, taskID)
+	if err != nil {
+		return TaskPage{}, err
+	}
+	canDecide, err := s.Allowed(ctx, u, "task:decide")
+	if err != nil {
+		return TaskPage{}, err
+	}
+	sol, err := s.Store.Solicitation(ctx, t.SolicitationID)
+	if err != nil {
+		return TaskPage{}, err
+	}
+	decidedByMe := slices.ContainsFunc(decisions, func(d domain.Decision) bool { return d.ReviewerID == u.ID })
+	v := TaskPage{
+		Task: t, Decisions: decisions, Sol: sol,
+		Reasons:   ReasonCodes{Approve: domain.ReasonCodes[domain.VerdictApprove], Reject: domain.ReasonCodes[domain.VerdictReject]},
+		Overdue:   t.DueAt != nil && t.DueAt.Before(s.Now()),
+		CanDecide: canDecide && t.Status == domain.TaskOpen && !decidedByMe,
+	}
+	for _, id := range sol.UseCases {
+		v.Uses = append(v.Uses, s.Licenses.UseCaseTitle(id))
+	}
+	v.CanClarify = v.CanDecide && t.Kind != domain.TaskAwardApproval
+	if v.CanManage, err = s.Allowed(ctx, u, "task:assign"); err != nil {
+		return v, err
+	}
+	v.CanManage = v.CanManage && t.Status == domain.TaskOpen && sol.AgencyOrgID == u.OrgID
+	if v.CanManage {
+		if v.Assignable, err = s.Store.AssignableReviewers(ctx, t); err != nil {
+			return v, err
+		}
+	}
+	if t.Kind == domain.TaskAwardApproval {
+		if v.Award, err = s.recommendation(ctx, sol, t); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// recommendation is the award an award-approval task on sol is about, with
+// the candidate's place in the ranking.
+func (s *Service) recommendation(ctx context.Context, sol domain.Solicitation, t domain.Task) (*AwardRow, error) {
+	awards, err := s.Store.Awards(ctx, sol.ID)
+	if err != nil {
+		return nil, err
+	}
+	// The newest recommendation of this candidate is the one under review.
+	var award *domain.Award
+	for i := range awards {
+		if awards[i].CandidateID == t.CandidateID {
+			award = &awards[i]
+		}
+	}
+	if award == nil {
+		return nil, nil
+	}
+	ranking, err := s.rankingRows(ctx, sol)
+	if err != nil {
+		return nil, err
+	}
+	row := newAwardRow(*award, ranking)
+	return &row, nil
+}
+
+// Conflicts is a reviewer's declared conflicts of interest and the vendor
+// organisations that have bid, with which a conflict may be declared.
+type Conflicts struct {
+	Declared      []store.DeclaredConflict
+	Organisations []domain.Organisation
+}
+
+// Conflicts gathers u's conflicts page.
+func (s *Service) Conflicts(ctx context.Context, u domain.User) (Conflicts, error) {
+	if err := s.Authorize(ctx, u, "conflict:declare"); err != nil {
+		return Conflicts{}, err
+	}
+	var v Conflicts
+	var err error
+	if v.Declared, err = s.Store.DeclaredConflicts(ctx, u.ID); err != nil {
+		return v, err
+	}
+	orgs, err := s.Store.BiddingOrganisations(ctx)
+	if err != nil {
+		return v, err
+	}
+	for _, o := range orgs {
+		if !slices.ContainsFunc(v.Declared, func(d store.DeclaredConflict) bool { return d.Organisation.ID == o.ID }) {
+			v.Organisations = append(v.Organisations, o)
+		}
+	}
+	return v, nil
+}
+
+// AuditRow is an audit event as the audit page lists it: with the policy
+// revision it names and the gist of its details.
+type AuditRow struct {
+	store.AuditEvent
+	PolicyRevision string
+	Summary        string
+}
+
+// AuditPage is a solicitation's audit trail as the auditor's page shows
+// it: the chain's status, and the events of one action ("" for all) whose
+// actor, subject or gist contains Query, out of Total.
+type AuditPage struct {
+	Sol     domain.Solicitation
+	Chain   store.ChainStatus
+	Events  []AuditRow
+	Actions []string // every action the trail holds
+	Action  string
+	Query   string
+	Total   int
+}
+
+// Filter is the audit page of the trail's events of action that contain query.
+func (t Trail) Filter(action, query string) AuditPage {
+	p := AuditPage{Sol: t.Solicitation, Chain: t.Chain, Action: action, Query: strings.TrimSpace(query), Total: len(t.Events)}
+	query = strings.ToLower(p.Query)
+	for _, e := range t.Events {
+		if !slices.Contains(p.Actions, e.Action) {
+			p.Actions = append(p.Actions, e.Action)
+		}
+		row := AuditRow{AuditEvent: e, Summary: auditSummary(e.Detail)}
+		row.PolicyRevision, _ = e.Detail["policy_revision"].(string)
+		if action != "" && e.Action != action {
+			continue
+		}
+		if query != "" && !strings.Contains(strings.ToLower(e.Actor+" "+e.SubjectType+" "+e.SubjectID+" "+row.Summary), query) {
+			continue
+		}
+		p.Events = append(p.Events, row)
+	}
+	slices.Sort(p.Actions)
+	return p
+}
+
+// auditSummary is the one-line gist of an event's details.
+func auditSummary(d map[string]any) string {
+	var parts []string
+	for _, k := range []string{"stage", "status", "kind", "verdict", "reason_code", "comment", "outcome", "score", "findings_hash", "deadline"} {
+		if v, ok := d[k]; ok && v != nil && v != "" {
+			parts = append(parts, k+": "+fmtDetail(v))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+func fmtDetail(v any) string {
+	switch x := v.(type) {
+	case string:
+		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+			return t.UTC().Format("2 Jan 2006 15:04 MST")
+		}
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
