@@ -105,6 +105,9 @@ var flashes = map[string]string{
 	"clarified":           "Your answer is sent; the candidate's checks run again.",
 	"clarification-asked": "Your question is sent to the vendor; the evaluation waits for the answer.",
 	"conflict-declared":   "Your conflict of interest is recorded: tasks on that organisation's bids no longer reach you.",
+	"conflict-withdrawn":  "Your conflict of interest is withdrawn: tasks on that organisation's new bids reach you again.",
+	"reviewer-assigned":   "The reviewer is assigned: the task is in their inbox.",
+	"exception-recorded":  "The exception is recorded on the audit trail and stands for the missing approvals.",
 }
 
 // render writes a page. An htmx request for a page that refreshes itself
