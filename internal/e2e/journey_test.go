@@ -213,11 +213,13 @@ func TestProcurementJourney(t *testing.T) {
 		t.Fatalf("solicitation result: %+v", state)
 	}
 	s.validNotice(sol.ID, candA)
-	// The history and the candidates' replay against the current code.
+	// The history and the candidates' replay against the current code. The
+	// files recorded before the single candidate check (without "-one-check")
+	// stay in workflows/testdata, so both paths keep replaying.
 	s.replayAndRecord(map[string]string{
-		contract.SolicitationWorkflowID(sol.ID):       "solicitation-awarded-monitored.json",
-		contract.EvaluationWorkflowID(bidA.ID, candA): "evaluation-approved.json",
-		contract.EvaluationWorkflowID(bidB.ID, candB): "evaluation-license-rejected.json",
+		contract.SolicitationWorkflowID(sol.ID):       "solicitation-awarded-monitored-one-check.json",
+		contract.EvaluationWorkflowID(bidA.ID, candA): "evaluation-approved-one-check.json",
+		contract.EvaluationWorkflowID(bidB.ID, candB): "evaluation-license-rejected-one-check.json",
 	})
 
 	// The audit trail holds every step.

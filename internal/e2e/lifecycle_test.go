@@ -179,8 +179,8 @@ func TestHighImpactLifecycle(t *testing.T) {
 		t.Fatalf("monitoring of the awarded model: %v %v", desc, err)
 	}
 	s.replayAndRecord(map[string]string{
-		contract.SolicitationWorkflowID(sol.ID):    "solicitation-high-impact-monitored.json",
-		contract.EvaluationWorkflowID(bidA.ID, a1): "evaluation-clarified-answer-recorded.json",
+		contract.SolicitationWorkflowID(sol.ID):    "solicitation-high-impact-monitored-one-check.json",
+		contract.EvaluationWorkflowID(bidA.ID, a1): "evaluation-clarified-one-check.json",
 	})
 
 	s.addUser("auditor", domain.RoleAuditor, "Department of Digital Services", "agency")
