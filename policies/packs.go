@@ -111,13 +111,19 @@ func DefaultPacks(tier domain.RiskTier, isLLM bool, opts ...Option) ([]string, e
 	if err != nil {
 		return nil, err
 	}
+	return DefaultsFor(packs, tier, isLLM), nil
+}
+
+// DefaultsFor picks, from a catalogue, the packs a solicitation of tier
+// applies when it names none; LLM-only packs only when isLLM.
+func DefaultsFor(packs []Pack, tier domain.RiskTier, isLLM bool) []string {
 	var ids []string
 	for _, p := range packs {
 		if slices.Contains(p.DefaultFor.Tiers, tier) && (isLLM || !p.DefaultFor.LLMOnly) {
 			ids = append(ids, p.ID)
 		}
 	}
-	return ids, nil
+	return ids
 }
 
 // CheckPacks returns an error naming the valid pack ids when ids holds one

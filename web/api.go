@@ -36,6 +36,14 @@ func (s *Server) listUseCases(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"use_cases": s.svc.Licenses.UseCases()})
 }
 
+func (s *Server) listPolicyPacks(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{"packs": s.svc.PolicyPacks()})
+}
+
+func (s *Server) solicitationRequirements(c echo.Context, u domain.User) (tender.Requirements, error) {
+	return s.svc.Requirements(c.Request().Context(), u, c.Param("id"))
+}
+
 // decodeJSON reads a JSON body strictly: only as application/json (415
 // otherwise), every string held to the text rules and its field's length
 // (inputguard.CheckJSON, 422 naming each field), then unknown fields and

@@ -19,6 +19,7 @@ import (
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/tender"
+	"github.com/modeltender/modeltender/policies"
 )
 
 func (s *Server) solicitationsPage(c echo.Context) error {
@@ -37,6 +38,9 @@ type solicitationForm struct {
 	Title, Description, RiskTier, Deadline, ExpectedMonthlyUsers, MinimumOpennessClass string
 	UseCases                                                                           []string // the ticked use-case ids
 	Catalogue                                                                          []licensing.UseCase
+	Packs                                                                              []string // the ticked policy packs
+	PackCatalogue                                                                      []policies.Pack
+	LargeLanguageModel, RequireOSAID                                                   bool
 	Optional                                                                           map[string]string
 	Errors                                                                             fieldErrors
 	Summary                                                                            string
@@ -47,7 +51,7 @@ type solicitationForm struct {
 var (
 	weightInputs  = []string{"weight_openness", "weight_safety", "weight_price", "weight_fit"}
 	pointsInputs  = []string{"points_I", "points_II", "points_III"}
-	optionalTerms = append(append(slices.Clone(weightInputs), pointsInputs...), "standstill_days", "amendment_notice_days", "enquiry_period_days")
+	optionalTerms = append(append(slices.Clone(weightInputs), pointsInputs...), "standstill_days", "amendment_notice_days", "enquiry_period_days", "osaid_preference_points")
 )
 
 // Field is one optional input for the shared "input" template. Errors on the
@@ -75,6 +79,37 @@ func (f solicitationForm) UseCaseOptions() []useCaseOption {
 	return opts
 }
 
+// packOption is one policy-pack checkbox.
+type packOption struct {
+	policies.Pack
+	Checked bool
+}
+
+// DefaultText says, as a sentence, which solicitations apply the pack by default.
+func (o packOption) DefaultText() string {
+	if len(o.DefaultFor.Tiers) == 0 {
+		return ""
+	}
+	tiers := make([]string, len(o.DefaultFor.Tiers))
+	for i, t := range o.DefaultFor.Tiers {
+		tiers[i] = string(t)
+	}
+	text := "Default for " + strings.Join(tiers, " and ") + " solicitations"
+	if o.DefaultFor.LLMOnly {
+		text += " buying a large language model"
+	}
+	return text + ". "
+}
+
+// PackOptions are the policy-pack checkboxes, ticked as the form holds them.
+func (f solicitationForm) PackOptions() []packOption {
+	var opts []packOption
+	for _, p := range f.PackCatalogue {
+		opts = append(opts, packOption{Pack: p, Checked: slices.Contains(f.Packs, p.ID)})
+	}
+	return opts
+}
+
 // PageTitle names the form's page.
 func (f solicitationForm) PageTitle() string {
 	if f.ID != "" {
@@ -91,8 +126,9 @@ func readSolicitationForm(c echo.Context, id string) solicitationForm {
 		MinimumOpennessClass: c.FormValue("minimum_openness_class"), Optional: map[string]string{},
 	}
 	if form, err := c.FormParams(); err == nil {
-		f.UseCases = form["use_cases"]
+		f.UseCases, f.Packs = form["use_cases"], form["packs"]
 	}
+	f.LargeLanguageModel, f.RequireOSAID = c.FormValue("large_language_model") == "on", c.FormValue("require_osaid") == "on"
 	for _, name := range optionalTerms {
 		f.Optional[name] = strings.TrimSpace(c.FormValue(name))
 	}
@@ -104,10 +140,12 @@ func draftForm(sol domain.Solicitation) solicitationForm {
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	f := solicitationForm{ID: sol.ID, Title: sol.Title, Description: sol.Description, RiskTier: string(sol.RiskTier),
 		Deadline: sol.Deadline.UTC().Format(datetimeLocal), ExpectedMonthlyUsers: strconv.FormatInt(sol.ExpectedMonthlyUsers, 10),
-		MinimumOpennessClass: sol.MinimumOpennessClass, UseCases: sol.UseCases, Optional: map[string]string{
+		MinimumOpennessClass: sol.MinimumOpennessClass, UseCases: sol.UseCases, Packs: sol.Packs,
+		LargeLanguageModel: sol.LargeLanguageModel, RequireOSAID: sol.RequireOSAID, Optional: map[string]string{
 			"weight_openness": num(sol.Weights.Openness), "weight_safety": num(sol.Weights.Safety),
 			"weight_price": num(sol.Weights.Price), "weight_fit": num(sol.Weights.Fit),
 			"standstill_days": num(sol.StandstillDays), "amendment_notice_days": num(sol.AmendmentNoticeDays),
+			"osaid_preference_points": strconv.Itoa(sol.OSAIDPreferencePoints),
 		}}
 	if p := sol.OpennessPoints; p != nil {
 		f.Optional["points_I"], f.Optional["points_II"], f.Optional["points_III"] = strconv.Itoa(p.ClassI), strconv.Itoa(p.ClassII), strconv.Itoa(p.ClassIII)
@@ -122,7 +160,8 @@ func draftForm(sol domain.Solicitation) solicitationForm {
 // parse is an error here, since the request has no place to carry it.
 func (f solicitationForm) request() (tender.Terms, []domain.FieldError) {
 	req := tender.Terms{Title: f.Title, Description: f.Description, RiskTier: f.RiskTier,
-		Deadline: f.Deadline, MinimumOpennessClass: f.MinimumOpennessClass, UseCases: f.UseCases}
+		Deadline: f.Deadline, MinimumOpennessClass: f.MinimumOpennessClass, UseCases: f.UseCases,
+		Packs: f.Packs, LargeLanguageModel: f.LargeLanguageModel, RequireOSAID: f.RequireOSAID}
 	// The form's deadline is a UTC wall-clock time; the API takes RFC 3339.
 	if t, err := time.Parse(datetimeLocal, f.Deadline); err == nil {
 		req.Deadline = t.UTC().Format(time.RFC3339)
@@ -150,6 +189,11 @@ func (f solicitationForm) request() (tender.Terms, []domain.FieldError) {
 			*dst = &d[0]
 		}
 	}
+	if p, set, ok := numbers(f.Optional, strconv.Atoi, "osaid_preference_points"); !ok {
+		errs = append(errs, domain.FieldError{Field: "osaid_preference_points", Message: "must be a whole number from 0 to 100, or left blank"})
+	} else if set {
+		req.OSAIDPreferencePoints = &p[0]
+	}
 	return req, errs
 }
 
@@ -175,7 +219,7 @@ func (s *Server) newSolicitationPage(c echo.Context) error {
 		return err
 	}
 	f := solicitationForm{RiskTier: string(domain.RiskStandard), Deadline: s.svc.Now().UTC().Add(14 * 24 * time.Hour).Format(datetimeLocal),
-		Catalogue: s.svc.Licenses.UseCases()}
+		Catalogue: s.svc.Licenses.UseCases(), PackCatalogue: s.svc.PolicyPacks()}
 	return s.render(c, http.StatusOK, "solicitation_new", f.PageTitle(), f)
 }
 
@@ -197,7 +241,7 @@ func (s *Server) editDraftPage(c echo.Context) error {
 		return domain.Errorf(domain.ErrConflict, "solicitation %s is %s, not a draft: only a draft can be edited; publish an amendment on its page instead", sol.ID, sol.Status)
 	}
 	f := draftForm(sol)
-	f.Catalogue = s.svc.Licenses.UseCases()
+	f.Catalogue, f.PackCatalogue = s.svc.Licenses.UseCases(), s.svc.PolicyPacks()
 	return s.render(c, http.StatusOK, "solicitation_new", f.PageTitle(), f)
 }
 
@@ -224,7 +268,7 @@ func (s *Server) saveSolicitationForm(c echo.Context, f solicitationForm, flash 
 		if f.Errors, f.Summary, err = formErrors(err); err != nil {
 			return err
 		}
-		f.Catalogue = s.svc.Licenses.UseCases()
+		f.Catalogue, f.PackCatalogue = s.svc.Licenses.UseCases(), s.svc.PolicyPacks()
 		return s.render(c, http.StatusUnprocessableEntity, "solicitation_new", f.PageTitle(), f)
 	}
 	return c.Redirect(http.StatusSeeOther, "/solicitations/"+sol.ID+"?flash="+flash)

@@ -36,6 +36,8 @@ type App struct {
 	Store    *store.Store
 	Policies *policies.Engine
 	Licenses *licensing.Analyzer
+	// Packs is the catalogue of policy packs of the bundle this process runs.
+	Packs []policies.Pack
 	// Check is the one candidate check, for the worker's activities and the
 	// web's pre-submission validation alike.
 	Check *check.Checker
@@ -71,6 +73,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, fmt.Errorf("prepare policies (%s): %w", policySource(cfg), err)
 	}
+	packs, err := policies.Packs(policies.FromBundle(bundle))
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("read policy packs (%s): %w", policySource(cfg), err)
+	}
 	tel, err := telemetry.New(ctx, cfg.Telemetry)
 	if err != nil {
 		st.Close()
@@ -105,7 +112,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 			tel.ObserveLicenseReview(d)
 		}
 	}
-	return &App{Config: cfg, Store: st, Policies: engine, Licenses: analyzer, Check: checker, Telemetry: tel,
+	return &App{Config: cfg, Store: st, Policies: engine, Licenses: analyzer, Packs: packs, Check: checker, Telemetry: tel,
 		Temporal: tc, Log: log, Now: time.Now}, nil
 }
 
@@ -135,7 +142,7 @@ func (a *App) NewWorker() worker.Worker {
 // Service returns the use cases over this process's store, Temporal client
 // and rules.
 func (a *App) Service() *tender.Service {
-	return &tender.Service{Store: a.Store, Temporal: a.Temporal, Policies: a.Policies, Licenses: a.Licenses, Check: a.Check,
+	return &tender.Service{Store: a.Store, Temporal: a.Temporal, Policies: a.Policies, Licenses: a.Licenses, Packs: a.Packs, Check: a.Check,
 		TaskQueue: a.Config.TaskQueue, Now: a.Now, Log: a.Log}
 }
 

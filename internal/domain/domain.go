@@ -103,6 +103,14 @@ type Solicitation struct {
 	EnquiryPeriodDays *float64 `json:"enquiry_period_days,omitempty"`
 	// OpennessPoints are the preference points per MOF class; nil: the defaults.
 	OpennessPoints *PreferencePoints `json:"openness_preference_points,omitempty"`
+	// Packs are the policy packs the solicitation applies, chosen when it
+	// is drafted (the defaults for its tier, and for a large language
+	// model, unless the officer picks others) and frozen with it.
+	Packs              []string `json:"packs"`
+	LargeLanguageModel bool     `json:"large_language_model"`
+	// RequireOSAID and OSAIDPreferencePoints: see Criteria.
+	RequireOSAID          bool `json:"require_osaid"`
+	OSAIDPreferencePoints int  `json:"osaid_preference_points"`
 }
 
 // Criteria is the part of a solicitation that evaluations read; it is frozen
@@ -139,6 +147,9 @@ func (s Solicitation) Criteria() Criteria {
 		UseCases:                 s.UseCases,
 		PolicyRevision:           s.PolicyRevision,
 		OpennessPreferencePoints: s.OpennessPoints,
+		Packs:                    s.Packs,
+		RequireOSAID:             s.RequireOSAID,
+		OSAIDPreferencePoints:    s.OSAIDPreferencePoints,
 	}
 }
 

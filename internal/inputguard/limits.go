@@ -44,6 +44,7 @@ var limits = map[string]int{
 	"reviewer_id":     100,
 	"reason_code":     100,
 	"use_cases":       100,
+	"packs":           100,
 	"findings_hash":   100,
 	"deadline":        64,
 	"new_deadline":    64,

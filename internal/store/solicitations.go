@@ -12,13 +12,15 @@ import (
 
 const solicitationColumns = `id, agency_org_id, title, description, risk_tier, deadline, expected_monthly_users,
 	COALESCE(minimum_openness_class, ''), status, COALESCE(policy_revision, ''), created_by, created_at,
-	published_at, closed_at, weights, standstill_days, amendment_notice_days, COALESCE(cancel_reason, ''), openness_points, enquiry_period_days, use_cases`
+	published_at, closed_at, weights, standstill_days, amendment_notice_days, COALESCE(cancel_reason, ''), openness_points, enquiry_period_days, use_cases,
+	packs, large_language_model, require_osaid, osaid_preference_points`
 
 func scanSolicitation(row pgx.Row) (domain.Solicitation, error) {
 	var s domain.Solicitation
 	err := row.Scan(&s.ID, &s.AgencyOrgID, &s.Title, &s.Description, &s.RiskTier, &s.Deadline,
 		&s.ExpectedMonthlyUsers, &s.MinimumOpennessClass, &s.Status, &s.PolicyRevision, &s.CreatedBy,
-		&s.CreatedAt, &s.PublishedAt, &s.ClosedAt, &s.Weights, &s.StandstillDays, &s.AmendmentNoticeDays, &s.CancelReason, &s.OpennessPoints, &s.EnquiryPeriodDays, &s.UseCases)
+		&s.CreatedAt, &s.PublishedAt, &s.ClosedAt, &s.Weights, &s.StandstillDays, &s.AmendmentNoticeDays, &s.CancelReason, &s.OpennessPoints, &s.EnquiryPeriodDays, &s.UseCases,
+		&s.Packs, &s.LargeLanguageModel, &s.RequireOSAID, &s.OSAIDPreferencePoints)
 	return s, err
 }
 
@@ -27,11 +29,13 @@ func (s *Store) CreateSolicitation(ctx context.Context, sol domain.Solicitation)
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO solicitations (id, agency_org_id, title, description, risk_tier, deadline,
 			expected_monthly_users, minimum_openness_class, status, created_by, created_at,
-			weights, standstill_days, amendment_notice_days, openness_points, enquiry_period_days, use_cases)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+			weights, standstill_days, amendment_notice_days, openness_points, enquiry_period_days, use_cases,
+			packs, large_language_model, require_osaid, osaid_preference_points)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		sol.ID, sol.AgencyOrgID, sol.Title, sol.Description, string(sol.RiskTier), sol.Deadline,
 		sol.ExpectedMonthlyUsers, sol.MinimumOpennessClass, string(sol.Status), sol.CreatedBy, sol.CreatedAt,
-		sol.Weights, sol.StandstillDays, sol.AmendmentNoticeDays, sol.OpennessPoints, sol.EnquiryPeriodDays, useCases(sol))
+		sol.Weights, sol.StandstillDays, sol.AmendmentNoticeDays, sol.OpennessPoints, sol.EnquiryPeriodDays, useCases(sol),
+		packs(sol), sol.LargeLanguageModel, sol.RequireOSAID, sol.OSAIDPreferencePoints)
 	if err != nil {
 		return fmt.Errorf("create solicitation %s: %w", sol.ID, err)
 	}
@@ -46,6 +50,14 @@ func useCases(sol domain.Solicitation) []string {
 	return sol.UseCases
 }
 
+// packs is the solicitation's policy packs as a never-null array.
+func packs(sol domain.Solicitation) []string {
+	if sol.Packs == nil {
+		return []string{}
+	}
+	return sol.Packs
+}
+
 // UpdateDraft replaces the terms of a draft. Once published, a solicitation
 // changes only by amendment, so editing anything but a draft is a conflict.
 func (s *Store) UpdateDraft(ctx context.Context, sol domain.Solicitation) error {
@@ -53,11 +65,11 @@ func (s *Store) UpdateDraft(ctx context.Context, sol domain.Solicitation) error 
 		UPDATE solicitations SET title = $2, description = $3, risk_tier = $4, deadline = $5,
 			expected_monthly_users = $6, minimum_openness_class = NULLIF($7, ''), weights = $8,
 			standstill_days = $9, amendment_notice_days = $10, openness_points = $11, enquiry_period_days = $12,
-			use_cases = $13
+			use_cases = $13, packs = $14, large_language_model = $15, require_osaid = $16, osaid_preference_points = $17
 		WHERE id = $1 AND status = 'draft'`,
 		sol.ID, sol.Title, sol.Description, string(sol.RiskTier), sol.Deadline, sol.ExpectedMonthlyUsers,
 		sol.MinimumOpennessClass, sol.Weights, sol.StandstillDays, sol.AmendmentNoticeDays, sol.OpennessPoints, sol.EnquiryPeriodDays,
-		useCases(sol))
+		useCases(sol), packs(sol), sol.LargeLanguageModel, sol.RequireOSAID, sol.OSAIDPreferencePoints)
 	if err != nil {
 		return fmt.Errorf("update draft solicitation %s: %w", sol.ID, err)
 	}

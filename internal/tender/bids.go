@@ -23,6 +23,10 @@ type BidSubmission struct {
 	Candidates []json.RawMessage `json:"candidates"`
 	// Price is the vendor's price for the bid; ranking weighs it.
 	Price *domain.Money `json:"price,omitempty"`
+	// Attestations answer the contract terms the solicitation's policy
+	// packs ask about, for every candidate of the bid that does not answer
+	// them in its own manifest.
+	Attestations []domain.Attestation `json:"attestations,omitempty"`
 	// IdempotencyKey (the Idempotency-Key header) makes a retry after a
 	// dropped connection get the bid it first submitted.
 	IdempotencyKey string `json:"-"`
@@ -63,9 +67,11 @@ func ParseBid(sub BidSubmission) ([]manifest.Candidate, error) {
 	if err := validPrice(sub.Price); err != nil {
 		fields = append(fields, err.Fields...)
 	}
+	fields = append(fields, validAttestations(sub.Attestations)...)
 	if len(fields) > 0 {
 		return nil, domain.InvalidFields(fmt.Sprintf("the bid was not accepted: %d problem(s) in its manifests, listed field by field (the manifest schema is at /api/v1/schemas/manifest.json); fix them and submit again", len(fields)), fields)
 	}
+	attest(parsed, sub.Attestations)
 	return parsed, nil
 }
 

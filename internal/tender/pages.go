@@ -139,7 +139,9 @@ type SolicitationPage struct {
 	CanPublish, CanBid, CanBoard bool // CanPublish: the officer's draft, which may also be edited
 	CanAudit, DeadlinePassed     bool
 	MyBids                       []store.BidSummary
-	Lifecycle                    Lifecycle
+	// Requirements are what the solicitation's policy packs ask of a bid.
+	Requirements Requirements
+	Lifecycle    Lifecycle
 	// Live: the page watches for changes made elsewhere (a deadline, the
 	// workflow, another user) while the solicitation can still move.
 	// Version digests what the page shows.
@@ -170,7 +172,7 @@ func (s *Service) SolicitationPage(ctx context.Context, u domain.User, id string
 	if err != nil {
 		return SolicitationPage{}, err
 	}
-	v := SolicitationPage{Sol: sol, DeadlinePassed: !s.Now().Before(sol.Deadline)}
+	v := SolicitationPage{Sol: sol, DeadlinePassed: !s.Now().Before(sol.Deadline), Requirements: s.requirements(sol)}
 	for _, id := range sol.UseCases {
 		v.Uses = append(v.Uses, s.Licenses.UseCaseTitle(id))
 	}

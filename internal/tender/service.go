@@ -36,7 +36,9 @@ type Service struct {
 	Policies *policies.Engine
 	// Licenses is the current knowledge base: the use-case taxonomy drafts
 	// are written against.
-	Licenses  *licensing.Analyzer
+	Licenses *licensing.Analyzer
+	// Packs is the catalogue of policy packs of the same bundle.
+	Packs     []policies.Pack
 	Check     *check.Checker
 	TaskQueue string
 	Now       func() time.Time

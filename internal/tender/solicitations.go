@@ -13,6 +13,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/policies"
 )
 
 // Terms are what an officer writes into a draft: the body of POST
@@ -37,6 +38,16 @@ type Terms struct {
 	OpennessPoints *domain.PreferencePoints `json:"openness_preference_points"`
 	// EnquiryPeriodDays closes questions that many days after publication.
 	EnquiryPeriodDays *float64 `json:"enquiry_period_days"`
+	// Packs are the policy packs to apply (GET /api/v1/policy-packs); none
+	// takes the defaults for the risk tier and, when LargeLanguageModel,
+	// those for buying a large language model (OMB M-26-04).
+	Packs              []string `json:"packs"`
+	LargeLanguageModel bool     `json:"large_language_model"`
+	// RequireOSAID disqualifies candidates that do not conform to the Open
+	// Source AI Definition 1.0; OSAIDPreferencePoints (0-100) reward those
+	// that do.
+	RequireOSAID          bool `json:"require_osaid"`
+	OSAIDPreferencePoints *int `json:"osaid_preference_points"`
 }
 
 // Validate names every field of t that is wrong at time now.
@@ -82,6 +93,13 @@ func (s *Service) Validate(t Terms, now time.Time) (time.Time, []domain.FieldErr
 	}
 	if t.AmendmentNoticeDays != nil && (*t.AmendmentNoticeDays < 0 || *t.AmendmentNoticeDays > 60) {
 		errs = append(errs, domain.FieldError{Field: "amendment_notice_days", Message: "must be between 0 and 60 days"})
+	}
+	if unknown := s.unknownPacks(t.Packs); len(unknown) > 0 {
+		errs = append(errs, domain.FieldError{Field: "packs", Message: fmt.Sprintf("%s: no such policy pack; choose from %s",
+			strings.Join(unknown, ", "), strings.Join(s.packIDs(), ", "))})
+	}
+	if p := t.OSAIDPreferencePoints; p != nil && (*p < 0 || *p > 100) {
+		errs = append(errs, domain.FieldError{Field: "osaid_preference_points", Message: "must be a whole number from 0 to 100"})
 	}
 	return deadline, errs
 }
@@ -141,8 +159,41 @@ func (s *Service) applyTerms(sol *domain.Solicitation, t Terms, now time.Time) e
 	sol.Deadline, sol.ExpectedMonthlyUsers, sol.MinimumOpennessClass = deadline.UTC(), *t.ExpectedMonthlyUsers, t.MinimumOpennessClass
 	sol.OpennessPoints, sol.EnquiryPeriodDays = t.OpennessPoints, t.EnquiryPeriodDays
 	sol.UseCases = nonNil(slices.Clone(t.UseCases))
+	sol.LargeLanguageModel, sol.RequireOSAID, sol.OSAIDPreferencePoints = t.LargeLanguageModel, t.RequireOSAID, 0
+	if t.OSAIDPreferencePoints != nil {
+		sol.OSAIDPreferencePoints = *t.OSAIDPreferencePoints
+	}
+	sol.Packs = slices.Compact(slices.Clone(t.Packs))
+	if len(sol.Packs) == 0 {
+		sol.Packs = policies.DefaultsFor(s.Packs, sol.RiskTier, sol.LargeLanguageModel)
+	}
 	return nil
 }
+
+// packIDs lists the policy packs of this process's bundle.
+func (s *Service) packIDs() []string {
+	ids := make([]string, len(s.Packs))
+	for i, p := range s.Packs {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+// unknownPacks are the ids the bundle has no pack for.
+func (s *Service) unknownPacks(ids []string) []string {
+	known := s.packIDs()
+	var unknown []string
+	for _, id := range ids {
+		if !slices.Contains(known, id) {
+			unknown = append(unknown, id)
+		}
+	}
+	return unknown
+}
+
+// PolicyPacks is the catalogue of policy packs a solicitation may apply,
+// with their sources, effective dates and what each asks of vendors.
+func (s *Service) PolicyPacks() []policies.Pack { return s.Packs }
 
 // Solicitations lists the solicitations u may see.
 func (s *Service) Solicitations(ctx context.Context, u domain.User) ([]domain.Solicitation, error) {
@@ -222,6 +273,9 @@ func (s *Service) Publish(ctx context.Context, u domain.User, id string) (domain
 	if !sol.Deadline.After(now) {
 		return sol, domain.Errorf(domain.ErrDeadlinePassed, "the deadline %s has already passed: edit the draft with a later deadline, then publish", sol.Deadline.Format(time.RFC3339))
 	}
+	if unknown := s.unknownPacks(sol.Packs); len(unknown) > 0 {
+		return sol, domain.Errorf(domain.ErrConflict, "the draft names policy packs the current policy bundle does not have (%s): edit the draft's packs, then publish", strings.Join(unknown, ", "))
+	}
 	revision := s.Policies.Revision()
 	if err := s.Store.MarkPublished(ctx, sol.ID, revision, now.UTC()); err != nil {
 		return sol, err
@@ -243,7 +297,7 @@ func (s *Service) Publish(ctx context.Context, u domain.User, id string) (domain
 		return sol, &domain.Error{Kind: domain.ErrUnavailable, Message: "could not start the solicitation workflow; nothing was published, try again", Err: err}
 	}
 	if err := s.Store.AppendAudit(ctx, auditEvent(u, "solicitation.published", "solicitation", sol.ID, sol.ID, now,
-		map[string]any{"policy_revision": revision, "deadline": sol.Deadline, "risk_tier": sol.RiskTier, "use_cases": sol.UseCases})); err != nil {
+		map[string]any{"policy_revision": revision, "deadline": sol.Deadline, "risk_tier": sol.RiskTier, "use_cases": sol.UseCases, "packs": sol.Packs})); err != nil {
 		return sol, err
 	}
 	return s.Store.Solicitation(ctx, sol.ID)
