@@ -73,7 +73,6 @@ func TestAuthorizeRefusesPerRole(t *testing.T) {
 			_, err := w.svc.AnswerClarification(ctx, u, "clr_1", "answer", nil)
 			return err
 		}, "", "reviewer answers a clarification"},
-		{domain.User{ID: "usr_x"}, func(u domain.User) error { _, err := w.svc.Solicitations(ctx, u); return err }, "", "no role lists"},
 	}
 	for _, r := range refusals {
 		err := r.call(r.who)
