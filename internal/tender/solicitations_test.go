@@ -326,7 +326,9 @@ func TestAmendAndCancel(t *testing.T) {
 	newDeadline := t0.Add(10 * 24 * time.Hour)
 	w.temporal.answer = func(_, name string, arg any) (any, error) {
 		req := arg.(contract.AmendRequest)
-		return domain.Amendment{ID: req.ID, SolicitationID: sol.ID, Seq: 1, Description: req.Description, NewDeadline: *req.NewDeadline}, nil
+		a := domain.Amendment{ID: req.ID, SolicitationID: sol.ID, Seq: 1, Description: req.Description, PreviousDeadline: sol.Deadline,
+			NewDeadline: *req.NewDeadline, AmendedBy: req.Actor.UserID, AmendedAt: *w.now}
+		return a, w.st.Amend(ctx, a)
 	}
 	a, err := w.svc.Amend(ctx, w.officer, sol.ID, Amendment{Description: "more users", NewDeadline: newDeadline.Format(time.RFC3339)})
 	requireNoError(t, err)
@@ -339,6 +341,17 @@ func TestAmendAndCancel(t *testing.T) {
 	if a.ID != req.ID || a.Seq != 1 || !a.NewDeadline.Equal(newDeadline) {
 		t.Errorf("amendment returned as %+v", a)
 	}
+	for _, u := range []domain.User{w.sellerB, w.auditor} {
+		list, err := w.svc.Amendments(ctx, u, sol.ID)
+		requireNoError(t, err)
+		if len(list) != 1 || list[0].ID != a.ID || list[0].Description != "more users" {
+			t.Errorf("%s reads the amendments as %+v", u.Email, list)
+		}
+	}
+	draft, err := w.svc.Draft(ctx, w.officer, terms())
+	requireNoError(t, err)
+	_, err = w.svc.Amendments(ctx, w.sellerB, draft.ID)
+	requireKind(t, err, domain.ErrNotFound)
 
 	w.temporal.answer = func(string, string, any) (any, error) {
 		return nil, refuse(domain.ErrConflict, "only an open solicitation can be amended: the deadline passed")
