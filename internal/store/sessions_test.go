@@ -9,8 +9,9 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
-// A password shorter than MinPasswordLength or longer than bcrypt reads is
-// refused before anything is stored; a new password replaces the old one.
+// A password shorter than MinPasswordLength characters or longer than the
+// 72 bytes bcrypt reads is refused before anything is stored; a new
+// password replaces the old one.
 // An unknown email, a user without a password and a wrong password get the
 // same answer, so the form does not reveal which accounts exist.
 func TestPasswords(t *testing.T) {
@@ -19,6 +20,8 @@ func TestPasswords(t *testing.T) {
 	m := newMarket(t)
 	requireKind(t, m.st.SetPassword(ctx, m.officer.ID, strings.Repeat("x", MinPasswordLength-1)), domain.ErrInvalid)
 	requireKind(t, m.st.SetPassword(ctx, m.officer.ID, strings.Repeat("x", 73)), domain.ErrInvalid)
+	// Twelve bytes, three characters.
+	requireKind(t, m.st.SetPassword(ctx, m.officer.ID, "🔑🔑🔑"), domain.ErrInvalid)
 	if n := count(t, m.st, "user_passwords", ""); n != 0 {
 		t.Fatalf("refused passwords stored %d rows", n)
 	}

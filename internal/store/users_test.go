@@ -25,6 +25,7 @@ func TestEnsureOrganisation(t *testing.T) {
 	}
 	_, err = st.EnsureOrganisation(ctx, "Northwind", "agency")
 	requireKind(t, err, domain.ErrConflict)
+	requireFails(t, err, `organisation "Northwind" exists with kind vendor, not agency`)
 	_, err = st.EnsureOrganisation(ctx, " \t", "agency")
 	requireKind(t, err, domain.ErrInvalid)
 	_, err = st.EnsureOrganisation(ctx, "Guild", "guild")
