@@ -31,7 +31,7 @@ var dummyHash = sync.OnceValue(func() []byte {
 
 // SetPassword gives a user a web UI password, replacing any previous one.
 func (s *Store) SetPassword(ctx context.Context, userID, password string) error {
-	// Counted in characters, as the message says: in bytes, four emoji would pass.
+	// Counted in characters, as the message says: in bytes, three emoji would pass.
 	if utf8.RuneCountInString(password) < MinPasswordLength {
 		return domain.Errorf(domain.ErrInvalid, "the password is too short: use at least %d characters", MinPasswordLength)
 	}
