@@ -52,7 +52,7 @@ func TestInsertBidRoundTripAndRetry(t *testing.T) {
 }
 
 // The store is the last line of defence against text PostgreSQL cannot hold
-// and against duplicate candidates: the bid fails as a whole, naming itself,
+// (NUL, bytes that are not UTF-8) and against duplicate candidates: the bid fails as a whole, naming itself,
 // and leaves no bid and no candidate behind.
 func TestInsertBidFailsWhole(t *testing.T) {
 	t.Parallel()
@@ -60,11 +60,13 @@ func TestInsertBidFailsWhole(t *testing.T) {
 	m := newMarket(t)
 	nul := candidates("bid_nul", "ok", "bad")
 	nul[1].Manifest.Name = "bad\x00name"
+	latin1 := candidates("bid_latin1", "caf\xe9")
 	dup := candidates("bid_dup", "one", "two")
 	dup[1].ID = dup[0].ID
 	unknownVendor := domain.Bid{ID: "bid_ghost", SolicitationID: m.sol.ID, VendorOrgID: "org_ghost", SubmittedBy: m.sellerA.ID, SubmittedAt: at}
 	for _, b := range []domain.Bid{
 		{ID: "bid_nul", SolicitationID: m.sol.ID, VendorOrgID: m.vendorA.ID, SubmittedBy: m.sellerA.ID, SubmittedAt: at, Candidates: nul},
+		{ID: "bid_latin1", SolicitationID: m.sol.ID, VendorOrgID: m.vendorA.ID, SubmittedBy: m.sellerA.ID, SubmittedAt: at, Candidates: latin1},
 		{ID: "bid_dup", SolicitationID: m.sol.ID, VendorOrgID: m.vendorA.ID, SubmittedBy: m.sellerA.ID, SubmittedAt: at, Candidates: dup},
 		{ID: "bid_nosol", SolicitationID: "sol_ghost", VendorOrgID: m.vendorA.ID, SubmittedBy: m.sellerA.ID, SubmittedAt: at},
 		unknownVendor,

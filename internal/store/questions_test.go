@@ -49,6 +49,8 @@ func TestQuestions(t *testing.T) {
 
 	requireFails(t, m.st.InsertQuestion(ctx, domain.Question{ID: "qst_nul", SolicitationID: m.sol.ID, VendorOrgID: m.vendorA.ID,
 		AskedBy: m.sellerA.ID, Question: "nul\x00byte", AskedAt: at}), "store question qst_nul")
+	requireFails(t, m.st.InsertQuestion(ctx, domain.Question{ID: "qst_latin1", SolicitationID: m.sol.ID, VendorOrgID: m.vendorA.ID,
+		AskedBy: m.sellerA.ID, Question: "caf\xe9?", AskedAt: at}), "store question qst_latin1")
 	requireFails(t, m.st.InsertQuestion(ctx, domain.Question{ID: "qst_nosol", SolicitationID: "sol_ghost", VendorOrgID: m.vendorA.ID,
 		AskedBy: m.sellerA.ID, Question: "?", AskedAt: at}), "store question qst_nosol")
 	requireFails(t, m.st.AnswerQuestion(ctx, "qst_b", "by nobody", "usr_ghost", at), "answer question qst_b")
