@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/bcrypt"
@@ -30,7 +31,8 @@ var dummyHash = sync.OnceValue(func() []byte {
 
 // SetPassword gives a user a web UI password, replacing any previous one.
 func (s *Store) SetPassword(ctx context.Context, userID, password string) error {
-	if len(password) < MinPasswordLength {
+	// Counted in characters, as the message says: in bytes, three emoji would pass.
+	if utf8.RuneCountInString(password) < MinPasswordLength {
 		return domain.Errorf(domain.ErrInvalid, "the password is too short: use at least %d characters", MinPasswordLength)
 	}
 	if len(password) > 72 {

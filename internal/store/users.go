@@ -30,7 +30,7 @@ func (s *Store) EnsureOrganisation(ctx context.Context, name, kind string) (doma
 		return o, fmt.Errorf("ensure organisation %q: %w", name, err)
 	}
 	if o.Kind != kind {
-		return o, domain.Errorf(domain.ErrConflict, "organisation %q is an %s, not a %s: use another name", name, o.Kind, kind)
+		return o, domain.Errorf(domain.ErrConflict, "organisation %q exists with kind %s, not %s: use another name", name, o.Kind, kind)
 	}
 	return o, nil
 }

@@ -1,0 +1,298 @@
+package tender
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modeltender/modeltender/internal/contract"
+	"github.com/modeltender/modeltender/internal/domain"
+)
+
+// candidatesJSON is one native manifest per name.
+func candidatesJSON(names ...string) []json.RawMessage {
+	var out []json.RawMessage
+	for _, n := range names {
+		out = append(out, json.RawMessage(fmt.Sprintf(`{"schema_version": "1", "name": %q, "weights": {"license": "Apache-2.0"}}`, n)))
+	}
+	return out
+}
+
+// biddingWorkflow plays the solicitation workflow's side of a bid the way
+// its contract says: it records a submission (as the RecordBid activity
+// does) and answers a retry with the same idempotency key from the same
+// organisation with the first bid's id; it records revisions and status
+// changes. Refusal, when set, is every update's answer instead.
+type biddingWorkflow struct {
+	w       *world
+	mu      sync.Mutex
+	byKey   map[string]string
+	refusal error
+}
+
+func (b *biddingWorkflow) answer(_, name string, arg any) (any, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.refusal != nil {
+		return nil, b.refusal
+	}
+	ctx := context.Background()
+	switch name {
+	case contract.SubmitBidUpdate:
+		req := arg.(contract.SubmitBidRequest)
+		key := req.Bid.VendorOrgID + "/" + req.IdempotencyKey
+		if first, ok := b.byKey[key]; ok && req.IdempotencyKey != "" {
+			return contract.BidResult{BidID: first, Revision: 1}, nil
+		}
+		b.byKey[key] = req.Bid.ID
+		checks := []domain.Precheck{{CandidateID: req.Bid.Candidates[0].ID, CandidateName: req.Bid.Candidates[0].Name, Outcome: "pass"}}
+		return contract.BidResult{BidID: req.Bid.ID, Revision: 1, Prechecks: checks}, b.w.st.InsertBid(ctx, req.Bid)
+	case contract.ReviseBidUpdate:
+		req := arg.(contract.SubmitBidRequest)
+		return contract.BidResult{BidID: req.Bid.ID, Revision: req.Bid.Revision}, b.w.st.ReviseBid(ctx, req.Bid)
+	case contract.WithdrawBidUpdate:
+		return nil, b.w.st.SetBidStatus(ctx, arg.(contract.BidAction).BidID, "withdrawn", *b.w.now)
+	case contract.ConfirmBidUpdate:
+		return nil, b.w.st.SetBidStatus(ctx, arg.(contract.BidAction).BidID, "submitted", *b.w.now)
+	}
+	return nil, fmt.Errorf("the bidding workflow got update %s", name)
+}
+
+func playBidding(w *world) *biddingWorkflow {
+	b := &biddingWorkflow{w: w, byKey: map[string]string{}}
+	w.temporal.answer = b.answer
+	return b
+}
+
+// A bid goes to the solicitation's workflow with every candidate parsed and
+// hashed; a retry with the same idempotency key gets the first bid back, a
+// new key makes a new bid.
+func TestSubmitBidWithIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	sol := w.published(t)
+	playBidding(w)
+	sub := BidSubmission{Candidates: candidatesJSON("granite", "tiny"), Price: &domain.Money{Amount: 1000, Currency: "USD"}, IdempotencyKey: "key-1"}
+	first, err := w.svc.SubmitBid(ctx, w.sellerA, sol.ID, sub)
+	requireNoError(t, err)
+	up := w.lastUpdate(t, contract.SubmitBidUpdate)
+	req := up.Arg.(contract.SubmitBidRequest)
+	if up.WorkflowID != contract.SolicitationWorkflowID(sol.ID) || req.SubmitterRole != domain.RoleVendor || req.IdempotencyKey != "key-1" {
+		t.Errorf("sent %+v", up)
+	}
+	if b := req.Bid; b.VendorOrgID != w.vendorA.ID || b.SubmittedBy != w.sellerA.ID || !b.SubmittedAt.Equal(t0) || len(b.Candidates) != 2 ||
+		b.Candidates[1].Name != "tiny" || !strings.HasPrefix(b.Candidates[1].ManifestHash, "sha256:") || b.Candidates[1].BidID != b.ID {
+		t.Errorf("bid sent %+v", b)
+	}
+	if first.Bid.ID != req.Bid.ID || len(first.Parsed) != 2 || len(first.Prechecks) != 1 {
+		t.Errorf("submitted %+v", first)
+	}
+
+	*w.now = t0.Add(time.Minute)
+	retry, err := w.svc.SubmitBid(ctx, w.sellerA, sol.ID, sub)
+	requireNoError(t, err)
+	if retry.Bid.ID != first.Bid.ID || len(retry.Bid.Candidates) != 2 || retry.Bid.Status != "submitted" {
+		t.Errorf("a retry with the same key got bid %+v, want the first one, %s, as stored", retry.Bid, first.Bid.ID)
+	}
+	if w.lastUpdate(t, contract.SubmitBidUpdate).Arg.(contract.SubmitBidRequest).Bid.ID == first.Bid.ID {
+		t.Error("the retry was sent with the first bid's id: the workflow, not the service, recognises a retry")
+	}
+	sub.IdempotencyKey = "key-2"
+	other, err := w.svc.SubmitBid(ctx, w.sellerA, sol.ID, sub)
+	requireNoError(t, err)
+	if other.Bid.ID == first.Bid.ID {
+		t.Error("a new key returned the first bid")
+	}
+	bids, err := w.svc.Bids(ctx, w.sellerA, sol.ID)
+	requireNoError(t, err)
+	if len(bids) != 2 {
+		t.Errorf("vendor A has %d bids, want 2: %+v", len(bids), bids)
+	}
+}
+
+// What is wrong with a bid is refused before the workflow hears of it:
+// invalid manifests and price, a vendor user without an organisation, a
+// draft the vendor cannot see, a deadline that passed, a closed
+// solicitation; a finished workflow means the solicitation is closed.
+func TestSubmitBidRefusals(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	sol := w.published(t)
+	draft, err := w.svc.Draft(ctx, w.officer, terms())
+	requireNoError(t, err)
+	wf := playBidding(w)
+	good := BidSubmission{Candidates: candidatesJSON("granite")}
+
+	_, err = w.svc.SubmitBid(ctx, w.sellerA, sol.ID, BidSubmission{})
+	requireRefusal(t, err, domain.ErrInvalid, "no candidates")
+	_, err = w.svc.SubmitBid(ctx, w.sellerA, sol.ID, BidSubmission{Candidates: candidatesJSON("granite"), Price: &domain.Money{Amount: -5, Currency: "usd"}})
+	requireRefusal(t, err, domain.ErrInvalid, "1 problem(s)")
+	_, err = w.svc.SubmitBid(ctx, domain.User{ID: w.sellerA.ID, Role: domain.RoleVendor}, sol.ID, good)
+	requireRefusal(t, err, domain.ErrForbidden, "belongs to no organisation")
+	_, err = w.svc.SubmitBid(ctx, w.sellerA, draft.ID, good)
+	requireKind(t, err, domain.ErrNotFound)
+	_, err = w.svc.SubmitBid(ctx, w.sellerA, "sol_ghost", good)
+	requireKind(t, err, domain.ErrNotFound)
+
+	*w.now = sol.Deadline
+	_, err = w.svc.SubmitBid(ctx, w.sellerA, sol.ID, good)
+	requireRefusal(t, err, domain.ErrDeadlinePassed, "bids are no longer accepted")
+	*w.now = t0
+	w.setStatus(t, sol.ID, domain.SolicitationClosed)
+	_, err = w.svc.SubmitBid(ctx, w.sellerA, sol.ID, good)
+	requireRefusal(t, err, domain.ErrDeadlinePassed, "bids are no longer accepted")
+	w.requireNothingSent(t, 0)
+
+	open := w.published(t)
+	wf.refusal = finished
+	_, err = w.svc.SubmitBid(ctx, w.sellerA, open.ID, good)
+	requireRefusal(t, err, domain.ErrDeadlinePassed, "is closed")
+	counts, _ := w.st.TableCounts(ctx)
+	if counts["bids"] != 0 {
+		t.Errorf("%d bids stored by refused submissions", counts["bids"])
+	}
+}
+
+// A vendor revises, withdraws and confirms its own bid through the
+// workflow; another vendor's bid is not found and nothing is sent; the
+// workflow's refusal after the deadline reaches the vendor as deadline-passed.
+func TestReviseWithdrawConfirm(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	sol := w.published(t)
+	wf := playBidding(w)
+	mine := w.storedBid(t, sol, w.sellerA, "bid_a")
+
+	for _, call := range []func() error{
+		func() error {
+			_, err := w.svc.Revise(ctx, w.sellerB, mine.ID, BidSubmission{Candidates: candidatesJSON("x")})
+			return err
+		},
+		func() error { _, err := w.svc.Withdraw(ctx, w.sellerB, mine.ID); return err },
+		func() error { _, err := w.svc.Confirm(ctx, w.sellerB, mine.ID); return err },
+		func() error { _, err := w.svc.OwnBid(ctx, w.sellerB, mine.ID); return err },
+		func() error { _, err := w.svc.Prechecks(ctx, w.sellerB, mine.ID); return err },
+	} {
+		requireRefusal(t, call(), domain.ErrNotFound, "no bid bid_a")
+	}
+	_, err := w.svc.Withdraw(ctx, w.sellerA, "bid_ghost")
+	requireKind(t, err, domain.ErrNotFound)
+	w.requireNothingSent(t, 0)
+
+	*w.now = t0.Add(time.Hour)
+	rev, err := w.svc.Revise(ctx, w.sellerA, mine.ID, BidSubmission{Candidates: candidatesJSON("granite-2")})
+	requireNoError(t, err)
+	req := w.lastUpdate(t, contract.ReviseBidUpdate).Arg.(contract.SubmitBidRequest)
+	if req.Bid.ID != mine.ID || req.Bid.Revision != 2 || req.Bid.Candidates[0].Name != "granite-2" || rev.Bid.Revision != 2 {
+		t.Errorf("revision sent %+v, returned %+v", req.Bid, rev.Bid)
+	}
+	if stored, _ := w.svc.OwnBid(ctx, w.sellerA, mine.ID); stored.Revision != 2 || stored.Candidates[0].Name != "granite-2" {
+		t.Errorf("stored after revision %+v", stored)
+	}
+
+	withdrawn, err := w.svc.Withdraw(ctx, w.sellerA, mine.ID)
+	requireNoError(t, err)
+	if act := w.lastUpdate(t, contract.WithdrawBidUpdate).Arg.(contract.BidAction); act.BidID != mine.ID || act.Actor.OrgID != w.vendorA.ID {
+		t.Errorf("withdrawal sent %+v", act)
+	}
+	if withdrawn.Status != "withdrawn" {
+		t.Errorf("Withdraw returned %s, want the bid as it now stands", withdrawn.Status)
+	}
+	confirmed, err := w.svc.Confirm(ctx, w.sellerA, mine.ID)
+	requireNoError(t, err)
+	if confirmed.Status != "submitted" {
+		t.Errorf("Confirm returned %s", confirmed.Status)
+	}
+
+	wf.refusal = refuse(domain.ErrDeadlinePassed, "the deadline for solicitation passed; bids are no longer accepted")
+	sent := len(w.temporal.sentUpdates())
+	_, err = w.svc.Withdraw(ctx, w.sellerA, mine.ID)
+	requireRefusal(t, err, domain.ErrDeadlinePassed, "bids are no longer accepted")
+	_, err = w.svc.Revise(ctx, w.sellerA, mine.ID, BidSubmission{Candidates: candidatesJSON("late")})
+	requireKind(t, err, domain.ErrDeadlinePassed)
+	wf.refusal = refuse(domain.ErrConflict, "bid bid_a does not need a confirmation: no amendment came after it")
+	_, err = w.svc.Confirm(ctx, w.sellerA, mine.ID)
+	requireRefusal(t, err, domain.ErrConflict, "does not need a confirmation")
+	if got := len(w.temporal.sentUpdates()); got != sent+3 {
+		t.Errorf("%d updates sent, want the 3 the workflow refused", got-sent)
+	}
+	if stored, _ := w.st.Bid(ctx, mine.ID); stored.Status != "submitted" || stored.Revision != 2 {
+		t.Errorf("refused changes altered the bid: %+v", stored)
+	}
+}
+
+// Sealed bids: before the deadline a vendor reads its own bids only and the
+// agency none (forbidden, saying when they open); after close the agency
+// reads every bid and a vendor still only its own.
+func TestSealedBids(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	sol := w.published(t)
+	a := w.storedBid(t, sol, w.sellerA, "bid_a")
+	b := w.storedBid(t, sol, w.sellerB, "bid_b")
+	agency := []domain.User{w.officer, w.reviewer, w.auditor}
+
+	got, err := w.svc.Bid(ctx, w.sellerA, a.ID)
+	requireNoError(t, err)
+	if got.ID != a.ID || len(got.Candidates) != 1 {
+		t.Errorf("own bid %+v", got)
+	}
+	_, err = w.svc.Bid(ctx, w.sellerA, b.ID)
+	requireRefusal(t, err, domain.ErrNotFound, "no bid bid_b")
+	_, err = w.svc.Evaluations(ctx, w.sellerA, b.ID)
+	requireKind(t, err, domain.ErrNotFound)
+	_, err = w.svc.Clarifications(ctx, w.sellerA, b.ID)
+	requireKind(t, err, domain.ErrNotFound)
+	own, err := w.svc.Bids(ctx, w.sellerA, sol.ID)
+	requireNoError(t, err)
+	if len(own) != 1 || own[0].ID != a.ID {
+		t.Errorf("vendor A lists %+v before the deadline, want only its bid", own)
+	}
+	for _, u := range agency {
+		_, err := w.svc.Bid(ctx, u, a.ID)
+		requireRefusal(t, err, domain.ErrForbidden, "sealed")
+		_, err = w.svc.Bids(ctx, u, sol.ID)
+		requireRefusal(t, err, domain.ErrForbidden, "sealed")
+		_, err = w.svc.Evaluations(ctx, u, a.ID)
+		requireRefusal(t, err, domain.ErrForbidden, "sealed")
+		_, err = w.svc.Clarifications(ctx, u, a.ID)
+		requireRefusal(t, err, domain.ErrForbidden, "sealed")
+	}
+
+	w.setStatus(t, sol.ID, domain.SolicitationClosed)
+	for _, u := range agency {
+		got, err := w.svc.Bid(ctx, u, b.ID)
+		requireNoError(t, err)
+		if got.ID != b.ID {
+			t.Errorf("%s reads %+v after close", u.Email, got)
+		}
+		all, err := w.svc.Bids(ctx, u, sol.ID)
+		requireNoError(t, err)
+		if len(all) != 2 {
+			t.Errorf("%s lists %d bids after close, want 2", u.Email, len(all))
+		}
+		evals, err := w.svc.Evaluations(ctx, u, b.ID)
+		requireNoError(t, err)
+		if evals == nil {
+			t.Error("no evaluations must be an empty list, not null")
+		}
+	}
+	_, err = w.svc.Bid(ctx, w.sellerA, b.ID)
+	requireKind(t, err, domain.ErrNotFound)
+	if own, _ := w.svc.Bids(ctx, w.sellerA, sol.ID); len(own) != 1 {
+		t.Errorf("vendor A lists %d bids after close, want its own 1", len(own))
+	}
+	checks, err := w.svc.Prechecks(ctx, w.sellerA, a.ID)
+	requireNoError(t, err)
+	if checks == nil {
+		t.Error("no pre-checks must be an empty list, not null")
+	}
+}
