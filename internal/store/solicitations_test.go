@@ -13,7 +13,7 @@ import (
 func solID(s domain.Solicitation) string { return s.ID }
 
 // Every term of a solicitation is read back as it was stored, optional ones
-// included; no use cases are an empty list, never null.
+// included; no use cases or packs are an empty list, never null.
 func TestSolicitationRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -24,7 +24,8 @@ func TestSolicitationRoundTrip(t *testing.T) {
 		UseCases: []string{"code-generation", "summarisation"}, Status: domain.SolicitationDraft, CreatedBy: m.officer.ID, CreatedAt: at,
 		Weights:        domain.ScoringWeights{Openness: 0.25, Safety: 0.25, Price: 0.25, Fit: 0.25},
 		StandstillDays: 14, AmendmentNoticeDays: 2.5, EnquiryPeriodDays: &days,
-		OpennessPoints: &domain.PreferencePoints{ClassI: 40, ClassII: 20, ClassIII: 5}}
+		OpennessPoints: &domain.PreferencePoints{ClassI: 40, ClassII: 20, ClassIII: 5},
+		Packs:          []string{"omb-m-25-21", "omb-m-26-04"}, LargeLanguageModel: true, RequireOSAID: true, OSAIDPreferencePoints: 15}
 	requireNoError(t, m.st.CreateSolicitation(ctx, sol))
 	got, err := m.st.Solicitation(ctx, sol.ID)
 	requireNoError(t, err)
@@ -36,7 +37,7 @@ func TestSolicitationRoundTrip(t *testing.T) {
 	bare := m.draft(t, "sol_bare", at)
 	got, err = m.st.Solicitation(ctx, bare.ID)
 	requireNoError(t, err)
-	if got.UseCases == nil || len(got.UseCases) != 0 || got.EnquiryPeriodDays != nil || got.OpennessPoints != nil || got.MinimumOpennessClass != "" {
+	if got.UseCases == nil || len(got.UseCases) != 0 || got.Packs == nil || len(got.Packs) != 0 || got.EnquiryPeriodDays != nil || got.OpennessPoints != nil || got.MinimumOpennessClass != "" {
 		t.Errorf("optional terms of a bare draft read back as %+v", got)
 	}
 	_, err = m.st.Solicitation(ctx, "sol_ghost")

@@ -31,13 +31,18 @@ func TestMain(m *testing.M) {
 var rules = sync.OnceValues(func() (struct {
 	engine   *policies.Engine
 	analyzer *licensing.Analyzer
+	packs    []policies.Pack
 }, error) {
 	var r struct {
 		engine   *policies.Engine
 		analyzer *licensing.Analyzer
+		packs    []policies.Pack
 	}
 	var err error
 	if r.engine, err = policies.NewEngine(context.Background()); err != nil {
+		return r, err
+	}
+	if r.packs, err = policies.Packs(); err != nil {
 		return r, err
 	}
 	r.analyzer, err = licensing.NewAnalyzer()
@@ -170,7 +175,7 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(st.Close)
 	now := t0
 	w := &world{st: st, temporal: &fakeTemporal{}, now: &now}
-	w.svc = &Service{Store: st, Temporal: w.temporal, Policies: r.engine, Licenses: r.analyzer, TaskQueue: "tender-test",
+	w.svc = &Service{Store: st, Temporal: w.temporal, Policies: r.engine, Licenses: r.analyzer, Packs: r.packs, TaskQueue: "tender-test",
 		Now: func() time.Time { return *w.now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	org := func(name, kind string) domain.Organisation {
 		o, err := st.EnsureOrganisation(ctx, name, kind)
@@ -287,4 +292,21 @@ func (w *world) lastUpdate(t *testing.T, name string) sent {
 		t.Fatalf("last update %s, want %s", last.Name, name)
 	}
 	return u[len(u)-1]
+}
+
+// requireField wants an invalid-input error naming field with a message
+// that says mentions.
+func requireField(t *testing.T, err error, field, mentions string) {
+	t.Helper()
+	requireKind(t, err, domain.ErrInvalid)
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		t.Fatalf("want a domain error, got %v", err)
+	}
+	for _, f := range de.Fields {
+		if f.Field == field && strings.Contains(f.Message, mentions) {
+			return
+		}
+	}
+	t.Fatalf("no error on %s saying %q in %+v", field, mentions, de.Fields)
 }

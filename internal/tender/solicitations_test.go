@@ -3,6 +3,7 @@ package tender
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -446,4 +447,60 @@ func TestAskAndAnswer(t *testing.T) {
 	w.temporal.answer = func(string, string, any) (any, error) { return nil, serviceerror.NewUnavailable("down") }
 	_, err = w.svc.Ask(ctx, w.sellerB, sol.ID, "Anyone there?")
 	requireRefusal(t, err, domain.ErrUnavailable, "try again shortly")
+}
+
+// A draft names its policy packs or takes the defaults of its tier (and of
+// buying a large language model); an unknown pack is refused by its field,
+// and the requirements a vendor sees follow the packs and the tier.
+func TestDraftPolicyPacks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	tm := terms()
+	d, err := w.svc.Draft(ctx, w.officer, tm)
+	requireNoError(t, err)
+	if !slices.Equal(d.Packs, []string{"omb-m-25-22"}) {
+		t.Errorf("standard draft packs %v, want the tier's default omb-m-25-22", d.Packs)
+	}
+	tm.RiskTier, tm.LargeLanguageModel = "high-impact", true
+	d, err = w.svc.EditDraft(ctx, w.officer, d.ID, tm)
+	requireNoError(t, err)
+	if !slices.Equal(d.Packs, []string{"omb-m-25-21", "omb-m-25-22", "omb-m-26-04"}) {
+		t.Errorf("high-impact LLM draft packs %v", d.Packs)
+	}
+	_, err = w.svc.Requirements(ctx, w.sellerA, d.ID)
+	requireKind(t, err, domain.ErrNotFound) // a draft is the agency's own
+	req, err := w.svc.Requirements(ctx, w.officer, d.ID)
+	requireNoError(t, err)
+	terms := map[string]bool{}
+	for _, a := range req.Attestations {
+		if terms[a.Term] {
+			t.Errorf("attestation %s listed twice", a.Term)
+		}
+		terms[a.Term] = true
+	}
+	kinds := map[string]bool{}
+	for _, e := range req.Evidence {
+		kinds[e.Kind] = true
+	}
+	if !terms["unbiased-ai-principles-accepted"] || !terms["no-training-on-government-data"] || !kinds["acceptable-use-policy"] || !kinds["impact-assessment"] {
+		t.Errorf("requirements of a high-impact LLM solicitation: terms %v, evidence %v", terms, kinds)
+	}
+
+	tm.Packs = []string{"eu-gpai-documentation", "omb-m-99-99"}
+	_, err = w.svc.EditDraft(ctx, w.officer, d.ID, tm)
+	requireField(t, err, "packs", "omb-m-99-99: no such policy pack")
+	tm.Packs = []string{"eu-gpai-documentation"}
+	points := 150
+	tm.OSAIDPreferencePoints = &points
+	_, err = w.svc.EditDraft(ctx, w.officer, d.ID, tm)
+	requireField(t, err, "osaid_preference_points", "0 to 100")
+	points = 20
+	tm.RequireOSAID = true
+	d, err = w.svc.EditDraft(ctx, w.officer, d.ID, tm)
+	requireNoError(t, err)
+	c := d.Criteria()
+	if !slices.Equal(c.Packs, []string{"eu-gpai-documentation"}) || !c.RequireOSAID || c.OSAIDPreferencePoints != 20 {
+		t.Errorf("criteria frozen from the draft: %+v", c)
+	}
 }
