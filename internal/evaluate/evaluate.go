@@ -132,7 +132,7 @@ func readSolicitation(file string) (domain.Criteria, time.Time, error) {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&s); err != nil {
-			return s.Criteria, time.Time{}, fmt.Errorf("%s: %v; give a JSON object with risk_tier, expected_monthly_users, use_cases, minimum_openness_class (I, II or III), openness_preference_points and deadline", file, err)
+			return s.Criteria, time.Time{}, fmt.Errorf("%s: %v; give a JSON object with risk_tier, expected_monthly_users, use_cases, minimum_openness_class (I, II or III), openness_preference_points, packs (ids from `modeltender policy packs`), require_osaid, osaid_preference_points and deadline", file, err)
 		}
 	}
 	if m := s.MinimumOpennessClass; m != "" && m != "I" && m != "II" && m != "III" {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -59,6 +60,22 @@ func TestRunDecides(t *testing.T) {
 	}
 	if !strings.Contains(out, `"license.use-restricted"`) || banned.Outcome != "disqualified" {
 		t.Errorf("Llama 3.1 for military use: outcome %q; want disqualified by license.use-restricted\n%s", banned.Outcome, out)
+	}
+
+	// The packs the solicitation file names are the ones applied: under OMB
+	// M-26-04 a candidate without the developer's packet is told what it lacks.
+	llm := writeFile(t, "solicitation.json", `{"risk_tier": "standard", "expected_monthly_users": 1000, "packs": ["omb-m-26-04"]}`)
+	out, err = run(t, "--solicitation", llm, native)
+	var packed Evaluation
+	if err != nil || json.Unmarshal([]byte(out), &packed) != nil {
+		t.Fatalf("M-26-04: %v\n%s", err, out)
+	}
+	applied := []string{}
+	for _, p := range packed.PolicyDecision.Packs {
+		applied = append(applied, p.ID)
+	}
+	if !slices.Equal(applied, []string{"omb-m-26-04"}) || !strings.Contains(out, "unbiased-ai-principles-accepted") {
+		t.Errorf("under the M-26-04 pack: packs %v\n%s", applied, out)
 	}
 
 	out, err = run(t, native)
