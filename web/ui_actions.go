@@ -198,6 +198,7 @@ func (s *Server) renderBid(c echo.Context, status int, revise bidForm, form acti
 		return err
 	}
 	v := bidView{BidPage: p, Revise: revise, Form: form}
+	v.Revise.Terms = p.Requirements.Attestations
 	if v.Revise.Values == nil { // a revision keeps the bid's price unless the vendor changes it
 		v.Revise.Values = priceValues(p.Bid.Price)
 	}

@@ -305,6 +305,9 @@ type bidForm struct {
 	// keeps every candidate.
 	kept       []string
 	keptChosen bool
+	// Terms are the contract terms the solicitation's packs ask the vendor
+	// to attest.
+	Terms []policies.PackAttestation
 }
 
 // Keeps reports whether the revise form keeps the candidate.
@@ -323,6 +326,7 @@ func (s *Server) renderSolicitation(c echo.Context, status int, bid bidForm, for
 	if err != nil {
 		return err
 	}
+	bid.Terms = p.Requirements.Attestations
 	return s.render(c, status, "solicitation", p.Sol.Title, solicitationView{SolicitationPage: p, Bid: bid, Form: form, Seen: c.QueryParam("seen")})
 }
 
@@ -379,7 +383,32 @@ func bidUploads(c echo.Context) (tender.BidSubmission, []string, bidForm, error)
 	}
 	sources = f.addDescribed(&req, sources)
 	req.Price, f.priceProblems = bidPrice(f.Values)
+	req.Attestations = readAttestations(c, f.Values)
 	return req, sources, f, nil
+}
+
+// readAttestations reads the bid form's answers to the contract terms
+// (attest_TERM, attest_TERM_document) into the bid's attestations, keeping
+// what was typed in values for a refused form. Unanswered terms are left
+// out: the pre-check names them.
+func readAttestations(c echo.Context, values map[string]string) []domain.Attestation {
+	form, err := c.FormParams()
+	if err != nil {
+		return nil
+	}
+	var atts []domain.Attestation
+	for _, name := range slices.Sorted(maps.Keys(form)) {
+		term, ok := strings.CutPrefix(name, "attest_")
+		if !ok || strings.HasSuffix(term, "_document") {
+			continue
+		}
+		answer, doc := strings.TrimSpace(c.FormValue(name)), strings.TrimSpace(c.FormValue(name+"_document"))
+		values[name], values[name+"_document"] = answer, doc
+		if answer != "" {
+			atts = append(atts, domain.Attestation{Term: term, Answer: domain.AttestationAnswer(answer), Document: doc})
+		}
+	}
+	return atts
 }
 
 // asCandidateFile hands an uploaded or pasted file to the API's bid parser as

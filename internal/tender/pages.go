@@ -284,6 +284,8 @@ type BidPage struct {
 	CanChange         bool // revise or withdraw: before the deadline
 	NeedsConfirmation bool
 	Award             *AwardOutcome
+	// Requirements are what the solicitation's packs ask of the bid.
+	Requirements Requirements
 }
 
 // ClarificationItem is a clarification request with its candidate's name.
@@ -330,6 +332,7 @@ func (s *Service) vendorBidPage(ctx context.Context, v *BidPage) error {
 	active := v.Bid.Status != domain.BidWithdrawn && v.Bid.Status != domain.BidExcluded
 	v.CanChange = open && active
 	v.NeedsConfirmation = open && v.Bid.Status == domain.BidNeedsConfirmation
+	v.Requirements = s.requirements(v.Sol)
 	var err error
 	if v.Prechecks, err = s.Store.Prechecks(ctx, v.Bid.ID); err != nil {
 		return err

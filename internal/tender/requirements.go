@@ -59,16 +59,16 @@ func (s *Service) Requirements(ctx context.Context, u domain.User, solicitationI
 	return s.requirements(sol), nil
 }
 
-// attest adds the bid's attestations to each candidate that does not
-// answer the term itself: contract terms are the vendor's commitments for
-// the whole bid, whatever format describes each model.
+// attest gives every candidate the bid's attestations, each replacing the
+// candidate's own answer to the same term: contract terms are the vendor's
+// commitments for the whole bid, whatever format describes each model, and
+// the latest answer (a revision's) is the one that binds.
 func attest(parsed []manifest.Candidate, atts []domain.Attestation) {
 	for i := range parsed {
 		m := &parsed[i].Manifest
 		for _, a := range atts {
-			if !slices.ContainsFunc(m.Attestations, func(x domain.Attestation) bool { return x.Term == a.Term }) {
-				m.Attestations = append(m.Attestations, a)
-			}
+			m.Attestations = slices.DeleteFunc(m.Attestations, func(x domain.Attestation) bool { return x.Term == a.Term })
+			m.Attestations = append(m.Attestations, a)
 		}
 	}
 }
