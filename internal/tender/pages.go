@@ -459,6 +459,9 @@ type TaskPage struct {
 	// documented exception; Assignable are the reviewers the officer may assign.
 	CanManage  bool
 	Assignable []domain.User
+	// Attestations are the candidate's answers to the contract terms the
+	// solicitation's packs ask about, beside the findings they bear on.
+	Attestations []domain.Attestation
 }
 
 // ReasonCodes are the reason codes a reviewer picks from, by verdict.
@@ -489,6 +492,13 @@ func (s *Service) TaskPage(ctx context.Context, u domain.User, taskID string) (T
 		v.Uses = append(v.Uses, s.Licenses.UseCaseTitle(id))
 	}
 	v.CanClarify = v.CanDecide && t.Kind != domain.TaskAwardApproval
+	if t.CandidateID != "" {
+		cand, err := s.Store.Candidate(ctx, t.CandidateID)
+		if err != nil {
+			return v, err
+		}
+		v.Attestations = cand.Manifest.Attestations
+	}
 	if v.CanManage, err = s.Allowed(ctx, u, "task:assign"); err != nil {
 		return v, err
 	}
