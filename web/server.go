@@ -89,23 +89,36 @@ func (s *Server) authorize(c echo.Context, action string) (domain.User, error) {
 	return u, s.svc.Authorize(c.Request().Context(), u, action)
 }
 
+// healthz reports whether the process can work: 503 naming the dependency
+// when PostgreSQL or Temporal does not answer, since every request would fail.
 func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	checks, status := s.dependencies(c.Request().Context())
+	checks["status"] = "ok"
+	if status != http.StatusOK {
+		checks["status"] = "unavailable"
+	}
+	return c.JSON(status, checks)
 }
 
 // readyz reports whether PostgreSQL and Temporal answer.
 func (s *Server) readyz(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	checks, status := s.dependencies(c.Request().Context())
+	return c.JSON(status, checks)
+}
+
+// dependencies asks PostgreSQL and Temporal whether they answer, within 3s.
+func (s *Server) dependencies(ctx context.Context) (map[string]string, int) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
 	status := http.StatusOK
 	if err := s.store.Ping(ctx); err != nil {
-		checks["postgres"] = err.Error()
+		checks["postgres"] = "unreachable: " + err.Error()
 		status = http.StatusServiceUnavailable
 	}
 	if _, err := s.svc.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"] = err.Error()
+		checks["temporal"] = "unreachable: " + err.Error()
 		status = http.StatusServiceUnavailable
 	}
-	return c.JSON(status, checks)
+	return checks, status
 }
