@@ -44,6 +44,7 @@ func NewServer(svc *tender.Service, tel *telemetry.Telemetry) *Server {
 	e.HidePort = true
 	s := &Server{svc: svc, store: svc.Store, log: svc.Log, tel: tel, echo: e, pages: parsePages()}
 	e.HTTPErrorHandler = errorHandler(s.log, s.errorPage)
+	e.Use(accessLog(s.log)) // outermost: it logs the status the error handler wrote
 	if tel != nil {
 		e.Use(tel.Middleware()) // first: it sees the status of errors and recovered panics
 	}
