@@ -31,7 +31,7 @@ type Config struct {
 	// a process that cannot reach one exits after it, naming the address.
 	ConnectTimeout time.Duration
 	Worker         Worker
-	Telemetry         Telemetry
+	Telemetry      Telemetry
 }
 
 // Worker is how much one worker process keeps in memory and runs at once.
