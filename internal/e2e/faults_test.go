@@ -53,9 +53,11 @@ type faultStack struct {
 // deadline, during evaluations, during the standstill), PostgreSQL stopped
 // and started again mid-run, and the whole stack stopped across a
 // deadline. At the end audit rows, tasks, decisions and stages are counted:
-// none duplicated, none lost. Run it with -run TestFaults; it takes about
-// a minute.
+// none duplicated, none lost. It takes about two minutes, most of them
+// building the binary and waiting out the 30s timeout of an activity the
+// kill caught in flight; alone: go test ./internal/e2e -run TestFaults.
 func TestFaultsOnTheRealStack(t *testing.T) {
+	t.Parallel() // its PostgreSQL, Temporal and worker are its own
 	started := time.Now()
 	f := startFaultStack(t)
 	s := f.stack
