@@ -349,7 +349,10 @@ func (s *stack) matrixStates() []*matrixState {
 			s.awardTo(st.solID, st.bids["vendorA"].candidateID, "reviewer1")
 			st.winner = "vendorA"
 		case visibility.CancelledOpened:
-			s.reachPhase(st.solID, visibility.Closed)
+			// Cancelled while a recommendation awaits approval: the notice
+			// the cancellation publishes must not announce it.
+			s.awardTo(st.solID, st.bids["vendorA"].candidateID)
+			s.reachPhase(st.solID, visibility.AwardPending)
 			s.must(http.StatusOK, "officer", "POST", "/api/v1/solicitations/"+st.solID+"/cancel", map[string]any{"reason": "no longer needed"})
 		}
 	}
