@@ -9,6 +9,7 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/ocds"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/visibility"
 )
 
 // awardStatus maps an award's state to the OCDS awardStatus codelist.
@@ -85,6 +86,9 @@ func (a *Activities) notice(ctx context.Context, solicitationID string, at time.
 		return n, err
 	}
 	for _, aw := range awards {
+		if !visibility.Sees(visibility.AwardField(aw), visibility.Anonymous, visibility.PhaseOf(sol)) {
+			continue // a recommendation is published once the reviewers approve it
+		}
 		bid, err := a.Store.Bid(ctx, aw.BidID)
 		if err != nil {
 			return n, err

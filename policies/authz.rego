@@ -2,8 +2,10 @@
 # title: Authorization
 # description: >-
 #   Which role may take which action, from the permission table in
-#   data.modeltender.permissions. Whose records a role may act on (a vendor
-#   only its own bids) is checked where the records are read.
+#   data.modeltender.permissions. What a role may read, and which fields in
+#   which solicitation state, is the authorization table of
+#   internal/visibility; whose records a role may act on (a vendor only its
+#   own bids) is checked where the records are read.
 package modeltender.authz
 
 # METADATA

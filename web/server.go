@@ -41,6 +41,7 @@ func NewServer(svc *tender.Service, tel *telemetry.Telemetry) *Server {
 	e.HidePort = true
 	s := &Server{svc: svc, log: svc.Log, tel: tel, echo: e, pages: parsePages()}
 	e.HTTPErrorHandler = errorHandler(s.log, s.errorPage)
+	e.Use(accessLog(s.log)) // outermost: it logs the status the error handler wrote
 	if tel != nil {
 		e.Use(tel.Middleware()) // first: it sees the status of errors and recovered panics
 	}
@@ -86,21 +87,34 @@ func (s *Server) authorize(c echo.Context, action string) (domain.User, error) {
 	return u, s.svc.Authorize(c.Request().Context(), u, action)
 }
 
+// healthz reports whether the process can work: 503 naming the dependency
+// when PostgreSQL or Temporal does not answer, since every request would fail.
 func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	checks, status := s.dependencies(c.Request().Context())
+	checks["status"] = "ok"
+	if status != http.StatusOK {
+		checks["status"] = "unavailable"
+	}
+	return c.JSON(status, checks)
 }
 
 // readyz reports whether PostgreSQL and Temporal answer.
 func (s *Server) readyz(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	checks, status := s.dependencies(c.Request().Context())
+	return c.JSON(status, checks)
+}
+
+// dependencies asks PostgreSQL and Temporal whether they answer, within 3s.
+func (s *Server) dependencies(ctx context.Context) (map[string]string, int) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	checks := map[string]string{}
 	status := http.StatusOK
 	for dep, err := range s.svc.Readiness(ctx) {
 		checks[dep] = "ok"
 		if err != nil {
-			checks[dep], status = err.Error(), http.StatusServiceUnavailable
+			checks[dep], status = "unreachable: "+err.Error(), http.StatusServiceUnavailable
 		}
 	}
-	return c.JSON(status, checks)
+	return checks, status
 }

@@ -284,6 +284,8 @@ func runDev(ctx context.Context, cfg config.Config, args []string, log *slog.Log
 	select {
 	case err := <-serveErr:
 		return err
+	case err := <-stack.Failed():
+		return err
 	case <-ctx.Done():
 		fmt.Fprintln(stdout, "stopping...")
 		return <-serveErr

@@ -9,8 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -57,7 +61,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, fmt.Errorf("read policies (%s): %w", policySource(cfg), err)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -92,17 +96,21 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, err
 	}
-	tc, err := client.DialContext(ctx, client.Options{
+	dialCtx, cancel := context.WithTimeout(ctx, connectTimeout(cfg))
+	defer cancel()
+	tc, err := client.DialContext(dialCtx, client.Options{
 		MetricsHandler: tel.TemporalMetrics(),
 		Interceptors:   interceptors,
 		HostPort:       cfg.TemporalAddress,
 		Namespace:      cfg.TemporalNamespace,
 		// The SDK's default logger prints a line per activity; keep warnings only.
-		Logger: tlog.NewStructuredLogger(slog.New(minLevel{log.Handler(), slog.LevelWarn})),
+		Logger:            tlog.NewStructuredLogger(slog.New(minLevel{log.Handler(), slog.LevelWarn})),
+		ConnectionOptions: client.ConnectionOptions{GetSystemInfoTimeout: connectTimeout(cfg)},
 	})
 	if err != nil {
 		st.Close()
-		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w; start one or unset TEMPORAL_ADDRESS under `modeltender dev`", cfg.TemporalAddress, cfg.TemporalNamespace, err)
+		return nil, fmt.Errorf("could not reach Temporal at %s (namespace %s) within %s (MODELTENDER_CONNECT_TIMEOUT): %w; start one or unset TEMPORAL_ADDRESS under `modeltender dev`",
+			cfg.TemporalAddress, cfg.TemporalNamespace, connectTimeout(cfg), err)
 	}
 	checker := check.New(check.Current{Rules: revisions, Revision: bundle.Revision()})
 	checker.Observe = func(part string, d time.Duration) {
@@ -114,6 +122,53 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	return &App{Config: cfg, Store: st, Policies: engine, Licenses: analyzer, Packs: packs, Check: checker, Telemetry: tel,
 		Temporal: tc, Log: log, Now: time.Now}, nil
+}
+
+// openStore connects to PostgreSQL with every connection, now and later,
+// bounded by the connect timeout, so a server that accepts and never
+// answers fails the start instead of hanging it.
+func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	timeout := connectTimeout(cfg)
+	url, err := withConnectTimeout(cfg.DatabaseURL, timeout)
+	if err != nil {
+		return nil, err
+	}
+	octx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	st, err := store.Open(octx, url)
+	if err != nil {
+		return nil, fmt.Errorf("could not reach PostgreSQL within %s (MODELTENDER_CONNECT_TIMEOUT): %w; check DATABASE_URL and that the server runs", timeout, err)
+	}
+	return st, nil
+}
+
+func connectTimeout(cfg config.Config) time.Duration {
+	if cfg.ConnectTimeout <= 0 {
+		return config.DefaultConnectTimeout
+	}
+	return cfg.ConnectTimeout
+}
+
+// withConnectTimeout sets PostgreSQL's connect_timeout (whole seconds) on a
+// URL or keyword/value DATABASE_URL that does not set one itself.
+func withConnectTimeout(databaseURL string, d time.Duration) (string, error) {
+	seconds := strconv.Itoa(int(math.Ceil(d.Seconds())))
+	if !strings.HasPrefix(databaseURL, "postgres://") && !strings.HasPrefix(databaseURL, "postgresql://") {
+		if strings.Contains(databaseURL, "connect_timeout=") {
+			return databaseURL, nil
+		}
+		return strings.TrimSpace(databaseURL + " connect_timeout=" + seconds), nil
+	}
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "", fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", seconds)
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), nil
 }
 
 // policySource names where the policy bundle comes from, for error messages.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/worker"
 
@@ -25,8 +26,12 @@ type Config struct {
 	PublicURL         string // MODELTENDER_PUBLIC_URL: the API's address as the public reaches it
 	OCIDPrefix        string // MODELTENDER_OCID_PREFIX: the agency's OCDS prefix, ocds-xxxxxx
 	PolicyDir         string // MODELTENDER_POLICY_DIR: policy bundle directory; empty: the embedded bundle
-	Worker            Worker
-	Telemetry         Telemetry
+	// ConnectTimeout (MODELTENDER_CONNECT_TIMEOUT, a Go duration, default
+	// 10s) bounds every connection to PostgreSQL and the dial of Temporal:
+	// a process that cannot reach one exits after it, naming the address.
+	ConnectTimeout time.Duration
+	Worker         Worker
+	Telemetry      Telemetry
 }
 
 // Worker is how much one worker process keeps in memory and runs at once.
@@ -46,6 +51,9 @@ type Worker struct {
 	// empty: no listener. `serve` has its /metrics on MODELTENDER_LISTEN.
 	MetricsAddr string
 }
+
+// DefaultConnectTimeout bounds a connection to PostgreSQL or Temporal.
+const DefaultConnectTimeout = 10 * time.Second
 
 // Defaults for a worker: with 10,000 evaluations parked on human tasks it
 // stays under 300 MiB RSS (bench/README.md, "Worker limits").
@@ -89,6 +97,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.PublicURL = strings.TrimSuffix(or(getenv("MODELTENDER_PUBLIC_URL"), "http://"+c.Listen), "/")
 	c.Worker.MetricsAddr = getenv("MODELTENDER_WORKER_METRICS_ADDR")
 	var errs []error
+	c.ConnectTimeout = DefaultConnectTimeout
+	if v := getenv("MODELTENDER_CONNECT_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		// PostgreSQL's connect_timeout counts whole seconds.
+		if err != nil || d < time.Second {
+			errs = append(errs, fmt.Errorf("MODELTENDER_CONNECT_TIMEOUT=%q: want a duration of 1s or more, such as 10s (default %s)", v, DefaultConnectTimeout))
+		} else {
+			c.ConnectTimeout = d
+		}
+	}
 	for _, s := range []struct {
 		to  *int
 		key string

@@ -29,6 +29,7 @@ const defaultTemporalPort = 7233
 type Stack struct {
 	cfg      config.Config
 	pg       *pgcluster.Cluster
+	pgFailed <-chan error
 	temporal *temporaldev.Server
 	logs     []*os.File
 }
@@ -61,6 +62,12 @@ func Start(ctx context.Context, cfg config.Config) (*Stack, error) {
 			return nil, fmt.Errorf("create dev database: %w", err)
 		}
 		s.cfg.DatabaseURL = pg.URL(databaseName)
+		// A private PostgreSQL that dies is started again; one that cannot
+		// be fails the stack (Failed), and dev stops saying why.
+		s.pgFailed = pg.Supervise(ctx, time.Second, time.Minute, func(note string) {
+			fmt.Fprintln(os.Stderr, "modeltender dev:", note)
+			fmt.Fprintln(pgLog, "modeltender dev:", note)
+		})
 	}
 	if cfg.TemporalAddress == "" {
 		port := defaultTemporalPort
@@ -93,6 +100,10 @@ func (s *Stack) openLog(name string) (*os.File, error) {
 	s.logs = append(s.logs, f)
 	return f, nil
 }
+
+// Failed receives an error when the private PostgreSQL died and could not
+// be started again; nil (never ready) when the stack runs none.
+func (s *Stack) Failed() <-chan error { return s.pgFailed }
 
 // Config is the configuration pointing at the running stack.
 func (s *Stack) Config() config.Config { return s.cfg }

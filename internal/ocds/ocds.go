@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/visibility"
 )
 
 // Organisation is a party to the process; its role follows from where it is
@@ -703,17 +704,11 @@ func hasAward(awards []Award, status string) bool {
 	return false
 }
 
-// sealed reports whether bids are still confidential: until close, even who
-// bid is secret, so that vendors cannot see their competition.
+// sealed reports whether bids are still confidential to the public, as the
+// authorization table says: until close, even who bid is secret, so that
+// vendors cannot see their competition.
 func sealed(s domain.Solicitation) bool {
-	switch s.Status {
-	case domain.SolicitationClosed, domain.SolicitationEvaluating, domain.SolicitationEvaluated,
-		domain.SolicitationAwardPending, domain.SolicitationStandstill, domain.SolicitationAwarded:
-		return false
-	case domain.SolicitationCancelled:
-		return s.ClosedAt == nil
-	}
-	return true
+	return !visibility.Sees(visibility.Tenderers, visibility.Anonymous, visibility.PhaseOf(s))
 }
 
 // partyList collects parties in first-seen order, merging the roles of an

@@ -5,6 +5,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/visibility"
 )
 
 // Ranking is the qualified candidates of a closed solicitation, best first,
@@ -13,21 +14,25 @@ func (s *Service) Ranking(ctx context.Context, u domain.User, solicitationID str
 	if err := s.Authorize(ctx, u, "ranking:read"); err != nil {
 		return domain.Solicitation{}, nil, err
 	}
-	sol, err := s.closedSolicitation(ctx, u, solicitationID)
+	sol, err := s.visibleSolicitation(ctx, u, solicitationID)
 	if err != nil {
+		return sol, nil, err
+	}
+	if err := see(u, sol, "", visibility.Ranking, "the ranking of solicitation "+sol.ID); err != nil {
 		return sol, nil, err
 	}
 	r, err := s.Store.Ranking(ctx, sol.ID)
 	return sol, nonNil(r), err
 }
 
-// closedSolicitation loads a solicitation whose bids are open to the agency.
-func (s *Service) closedSolicitation(ctx context.Context, u domain.User, id string) (domain.Solicitation, error) {
+// openedSolicitation loads a solicitation whose bids are opened: the lists
+// of f (awards, protests) exist only then.
+func (s *Service) openedSolicitation(ctx context.Context, u domain.User, id string, f visibility.Field, what string) (domain.Solicitation, error) {
 	sol, err := s.visibleSolicitation(ctx, u, id)
 	if err != nil {
 		return sol, err
 	}
-	return sol, requireClosed(sol)
+	return sol, requireOpened(u, sol, f, what+" of solicitation "+sol.ID)
 }
 
 // FitScore is the officer's 0-100 score of a qualified candidate's fit for
@@ -67,18 +72,19 @@ func (s *Service) RecommendAward(ctx context.Context, u domain.User, solicitatio
 		contract.RecommendRequest{Actor: actor(u), AwardID: domain.NewID("awd"), CandidateID: r.CandidateID, Rationale: r.Rationale}, &out)
 }
 
-// Awards lists a closed solicitation's awards: all of them for the agency,
-// a vendor those the reviewers approved.
+// Awards lists the awards of a closed solicitation that u may see: the
+// agency every recommendation, everyone else only those the reviewers
+// approved (visibility.AwardField).
 func (s *Service) Awards(ctx context.Context, u domain.User, solicitationID string) ([]domain.Award, error) {
 	if err := s.Authorize(ctx, u, "solicitation:read"); err != nil {
 		return nil, err
 	}
-	sol, err := s.closedSolicitation(ctx, u, solicitationID)
+	sol, err := s.openedSolicitation(ctx, u, solicitationID, visibility.Award, "the awards")
 	if err != nil {
 		return nil, err
 	}
 	awards, err := s.Store.Awards(ctx, sol.ID)
-	return nonNil(visibleAwards(u, awards)), err
+	return nonNil(visibleAwards(u, sol, awards)), err
 }
 
 // Protest is a losing vendor's protest of an award during the standstill.
@@ -114,10 +120,33 @@ func (s *Service) Protests(ctx context.Context, u domain.User, solicitationID st
 	if err := s.Authorize(ctx, u, "protest:read"); err != nil {
 		return nil, err
 	}
-	sol, err := s.closedSolicitation(ctx, u, solicitationID)
+	sol, err := s.openedSolicitation(ctx, u, solicitationID, visibility.Protests, "the protests")
 	if err != nil {
 		return nil, err
 	}
 	ps, err := s.Store.Protests(ctx, sol.ID)
-	return visibleProtests(u, ps), err
+	return visibleProtests(u, sol, ps), err
+}
+
+// visibleAwards are the awards of sol that u may see (visibility.AwardField).
+func visibleAwards(u domain.User, sol domain.Solicitation, awards []domain.Award) []domain.Award {
+	visible := make([]domain.Award, 0, len(awards))
+	for _, a := range awards {
+		if sees(u, sol, "", visibility.AwardField(a)) {
+			visible = append(visible, a)
+		}
+	}
+	return visible
+}
+
+// visibleProtests are the protests of sol that u may see: the agency all,
+// a vendor its own (visibility.Protests).
+func visibleProtests(u domain.User, sol domain.Solicitation, ps []domain.Protest) []domain.Protest {
+	visible := make([]domain.Protest, 0, len(ps))
+	for _, p := range ps {
+		if sees(u, sol, p.VendorOrgID, visibility.Protests) {
+			visible = append(visible, p)
+		}
+	}
+	return visible
 }

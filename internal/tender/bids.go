@@ -14,6 +14,7 @@ import (
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/visibility"
 )
 
 // BidSubmission is a vendor's bid: the body of POST
@@ -273,32 +274,28 @@ func (s *Service) ownBid(ctx context.Context, u domain.User, id string) (domain.
 	return b, nil
 }
 
-// Bid loads a bid under the sealed-bid rule: its vendor sees it at any
-// time; the agency's officers, reviewers and auditors only after close.
+// Bid loads a bid under the sealed-bid rule (internal/visibility): its
+// vendor sees it at any time; the agency's officers, reviewers and auditors
+// once bids are opened, which a cancellation before the deadline never does.
 func (s *Service) Bid(ctx context.Context, u domain.User, id string) (domain.Bid, error) {
 	if err := s.Authorize(ctx, u, "bid:read"); err != nil {
 		return domain.Bid{}, err
 	}
-	return s.sealedBid(ctx, u, id)
+	return s.sealedBid(ctx, u, id, visibility.Manifests)
 }
 
-func (s *Service) sealedBid(ctx context.Context, u domain.User, id string) (domain.Bid, error) {
+// sealedBid loads a bid whose field f u may see.
+func (s *Service) sealedBid(ctx context.Context, u domain.User, id string, f visibility.Field) (domain.Bid, error) {
 	b, err := s.Store.Bid(ctx, id)
 	if err != nil {
 		return b, err
-	}
-	if u.Role == domain.RoleVendor {
-		if b.VendorOrgID != u.OrgID {
-			return b, domain.Errorf(domain.ErrNotFound, "no bid %s", b.ID)
-		}
-		return b, nil
 	}
 	sol, err := s.Store.Solicitation(ctx, b.SolicitationID)
 	if err != nil {
 		return b, err
 	}
-	if sol.Status.AcceptsBids() {
-		return b, domain.Errorf(domain.ErrForbidden, "bid %s is sealed until the deadline (%s); it opens when the solicitation closes", b.ID, sol.Deadline.Format(time.RFC3339))
+	if err := see(u, sol, b.VendorOrgID, f, "bid "+b.ID); err != nil {
+		return domain.Bid{}, err
 	}
 	return b, nil
 }
@@ -309,7 +306,7 @@ func (s *Service) Evaluations(ctx context.Context, u domain.User, bidID string) 
 	if err := s.Authorize(ctx, u, "evaluation:read"); err != nil {
 		return nil, err
 	}
-	b, err := s.sealedBid(ctx, u, bidID)
+	b, err := s.sealedBid(ctx, u, bidID, visibility.Evaluations)
 	if err != nil {
 		return nil, err
 	}
@@ -330,11 +327,17 @@ func (s *Service) Bids(ctx context.Context, u domain.User, solicitationID string
 	vendorOrg := ""
 	if u.Role == domain.RoleVendor {
 		vendorOrg = u.OrgID
-	} else if sol.Status.AcceptsBids() {
-		return nil, domain.Errorf(domain.ErrForbidden, "bids on %s are sealed until the deadline (%s)", sol.ID, sol.Deadline.Format(time.RFC3339))
+	} else if err := see(u, sol, "", visibility.Candidates, "every bid on solicitation "+sol.ID); err != nil {
+		return nil, err
 	}
 	bids, err := s.Store.BidsForSolicitation(ctx, sol.ID, vendorOrg)
-	return nonNil(bids), err
+	visible := make([]store.BidSummary, 0, len(bids))
+	for _, b := range bids {
+		if sees(u, sol, b.VendorOrgID, visibility.Candidates) {
+			visible = append(visible, b)
+		}
+	}
+	return visible, err
 }
 
 // Prechecks shows a vendor the automated checks of its own bid.
@@ -350,7 +353,10 @@ func (s *Service) Prechecks(ctx context.Context, u domain.User, bidID string) ([
 // Clarifications lists the clarifications asked on a bid's candidates,
 // under the sealed-bid rule.
 func (s *Service) Clarifications(ctx context.Context, u domain.User, bidID string) ([]domain.Clarification, error) {
-	b, err := s.Bid(ctx, u, bidID)
+	if err := s.Authorize(ctx, u, "bid:read"); err != nil {
+		return nil, err
+	}
+	b, err := s.sealedBid(ctx, u, bidID, visibility.Clarifications)
 	if err != nil {
 		return nil, err
 	}

@@ -173,7 +173,7 @@ func (s *Service) Board(ctx context.Context, u domain.User, solicitationID strin
 	if err != nil {
 		return CandidateSet{}, err
 	}
-	if sol.Status == domain.SolicitationDraft || sol.Status.AcceptsBids() {
+	if !Closed(sol) {
 		return CandidateSet{}, domain.Errorf(domain.ErrForbidden, "bids on %q are sealed until the deadline (%s); the board opens when the solicitation closes", sol.Title, sol.Deadline.UTC().Format("2 Jan 2006 15:04 MST"))
 	}
 	bids, err := s.Bids(ctx, u, sol.ID)

@@ -231,14 +231,14 @@ func (s *Service) lifecycle(ctx context.Context, u domain.User, sol domain.Solic
 	if err != nil {
 		return v, err
 	}
-	for _, a := range visibleAwards(u, awards) {
+	for _, a := range visibleAwards(u, sol, awards) {
 		v.Awards = append(v.Awards, newAwardRow(a, v.Ranking))
 	}
 	protests, err := s.Store.Protests(ctx, sol.ID)
 	if err != nil {
 		return v, err
 	}
-	v.Protests = visibleProtests(u, protests)
+	v.Protests = visibleProtests(u, sol, protests)
 	v.CanDecideProtest = officer
 	v.CanProtest = u.Role == domain.RoleVendor && v.Standstill && len(myBids) > 0 &&
 		!slices.ContainsFunc(v.Awards, func(a AwardRow) bool {
@@ -381,27 +381,6 @@ func (s *Service) vendorBidPage(ctx context.Context, v *BidPage) error {
 // reviewers approved it, it stands in standstill or is awarded.
 func awardPublic(a domain.Award) bool {
 	return a.Status == domain.AwardStandstill || a.Status == domain.AwardAwarded
-}
-
-// visibleAwards are the awards u may see: all of them for the agency, the
-// public ones for a vendor.
-func visibleAwards(u domain.User, awards []domain.Award) []domain.Award {
-	if u.Role != domain.RoleVendor {
-		return awards
-	}
-	return slices.DeleteFunc(slices.Clone(awards), func(a domain.Award) bool { return !awardPublic(a) })
-}
-
-// visibleProtests are the protests u may see: all of them for the agency,
-// its own for a vendor.
-func visibleProtests(u domain.User, ps []domain.Protest) []domain.Protest {
-	visible := make([]domain.Protest, 0, len(ps))
-	for _, p := range ps {
-		if u.Role != domain.RoleVendor || p.VendorOrgID == u.OrgID {
-			visible = append(visible, p)
-		}
-	}
-	return visible
 }
 
 // ---- reviewers' pages ------------------------------------------------------------

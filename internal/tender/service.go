@@ -24,6 +24,7 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/licensing"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/visibility"
 	"github.com/modeltender/modeltender/policies"
 )
 
@@ -45,14 +46,22 @@ type Service struct {
 	Log       *slog.Logger
 }
 
-// Allowed reports whether u's role may take action (policies/authz).
+// Allowed reports whether u's role may take action: a read permission
+// ("bid:read", "audit:read"...) from the authorization table
+// (internal/visibility), any other action from policies/authz.
 func (s *Service) Allowed(ctx context.Context, u domain.User, action string) (bool, error) {
+	if f, ok := visibility.ReadAction(action); ok {
+		return visibility.RoleSees(u.Role, f), nil
+	}
 	return s.Policies.Allow(ctx, u.Role, action)
 }
 
 // Authorize refuses u unless its role may take action, telling it which
 // role may.
 func (s *Service) Authorize(ctx context.Context, u domain.User, action string) error {
+	if f, ok := visibility.ReadAction(action); ok && !visibility.RoleSees(u.Role, f) {
+		return visibility.Forbidden(u.Role, f)
+	}
 	ok, err := s.Allowed(ctx, u, action)
 	if err != nil {
 		return err

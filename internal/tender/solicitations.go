@@ -13,6 +13,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/visibility"
 	"github.com/modeltender/modeltender/policies"
 )
 
@@ -213,9 +214,10 @@ func (s *Service) Solicitations(ctx context.Context, u domain.User) ([]domain.So
 	return visible, nil
 }
 
-// canSee hides drafts from everyone but the agency that drafts them.
+// canSee holds u to the table's terms (internal/visibility) and hides
+// drafts from everyone but the agency that drafts them.
 func canSee(u domain.User, sol domain.Solicitation) bool {
-	return sol.Status != domain.SolicitationDraft || u.OrgID == sol.AgencyOrgID
+	return sees(u, sol, "", visibility.Terms) && (sol.Status != domain.SolicitationDraft || u.OrgID == sol.AgencyOrgID)
 }
 
 // Solicitation loads a solicitation u may see.
@@ -330,7 +332,7 @@ func (s *Service) running(ctx context.Context, u domain.User, permission, solici
 		return err
 	}
 	if afterClose {
-		if err := requireClosed(sol); err != nil {
+		if err := requireOpened(u, sol, visibility.Ranking, "this step"); err != nil {
 			return err
 		}
 	}
@@ -418,15 +420,8 @@ func (s *Service) Questions(ctx context.Context, u domain.User, solicitationID s
 	return nonNil(qs), err
 }
 
-// requireClosed refuses what must wait until bids are opened.
-func requireClosed(sol domain.Solicitation) error {
-	if !Closed(sol) {
-		return domain.Errorf(domain.ErrConflict, "solicitation %s is %s: ranking and awards come after the deadline (%s)", sol.ID, sol.Status, sol.Deadline.Format(time.RFC3339))
-	}
-	return nil
-}
-
-// Closed says whether a solicitation's bids are open to the agency.
+// Closed says whether a solicitation's bids are open to the agency: its
+// deadline passed and it was not cancelled before (internal/visibility).
 func Closed(sol domain.Solicitation) bool {
-	return sol.Status != domain.SolicitationDraft && !sol.Status.AcceptsBids()
+	return visibility.Opened(visibility.PhaseOf(sol))
 }

@@ -296,7 +296,8 @@ type Trail struct {
 }
 
 // AuditTrail is a solicitation's audit trail, for auditors, with the
-// result of walking its hash chain.
+// result of walking its hash chain; while bids are sealed its events about
+// bids and questions leave out who the vendor is (Redact).
 func (s *Service) AuditTrail(ctx context.Context, u domain.User, solicitationID string) (Trail, error) {
 	if err := s.Authorize(ctx, u, "audit:read"); err != nil {
 		return Trail{}, err
@@ -310,5 +311,5 @@ func (s *Service) AuditTrail(ctx context.Context, u domain.User, solicitationID 
 		return Trail{}, err
 	}
 	chain, err := s.Store.VerifyAuditChain(ctx, sol.ID)
-	return Trail{Solicitation: sol, Events: nonNil(events), Chain: chain}, err
+	return Trail{Solicitation: sol, Events: Redact(u, sol, events), Chain: chain}, err
 }

@@ -50,6 +50,7 @@ type Cluster struct {
 	socketDir string // under /tmp (removed on Stop) only when dir is too long for a socket path
 	log       io.Writer
 	fileCopy  bool // create databases with STRATEGY FILE_COPY; see CreateDatabase
+	durable   bool // Options.Durable, for a restart (Supervise)
 
 	pid      int           // the postmaster we started, so Stop never stops a successor
 	logDone  chan struct{} // closed once the server has closed its output
@@ -77,7 +78,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{bin: bin, dir: dir, port: opts.Port, socketDir: dir, log: opts.Log, logDone: make(chan struct{})}
+	c := &Cluster{bin: bin, dir: dir, port: opts.Port, socketDir: dir, log: opts.Log, logDone: make(chan struct{}), durable: opts.Durable}
 	if c.log == nil {
 		c.log = io.Discard
 	}

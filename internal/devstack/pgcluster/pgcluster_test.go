@@ -208,3 +208,58 @@ func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// A server killed under a supervised cluster is started again on the same
+// port, with its data, and the same URL works.
+func TestSuperviseRestartsADeadServer(t *testing.T) {
+	c := startForTest(t, t.TempDir())
+	mustExec(t, c.URL("postgres"), "CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)")
+	// Test clusters commit without waiting for the WAL flush; make this one stick.
+	mustExec(t, c.URL("postgres"), "CHECKPOINT")
+	notes := make(chan string, 10)
+	failed := c.Supervise(t.Context(), 100*time.Millisecond, 30*time.Second, func(s string) { notes <- s })
+	first := c.pid
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		pid, _ := c.current()
+		return pid != first && (postmaster{pid: pid}).alive()
+	})
+	conn := connect(t, c.URL("postgres"))
+	var n int
+	if err := conn.QueryRow(t.Context(), "SELECT n FROM kept").Scan(&n); err != nil || n != 42 {
+		t.Fatalf("after the restart: %d, %v", n, err)
+	}
+	if died, again := <-notes, <-notes; !strings.Contains(died, "died") || !strings.Contains(again, "running again") {
+		t.Errorf("notes: %q, %q", died, again)
+	}
+	select {
+	case err := <-failed:
+		t.Fatalf("supervisor gave up: %v", err)
+	default:
+	}
+}
+
+// A server that cannot be started again ends supervision with an error
+// naming its directory, for `dev` to stop on.
+func TestSuperviseGivesUpWithAClearError(t *testing.T) {
+	dir := t.TempDir()
+	c := startForTest(t, dir)
+	failed := c.Supervise(t.Context(), 100*time.Millisecond, time.Second, func(string) {})
+	// Without PG_VERSION the directory is no cluster and no start succeeds.
+	if err := os.Rename(filepath.Join(dir, "PG_VERSION"), filepath.Join(dir, "PG_VERSION.moved")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(c.pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-failed:
+		if !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "could not be started again") {
+			t.Errorf("give-up error: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the supervisor neither restarted the server nor gave up")
+	}
+}

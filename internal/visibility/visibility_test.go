@@ -1,0 +1,122 @@
+package visibility
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modeltender/modeltender/internal/domain"
+)
+
+// The sealed-bid rules the table must keep whatever else changes in it.
+func TestTableKeepsBidsSealed(t *testing.T) {
+	bidFields := []Field{Candidates, Manifests, Prices, Evaluations, Clarifications, Prechecks}
+	for _, f := range bidFields {
+		for _, v := range Viewers {
+			for _, p := range Phases {
+				if !Sees(f, v, p) {
+					continue
+				}
+				if v == VendorOther || v == Anonymous {
+					t.Errorf("%s sees %s in %s: only the bidder and, once opened, the agency may", v, f, p)
+				}
+				if v != VendorOwn && !Opened(p) {
+					t.Errorf("%s sees %s in %s, before bids are opened", v, f, p)
+				}
+			}
+		}
+	}
+	for _, v := range Viewers {
+		if v != VendorOwn && (Sees(Tenderers, v, Open) || Sees(Tenderers, v, CancelledSealed)) {
+			t.Errorf("%s learns who bid before the deadline", v)
+		}
+		if v == VendorOwn || v == VendorOther || v == Anonymous {
+			for _, p := range Phases {
+				if Sees(Recommendation, v, p) {
+					t.Errorf("%s sees a recommendation the reviewers have not approved, in %s", v, p)
+				}
+			}
+		}
+	}
+	for _, f := range Fields {
+		if len(Table[f]) == 0 {
+			t.Errorf("the table grants %s to nobody", f)
+		}
+	}
+}
+
+func TestPhaseOf(t *testing.T) {
+	closed := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		sol  domain.Solicitation
+		want Phase
+	}{
+		{domain.Solicitation{Status: domain.SolicitationDraft}, Draft},
+		{domain.Solicitation{Status: domain.SolicitationPublished}, Open},
+		{domain.Solicitation{Status: domain.SolicitationBidding}, Open},
+		{domain.Solicitation{Status: domain.SolicitationClosed, ClosedAt: &closed}, Closed},
+		{domain.Solicitation{Status: domain.SolicitationEvaluated, ClosedAt: &closed}, Closed},
+		{domain.Solicitation{Status: domain.SolicitationEvaluating, ClosedAt: &closed}, Evaluating},
+		{domain.Solicitation{Status: domain.SolicitationAwardPending}, AwardPending},
+		{domain.Solicitation{Status: domain.SolicitationStandstill}, Standstill},
+		{domain.Solicitation{Status: domain.SolicitationAwarded}, Awarded},
+		{domain.Solicitation{Status: domain.SolicitationCancelled}, CancelledSealed},
+		{domain.Solicitation{Status: domain.SolicitationCancelled, ClosedAt: &closed}, CancelledOpened},
+		{domain.Solicitation{Status: "something-new"}, Open},
+	}
+	for _, tt := range tests {
+		if got := PhaseOf(tt.sol); got != tt.want {
+			t.Errorf("PhaseOf(%s, closed %v) = %s, want %s", tt.sol.Status, tt.sol.ClosedAt != nil, got, tt.want)
+		}
+	}
+	if Opened(CancelledSealed) || !Opened(CancelledOpened) || Opened(Open) || !Opened(Evaluating) {
+		t.Error("Opened disagrees with the cancellation rule")
+	}
+}
+
+func TestAwardField(t *testing.T) {
+	until := time.Now()
+	for _, tt := range []struct {
+		a    domain.Award
+		want Field
+	}{
+		{domain.Award{Status: domain.AwardPendingApproval}, Recommendation},
+		{domain.Award{Status: domain.AwardRejected}, Recommendation},
+		{domain.Award{Status: domain.AwardCancelled}, Recommendation},
+		{domain.Award{Status: domain.AwardStandstill, StandstillUntil: &until}, Award},
+		{domain.Award{Status: domain.AwardAwarded, StandstillUntil: &until}, Award},
+		{domain.Award{Status: domain.AwardCancelled, StandstillUntil: &until}, Award},
+	} {
+		if got := AwardField(tt.a); got != tt.want {
+			t.Errorf("AwardField(%s, standstill %v) = %s, want %s", tt.a.Status, tt.a.StandstillUntil != nil, got, tt.want)
+		}
+	}
+}
+
+func TestRefusalNamesTheRuleNotTheOwner(t *testing.T) {
+	deadline := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	open := domain.Solicitation{ID: "sol_1", Status: domain.SolicitationPublished, Deadline: deadline}
+	cancelled := domain.Solicitation{ID: "sol_1", Status: domain.SolicitationCancelled, Deadline: deadline}
+	tests := []struct {
+		f    Field
+		v    Viewer
+		sol  domain.Solicitation
+		kind domain.ErrorKind
+		says string
+	}{
+		{Manifests, Officer, open, domain.ErrForbidden, "sealed until the deadline (2026-03-01T12:00:00Z)"},
+		{Manifests, Auditor, cancelled, domain.ErrForbidden, "cancelled before its deadline"},
+		{Manifests, VendorOther, open, domain.ErrNotFound, "no bid bid_1"},
+		{Ranking, Officer, open, domain.ErrConflict, "comes after the deadline"},
+		{Recommendation, VendorOwn, open, domain.ErrForbidden, "may not see"},
+	}
+	for _, tt := range tests {
+		err := Refusal(tt.f, tt.v, tt.sol, "bid bid_1")
+		if err.Kind != tt.kind || !strings.Contains(err.Message, tt.says) {
+			t.Errorf("Refusal(%s, %s, %s) = %s %q, want %s saying %q", tt.f, tt.v, tt.sol.Status, err.Kind, err.Message, tt.kind, tt.says)
+		}
+	}
+	if err := Forbidden(domain.RoleVendor, Audit); err.Kind != domain.ErrForbidden || !strings.Contains(err.Message, "an auditor") {
+		t.Errorf("Forbidden(vendor, audit) = %v", err)
+	}
+}
