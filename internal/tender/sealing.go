@@ -31,7 +31,9 @@ func requireOpened(u domain.User, sol domain.Solicitation, f visibility.Field, w
 	if visibility.Opened(visibility.PhaseOf(sol)) {
 		return nil
 	}
-	return visibility.Refusal(f, visibility.ViewerOf(u, ""), sol, what)
+	// Judged as the viewer's own record: before the opening, the answer is
+	// the phase, whoever asks.
+	return visibility.Refusal(f, visibility.ViewerOf(u, u.OrgID), sol, what)
 }
 
 // sealedDetail are the keys of an audit event's detail that name a vendor

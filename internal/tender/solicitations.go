@@ -331,10 +331,8 @@ func (s *Service) running(ctx context.Context, u domain.User, permission, solici
 	if err != nil {
 		return err
 	}
-	if afterClose {
-		if err := requireOpened(u, sol, visibility.Ranking, "this step"); err != nil {
-			return err
-		}
+	if afterClose && !Closed(sol) {
+		return domain.Errorf(domain.ErrConflict, "solicitation %s is %s: this step comes after the deadline (%s), once bids are opened", sol.ID, sol.Status, sol.Deadline.Format(time.RFC3339))
 	}
 	return s.update(ctx, contract.SolicitationWorkflowID(sol.ID), name, arg, out)
 }
