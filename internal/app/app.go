@@ -55,7 +55,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, fmt.Errorf("read policies (%s): %w", policySource(cfg), err)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	tel, err := telemetry.New(ctx, cfg.Telemetry)
+	if err != nil {
+		return nil, fmt.Errorf("set up telemetry: %w", err)
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.WithQueryTracer(tel.PgxTracer()))
 	if err != nil {
 		return nil, err
 	}
@@ -70,11 +74,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("prepare policies (%s): %w", policySource(cfg), err)
-	}
-	tel, err := telemetry.New(ctx, cfg.Telemetry)
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("set up telemetry: %w", err)
 	}
 	if err := tel.RegisterStore(st); err != nil {
 		st.Close()
