@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
@@ -36,6 +38,8 @@ import (
 	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/modeltender/modeltender/internal/contract"
 )
 
 // Options configures Start.
@@ -315,8 +319,9 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// waitReady polls the frontend until it describes the namespace, so callers
-// can dial and start workflows right away.
+// waitReady polls the frontend until it describes the namespace, then
+// registers modeltender's search attributes on it, so callers can dial and
+// start workflows right away.
 func (s *Server) waitReady(ctx context.Context) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -332,7 +337,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 	for {
 		_, err := frontend.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: s.namespace})
 		if err == nil {
-			return nil
+			return s.registerSearchAttributes(ctx, operatorservice.NewOperatorServiceClient(conn))
 		}
 		select {
 		case <-ctx.Done():
@@ -340,6 +345,30 @@ func (s *Server) waitReady(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// registerSearchAttributes adds the typed search attributes the workflows
+// set (contract.SearchAttributes) that the namespace lacks, as `temporal
+// operator search-attribute create` does on a real cluster: a workflow
+// upserting an unknown one fails its task.
+func (s *Server) registerSearchAttributes(ctx context.Context, op operatorservice.OperatorServiceClient) error {
+	have, err := op.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: s.namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes of namespace %s: %w", s.namespace, err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for _, k := range contract.SearchAttributes {
+		if _, ok := have.GetCustomAttributes()[k.GetName()]; !ok {
+			missing[k.GetName()] = k.GetValueType()
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := op.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: s.namespace, SearchAttributes: missing}); err != nil {
+		return fmt.Errorf("register search attributes on namespace %s: %w", s.namespace, err)
+	}
+	return nil
 }
 
 // newLogger logs warnings and errors to w as text lines.
