@@ -287,6 +287,9 @@ func runDev(ctx context.Context, cfg config.Config, args []string, log *slog.Log
 
 	fmt.Fprintf(stdout, "\nmodeltender is running at %s (ready in %s)\n", baseURL, time.Since(started).Round(10*time.Millisecond))
 	fmt.Fprintf(stdout, "  PostgreSQL: %s\n  Temporal:   %s (namespace %s)\n", cfg.DatabaseURL, cfg.TemporalAddress, cfg.TemporalNamespace)
+	if ui := stack.TemporalUI(); ui != "" {
+		fmt.Fprintf(stdout, "  Temporal UI: %s/namespaces/%s/workflows\n", ui, cfg.TemporalNamespace)
+	}
 	if *withDemo {
 		seeded, err := demo.Seed(ctx, a.Store, baseURL, cfg.StateDir)
 		if err != nil {

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	uiserver "github.com/temporalio/ui-server/v2/server"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -53,6 +54,9 @@ type Options struct {
 	FrontendPort int
 	// Log receives the server's warnings and errors; nil discards them.
 	Log io.Writer
+	// UI serves the Temporal Web UI on UIPort (0 picks a free port); see UIURL.
+	UI     bool
+	UIPort int
 }
 
 // Server is a running Temporal server.
@@ -62,6 +66,8 @@ type Server struct {
 	namespace string
 	logGate   *gate    // nil when logs are discarded
 	lock      *os.File // holds Dir against a second server; nil in memory
+	ui        *uiserver.Server
+	uiURL     string
 	stopOnce  sync.Once
 }
 
@@ -128,6 +134,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		s.shutdown()
 		return nil, err
 	}
+	if opts.UI {
+		if err := s.startUI(ctx, opts.UIPort); err != nil {
+			s.shutdown()
+			return nil, err
+		}
+	}
 	started = true
 	return s, nil
 }
@@ -147,6 +159,9 @@ func (s *Server) Stop() {
 }
 
 func (s *Server) shutdown() {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
 	if s.logGate != nil {
 		s.logGate.closed.Store(true)
 	}

@@ -2,6 +2,9 @@ package temporaldev
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,11 +16,12 @@ import (
 )
 
 // The server comes up with modeltender's search attributes registered, and
-// registering them again (as every restart does) changes nothing.
-func TestSearchAttributesRegistered(t *testing.T) {
+// registering them again (as every restart does) changes nothing. Its Web UI
+// serves its page and reads the namespace through the frontend.
+func TestSearchAttributesAndUI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := Start(ctx, Options{Namespace: "procurement"})
+	s, err := Start(ctx, Options{Namespace: "procurement", UI: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,4 +44,27 @@ func TestSearchAttributesRegistered(t *testing.T) {
 			t.Errorf("search attribute %s: registered as %v, want %v", k.GetName(), got, k.GetValueType())
 		}
 	}
+
+	page := get(t, s.UIURL()+"/")
+	if !strings.Contains(page, "<html") {
+		t.Errorf("GET %s/ is not the UI's page:\n%.300s", s.UIURL(), page)
+	}
+	ns := get(t, s.UIURL()+"/api/v1/namespaces/procurement")
+	if !strings.Contains(ns, `"procurement"`) {
+		t.Errorf("the UI's API does not describe the namespace:\n%.300s", ns)
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = res.Body.Close() }()
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s %v\n%.300s", url, res.Status, err, b)
+	}
+	return string(b)
 }
