@@ -1,12 +1,14 @@
 package web
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
+	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/internal/tender"
 )
 
@@ -89,8 +91,20 @@ func (s *Server) bidEvaluations(c echo.Context, u domain.User) (any, error) {
 }
 
 func (s *Server) listBids(c echo.Context, u domain.User) (any, error) {
-	bids, err := s.svc.Bids(c.Request().Context(), u, c.Param("id"))
-	return map[string]any{"solicitation_id": c.Param("id"), "bids": bids}, err
+	limit := store.DefaultBidPage
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, domain.Errorf(domain.ErrInvalid, "limit=%q is not a number: ask for 1 to %d bids", v, store.MaxBidPage)
+		}
+		limit = n
+	}
+	page, err := s.svc.Bids(c.Request().Context(), u, c.Param("id"), c.QueryParam("after"), limit)
+	out := map[string]any{"solicitation_id": c.Param("id"), "bids": page.Bids}
+	if page.Next != "" {
+		out["next"] = page.Next
+	}
+	return out, err
 }
 
 func (s *Server) precheck(c echo.Context, u domain.User) (any, error) {

@@ -312,23 +312,25 @@ func (s *Service) Evaluations(ctx context.Context, u domain.User, bidID string) 
 }
 
 // Bids shows a vendor its own bids at any time, and the agency every bid
-// once the solicitation has closed.
-func (s *Service) Bids(ctx context.Context, u domain.User, solicitationID string) ([]store.BidSummary, error) {
+// once the solicitation has closed, a page of limit bids after the cursor
+// ("": the first page).
+func (s *Service) Bids(ctx context.Context, u domain.User, solicitationID, after string, limit int) (store.BidPage, error) {
 	if err := s.Authorize(ctx, u, "bid:read"); err != nil {
-		return nil, err
+		return store.BidPage{}, err
 	}
 	sol, err := s.visibleSolicitation(ctx, u, solicitationID)
 	if err != nil {
-		return nil, err
+		return store.BidPage{}, err
 	}
 	vendorOrg := ""
 	if u.Role == domain.RoleVendor {
 		vendorOrg = u.OrgID
 	} else if sol.Status.AcceptsBids() {
-		return nil, domain.Errorf(domain.ErrForbidden, "bids on %s are sealed until the deadline (%s)", sol.ID, sol.Deadline.Format(time.RFC3339))
+		return store.BidPage{}, domain.Errorf(domain.ErrForbidden, "bids on %s are sealed until the deadline (%s)", sol.ID, sol.Deadline.Format(time.RFC3339))
 	}
-	bids, err := s.Store.BidsForSolicitation(ctx, sol.ID, vendorOrg)
-	return nonNil(bids), err
+	page, err := s.Store.BidsPage(ctx, sol.ID, vendorOrg, after, limit)
+	page.Bids = nonNil(page.Bids)
+	return page, err
 }
 
 // Prechecks shows a vendor the automated checks of its own bid.
