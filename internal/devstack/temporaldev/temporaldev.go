@@ -23,6 +23,7 @@ import (
 	uiserver "github.com/temporalio/ui-server/v2/server"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
@@ -39,6 +40,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/modeltender/modeltender/internal/contract"
 )
@@ -57,6 +59,9 @@ type Options struct {
 	// UI serves the Temporal Web UI on UIPort (0 picks a free port); see UIURL.
 	UI     bool
 	UIPort int
+	// Postgres, when set, keeps the state in PostgreSQL instead of SQLite
+	// (Dir is then unused).
+	Postgres *Postgres
 }
 
 // Server is a running Temporal server.
@@ -96,22 +101,38 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			s.unlock()
 		}
 	}()
-	sqlConfig, err := s.prepareStore(opts.Dir)
-	if err != nil {
-		return nil, err
+	var (
+		persistence config.Persistence
+		err         error
+	)
+	if opts.Postgres != nil {
+		if persistence, err = opts.Postgres.persistence(logger); err != nil {
+			return nil, err
+		}
+	} else {
+		sqlConfig, err := s.prepareStore(opts.Dir)
+		if err != nil {
+			return nil, err
+		}
+		nsConfig, err := sqlite.NewNamespaceConfig(clusterName, opts.Namespace, false, nil)
+		if err != nil {
+			return nil, fmt.Errorf("configure namespace %s: %w", opts.Namespace, err)
+		}
+		// Creating the namespace in the database before start means it is served
+		// from the first request; an existing namespace is left as it is.
+		if err := sqlite.CreateNamespaces(sqlConfig, nsConfig); err != nil {
+			return nil, fmt.Errorf("create namespace %s: %w", opts.Namespace, err)
+		}
+		persistence = config.Persistence{
+			DefaultStore:    sqliteplugin.PluginName,
+			VisibilityStore: sqliteplugin.PluginName,
+			// One shard is plenty for one developer and keeps SQLite writes serial anyway.
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlConfig}},
+		}
 	}
 
-	nsConfig, err := sqlite.NewNamespaceConfig(clusterName, opts.Namespace, false, nil)
-	if err != nil {
-		return nil, fmt.Errorf("configure namespace %s: %w", opts.Namespace, err)
-	}
-	// Creating the namespace in the database before start means it is served
-	// from the first request; an existing namespace is left as it is.
-	if err := sqlite.CreateNamespaces(sqlConfig, nsConfig); err != nil {
-		return nil, fmt.Errorf("create namespace %s: %w", opts.Namespace, err)
-	}
-
-	cfg, err := serverConfig(sqlConfig, opts.FrontendPort)
+	cfg, err := serverConfig(persistence, opts.FrontendPort)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +151,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		s.shutdown()
 		return nil, fmt.Errorf("start temporal server on %s: %w", s.address, err)
 	}
-	if err := s.waitReady(ctx); err != nil {
+	if err := s.waitReady(ctx, opts.Postgres != nil); err != nil {
 		s.shutdown()
 		return nil, err
 	}
@@ -264,7 +285,7 @@ func (s *Server) unlock() {
 // serverConfig lays out one cluster of all four services on 127.0.0.1. Every
 // service gets its own free gRPC and membership port, so several servers can
 // run side by side.
-func serverConfig(sqlConfig *config.SQL, frontendPort int) (*config.Config, error) {
+func serverConfig(persistence config.Persistence, frontendPort int) (*config.Config, error) {
 	names := []string{"frontend", "history", "matching", "worker"}
 	ports, err := freePorts(2 * len(names))
 	if err != nil {
@@ -286,13 +307,7 @@ func serverConfig(sqlConfig *config.SQL, frontendPort int) (*config.Config, erro
 		Global: config.Global{
 			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
 		},
-		Persistence: config.Persistence{
-			DefaultStore:    sqliteplugin.PluginName,
-			VisibilityStore: sqliteplugin.PluginName,
-			// One shard is plenty for one developer and keeps SQLite writes serial anyway.
-			NumHistoryShards: 1,
-			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlConfig}},
-		},
+		Persistence: persistence,
 		ClusterMetadata: &cluster.Config{
 			FailoverVersionIncrement: 10,
 			MasterClusterName:        clusterName,
@@ -334,10 +349,11 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// waitReady polls the frontend until it describes the namespace, then
+// waitReady polls the frontend until it describes the namespace (registering
+// it first when register is set: a PostgreSQL store starts empty), then
 // registers modeltender's search attributes on it, so callers can dial and
 // start workflows right away.
-func (s *Server) waitReady(ctx context.Context) error {
+func (s *Server) waitReady(ctx context.Context, register bool) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, readyTimeout)
@@ -350,9 +366,20 @@ func (s *Server) waitReady(ctx context.Context) error {
 	defer func() { _ = conn.Close() }()
 	frontend := workflowservice.NewWorkflowServiceClient(conn)
 	for {
-		_, err := frontend.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: s.namespace})
+		err := s.registerNamespace(ctx, frontend, register)
 		if err == nil {
-			return s.registerSearchAttributes(ctx, operatorservice.NewOperatorServiceClient(conn))
+			_, err = frontend.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: s.namespace})
+		}
+		if err == nil {
+			if err := s.registerSearchAttributes(ctx, operatorservice.NewOperatorServiceClient(conn)); err != nil {
+				return err
+			}
+			// The frontend serves a namespace from a cache refreshed every few
+			// seconds: wait until a visibility call on it passes.
+			_, err = frontend.CountWorkflowExecutions(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: s.namespace})
+		}
+		if err == nil {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
@@ -360,6 +387,21 @@ func (s *Server) waitReady(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// registerNamespace registers the namespace when asked to, leaving an
+// existing one as it is.
+func (s *Server) registerNamespace(ctx context.Context, frontend workflowservice.WorkflowServiceClient, register bool) error {
+	if !register {
+		return nil
+	}
+	_, err := frontend.RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
+		Namespace: s.namespace, WorkflowExecutionRetentionPeriod: durationpb.New(72 * time.Hour)})
+	var exists *serviceerror.NamespaceAlreadyExists
+	if errors.As(err, &exists) {
+		return nil
+	}
+	return err
 }
 
 // registerSearchAttributes adds the typed search attributes the workflows
