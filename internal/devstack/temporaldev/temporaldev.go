@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -333,15 +334,21 @@ func serverConfig(persistence config.Persistence, frontendPort int) (*config.Con
 	}, nil
 }
 
-// freePorts returns n distinct free ports on 127.0.0.1. It holds every
+// freePorts returns n distinct free ports on 127.0.0.1, below 32768: the
+// PostgreSQL store keeps membership ports in a smallint column, and the
+// kernel's ephemeral ports (what port 0 gives) start at 32768. It holds every
 // listener until all are chosen so no port repeats; another process may still
 // take one before the server binds it, which then fails the start loudly.
 func freePorts(n int) ([]int, error) {
+	const low, high = 20000, 32767
 	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 1000 {
+			return nil, fmt.Errorf("find %d free ports between %d and %d on %s: too many are taken", n, low, high, host)
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(low+mrand.IntN(high-low+1))))
 		if err != nil {
-			return nil, fmt.Errorf("find a free port on %s: %w", host, err)
+			continue // taken
 		}
 		defer func() { _ = l.Close() }()
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
