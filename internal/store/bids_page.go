@@ -35,26 +35,17 @@ func (s *Store) BidsPage(ctx context.Context, solicitationID, vendorOrgID, after
 	if limit < 1 || limit > MaxBidPage {
 		return BidPage{}, domain.Errorf(domain.ErrInvalid, "limit %d is out of range: ask for 1 to %d bids", limit, MaxBidPage)
 	}
-	var afterAt *time.Time
-	var afterID string
+	// The first page and the following ones are separate statements: an
+	// "$3 IS NULL OR ..." condition would keep the planner off the index.
+	keyset, args := "", []any{solicitationID, vendorOrgID, limit + 1} // one more tells whether a page follows
 	if after != "" {
 		at, id, err := decodeBidCursor(after)
 		if err != nil {
 			return BidPage{}, err
 		}
-		afterAt, afterID = &at, id
+		keyset, args = "AND (submitted_at, id) > ($4, $5)", append(args, at, id)
 	}
-	// One row more than asked tells whether another page follows.
-	rows, err := s.pool.Query(ctx, `
-		SELECT b.id, b.vendor_org_id, o.name, b.status, b.revision, b.submitted_at,
-			COALESCE((SELECT array_agg(c.name ORDER BY c.position) FROM candidates c
-				WHERE c.bid_id = b.id AND c.superseded_at IS NULL), '{}')
-		FROM (SELECT id, vendor_org_id, status, revision, submitted_at FROM bids
-			WHERE solicitation_id = $1 AND ($2 = '' OR vendor_org_id = $2)
-				AND ($3::timestamptz IS NULL OR (submitted_at, id) > ($3, $4))
-			ORDER BY submitted_at, id LIMIT $5) b
-		JOIN organisations o ON o.id = b.vendor_org_id
-		ORDER BY b.submitted_at, b.id`, solicitationID, vendorOrgID, afterAt, afterID, limit+1)
+	rows, err := s.pool.Query(ctx, bidPageSQL(keyset), args...)
 	if err != nil {
 		return BidPage{}, fmt.Errorf("list bids of %s: %w", solicitationID, err)
 	}
@@ -75,6 +66,20 @@ func (s *Store) BidsPage(ctx context.Context, solicitationID, vendorOrgID, after
 		page.Next = encodeBidCursor(last[limit-1], bids[limit-1].ID)
 	}
 	return page, nil
+}
+
+// bidPageSQL selects a page of bids ($3 of them, after the keyset condition
+// if any), then their vendors' names and candidates, for that page only.
+func bidPageSQL(keyset string) string {
+	return `
+		SELECT b.id, b.vendor_org_id, o.name, b.status, b.revision, b.submitted_at,
+			COALESCE((SELECT array_agg(c.name ORDER BY c.position) FROM candidates c
+				WHERE c.bid_id = b.id AND c.superseded_at IS NULL), '{}')
+		FROM (SELECT id, vendor_org_id, status, revision, submitted_at FROM bids
+			WHERE solicitation_id = $1 AND ($2 = '' OR vendor_org_id = $2) ` + keyset + `
+			ORDER BY submitted_at, id LIMIT $3) b
+		JOIN organisations o ON o.id = b.vendor_org_id
+		ORDER BY b.submitted_at, b.id`
 }
 
 // A cursor is opaque to clients: the last bid's submission time and id.
