@@ -119,7 +119,7 @@ func (a *Activities) notice(ctx context.Context, solicitationID string, at time.
 		return n, err
 	}
 	n.Enquiries = len(questions)
-	return n, nil
+	return n, a.noticeRecord(ctx, &n)
 }
 
 // bidStatus is the OCDS bidStatus of a bid: withdrawn, valid when one of its

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -89,8 +90,20 @@ func (s *Server) bidEvaluations(c echo.Context, u domain.User) (any, error) {
 }
 
 func (s *Server) listBids(c echo.Context, u domain.User) (any, error) {
-	bids, err := s.svc.Bids(c.Request().Context(), u, c.Param("id"))
-	return map[string]any{"solicitation_id": c.Param("id"), "bids": bids}, err
+	limit := 0 // the service's default page
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, domain.Errorf(domain.ErrInvalid, "limit=%q is not a whole number of bids: ask for 1 to %d", v, tender.MaxBidPage)
+		}
+		limit = n
+	}
+	page, err := s.svc.Bids(c.Request().Context(), u, c.Param("id"), c.QueryParam("after"), limit)
+	out := map[string]any{"solicitation_id": c.Param("id"), "bids": page.Bids}
+	if page.Next != "" {
+		out["next"] = page.Next
+	}
+	return out, err
 }
 
 func (s *Server) precheck(c echo.Context, u domain.User) (any, error) {

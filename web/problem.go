@@ -88,7 +88,7 @@ func errorHandler(log *slog.Logger, htmlPage func(echo.Context, Problem) error) 
 			status = http.StatusInternalServerError
 		}
 		if status >= 500 {
-			log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
+			log.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
 		}
 		p := Problem{
 			Type:     "https://modeltender.dev/problems/" + string(de.Kind),

@@ -33,6 +33,10 @@ type evaluation struct {
 	reply    *contract.ClarificationReply
 	closed   string // the last clarification whose answer (or expiry) is recorded
 	outcome  domain.Outcome
+	// search is set when this run sets search attributes (search.go);
+	// indexedStage is the stage they show.
+	search       bool
+	indexedStage domain.Stage
 }
 
 // EvaluationWorkflow moves one candidate through intake, license review,
@@ -81,6 +85,9 @@ func (e *evaluation) setup(ctx workflow.Context) error {
 
 func (e *evaluation) run(ctx workflow.Context) (contract.EvaluationResult, error) {
 	ref := e.in.Ref
+	if err := e.indexEvaluation(ctx); err != nil {
+		return contract.EvaluationResult{}, err
+	}
 	if err := workflow.ExecuteActivity(ctx, contract.StartEvaluation, ref, e.in.Criteria.PolicyRevision, workflow.Now(ctx)).Get(ctx, nil); err != nil {
 		return contract.EvaluationResult{}, err
 	}
@@ -454,6 +461,9 @@ func (e *evaluation) finish(ctx workflow.Context, res contract.EvaluationResult)
 
 func (e *evaluation) record(ctx workflow.Context, stage domain.Stage, status domain.StageStatus, findings []domain.Finding, detail map[string]any) error {
 	e.settled[stage] = status == domain.StagePassed || status == domain.StageFailed || status == domain.StageSkipped
+	if err := e.indexStage(ctx, stage, status); err != nil {
+		return err
+	}
 	return workflow.ExecuteActivity(ctx, contract.RecordStage, e.in.Ref, domain.StageUpdate{
 		Stage: stage, Status: status, Findings: findings, Detail: detail, At: workflow.Now(ctx),
 	}).Get(ctx, nil)

@@ -38,6 +38,7 @@ type solicitation struct {
 	// bidReplies remember each keyed submission's answer, by vendor
 	// organisation and key, so a retry gets the first answer.
 	bidReplies map[string]*bidReply
+	search     bool // this run sets search attributes (search.go)
 }
 
 // bidReply is the answer to a keyed submission; done once it is recorded.
@@ -411,6 +412,9 @@ func (s *solicitation) cancel(ctx workflow.Context, req contract.CancelRequest) 
 	if s.cancelEvaluaton != nil {
 		s.cancelEvaluaton()
 	}
+	if err := s.indexStatus(ctx, domain.SolicitationCancelled); err != nil {
+		return err
+	}
 	if err := workflow.ExecuteActivity(withActivityOptions(ctx), contract.CancelSolicitation, contract.Cancellation{
 		SolicitationID: s.in.SolicitationID, Reason: req.Reason, OfficerID: req.Actor.UserID, At: workflow.Now(ctx),
 	}).Get(ctx, nil); err != nil {
@@ -427,6 +431,9 @@ func (s *solicitation) publishNotice(ctx workflow.Context) error {
 // ---- the run ----------------------------------------------------------------
 
 func (s *solicitation) run(ctx workflow.Context) error {
+	if err := s.indexSolicitation(ctx); err != nil {
+		return err
+	}
 	if err := s.publishNotice(ctx); err != nil {
 		return err
 	}
@@ -877,6 +884,9 @@ func (s *solicitation) resolveProtest(ctx workflow.Context, req contract.Resolve
 // ---- helpers ------------------------------------------------------------------
 
 func (s *solicitation) transition(ctx workflow.Context, status domain.SolicitationStatus, detail map[string]any) error {
+	if err := s.indexStatus(ctx, status); err != nil {
+		return err
+	}
 	return workflow.ExecuteActivity(withActivityOptions(ctx), contract.SetSolicitationStatus, contract.StatusChange{
 		SolicitationID: s.in.SolicitationID, Status: status, At: workflow.Now(ctx), Detail: detail,
 	}).Get(ctx, nil)

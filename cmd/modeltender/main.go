@@ -27,6 +27,7 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/evaluate"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/telemetry"
 )
 
 const usage = `modeltender: government procurement of AI models
@@ -109,7 +110,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := newLogger(stderr)
 	switch args[0] {
 	case "dev":
 		return runDev(ctx, cfg, args[1:], log, stdout, stderr)
@@ -150,6 +151,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// newLogger writes text lines to w; a line logged with the context of a
+// traced request or activity names its trace_id and span_id.
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(telemetry.LogHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})))
 }
 
 func version() string {
@@ -220,6 +227,13 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
+	if addr := cfg.Worker.MetricsAddr; addr != "" {
+		bound, err := a.Telemetry.Serve(ctx, addr)
+		if err != nil {
+			return err
+		}
+		log.Info("serving metrics", "url", "http://"+bound+"/metrics")
+	}
 	w := a.NewWorker()
 	log.Info("worker polling", "task_queue", cfg.TaskQueue, "temporal", a.Config.TemporalAddress)
 	return w.Run(interruptOn(ctx))
@@ -273,6 +287,9 @@ func runDev(ctx context.Context, cfg config.Config, args []string, log *slog.Log
 
 	fmt.Fprintf(stdout, "\nmodeltender is running at %s (ready in %s)\n", baseURL, time.Since(started).Round(10*time.Millisecond))
 	fmt.Fprintf(stdout, "  PostgreSQL: %s\n  Temporal:   %s (namespace %s)\n", cfg.DatabaseURL, cfg.TemporalAddress, cfg.TemporalNamespace)
+	if ui := stack.TemporalUI(); ui != "" {
+		fmt.Fprintf(stdout, "  Temporal UI: %s/namespaces/%s/workflows\n", ui, cfg.TemporalNamespace)
+	}
 	if *withDemo {
 		seeded, err := demo.Seed(ctx, a.Store, baseURL, cfg.StateDir)
 		if err != nil {

@@ -61,7 +61,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, fmt.Errorf("read policies (%s): %w", policySource(cfg), err)
 	}
-	st, err := openStore(ctx, cfg)
+	tel, err := telemetry.New(ctx, cfg.Telemetry)
+	if err != nil {
+		return nil, fmt.Errorf("set up telemetry: %w", err)
+	}
+	st, err := openStore(ctx, cfg, store.WithQueryTracer(tel.PgxTracer()))
 	if err != nil {
 		return nil, err
 	}
@@ -81,11 +85,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("read policy packs (%s): %w", policySource(cfg), err)
-	}
-	tel, err := telemetry.New(ctx, cfg.Telemetry)
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("set up telemetry: %w", err)
 	}
 	if err := tel.RegisterStore(st); err != nil {
 		st.Close()
@@ -127,7 +126,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 // openStore connects to PostgreSQL with every connection, now and later,
 // bounded by the connect timeout, so a server that accepts and never
 // answers fails the start instead of hanging it.
-func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+func openStore(ctx context.Context, cfg config.Config, opts ...store.Option) (*store.Store, error) {
 	timeout := connectTimeout(cfg)
 	url, err := withConnectTimeout(cfg.DatabaseURL, timeout)
 	if err != nil {
@@ -135,7 +134,7 @@ func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	}
 	octx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	st, err := store.Open(octx, url)
+	st, err := store.Open(octx, url, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("could not reach PostgreSQL within %s (MODELTENDER_CONNECT_TIMEOUT): %w; check DATABASE_URL and that the server runs", timeout, err)
 	}

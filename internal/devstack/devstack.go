@@ -22,8 +22,13 @@ import (
 // databaseName is the dev stack's database in its private cluster.
 const databaseName = "modeltender"
 
-// defaultTemporalPort is the Temporal frontend's usual port; dev uses it when free.
-const defaultTemporalPort = 7233
+// defaultTemporalPort is the Temporal frontend's usual port, and
+// defaultUIPort the Web UI's (as `temporal server start-dev` has them); dev
+// uses them when free.
+const (
+	defaultTemporalPort = 7233
+	defaultUIPort       = 8233
+)
 
 // Stack is the running dev infrastructure.
 type Stack struct {
@@ -70,12 +75,16 @@ func Start(ctx context.Context, cfg config.Config) (*Stack, error) {
 		})
 	}
 	if cfg.TemporalAddress == "" {
-		port := defaultTemporalPort
+		port, uiPort := defaultTemporalPort, defaultUIPort
 		if !portFree(port) {
 			port = 0
 		}
+		if !portFree(uiPort) {
+			uiPort = 0
+		}
 		ts, err := temporaldev.Start(ctx, temporaldev.Options{
 			Dir: cfg.TemporalDir(), Namespace: cfg.TemporalNamespace, FrontendPort: port, Log: temporalLog,
+			UI: true, UIPort: uiPort,
 		})
 		if err != nil {
 			s.Stop()
@@ -104,6 +113,15 @@ func (s *Stack) openLog(name string) (*os.File, error) {
 // Failed receives an error when the private PostgreSQL died and could not
 // be started again; nil (never ready) when the stack runs none.
 func (s *Stack) Failed() <-chan error { return s.pgFailed }
+
+// TemporalUI is the embedded Temporal server's Web UI, or "" when
+// TEMPORAL_ADDRESS pointed elsewhere.
+func (s *Stack) TemporalUI() string {
+	if s.temporal == nil {
+		return ""
+	}
+	return s.temporal.UIURL()
+}
 
 // Config is the configuration pointing at the running stack.
 func (s *Stack) Config() config.Config { return s.cfg }

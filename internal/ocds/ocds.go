@@ -15,7 +15,8 @@
 // (schema/README.md).
 //
 // Nothing else from a bid is published: no manifests, findings, scores or
-// candidate models; the award's title and description name what was
+// candidate models; each bid's price is published once bids are opened at
+// the deadline; the award's title and description name what was
 // awarded, and once the award stands each bid's responses to the
 // requirements (met or not) are published. Bids of a solicitation that has
 // not closed stay sealed: Build leaves them out whatever the caller passes.
@@ -50,8 +51,9 @@ type BidSummary struct {
 	Tenderer    Organisation
 	SubmittedAt time.Time
 	Status      string // bidStatus codelist: valid | disqualified | withdrawn | pending
-	// Price counts towards the lowest and highest valid bid statistics; a
-	// bid's own price is never published. Nil: the bid named none.
+	// Price is published with the bid once bids are opened at the deadline,
+	// and counts towards the lowest and highest valid bid statistics. Nil:
+	// the bid named none.
 	Price *Value
 	// Responses are how the bid met each published requirement (the
 	// requirement ids are RequirementLicense, RequirementOpennessClass and
@@ -316,6 +318,7 @@ type Bid struct {
 	Date                 string                       `json:"date"`
 	Status               string                       `json:"status"`
 	Tenderers            []Organisation               `json:"tenderers"`
+	Value                *Value                       `json:"value,omitempty"`                // once bids are opened
 	RequirementResponses []ReleaseRequirementResponse `json:"requirementResponses,omitempty"` // requirements extension
 }
 
@@ -418,7 +421,7 @@ func Build(n Notice) (ReleasePackage, error) {
 				seen[ref.ID] = true
 				tender.Tenderers = append(tender.Tenderers, ref)
 			}
-			d := Bid{ID: b.ID, Date: dateTime(b.SubmittedAt), Status: b.Status, Tenderers: []Organisation{ref}}
+			d := Bid{ID: b.ID, Date: dateTime(b.SubmittedAt), Status: b.Status, Tenderers: []Organisation{ref}, Value: openedBidValue(b)}
 			if s.Status == domain.SolicitationAwarded {
 				d.RequirementResponses = responsesOf(b, criteria)
 			}

@@ -93,11 +93,12 @@ func (t *Telemetry) Handler() http.Handler {
 }
 
 // Serve serves /metrics on addr in the background until ctx ends: the
-// worker's only HTTP listener. It fails at once when addr cannot be bound.
-func (t *Telemetry) Serve(ctx context.Context, addr string) error {
+// worker's only HTTP listener. It fails at once when addr cannot be bound and
+// returns the address bound, which differs from addr when its port is 0.
+func (t *Telemetry) Serve(ctx context.Context, addr string) (string, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen for metrics on %s (MODELTENDER_WORKER_METRICS_ADDR): %w", addr, err)
+		return "", fmt.Errorf("listen for metrics on %s (MODELTENDER_WORKER_METRICS_ADDR): %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", t.Handler())
@@ -113,7 +114,7 @@ func (t *Telemetry) Serve(ctx context.Context, addr string) error {
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	return nil
+	return l.Addr().String(), nil
 }
 
 // Shutdown sends the spans still buffered and stops the exporters.

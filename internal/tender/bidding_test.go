@@ -108,9 +108,9 @@ func TestSubmitBidWithIdempotencyKey(t *testing.T) {
 	if other.Bid.ID == first.Bid.ID {
 		t.Error("a new key returned the first bid")
 	}
-	bids, err := w.svc.Bids(ctx, w.sellerA, sol.ID)
+	page, err := w.svc.Bids(ctx, w.sellerA, sol.ID, "", 0)
 	requireNoError(t, err)
-	if len(bids) != 2 {
+	if bids := page.Bids; len(bids) != 2 {
 		t.Errorf("vendor A has %d bids, want 2: %+v", len(bids), bids)
 	}
 }
@@ -251,15 +251,15 @@ func TestSealedBids(t *testing.T) {
 	requireKind(t, err, domain.ErrNotFound)
 	_, err = w.svc.Clarifications(ctx, w.sellerA, b.ID)
 	requireKind(t, err, domain.ErrNotFound)
-	own, err := w.svc.Bids(ctx, w.sellerA, sol.ID)
+	ownPage, err := w.svc.Bids(ctx, w.sellerA, sol.ID, "", 0)
 	requireNoError(t, err)
-	if len(own) != 1 || own[0].ID != a.ID {
+	if own := ownPage.Bids; len(own) != 1 || own[0].ID != a.ID {
 		t.Errorf("vendor A lists %+v before the deadline, want only its bid", own)
 	}
 	for _, u := range agency {
 		_, err := w.svc.Bid(ctx, u, a.ID)
 		requireRefusal(t, err, domain.ErrForbidden, "sealed")
-		_, err = w.svc.Bids(ctx, u, sol.ID)
+		_, err = w.svc.Bids(ctx, u, sol.ID, "", 0)
 		requireRefusal(t, err, domain.ErrForbidden, "sealed")
 		_, err = w.svc.Evaluations(ctx, u, a.ID)
 		requireRefusal(t, err, domain.ErrForbidden, "sealed")
@@ -274,10 +274,10 @@ func TestSealedBids(t *testing.T) {
 		if got.ID != b.ID {
 			t.Errorf("%s reads %+v after close", u.Email, got)
 		}
-		all, err := w.svc.Bids(ctx, u, sol.ID)
+		all, err := w.svc.Bids(ctx, u, sol.ID, "", 0)
 		requireNoError(t, err)
-		if len(all) != 2 {
-			t.Errorf("%s lists %d bids after close, want 2", u.Email, len(all))
+		if len(all.Bids) != 2 {
+			t.Errorf("%s lists %d bids after close, want 2", u.Email, len(all.Bids))
 		}
 		evals, err := w.svc.Evaluations(ctx, u, b.ID)
 		requireNoError(t, err)
@@ -287,8 +287,8 @@ func TestSealedBids(t *testing.T) {
 	}
 	_, err = w.svc.Bid(ctx, w.sellerA, b.ID)
 	requireKind(t, err, domain.ErrNotFound)
-	if own, _ := w.svc.Bids(ctx, w.sellerA, sol.ID); len(own) != 1 {
-		t.Errorf("vendor A lists %d bids after close, want its own 1", len(own))
+	if own, _ := w.svc.Bids(ctx, w.sellerA, sol.ID, "", 0); len(own.Bids) != 1 {
+		t.Errorf("vendor A lists %d bids after close, want its own 1", len(own.Bids))
 	}
 	checks, err := w.svc.Prechecks(ctx, w.sellerA, a.ID)
 	requireNoError(t, err)

@@ -314,30 +314,39 @@ func (s *Service) Evaluations(ctx context.Context, u domain.User, bidID string) 
 	return nonNil(evals), err
 }
 
+// MaxBidPage is the most bids one page of Bids lists.
+const MaxBidPage = store.MaxBidPage
+
 // Bids shows a vendor its own bids at any time, and the agency every bid
-// once the solicitation has closed.
-func (s *Service) Bids(ctx context.Context, u domain.User, solicitationID string) ([]store.BidSummary, error) {
+// once the solicitation has closed, a page of limit bids (0: the default
+// page) after the cursor ("": the first page).
+
+func (s *Service) Bids(ctx context.Context, u domain.User, solicitationID, after string, limit int) (store.BidPage, error) {
 	if err := s.Authorize(ctx, u, "bid:read"); err != nil {
-		return nil, err
+		return store.BidPage{}, err
 	}
 	sol, err := s.visibleSolicitation(ctx, u, solicitationID)
 	if err != nil {
-		return nil, err
+		return store.BidPage{}, err
 	}
 	vendorOrg := ""
 	if u.Role == domain.RoleVendor {
 		vendorOrg = u.OrgID
 	} else if err := see(u, sol, "", visibility.Candidates, "every bid on solicitation "+sol.ID); err != nil {
-		return nil, err
+		return store.BidPage{}, err
 	}
-	bids, err := s.Store.BidsForSolicitation(ctx, sol.ID, vendorOrg)
-	visible := make([]store.BidSummary, 0, len(bids))
-	for _, b := range bids {
+	if limit == 0 {
+		limit = store.DefaultBidPage
+	}
+	page, err := s.Store.BidsPage(ctx, sol.ID, vendorOrg, after, limit)
+	visible := make([]store.BidSummary, 0, len(page.Bids))
+	for _, b := range page.Bids {
 		if sees(u, sol, b.VendorOrgID, visibility.Candidates) {
 			visible = append(visible, b)
 		}
 	}
-	return visible, err
+	page.Bids = visible
+	return page, err
 }
 
 // Prechecks shows a vendor the automated checks of its own bid.

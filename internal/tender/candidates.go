@@ -10,6 +10,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/visibility"
 )
 
 // CandidateStatus is one candidate's evaluation as the pages show it: where
@@ -176,12 +177,15 @@ func (s *Service) Board(ctx context.Context, u domain.User, solicitationID strin
 	if !Closed(sol) {
 		return CandidateSet{}, domain.Errorf(domain.ErrForbidden, "bids on %q are sealed until the deadline (%s); the board opens when the solicitation closes", sol.Title, sol.Deadline.UTC().Format("2 Jan 2006 15:04 MST"))
 	}
-	bids, err := s.Bids(ctx, u, sol.ID)
+	bids, err := s.Store.BidsForSolicitation(ctx, sol.ID, "")
 	if err != nil {
 		return CandidateSet{}, err
 	}
 	v := CandidateSet{Sol: sol}
 	for _, summary := range bids {
+		if !sees(u, sol, summary.VendorOrgID, visibility.Candidates) {
+			continue
+		}
 		b, err := s.Store.Bid(ctx, summary.ID)
 		if err != nil {
 			return CandidateSet{}, err

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -20,6 +21,10 @@ import (
 	"syscall"
 	"time"
 
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
@@ -36,6 +41,9 @@ import (
 	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/modeltender/modeltender/internal/contract"
 )
 
 // Options configures Start.
@@ -49,6 +57,12 @@ type Options struct {
 	FrontendPort int
 	// Log receives the server's warnings and errors; nil discards them.
 	Log io.Writer
+	// UI serves the Temporal Web UI on UIPort (0 picks a free port); see UIURL.
+	UI     bool
+	UIPort int
+	// Postgres, when set, keeps the state in PostgreSQL instead of SQLite
+	// (Dir is then unused).
+	Postgres *Postgres
 }
 
 // Server is a running Temporal server.
@@ -58,6 +72,8 @@ type Server struct {
 	namespace string
 	logGate   *gate    // nil when logs are discarded
 	lock      *os.File // holds Dir against a second server; nil in memory
+	ui        *uiserver.Server
+	uiURL     string
 	stopOnce  sync.Once
 }
 
@@ -86,22 +102,38 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			s.unlock()
 		}
 	}()
-	sqlConfig, err := s.prepareStore(opts.Dir)
-	if err != nil {
-		return nil, err
+	var (
+		persistence config.Persistence
+		err         error
+	)
+	if opts.Postgres != nil {
+		if persistence, err = opts.Postgres.persistence(logger); err != nil {
+			return nil, err
+		}
+	} else {
+		sqlConfig, err := s.prepareStore(opts.Dir)
+		if err != nil {
+			return nil, err
+		}
+		nsConfig, err := sqlite.NewNamespaceConfig(clusterName, opts.Namespace, false, nil)
+		if err != nil {
+			return nil, fmt.Errorf("configure namespace %s: %w", opts.Namespace, err)
+		}
+		// Creating the namespace in the database before start means it is served
+		// from the first request; an existing namespace is left as it is.
+		if err := sqlite.CreateNamespaces(sqlConfig, nsConfig); err != nil {
+			return nil, fmt.Errorf("create namespace %s: %w", opts.Namespace, err)
+		}
+		persistence = config.Persistence{
+			DefaultStore:    sqliteplugin.PluginName,
+			VisibilityStore: sqliteplugin.PluginName,
+			// One shard is plenty for one developer and keeps SQLite writes serial anyway.
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlConfig}},
+		}
 	}
 
-	nsConfig, err := sqlite.NewNamespaceConfig(clusterName, opts.Namespace, false, nil)
-	if err != nil {
-		return nil, fmt.Errorf("configure namespace %s: %w", opts.Namespace, err)
-	}
-	// Creating the namespace in the database before start means it is served
-	// from the first request; an existing namespace is left as it is.
-	if err := sqlite.CreateNamespaces(sqlConfig, nsConfig); err != nil {
-		return nil, fmt.Errorf("create namespace %s: %w", opts.Namespace, err)
-	}
-
-	cfg, err := serverConfig(sqlConfig, opts.FrontendPort)
+	cfg, err := serverConfig(persistence, opts.FrontendPort)
 	if err != nil {
 		return nil, err
 	}
@@ -120,9 +152,15 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		s.shutdown()
 		return nil, fmt.Errorf("start temporal server on %s: %w", s.address, err)
 	}
-	if err := s.waitReady(ctx); err != nil {
+	if err := s.waitReady(ctx, opts.Postgres != nil); err != nil {
 		s.shutdown()
 		return nil, err
+	}
+	if opts.UI {
+		if err := s.startUI(ctx, opts.UIPort); err != nil {
+			s.shutdown()
+			return nil, err
+		}
 	}
 	started = true
 	return s, nil
@@ -143,6 +181,9 @@ func (s *Server) Stop() {
 }
 
 func (s *Server) shutdown() {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
 	if s.logGate != nil {
 		s.logGate.closed.Store(true)
 	}
@@ -245,7 +286,7 @@ func (s *Server) unlock() {
 // serverConfig lays out one cluster of all four services on 127.0.0.1. Every
 // service gets its own free gRPC and membership port, so several servers can
 // run side by side.
-func serverConfig(sqlConfig *config.SQL, frontendPort int) (*config.Config, error) {
+func serverConfig(persistence config.Persistence, frontendPort int) (*config.Config, error) {
 	names := []string{"frontend", "history", "matching", "worker"}
 	ports, err := freePorts(2 * len(names))
 	if err != nil {
@@ -267,13 +308,7 @@ func serverConfig(sqlConfig *config.SQL, frontendPort int) (*config.Config, erro
 		Global: config.Global{
 			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
 		},
-		Persistence: config.Persistence{
-			DefaultStore:    sqliteplugin.PluginName,
-			VisibilityStore: sqliteplugin.PluginName,
-			// One shard is plenty for one developer and keeps SQLite writes serial anyway.
-			NumHistoryShards: 1,
-			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlConfig}},
-		},
+		Persistence: persistence,
 		ClusterMetadata: &cluster.Config{
 			FailoverVersionIncrement: 10,
 			MasterClusterName:        clusterName,
@@ -299,15 +334,21 @@ func serverConfig(sqlConfig *config.SQL, frontendPort int) (*config.Config, erro
 	}, nil
 }
 
-// freePorts returns n distinct free ports on 127.0.0.1. It holds every
+// freePorts returns n distinct free ports on 127.0.0.1, below 32768: the
+// PostgreSQL store keeps membership ports in a smallint column, and the
+// kernel's ephemeral ports (what port 0 gives) start at 32768. It holds every
 // listener until all are chosen so no port repeats; another process may still
 // take one before the server binds it, which then fails the start loudly.
 func freePorts(n int) ([]int, error) {
+	const low, high = 20000, 32767
 	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 1000 {
+			return nil, fmt.Errorf("find %d free ports between %d and %d on %s: too many are taken", n, low, high, host)
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(low+mrand.IntN(high-low+1))))
 		if err != nil {
-			return nil, fmt.Errorf("find a free port on %s: %w", host, err)
+			continue // taken
 		}
 		defer func() { _ = l.Close() }()
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
@@ -315,9 +356,11 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// waitReady polls the frontend until it describes the namespace, so callers
-// can dial and start workflows right away.
-func (s *Server) waitReady(ctx context.Context) error {
+// waitReady polls the frontend until it describes the namespace (registering
+// it first when register is set: a PostgreSQL store starts empty), then
+// registers modeltender's search attributes on it, so callers can dial and
+// start workflows right away.
+func (s *Server) waitReady(ctx context.Context, register bool) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, readyTimeout)
@@ -330,7 +373,18 @@ func (s *Server) waitReady(ctx context.Context) error {
 	defer func() { _ = conn.Close() }()
 	frontend := workflowservice.NewWorkflowServiceClient(conn)
 	for {
-		_, err := frontend.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: s.namespace})
+		err := s.registerNamespace(ctx, frontend, register)
+		if err == nil {
+			_, err = frontend.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: s.namespace})
+		}
+		if err == nil {
+			if err := s.registerSearchAttributes(ctx, operatorservice.NewOperatorServiceClient(conn)); err != nil {
+				return err
+			}
+			// The frontend serves a namespace from a cache refreshed every few
+			// seconds: wait until a visibility call on it passes.
+			_, err = frontend.CountWorkflowExecutions(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: s.namespace})
+		}
 		if err == nil {
 			return nil
 		}
@@ -340,6 +394,45 @@ func (s *Server) waitReady(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// registerNamespace registers the namespace when asked to, leaving an
+// existing one as it is.
+func (s *Server) registerNamespace(ctx context.Context, frontend workflowservice.WorkflowServiceClient, register bool) error {
+	if !register {
+		return nil
+	}
+	_, err := frontend.RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
+		Namespace: s.namespace, WorkflowExecutionRetentionPeriod: durationpb.New(72 * time.Hour)})
+	var exists *serviceerror.NamespaceAlreadyExists
+	if errors.As(err, &exists) {
+		return nil
+	}
+	return err
+}
+
+// registerSearchAttributes adds the typed search attributes the workflows
+// set (contract.SearchAttributes) that the namespace lacks, as `temporal
+// operator search-attribute create` does on a real cluster: a workflow
+// upserting an unknown one fails its task.
+func (s *Server) registerSearchAttributes(ctx context.Context, op operatorservice.OperatorServiceClient) error {
+	have, err := op.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: s.namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes of namespace %s: %w", s.namespace, err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for _, k := range contract.SearchAttributes {
+		if _, ok := have.GetCustomAttributes()[k.GetName()]; !ok {
+			missing[k.GetName()] = k.GetValueType()
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := op.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: s.namespace, SearchAttributes: missing}); err != nil {
+		return fmt.Errorf("register search attributes on namespace %s: %w", s.namespace, err)
+	}
+	return nil
 }
 
 // newLogger logs warnings and errors to w as text lines.

@@ -1,0 +1,64 @@
+package ocds
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/modeltender/modeltender/internal/domain"
+)
+
+// Each bid's price is published once bids are opened, in every state after
+// the deadline, and never while they are sealed.
+func TestBidPricesPublishedOnceOpened(t *testing.T) {
+	for _, status := range []domain.SolicitationStatus{domain.SolicitationClosed, domain.SolicitationEvaluated, domain.SolicitationAwarded} {
+		n := awardedTender()
+		n.Solicitation.Status = status
+		if status != domain.SolicitationAwarded {
+			n.Awards = nil
+		}
+		_, r := buildValid(t, n)
+		if v := r.Bids.Details[1].Value; v == nil || *v != (Value{Amount: 90000, Currency: "USD"}) {
+			t.Errorf("%s: bid_b value = %+v, want its price", status, v)
+		}
+	}
+	n := cancelledTender()
+	n.Bids[0].Price = &Value{Amount: 1, Currency: "USD"}
+	if _, r := buildValid(t, n); r.Bids != nil {
+		t.Errorf("sealed bids published: %+v", r.Bids)
+	}
+}
+
+func TestResponsesFrom(t *testing.T) {
+	missing := domain.Finding{Rule: "safety.evidence-missing", Evidence: domain.Evidence{Component: "red-team-report"}}
+	disqualified := CandidateResult{License: domain.StagePassed, OpennessClass: "III", PolicyRan: true, PolicyFindings: []domain.Finding{missing}}
+	sol := solicitation(domain.SolicitationAwarded)
+	qualified := CandidateResult{Qualified: true, License: domain.StagePassed, OpennessClass: "II", PolicyRan: true}
+	// The qualified candidate answers for the bid, whatever its position.
+	got := ResponsesFrom(sol, []CandidateResult{disqualified, qualified}, evidence)
+	want := []RequirementResponse{{RequirementLicense, true}, {RequirementOpennessClass, 2}}
+	for _, e := range evidence {
+		want = append(want, RequirementResponse{EvidenceRequirementID(e.Kind), true})
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("qualified bid: %+v, want %+v", got, want)
+	}
+	got = ResponsesFrom(sol, []CandidateResult{disqualified}, evidence)
+	for _, r := range got {
+		if r.RequirementID == EvidenceRequirementID("red-team-report") && r.Value != false {
+			t.Errorf("missing red-team report answered %v", r.Value)
+		}
+	}
+	// A candidate stopped at the license stage answers only the license.
+	got = ResponsesFrom(sol, []CandidateResult{{License: domain.StageFailed}}, evidence)
+	if !reflect.DeepEqual(got, []RequirementResponse{{RequirementLicense, false}}) {
+		t.Errorf("license failure: %+v", got)
+	}
+	if got := ResponsesFrom(sol, nil, evidence); got != nil {
+		t.Errorf("no candidates: %+v", got)
+	}
+	// Without a minimum class no openness requirement is published to answer.
+	sol.MinimumOpennessClass = ""
+	if got := ResponsesFrom(sol, []CandidateResult{qualified}, nil); !reflect.DeepEqual(got, []RequirementResponse{{RequirementLicense, true}}) {
+		t.Errorf("no minimum class: %+v", got)
+	}
+}
