@@ -33,6 +33,7 @@ func (s *Server) routes() {
 	api.GET("/solicitations/:id/audit", plain(s.auditTrail))
 	api.GET("/bids/:id", plain(s.getBid))
 	api.GET("/bids/:id/evaluations", plain(s.bidEvaluations))
+	api.GET("/evaluations/:id/replay", plain(s.replayEvaluation))
 	api.GET("/tasks", plain(s.listTasks))
 	api.GET("/tasks/:id", plain(s.getTask))
 	api.POST("/tasks/:id/decision", handle(http.StatusOK, s.decideTask))

@@ -65,6 +65,9 @@ commands:
   audit verify [--solicitation ID [--head SEQ:HASH]...] [--json]
                       check the audit trail's hash chains; exit 1 naming the first
                       tampered row, 2 when the database cannot be read
+  audit replay [--json] DECISION
+                      re-run a recorded evaluation (candidate, workflow or task id)
+                      from what was stored; exit 1 naming each difference
   artifact verify [--signature FILE] [--public-key PEM | --certificate-chain PEM |
                   --trusted-root JSON --identity ID --issuer URL] [--ignore-paths a,b] [--json] MODEL_DIR
                       verify a model's OpenSSF Model Signing bundle offline; exit 1

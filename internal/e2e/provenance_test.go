@@ -1,0 +1,144 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/modeltender/modeltender/internal/auditlog"
+	"github.com/modeltender/modeltender/internal/domain"
+)
+
+// provenanceJourney is the journey the provenance tests start from: A is
+// approved by a reviewer and qualifies, B's unknown license is rejected by
+// a reviewer, and A is awarded.
+type provenanceJourney struct {
+	s            *stack
+	sol          domain.Solicitation
+	bidA, bidB   bidResult
+	candA, candB string
+	approvalTask domain.Task
+	award        domain.Award
+}
+
+func runProvenanceJourney(t *testing.T) provenanceJourney {
+	t.Helper()
+	s := startStack(t)
+	j := provenanceJourney{s: s, sol: s.publish(6*time.Second, "standard", map[string]any{"standstill_days": 2.0 / 86400})}
+	s.must(http.StatusCreated, "vendorA", "POST", "/api/v1/solicitations/"+j.sol.ID+"/bids", map[string]any{
+		"candidates": []json.RawMessage{exampleManifest(t, "granite-3.1-8b-instruct.json", nil)},
+	}).decode(t, &j.bidA)
+	s.must(http.StatusCreated, "vendorB", "POST", "/api/v1/solicitations/"+j.sol.ID+"/bids", map[string]any{
+		"candidates": []json.RawMessage{exampleManifest(t, "granite-3.1-8b-instruct.json", func(m map[string]any) {
+			m["name"] = "northwind-research-7b"
+			m["weights"].(map[string]any)["license"] = "LicenseRef-Northwind-Research-Only"
+		})},
+	}).decode(t, &j.bidB)
+	j.candA, j.candB = j.bidA.Candidates[0].ID, j.bidB.Candidates[0].ID
+
+	j.approvalTask = s.openTask("reviewer1", j.candA, domain.TaskComplianceApproval)
+	s.must(http.StatusOK, "reviewer1", "POST", "/api/v1/tasks/"+j.approvalTask.ID+"/decision", map[string]any{
+		"verdict": "approve", "reason_code": "meets-requirements", "comment": "evidence complete", "findings_hash": j.approvalTask.FindingsHash})
+	s.outcome("officer", j.bidA.ID, domain.OutcomeQualified)
+	licTask := s.openTask("reviewer2", j.candB, domain.TaskLicenseResolution)
+	s.must(http.StatusOK, "reviewer2", "POST", "/api/v1/tasks/"+licTask.ID+"/decision", map[string]any{
+		"verdict": "reject", "reason_code": "license-incompatible", "comment": "research-only terms forbid production use"})
+	s.outcome("officer", j.bidB.ID, domain.OutcomeDisqualified)
+	j.award = s.awardTo(j.sol.ID, j.candA, "reviewer1")
+	s.addUser("auditor", domain.RoleAuditor, "Department of Digital Services", "agency")
+	return j
+}
+
+// replayCLI runs `modeltender audit replay --json ID` against the stack's
+// database and returns the replay and the exit code.
+func (s *stack) replayCLI(id string) (auditlog.Replay, int) {
+	s.t.Helper()
+	env := map[string]string{"DATABASE_URL": s.app.Config.DatabaseURL}
+	var out, errOut bytes.Buffer
+	err := auditlog.Run(context.Background(), []string{"replay", id, "--json"}, func(k string) string { return env[k] }, &out, &errOut)
+	code := 0
+	var exit *auditlog.ExitError
+	if errors.As(err, &exit) {
+		code = exit.Code
+	} else if err != nil {
+		s.t.Fatalf("audit replay %s: %v", id, err)
+	}
+	var r auditlog.Replay
+	if out.Len() > 0 {
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			s.t.Fatalf("audit replay %s printed %s: %v", id, out.Bytes(), err)
+		}
+	}
+	return r, code
+}
+
+// Every decision of the journey replays to the same decision through the
+// command line and the API; a record edited behind the application's back
+// replays to a difference, and an unknown decision is unreadable.
+func TestReplayEveryJourneyDecision(t *testing.T) {
+	t.Parallel()
+	j := runProvenanceJourney(t)
+	s := j.s
+
+	// Every evaluation of the solicitation, by candidate id and by a task id.
+	ids := []string{j.candA, j.candB, j.approvalTask.ID}
+	for _, id := range ids {
+		r, code := s.replayCLI(id)
+		if code != 0 || !r.Same || r.PolicyRevision != j.sol.PolicyRevision {
+			t.Fatalf("replay of %s: exit %d, %+v", id, code, r)
+		}
+		var api auditlog.Replay
+		s.must(http.StatusOK, "auditor", "GET", "/api/v1/evaluations/"+id+"/replay", nil).decode(t, &api)
+		if !api.Same || api.CandidateID != r.CandidateID || api.Replayed.String() != r.Replayed.String() {
+			t.Fatalf("API replay of %s: %+v, CLI %+v", id, api, r)
+		}
+	}
+	rA, _ := s.replayCLI(j.candA)
+	if rA.Recorded.Outcome != domain.OutcomeQualified || rA.Replayed.Stages[domain.StagePolicy] != domain.StagePassed || rA.HumanDecisions[domain.StageApproval] == nil {
+		t.Fatalf("replay of A: %+v", rA)
+	}
+	rB, _ := s.replayCLI(j.candB)
+	if rB.Recorded.Outcome != domain.OutcomeDisqualified || rB.Replayed.Stages[domain.StageLicense] != "review" || rB.Recorded.Stages[domain.StageLicense] != domain.StageFailed {
+		t.Fatalf("replay of B: %+v", rB)
+	}
+	s.must(http.StatusForbidden, "vendorA", "GET", "/api/v1/evaluations/"+j.candA+"/replay", nil)
+	s.must(http.StatusNotFound, "auditor", "GET", "/api/v1/evaluations/cnd_unknown/replay", nil)
+	if _, code := s.replayCLI("cnd_unknown"); code != 2 {
+		t.Fatalf("replay of an unknown decision exited %d, want 2", code)
+	}
+
+	// Edit A's recorded policy score and drop B's license findings with SQL.
+	ctx := context.Background()
+	db, err := pgx.Connect(ctx, s.app.Config.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	if _, err := db.Exec(ctx, `UPDATE evaluation_stages SET detail = jsonb_set(detail, '{score}', '99')
+		WHERE candidate_id = $1 AND stage = 'policy'`, j.candA); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `UPDATE evaluation_stages SET findings = '[]' WHERE candidate_id = $1 AND stage = 'license'`, j.candB); err != nil {
+		t.Fatal(err)
+	}
+	rA, code := s.replayCLI(j.candA)
+	if code != 1 || rA.Same || !strings.Contains(strings.Join(rA.Differences, "\n"), "policy: score recorded 99") {
+		t.Fatalf("replay of edited A: exit %d, %+v", code, rA)
+	}
+	rB, code = s.replayCLI(j.candB)
+	if code != 1 || !strings.Contains(strings.Join(rB.Differences, "\n"), "license: finding replayed but not recorded") {
+		t.Fatalf("replay of edited B: exit %d, %+v", code, rB)
+	}
+	var api auditlog.Replay
+	s.must(http.StatusOK, "auditor", "GET", "/api/v1/evaluations/"+j.candB+"/replay", nil).decode(t, &api)
+	if api.Same || len(api.Differences) != len(rB.Differences) {
+		t.Fatalf("API replay of edited B: %+v", api)
+	}
+}
