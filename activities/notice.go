@@ -84,6 +84,10 @@ func (a *Activities) notice(ctx context.Context, solicitationID string, at time.
 	if err != nil {
 		return n, err
 	}
+	pins, err := a.Store.AwardPins(ctx, solicitationID)
+	if err != nil {
+		return n, err
+	}
 	for _, aw := range awards {
 		bid, err := a.Store.Bid(ctx, aw.BidID)
 		if err != nil {
@@ -94,7 +98,7 @@ func (a *Activities) notice(ctx context.Context, solicitationID string, at time.
 			return n, err
 		}
 		oa := ocds.Award{ID: aw.ID, BidID: aw.BidID, Title: "Award of " + cand.Name, Description: aw.Rationale,
-			Supplier: tenderers[aw.BidID], Date: aw.RecommendedAt, Status: awardStatus[aw.Status]}
+			Supplier: tenderers[aw.BidID], Date: aw.RecommendedAt, Status: awardStatus[aw.Status], Pin: pins[aw.ID]}
 		if aw.DecidedAt != nil {
 			oa.Date = *aw.DecidedAt
 		}
@@ -115,7 +119,9 @@ func (a *Activities) notice(ctx context.Context, solicitationID string, at time.
 		return n, err
 	}
 	n.Enquiries = len(questions)
-	return n, nil
+	head, err := a.Store.AuditChainHead(ctx, solicitationID)
+	n.ChainHead = &ocds.ChainHead{Seq: head.Seq, Hash: head.Hash}
+	return n, err
 }
 
 // bidStatus is the OCDS bidStatus of a bid: withdrawn, valid when one of its

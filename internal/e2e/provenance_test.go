@@ -12,13 +12,18 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/modeltender/modeltender/internal/artifact"
 	"github.com/modeltender/modeltender/internal/auditlog"
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
-// provenanceJourney is the journey the provenance tests start from: A is
-// approved by a reviewer and qualifies, B's unknown license is rejected by
-// a reviewer, and A is awarded.
+// signedModel is a real OMS-signed model (sigstore/model-transparency's
+// test model); candidate A declares its files, so the award pins them.
+const signedModel = "../artifact/testdata/model-transparency/v1.1.0-elliptic-key"
+
+// provenanceJourney is the journey the provenance tests start from: A
+// (declaring signedModel's files) is approved by a reviewer and qualifies,
+// B's unknown license is rejected by a reviewer, and A is awarded.
 type provenanceJourney struct {
 	s            *stack
 	sol          domain.Solicitation
@@ -31,9 +36,15 @@ type provenanceJourney struct {
 func runProvenanceJourney(t *testing.T) provenanceJourney {
 	t.Helper()
 	s := startStack(t)
+	files, err := artifact.DigestDir(context.Background(), signedModel, []string{"model.sig"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	j := provenanceJourney{s: s, sol: s.publish(6*time.Second, "standard", map[string]any{"standstill_days": 2.0 / 86400})}
 	s.must(http.StatusCreated, "vendorA", "POST", "/api/v1/solicitations/"+j.sol.ID+"/bids", map[string]any{
-		"candidates": []json.RawMessage{exampleManifest(t, "granite-3.1-8b-instruct.json", nil)},
+		"candidates": []json.RawMessage{exampleManifest(t, "granite-3.1-8b-instruct.json", func(m map[string]any) {
+			m["weights"].(map[string]any)["files"] = files
+		})},
 	}).decode(t, &j.bidA)
 	s.must(http.StatusCreated, "vendorB", "POST", "/api/v1/solicitations/"+j.sol.ID+"/bids", map[string]any{
 		"candidates": []json.RawMessage{exampleManifest(t, "granite-3.1-8b-instruct.json", func(m map[string]any) {
@@ -86,6 +97,7 @@ func TestReplayEveryJourneyDecision(t *testing.T) {
 	t.Parallel()
 	j := runProvenanceJourney(t)
 	s := j.s
+	j.checkPinsAndNotice(t)
 
 	// Every evaluation of the solicitation, by candidate id and by a task id.
 	ids := []string{j.candA, j.candB, j.approvalTask.ID}
@@ -140,5 +152,63 @@ func TestReplayEveryJourneyDecision(t *testing.T) {
 	s.must(http.StatusOK, "auditor", "GET", "/api/v1/evaluations/"+j.candB+"/replay", nil).decode(t, &api)
 	if api.Same || len(api.Differences) != len(rB.Differences) {
 		t.Fatalf("API replay of edited B: %+v", api)
+	}
+}
+
+// The award pins the evaluated manifest and its files, the API shows the
+// pin, and the published notice carries it and the audit chain's head,
+// which `audit verify --head` then checks against the record.
+func (j provenanceJourney) checkPinsAndNotice(t *testing.T) {
+	s := j.s
+	var awards struct{ Awards []domain.Award }
+	s.eventually("the award to stand", time.Minute, func() bool {
+		s.must(http.StatusOK, "officer", "GET", "/api/v1/solicitations/"+j.sol.ID+"/awards", nil).decode(t, &awards)
+		return len(awards.Awards) == 1 && awards.Awards[0].Status == domain.AwardAwarded
+	})
+	pin := awards.Awards[0].Pin
+	cand, err := s.store.Candidate(context.Background(), j.candA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pin == nil || pin.ManifestHash != cand.ManifestHash || len(pin.Files) != len(cand.Manifest.Weights.Files) || pin.Files["signme-1"] == "" {
+		t.Fatalf("award pin %+v, candidate manifest %s", pin, cand.ManifestHash)
+	}
+	var pkg struct {
+		Releases []struct {
+			Tag    []string
+			Tender struct {
+				Documents []struct{ ID, Title, Description string }
+			}
+			Awards []struct {
+				Documents []struct{ ID, DocumentType, Description string }
+			}
+		}
+	}
+	s.eventually("the award notice", time.Minute, func() bool {
+		r := s.do("", "GET", "/api/v1/solicitations/"+j.sol.ID+"/ocds", nil)
+		if r.status != http.StatusOK {
+			return false
+		}
+		r.decode(t, &pkg)
+		return pkg.Releases[0].Tag[0] == "award"
+	})
+	s.validNotice(j.sol.ID, j.candA)
+	rel := pkg.Releases[0]
+	if len(rel.Awards) != 1 || len(rel.Awards[0].Documents) != 1 || !strings.Contains(rel.Awards[0].Documents[0].Description, pin.ManifestHash) {
+		t.Fatalf("award documents: %+v", rel.Awards)
+	}
+	var head string
+	for _, d := range rel.Tender.Documents {
+		if d.ID == "audit-chain-head" {
+			_, head, _ = strings.Cut(d.Description, "--head ")
+		}
+	}
+	if head == "" {
+		t.Fatalf("the notice publishes no chain head: %+v", rel.Tender.Documents)
+	}
+	env := map[string]string{"DATABASE_URL": s.app.Config.DatabaseURL}
+	var out bytes.Buffer
+	if err := auditlog.Run(context.Background(), []string{"verify", "--solicitation", j.sol.ID, "--head", head}, func(k string) string { return env[k] }, &out, &out); err != nil {
+		t.Fatalf("audit verify with the published head %s: %v\n%s", head, err, out.String())
 	}
 }

@@ -63,8 +63,15 @@ func (s *Service) RecommendAward(ctx context.Context, u domain.User, solicitatio
 	if err := required(map[string]string{"candidate_id": r.CandidateID, "rationale": r.Rationale}); err != nil {
 		return out, err
 	}
-	return out, s.running(ctx, u, "award:recommend", solicitationID, true, contract.RecommendAwardUpdate,
+	err := s.running(ctx, u, "award:recommend", solicitationID, true, contract.RecommendAwardUpdate,
 		contract.RecommendRequest{Actor: actor(u), AwardID: domain.NewID("awd"), CandidateID: r.CandidateID, Rationale: r.Rationale}, &out)
+	if err != nil {
+		return out, err
+	}
+	// The award is stored by then, and its pin with it.
+	stored, err := s.Store.Award(ctx, out.ID)
+	out.Pin = stored.Pin
+	return out, err
 }
 
 // Awards lists a closed solicitation's awards.
@@ -77,6 +84,13 @@ func (s *Service) Awards(ctx context.Context, u domain.User, solicitationID stri
 		return nil, err
 	}
 	awards, err := s.Store.Awards(ctx, sol.ID)
+	if err != nil {
+		return nil, err
+	}
+	pins, err := s.Store.AwardPins(ctx, sol.ID)
+	for i := range awards {
+		awards[i].Pin = pins[awards[i].ID]
+	}
 	return nonNil(awards), err
 }
 
