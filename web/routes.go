@@ -54,6 +54,7 @@ func (s *Server) routes() {
 	api.POST("/solicitations/:id/award", handle(http.StatusCreated, s.recommendAward))
 	api.POST("/solicitations/:id/fit", handle(http.StatusOK, s.scoreFit))
 	api.GET("/solicitations/:id/awards", plain(s.listAwards))
+	api.POST("/awards/:id/delivery", s.checkDelivery)
 	api.POST("/solicitations/:id/protests", handle(http.StatusCreated, s.fileProtest))
 	api.GET("/solicitations/:id/protests", plain(s.listProtests))
 	api.POST("/solicitations/:id/protests/:pid/decision", handle(http.StatusOK, s.resolveProtest))
@@ -102,4 +103,6 @@ func (s *Server) routes() {
 	s.pageRoute(http.MethodPost, "/tasks/:id/clarification", s.clarifyForm)
 	s.pageRoute(http.MethodGet, "/conflicts", s.conflictsPage)
 	s.pageRoute(http.MethodPost, "/conflicts", s.declareForm)
+	s.pageRoute(http.MethodGet, "/awards/:id/delivery", s.deliveryPage)
+	s.pageRoute(http.MethodPost, "/awards/:id/delivery", s.deliveryForm)
 }

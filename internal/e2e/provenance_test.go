@@ -5,7 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +19,8 @@ import (
 	"github.com/modeltender/modeltender/internal/artifact"
 	"github.com/modeltender/modeltender/internal/auditlog"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/tender"
 )
 
 // signedModel is a real OMS-signed model (sigstore/model-transparency's
@@ -90,14 +96,18 @@ func (s *stack) replayCLI(id string) (auditlog.Replay, int) {
 	return r, code
 }
 
-// Every decision of the journey replays to the same decision through the
-// command line and the API; a record edited behind the application's back
-// replays to a difference, and an unknown decision is unreadable.
-func TestReplayEveryJourneyDecision(t *testing.T) {
+// The journey's provenance: the award pins what was evaluated and the
+// notice publishes it with the audit chain's head; deliveries are checked
+// against the pin; every decision of the journey replays to the same
+// decision through the command line and the API, while a record edited
+// behind the application's back replays to a difference and an unknown
+// decision is unreadable.
+func TestProvenanceJourney(t *testing.T) {
 	t.Parallel()
 	j := runProvenanceJourney(t)
 	s := j.s
 	j.checkPinsAndNotice(t)
+	j.checkDelivery(t)
 
 	// Every evaluation of the solicitation, by candidate id and by a task id.
 	ids := []string{j.candA, j.candB, j.approvalTask.ID}
@@ -211,4 +221,93 @@ func (j provenanceJourney) checkPinsAndNotice(t *testing.T) {
 	if err := auditlog.Run(context.Background(), []string{"verify", "--solicitation", j.sol.ID, "--head", head}, func(k string) string { return env[k] }, &out, &out); err != nil {
 		t.Fatalf("audit verify with the published head %s: %v\n%s", head, err, out.String())
 	}
+}
+
+// A delivery is checked against the award through the API and the command
+// line: the signed fixture model with its model.sig matches; a changed file
+// opens the officer's task and audits delivery.mismatch, and the next
+// matching delivery closes it.
+func (j provenanceJourney) checkDelivery(t *testing.T) {
+	s := j.s
+	ctx := context.Background()
+	files, err := artifact.DigestDir(ctx, signedModel, []string{"model.sig"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := os.ReadFile(signedModel + "/model.sig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := os.ReadFile(signedModel + "/../keys/signing-key-pub.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/awards/" + j.award.ID + "/delivery"
+	var res tender.DeliveryResult
+
+	changed := maps.Clone(files)
+	changed["signme-1"] = strings.Repeat("0", 64)
+	changed["extra.bin"] = strings.Repeat("1", 64)
+	s.must(http.StatusOK, "officer", "POST", path, map[string]any{"files": changed}).decode(t, &res)
+	if res.Matches || res.TaskID == "" || len(res.Delivery.Changed) != 1 || res.Delivery.Extra[0] != "extra.bin" {
+		t.Fatalf("mismatched delivery: %+v", res)
+	}
+	var inbox struct{ Tasks []domain.Task }
+	s.must(http.StatusOK, "officer", "GET", "/api/v1/tasks", nil).decode(t, &inbox)
+	if !slices.ContainsFunc(inbox.Tasks, func(tk domain.Task) bool { return tk.ID == res.TaskID && len(tk.Findings) == 2 }) {
+		t.Fatalf("the officer's tasks lack %s: %+v", res.TaskID, inbox.Tasks)
+	}
+	task := res.TaskID
+
+	res = tender.DeliveryResult{}
+	s.must(http.StatusOK, "officer", "POST", path, map[string]any{"files": files, "signature": json.RawMessage(sig), "public_key": string(pub)}).decode(t, &res)
+	if !res.Matches || res.Signature == nil || !res.Signature.Verified || res.TaskID != "" {
+		t.Fatalf("the awarded delivery, signed: %+v", res)
+	}
+	if tk, err := s.store.Task(ctx, task); err != nil || tk.Status != domain.TaskDecided {
+		t.Fatalf("the mismatch task after a matching delivery: %+v, %v", tk, err)
+	}
+	// A signature the vendor's key did not make is a mismatch even over the right files.
+	other := s.do("officer", "POST", path, map[string]any{"files": files, "signature": json.RawMessage(sig),
+		"certificate_chain": string(must(os.ReadFile(signedModel + "/../keys/ca-cert.pem")))})
+	res = tender.DeliveryResult{}
+	other.decode(t, &res)
+	if other.status != http.StatusOK || res.Matches || !strings.Contains(strings.Join(res.Problems(), "\n"), "signature: signature not trusted") {
+		t.Fatalf("a delivery under the wrong trust: %d %s", other.status, other.body)
+	}
+	s.must(http.StatusForbidden, "vendorA", "POST", path, map[string]any{"files": files})
+	s.must(http.StatusUnprocessableEntity, "officer", "POST", path, map[string]any{"files": map[string]string{"a": "not-hex"}})
+	s.must(http.StatusUnprocessableEntity, "officer", "POST", path, map[string]any{"files": files, "signature": map[string]any{"not": "a bundle"}, "public_key": string(pub)})
+
+	var trail struct{ Events []store.AuditEvent }
+	s.must(http.StatusOK, "auditor", "GET", "/api/v1/solicitations/"+j.sol.ID+"/audit", nil).decode(t, &trail)
+	var actions []string
+	for _, e := range trail.Events {
+		if strings.HasPrefix(e.Action, "delivery.") {
+			actions = append(actions, e.Action)
+		}
+	}
+	if strings.Join(actions, ",") != "delivery.mismatch,delivery.verified,delivery.mismatch" {
+		t.Fatalf("delivery audit events: %v", actions)
+	}
+
+	// The command line reads the pin from the database.
+	pins := func(ctx context.Context, id string) (domain.AwardPin, error) {
+		a, err := s.store.Award(ctx, id)
+		if err != nil || a.Pin == nil {
+			return domain.AwardPin{}, fmt.Errorf("award %s: %v", id, err)
+		}
+		return *a.Pin, nil
+	}
+	var out bytes.Buffer
+	if err := artifact.Run(ctx, []string{"verify", "--award", j.award.ID, signedModel}, pins, &out, &out); err != nil {
+		t.Fatalf("artifact verify --award on the awarded model: %v\n%s", err, out.String())
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -67,4 +68,15 @@ func (s *Store) Award(ctx context.Context, id string) (domain.Award, error) {
 	}
 	a.Pin, err = scanPin(hash, weights, files)
 	return a, err
+}
+
+// CloseDeliveryTasks marks the open delivery-mismatch tasks of an award
+// decided, once a delivery matched it. Idempotent.
+func (s *Store) CloseDeliveryTasks(ctx context.Context, awardID string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE tasks SET status = 'decided', closed_at = $2
+		WHERE kind = 'delivery-mismatch' AND status = 'open' AND starts_with(id, 'tsk-delivery-' || $1 || '-')`, awardID, at)
+	if err != nil {
+		return fmt.Errorf("close delivery tasks of award %s: %w", awardID, err)
+	}
+	return nil
 }
