@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/inputguard"
 	"github.com/modeltender/modeltender/internal/tender"
@@ -84,4 +85,10 @@ func decodeDelivery(c echo.Context, d *tender.DeliveryCheck) error {
 		return inputguard.InvalidText(fields)
 	}
 	return nil
+}
+
+// notifyChange is POST /api/v1/awards/:id/notices: the awarded vendor's
+// notice of a changed model, answered 202 as the re-check starts.
+func (s *Server) notifyChange(c echo.Context, u domain.User, n tender.ChangeNotice) (contract.ChangeNotice, error) {
+	return s.svc.NotifyChange(c.Request().Context(), u, c.Param("id"), n)
 }

@@ -55,6 +55,7 @@ func (s *Server) routes() {
 	api.POST("/solicitations/:id/fit", handle(http.StatusOK, s.scoreFit))
 	api.GET("/solicitations/:id/awards", plain(s.listAwards))
 	api.POST("/awards/:id/delivery", s.checkDelivery)
+	api.POST("/awards/:id/notices", handle(http.StatusAccepted, s.notifyChange))
 	api.POST("/solicitations/:id/protests", handle(http.StatusCreated, s.fileProtest))
 	api.GET("/solicitations/:id/protests", plain(s.listProtests))
 	api.POST("/solicitations/:id/protests/:pid/decision", handle(http.StatusOK, s.resolveProtest))

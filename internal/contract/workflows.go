@@ -286,4 +286,7 @@ type MonitoringInput struct {
 	// reviewers can decide.
 	AgencyOrgID string `json:"agency_org_id,omitempty"`
 	Stop        bool   `json:"-"`
+	// Notice is a vendor's change notice the previous cycle received too
+	// late to act on; this cycle re-checks at once.
+	Notice *ChangeNotice `json:"notice,omitempty"`
 }

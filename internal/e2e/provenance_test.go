@@ -18,6 +18,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/artifact"
 	"github.com/modeltender/modeltender/internal/auditlog"
+	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
 	"github.com/modeltender/modeltender/internal/tender"
@@ -108,6 +109,7 @@ func TestProvenanceJourney(t *testing.T) {
 	s := j.s
 	j.checkPinsAndNotice(t)
 	j.checkDelivery(t)
+	j.checkChangeNotice(t)
 
 	// Every evaluation of the solicitation, by candidate id and by a task id.
 	ids := []string{j.candA, j.candB, j.approvalTask.ID}
@@ -310,4 +312,57 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// The awarded vendor's notice of a changed model is audited with its
+// differences from the pin and re-checks the model at once under the frozen
+// revision, asking a reviewer to re-attest it.
+func (j provenanceJourney) checkChangeNotice(t *testing.T) {
+	s := j.s
+	files, err := artifact.DigestDir(context.Background(), signedModel, []string{"model.sig"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["signme-1"] = strings.Repeat("2", 64)
+	path := "/api/v1/awards/" + j.award.ID + "/notices"
+	body := map[string]any{"version": "3.1.1", "files": files, "description": "re-quantised to fp8"}
+	s.must(http.StatusForbidden, "officer", "POST", path, body)
+	s.must(http.StatusNotFound, "vendorB", "POST", path, body)
+	var notice contract.ChangeNotice
+	s.must(http.StatusAccepted, "vendorA", "POST", path, body).decode(t, &notice)
+	if notice.ID == "" || len(notice.Differences) != 1 || !strings.HasPrefix(notice.Differences[0], "changed: signme-1") {
+		t.Fatalf("notice: %+v", notice)
+	}
+	task := s.openTaskTitled("reviewer1", notice.ID)
+	if task.CandidateID != j.candA {
+		t.Fatalf("re-attestation task: %+v", task)
+	}
+	var trail struct{ Events []store.AuditEvent }
+	s.must(http.StatusOK, "auditor", "GET", "/api/v1/solicitations/"+j.sol.ID+"/audit", nil).decode(t, &trail)
+	notified, rechecked := false, false
+	for _, e := range trail.Events {
+		notified = notified || (e.Action == "award.change-notified" && e.Detail["notice_id"] == notice.ID)
+		rechecked = rechecked || (e.Action == "monitoring.rechecked" && e.Detail["policy_revision"] == j.sol.PolicyRevision)
+	}
+	if !notified || !rechecked {
+		t.Fatalf("audit trail: notified %t, re-checked under the frozen revision %t", notified, rechecked)
+	}
+}
+
+// openTaskTitled waits for an open task whose title names what.
+func (s *stack) openTaskTitled(as, what string) domain.Task {
+	s.t.Helper()
+	var found domain.Task
+	s.eventually("a task naming "+what, time.Minute, func() bool {
+		var inbox struct{ Tasks []domain.Task }
+		s.must(http.StatusOK, as, "GET", "/api/v1/tasks", nil).decode(s.t, &inbox)
+		for _, t := range inbox.Tasks {
+			if strings.Contains(t.Title, what) {
+				found = t
+				return true
+			}
+		}
+		return false
+	})
+	return found
 }
