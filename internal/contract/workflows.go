@@ -95,6 +95,9 @@ type AmendRequest struct {
 	ID          string     `json:"id"`
 	Description string     `json:"description"`
 	NewDeadline *time.Time `json:"new_deadline,omitempty"`
+	// AdoptRevision, when set, is the current policy revision the
+	// amendment adopts in place of the one frozen at publication.
+	AdoptRevision string `json:"adopt_revision,omitempty"`
 }
 
 // CancelRequest cancels a solicitation before award.

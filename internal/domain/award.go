@@ -84,6 +84,9 @@ type Amendment struct {
 	NewDeadline      time.Time `json:"new_deadline"`
 	AmendedBy        string    `json:"amended_by"`
 	AmendedAt        time.Time `json:"amended_at"`
+	// AdoptedRevision is the policy revision the amendment adopted; "" when
+	// it kept the rules frozen at publication.
+	AdoptedRevision string `json:"adopted_revision,omitempty"`
 }
 
 // Award is the officer's recommendation and where it stands.

@@ -54,7 +54,12 @@ ALTER TABLE tasks DROP CONSTRAINT tasks_kind_check;
 ALTER TABLE tasks ADD CONSTRAINT tasks_kind_check
     CHECK (kind IN ('license-resolution', 'compliance-approval', 'award-approval', 'delivery-mismatch'));
 
+-- An amendment may adopt the policy revision the service runs in place of
+-- the one frozen at publication; it records which.
+ALTER TABLE amendments ADD COLUMN adopted_revision text;
+
 -- +goose Down
+ALTER TABLE amendments DROP COLUMN adopted_revision;
 DELETE FROM tasks WHERE kind = 'delivery-mismatch';
 ALTER TABLE tasks DROP CONSTRAINT tasks_kind_check;
 ALTER TABLE tasks ADD CONSTRAINT tasks_kind_check
