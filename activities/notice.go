@@ -85,6 +85,10 @@ func (a *Activities) notice(ctx context.Context, solicitationID string, at time.
 	if err != nil {
 		return n, err
 	}
+	pins, err := a.Store.AwardPins(ctx, solicitationID)
+	if err != nil {
+		return n, err
+	}
 	for _, aw := range awards {
 		if !visibility.Sees(visibility.AwardField(aw), visibility.Anonymous, visibility.PhaseOf(sol)) {
 			continue // a recommendation is published once the reviewers approve it
@@ -98,7 +102,7 @@ func (a *Activities) notice(ctx context.Context, solicitationID string, at time.
 			return n, err
 		}
 		oa := ocds.Award{ID: aw.ID, BidID: aw.BidID, Title: "Award of " + cand.Name, Description: aw.Rationale,
-			Supplier: tenderers[aw.BidID], Date: aw.RecommendedAt, Status: awardStatus[aw.Status]}
+			Supplier: tenderers[aw.BidID], Date: aw.RecommendedAt, Status: awardStatus[aw.Status], Pin: pins[aw.ID]}
 		if aw.DecidedAt != nil {
 			oa.Date = *aw.DecidedAt
 		}
@@ -119,6 +123,11 @@ func (a *Activities) notice(ctx context.Context, solicitationID string, at time.
 		return n, err
 	}
 	n.Enquiries = len(questions)
+	head, err := a.Store.AuditChainHead(ctx, solicitationID)
+	if err != nil {
+		return n, err
+	}
+	n.ChainHead = &ocds.ChainHead{Seq: head.Seq, Hash: head.Hash}
 	return n, a.noticeRecord(ctx, &n)
 }
 

@@ -35,6 +35,7 @@ func (s *Server) routes() {
 	api.GET("/solicitations/:id/audit", plain(s.auditTrail))
 	api.GET("/bids/:id", plain(s.getBid))
 	api.GET("/bids/:id/evaluations", plain(s.bidEvaluations))
+	api.GET("/evaluations/:id/replay", plain(s.replayEvaluation))
 	api.GET("/tasks", plain(s.listTasks))
 	api.GET("/tasks/:id", plain(s.getTask))
 	api.POST("/tasks/:id/decision", handle(http.StatusOK, s.decideTask))
@@ -55,6 +56,8 @@ func (s *Server) routes() {
 	api.POST("/solicitations/:id/award", handle(http.StatusCreated, s.recommendAward))
 	api.POST("/solicitations/:id/fit", handle(http.StatusOK, s.scoreFit))
 	api.GET("/solicitations/:id/awards", plain(s.listAwards))
+	api.POST("/awards/:id/delivery", s.checkDelivery)
+	api.POST("/awards/:id/notices", handle(http.StatusAccepted, s.notifyChange))
 	api.POST("/solicitations/:id/protests", handle(http.StatusCreated, s.fileProtest))
 	api.GET("/solicitations/:id/protests", plain(s.listProtests))
 	api.POST("/solicitations/:id/protests/:pid/decision", handle(http.StatusOK, s.resolveProtest))
@@ -106,4 +109,6 @@ func (s *Server) routes() {
 	s.pageRoute(http.MethodPost, "/conflicts/:org/withdraw", s.withdrawConflictForm)
 	s.pageRoute(http.MethodPost, "/tasks/:id/assignments", s.assignForm)
 	s.pageRoute(http.MethodPost, "/tasks/:id/exception", s.exceptionForm)
+	s.pageRoute(http.MethodGet, "/awards/:id/delivery", s.deliveryPage)
+	s.pageRoute(http.MethodPost, "/awards/:id/delivery", s.deliveryForm)
 }

@@ -363,6 +363,9 @@ func (s *solicitation) validateAmendment(ctx workflow.Context, req contract.Amen
 	if req.NewDeadline != nil && !req.NewDeadline.After(workflow.Now(ctx)) {
 		return rejection(domain.ErrInvalid, "the new deadline %s is in the past", req.NewDeadline.UTC().Format(time.RFC3339))
 	}
+	if req.AdoptRevision != "" && req.AdoptRevision == s.in.Criteria.PolicyRevision {
+		return rejection(domain.ErrConflict, "solicitation %s is already judged under policy revision %s; there is nothing to adopt", s.in.SolicitationID, req.AdoptRevision)
+	}
 	return nil
 }
 
@@ -384,6 +387,14 @@ func (s *solicitation) amend(ctx workflow.Context, req contract.AmendRequest) (d
 	s.amendments++
 	am := domain.Amendment{ID: req.ID, SolicitationID: s.in.SolicitationID, Seq: s.amendments, Description: req.Description,
 		PreviousDeadline: s.deadline, NewDeadline: deadline, AmendedBy: req.Actor.UserID, AmendedAt: now}
+	if req.AdoptRevision != "" {
+		// Bids from now on are pre-checked, and every candidate evaluated,
+		// under the adopted rules; the amendment says so.
+		am.AdoptedRevision = req.AdoptRevision
+		am.Description += fmt.Sprintf("\n\nThis amendment adopts policy revision %s in place of %s, frozen at publication: every candidate is evaluated under it.",
+			req.AdoptRevision, s.in.Criteria.PolicyRevision)
+		s.in.Criteria.PolicyRevision = req.AdoptRevision
+	}
 	s.deadline, s.deadlineMoved = deadline, true
 	for _, b := range s.bids {
 		s.unconfirmed[b.ID] = true

@@ -66,10 +66,16 @@ commands:
   audit verify [--solicitation ID [--head SEQ:HASH]...] [--json]
                       check the audit trail's hash chains; exit 1 naming the first
                       tampered row, 2 when the database cannot be read
+  audit replay [--json] DECISION
+                      re-run a recorded evaluation (candidate, workflow or task id)
+                      from what was stored; exit 1 naming each difference
   artifact verify [--signature FILE] [--public-key PEM | --certificate-chain PEM |
                   --trusted-root JSON --identity ID --issuer URL] [--ignore-paths a,b] [--json] MODEL_DIR
                       verify a model's OpenSSF Model Signing bundle offline; exit 1
                       naming each changed, missing or extra file, 2 on unreadable input
+  artifact verify --award ID [trust flags] [--ignore-paths a,b] [--json] MODEL_DIR
+                      compare a delivered model with the digests award ID pins (and its
+                      model.sig when trust flags are given); exit 1 naming each difference
   artifact digest [--ignore-paths a,b] MODEL_DIR
                       print the SHA-256 digest list of a model directory as JSON
                       (.git*, model.sig and the --ignore-paths left out)
@@ -139,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "audit":
 		return auditlog.Run(ctx, args[1:], getenv, stdout, stderr)
 	case "artifact":
-		return artifact.Run(ctx, args[1:], stdout, stderr)
+		return artifact.Run(ctx, args[1:], awardPins(cfg), stdout, stderr)
 	case "policy":
 		return runPolicy(ctx, args[1:], getenv, stdout, stderr)
 	case "version":

@@ -14,6 +14,7 @@ import (
 
 const usage = `usage:
   modeltender artifact verify [--signature FILE] [--public-key PEM | --certificate-chain PEM | --trusted-root JSON --identity ID --issuer URL] [--ignore-paths a,b] [--json] MODEL_DIR
+  modeltender artifact verify --award ID [trust flags to check model.sig too] [--ignore-paths a,b] [--json] MODEL_DIR
   modeltender artifact digest [--ignore-paths a,b] MODEL_DIR
 flags go before MODEL_DIR; ignore paths are relative to MODEL_DIR; .git,
 .gitattributes, .github and .gitignore are always left out, and digest leaves
@@ -50,14 +51,15 @@ func (p *pathList) Set(v string) error {
 	return nil
 }
 
-// Run is `modeltender artifact verify|digest`, offline.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// Run is `modeltender artifact verify|digest`, offline but for verify
+// --award, which reads the award's pin with pins (nil: no database).
+func Run(ctx context.Context, args []string, pins Pins, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return unreadable("no artifact command given\n%s", usage)
 	}
 	switch args[0] {
 	case "verify":
-		return runVerify(ctx, args[1:], stdout, stderr)
+		return runVerify(ctx, args[1:], pins, stdout, stderr)
 	case "digest":
 		return runDigest(ctx, args[1:], stdout, stderr)
 	}
@@ -83,7 +85,7 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return enc.Encode(digests)
 }
 
-func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runVerify(ctx context.Context, args []string, pins Pins, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("artifact verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	signature := fs.String("signature", "", "the OMS bundle (default MODEL_DIR/model.sig)")
@@ -93,11 +95,18 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	identity := fs.String("identity", "", "keyless: the signer identity (certificate SAN: email or URI)")
 	issuer := fs.String("issuer", "", "keyless: the OIDC issuer URL that asserted the identity")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	award := fs.String("award", "", "compare MODEL_DIR with the digests this award pins (reads the database)")
 	var ignore pathList
 	fs.Var(&ignore, "ignore-paths", "comma-separated paths under MODEL_DIR that are not part of the model")
 	dir, err := parseModelArgs(fs, args)
 	if err != nil {
 		return err
+	}
+	if *award != "" && *publicKey == "" && *chain == "" && *trustedRoot == "" {
+		if *signature != "" || *identity != "" || *issuer != "" {
+			return unreadable("--signature, --identity and --issuer need the trust to check the signature under: --public-key, --certificate-chain or --trusted-root")
+		}
+		return verifyAward(ctx, pins, *award, dir, ignore, nil, *asJSON, stdout)
 	}
 	trust, err := trustFromFlags(*publicKey, *chain, *trustedRoot, *identity, *issuer)
 	if err != nil {
@@ -114,6 +123,9 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if rel, ok := inside(dir, *signature); ok {
 		opts.IgnorePaths = append(opts.IgnorePaths, rel) // the signature is never part of what it signs
 	}
+	if *award != "" {
+		return verifyAward(ctx, pins, *award, dir, ignore, &signatureCheck{file: *signature, bundle: bundle, trust: trust, opts: opts}, *asJSON, stdout)
+	}
 	res, err := VerifyDir(ctx, dir, bundle, trust, opts)
 	switch {
 	case errors.Is(err, ErrBundle):
@@ -122,9 +134,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return unreadable("%v", err)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := writeJSON(stdout, res); err != nil {
 			return err
 		}
 	} else {
@@ -234,4 +244,10 @@ func printResult(w io.Writer, dir, signature string, res Result) {
 	for _, p := range res.Problems() {
 		fmt.Fprintln(w, "  "+p)
 	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -11,7 +11,7 @@ import (
 
 func runCLI(args ...string) (string, string, error) {
 	var stdout, stderr bytes.Buffer
-	err := Run(context.Background(), args, &stdout, &stderr)
+	err := Run(context.Background(), args, nil, &stdout, &stderr)
 	return stdout.String(), stderr.String(), err
 }
 

@@ -1,7 +1,8 @@
 // Package auditlog is `modeltender audit`: it checks the audit trail's hash
-// chains (internal/store keeps them) from the command line, for an auditor or
-// a cron job. It lives outside cmd/modeltender so its tests do not link the
-// web server and the worker.
+// chains (internal/store keeps them) and re-runs recorded evaluation
+// decisions from what was stored, for an auditor or a cron job. It lives
+// outside cmd/modeltender so its tests do not link the web server and the
+// worker.
 package auditlog
 
 import (
@@ -22,7 +23,7 @@ import (
 	"github.com/modeltender/modeltender/internal/store"
 )
 
-const usage = "usage: modeltender audit verify [--solicitation ID [--head SEQ:HASH]...] [--json]"
+const usage = "usage: modeltender audit verify [--solicitation ID [--head SEQ:HASH]...] [--json] | audit replay [--json] DECISION"
 
 // ExitError carries the status the command exits with: 1 when a chain is
 // broken, 2 when the trail could not be read or the command line is wrong.
@@ -41,8 +42,12 @@ func cannot(err error) error { return &ExitError{Code: 2, Err: err} }
 
 // Run runs `modeltender audit ARGS`. verify walks one solicitation's chain
 // (--solicitation) or every chain, prints one line per chain (or JSON with
-// --json) and returns nil when all are intact.
+// --json) and returns nil when all are intact. replay re-runs one recorded
+// decision (see runReplay).
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "replay" {
+		return runReplay(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "verify" {
 		return cannot(errors.New(usage))
 	}

@@ -95,6 +95,9 @@ type AmendRequest struct {
 	ID          string     `json:"id"`
 	Description string     `json:"description"`
 	NewDeadline *time.Time `json:"new_deadline,omitempty"`
+	// AdoptRevision, when set, is the current policy revision the
+	// amendment adopts in place of the one frozen at publication.
+	AdoptRevision string `json:"adopt_revision,omitempty"`
 }
 
 // CancelRequest cancels a solicitation before award.
@@ -286,4 +289,7 @@ type MonitoringInput struct {
 	// reviewers can decide.
 	AgencyOrgID string `json:"agency_org_id,omitempty"`
 	Stop        bool   `json:"-"`
+	// Notice is a vendor's change notice the previous cycle received too
+	// late to act on; this cycle re-checks at once.
+	Notice *ChangeNotice `json:"notice,omitempty"`
 }

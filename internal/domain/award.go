@@ -84,6 +84,9 @@ type Amendment struct {
 	NewDeadline      time.Time `json:"new_deadline"`
 	AmendedBy        string    `json:"amended_by"`
 	AmendedAt        time.Time `json:"amended_at"`
+	// AdoptedRevision is the policy revision the amendment adopted; "" when
+	// it kept the rules frozen at publication.
+	AdoptedRevision string `json:"adopted_revision,omitempty"`
 }
 
 // Award is the officer's recommendation and where it stands.
@@ -98,6 +101,18 @@ type Award struct {
 	RecommendedAt   time.Time  `json:"recommended_at"`
 	StandstillUntil *time.Time `json:"standstill_until,omitempty"`
 	DecidedAt       *time.Time `json:"decided_at,omitempty"`
+	// Pin is what the award binds the vendor to deliver; set where awards
+	// are read with it (store.Store.AwardPins).
+	Pin *AwardPin `json:"pin,omitempty" db:"-"`
+}
+
+// AwardPin is what an award binds: the digest of the manifest that was
+// evaluated and the weights digest and file digests (slash path -> SHA-256
+// hex) it declared. A delivery is checked against it.
+type AwardPin struct {
+	ManifestHash  string            `json:"manifest_hash"`
+	WeightsDigest string            `json:"weights_digest,omitempty"`
+	Files         map[string]string `json:"files"`
 }
 
 // Award states.

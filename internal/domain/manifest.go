@@ -69,6 +69,10 @@ type Weights struct {
 	// LicenseText is the license text the vendor attached, when it offers
 	// one; the license review identifies it and flags changes to a known one.
 	LicenseText string `json:"license_text,omitempty"`
+	// Files are the weights' files by slash path with their SHA-256 (hex),
+	// as artifact.DigestDir lists them: what an award pins and a delivery
+	// is checked against.
+	Files map[string]string `json:"files,omitempty"`
 }
 
 // Component is one of the Model Openness Framework's 17 components.

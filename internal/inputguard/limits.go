@@ -45,11 +45,19 @@ var limits = map[string]int{
 	"reason_code":     100,
 	"use_cases":       100,
 	"packs":           100,
-	"findings_hash":   100,
-	"deadline":        64,
-	"new_deadline":    64,
-	"date":            10,
-	"digest":          71, // sha256: and 64 hex digits
+	// A delivery check: the vendor's verification material and the OMS
+	// signature's identity, as the officer sends them.
+	"public_key":        65536,
+	"certificate_chain": 65536,
+	"identity":          1000,
+	"issuer":            1000,
+	"ignore_paths":      1000,
+	"weights_digest":    71,
+	"findings_hash":     100,
+	"deadline":          64,
+	"new_deadline":      64,
+	"date":              10,
+	"digest":            71, // sha256: and 64 hex digits
 	// URLs, license expressions and texts, whole files.
 	"location":     2_000,
 	"license":      500,

@@ -82,6 +82,8 @@ type Award struct {
 	// StandstillUntil ends the period in which losing vendors may protest
 	// the award (its complaintPeriod); nil: none is published.
 	StandstillUntil *time.Time
+	// Pin is what the award binds (provenance.go); nil publishes none.
+	Pin *domain.AwardPin
 }
 
 // EvidenceRequirement is one kind of evidence the solicitation's risk tier
@@ -140,6 +142,9 @@ type Notice struct {
 	PublisherName string
 	OCIDPrefix    string // registered with the Open Contracting Partnership, e.g. "ocds-mtdr01"
 	PackageURI    string // absolute URL the package is served at; the schema requires it
+	// ChainHead is the audit chain's head at publication (provenance.go);
+	// nil publishes none.
+	ChainHead *ChainHead
 }
 
 // Codes this package writes itself; each is checked against its vendored
@@ -335,6 +340,7 @@ type ReleaseAward struct {
 	RelatedBid      string             `json:"relatedBid,omitempty"`      // bid extension
 	ComplaintPeriod *Period            `json:"complaintPeriod,omitempty"` // complaint extension
 	Complaints      []ReleaseComplaint `json:"complaints,omitempty"`      // complaint extension
+	Documents       []Document         `json:"documents,omitempty"`
 }
 
 // ReleaseComplaint is a Protest as published: an appeal to the procuring
@@ -406,6 +412,9 @@ func Build(n Notice) (ReleasePackage, error) {
 	if s.PolicyRevision != "" {
 		tender.Documents = []Document{policyDocument(s)}
 	}
+	if n.ChainHead != nil {
+		tender.Documents = append(tender.Documents, chainHeadDocument(s, *n.ChainHead, dateTime(n.PublishedAt)))
+	}
 	for _, a := range n.Amendments {
 		tender.Amendments = append(tender.Amendments, ReleaseAmendment{ID: a.ID, Date: dateTime(a.Date), Rationale: a.Rationale})
 	}
@@ -442,6 +451,13 @@ func Build(n Notice) (ReleasePackage, error) {
 		}
 		if a.StandstillUntil != nil {
 			ra.ComplaintPeriod = &Period{EndDate: dateTime(*a.StandstillUntil)}
+		}
+		if a.Pin != nil {
+			d, err := pinDocument(a)
+			if err != nil {
+				return fail(err)
+			}
+			ra.Documents = []Document{d}
 		}
 		awards = append(awards, ra)
 	}

@@ -163,13 +163,14 @@ func (s *Store) CancelSolicitation(ctx context.Context, id, reason string, at ti
 func (s *Store) Amend(ctx context.Context, a domain.Amendment) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
-			INSERT INTO amendments (id, solicitation_id, seq, description, previous_deadline, new_deadline, amended_by, amended_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-			a.ID, a.SolicitationID, a.Seq, a.Description, a.PreviousDeadline, a.NewDeadline, a.AmendedBy, a.AmendedAt)
+			INSERT INTO amendments (id, solicitation_id, seq, description, previous_deadline, new_deadline, amended_by, amended_at, adopted_revision)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, '')) ON CONFLICT (id) DO NOTHING`,
+			a.ID, a.SolicitationID, a.Seq, a.Description, a.PreviousDeadline, a.NewDeadline, a.AmendedBy, a.AmendedAt, a.AdoptedRevision)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE solicitations SET deadline = $2 WHERE id = $1`, a.SolicitationID, a.NewDeadline); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE solicitations SET deadline = $2, policy_revision = COALESCE(NULLIF($3, ''), policy_revision)
+			WHERE id = $1`, a.SolicitationID, a.NewDeadline, a.AdoptedRevision); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE bids SET status = 'needs-confirmation', updated_at = $2
@@ -185,7 +186,7 @@ func (s *Store) Amend(ctx context.Context, a domain.Amendment) error {
 // Amendments lists the amendments of a solicitation in order.
 func (s *Store) Amendments(ctx context.Context, solicitationID string) ([]domain.Amendment, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, solicitation_id, seq, description, previous_deadline, new_deadline,
-		amended_by, amended_at FROM amendments WHERE solicitation_id = $1 ORDER BY seq`, solicitationID)
+		amended_by, amended_at, COALESCE(adopted_revision, '') FROM amendments WHERE solicitation_id = $1 ORDER BY seq`, solicitationID)
 	if err != nil {
 		return nil, fmt.Errorf("list amendments of %s: %w", solicitationID, err)
 	}

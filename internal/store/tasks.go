@@ -61,10 +61,11 @@ func (s *Store) Task(ctx context.Context, id string) (domain.Task, error) {
 // OpenTasksFor lists the open tasks a reviewer may work, due first: never
 // those on bids from the reviewer's own organisation or one it declared a
 // conflict of interest with, never those it is excluded from, nor those it
-// already decided.
+// already decided. A delivery mismatch is the officer's to settle, never a
+// reviewer's.
 func (s *Store) OpenTasksFor(ctx context.Context, reviewer domain.User) ([]domain.Task, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+taskColumns+` FROM tasks t
-		WHERE status = 'open'
+		WHERE status = 'open' AND kind <> 'delivery-mismatch'
 		AND vendor_org_id IS DISTINCT FROM NULLIF($1, '')
 		AND NOT (NULLIF($1, '') = ANY (excluded_org_ids)) IS TRUE
 		AND NOT ($2 = ANY (excluded_user_ids))

@@ -2,7 +2,11 @@ package tender
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"regexp"
 
+	"github.com/modeltender/modeltender/internal/artifact"
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/visibility"
@@ -68,8 +72,15 @@ func (s *Service) RecommendAward(ctx context.Context, u domain.User, solicitatio
 	if err := required(map[string]string{"candidate_id": r.CandidateID, "rationale": r.Rationale}); err != nil {
 		return out, err
 	}
-	return out, s.running(ctx, u, "award:recommend", solicitationID, true, contract.RecommendAwardUpdate,
+	err := s.running(ctx, u, "award:recommend", solicitationID, true, contract.RecommendAwardUpdate,
 		contract.RecommendRequest{Actor: actor(u), AwardID: domain.NewID("awd"), CandidateID: r.CandidateID, Rationale: r.Rationale}, &out)
+	if err != nil {
+		return out, err
+	}
+	// The award is stored by then, and its pin with it.
+	stored, err := s.Store.Award(ctx, out.ID)
+	out.Pin = stored.Pin
+	return out, err
 }
 
 // Awards lists the awards of a closed solicitation that u may see: the
@@ -84,6 +95,13 @@ func (s *Service) Awards(ctx context.Context, u domain.User, solicitationID stri
 		return nil, err
 	}
 	awards, err := s.Store.Awards(ctx, sol.ID)
+	if err != nil {
+		return nil, err
+	}
+	pins, err := s.Store.AwardPins(ctx, sol.ID)
+	for i := range awards {
+		awards[i].Pin = pins[awards[i].ID]
+	}
 	return nonNil(visibleAwards(u, sol, awards)), err
 }
 
@@ -149,4 +167,91 @@ func visibleProtests(u domain.User, sol domain.Solicitation, ps []domain.Protest
 		}
 	}
 	return visible
+}
+
+// ChangeNotice is a vendor's notice that the awarded model changed: a new
+// version, a new weights digest, or the new weights' digest list (slash
+// path -> SHA-256 hex). Description says what changed and why.
+type ChangeNotice struct {
+	Version       string            `json:"version,omitempty"`
+	WeightsDigest string            `json:"weights_digest,omitempty"`
+	Files         map[string]string `json:"files,omitempty"`
+	Description   string            `json:"description"`
+}
+
+// NotifyChange takes the awarded vendor's notice of a changed model: it is
+// audited (award.change-notified) with how it departs from what the award
+// pins, and the candidate's monitoring re-checks it at once under the
+// solicitation's frozen revision and asks reviewers to re-attest it.
+func (s *Service) NotifyChange(ctx context.Context, u domain.User, awardID string, n ChangeNotice) (contract.ChangeNotice, error) {
+	out := contract.ChangeNotice{AwardID: awardID}
+	if err := s.Authorize(ctx, u, "bid:submit"); err != nil {
+		return out, err
+	}
+	if err := required(map[string]string{"description": n.Description}); err != nil {
+		return out, err
+	}
+	if n.Version == "" && n.WeightsDigest == "" && len(n.Files) == 0 {
+		return out, domain.InvalidFields("the notice names no change", []domain.FieldError{{Field: "version",
+			Message: "give the new version, the new weights_digest or the new files' digest list"}})
+	}
+	if n.WeightsDigest != "" && !weightsDigest.MatchString(n.WeightsDigest) {
+		return out, domain.InvalidFields("the weights digest cannot be read", []domain.FieldError{{Field: "weights_digest", Message: "write it as sha256: and 64 lowercase hex digits"}})
+	}
+	aw, err := s.Store.Award(ctx, awardID)
+	if err != nil {
+		return out, err
+	}
+	bid, err := s.Store.Bid(ctx, aw.BidID)
+	if err != nil {
+		return out, err
+	}
+	if bid.VendorOrgID != u.OrgID {
+		return out, domain.Errorf(domain.ErrNotFound, "no award %s of your organisation", awardID)
+	}
+	if aw.Status != domain.AwardAwarded || aw.Pin == nil {
+		return out, domain.Errorf(domain.ErrConflict, "award %s is %s: a change is notified once the award stands", aw.ID, aw.Status)
+	}
+	out = contract.ChangeNotice{ID: domain.NewID("ntc"), AwardID: aw.ID, Version: n.Version, WeightsDigest: n.WeightsDigest,
+		Description: n.Description, NotifiedBy: u.ID, At: s.now(), Differences: []string{}}
+	if n.WeightsDigest != "" && n.WeightsDigest != aw.Pin.WeightsDigest {
+		out.Differences = append(out.Differences, fmt.Sprintf("weights digest: awarded %s, notified %s", orNone(aw.Pin.WeightsDigest), n.WeightsDigest))
+	}
+	if len(n.Files) > 0 {
+		d, err := artifact.CompareDelivery(*aw.Pin, n.Files)
+		if err != nil && !errors.Is(err, artifact.ErrNothingPinned) {
+			return out, domain.InvalidFields("the digest list cannot be read", []domain.FieldError{{Field: "files", Message: err.Error()}})
+		}
+		out.Differences = append(out.Differences, d.Problems()...)
+	}
+	err = s.Temporal.SignalWorkflow(ctx, contract.MonitoringWorkflowID(aw.CandidateID), "", contract.ChangeNoticeSignal, out)
+	if isNotFound(err) {
+		return out, domain.Errorf(domain.ErrConflict, "the awarded model's monitoring is not running, so no re-check can start; ask the agency's officer")
+	}
+	if err != nil {
+		return out, fromWorkflow(err)
+	}
+	detail := map[string]any{"notice_id": out.ID, "version": out.Version, "weights_digest": out.WeightsDigest,
+		"differences": out.Differences[:min(len(out.Differences), maxAuditedProblems)], "description": out.Description,
+		"policy_revision": s.frozenRevision(ctx, aw.SolicitationID)}
+	return out, s.Store.AppendAudit(ctx, auditEvent(u, "award.change-notified", "award", aw.ID, aw.SolicitationID, out.At, detail))
+}
+
+// weightsDigest is how a manifest writes the weights digest.
+var weightsDigest = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// frozenRevision is the revision the re-check runs under, for the audit.
+func (s *Service) frozenRevision(ctx context.Context, solicitationID string) string {
+	sol, err := s.Store.Solicitation(ctx, solicitationID)
+	if err != nil {
+		return ""
+	}
+	return sol.PolicyRevision
 }

@@ -350,10 +350,13 @@ func (s *Service) Cancel(ctx context.Context, u domain.User, solicitationID, rea
 }
 
 // Amendment is an officer's change to a published solicitation; NewDeadline
-// (RFC 3339) moves the deadline, "" keeps it.
+// (RFC 3339) moves the deadline, "" keeps it. AdoptCurrentRevision makes
+// the solicitation's candidates judged under the policy revision this
+// service runs instead of the one frozen at publication.
 type Amendment struct {
-	Description string `json:"description"`
-	NewDeadline string `json:"new_deadline"`
+	Description          string `json:"description"`
+	NewDeadline          string `json:"new_deadline"`
+	AdoptCurrentRevision bool   `json:"adopt_current_revision,omitempty"`
 }
 
 // Amend publishes an amendment; every bid must then be confirmed or revised.
@@ -370,6 +373,9 @@ func (s *Service) Amend(ctx context.Context, u domain.User, solicitationID strin
 				Message: "is not an RFC 3339 time: write it like 2026-12-31T17:00:00Z"}})
 		}
 		req.NewDeadline = &d
+	}
+	if a.AdoptCurrentRevision {
+		req.AdoptRevision = s.Policies.Revision()
 	}
 	return out, s.running(ctx, u, "solicitation:amend", solicitationID, false, contract.AmendUpdate, req, &out)
 }
