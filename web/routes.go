@@ -70,7 +70,10 @@ func (s *Server) routes() {
 	e.GET("/login", s.loginPage, securityHeaders, csrfProtect)
 	e.POST("/login", s.login, securityHeaders, csrfProtect)
 	s.pageRoute(http.MethodPost, "/logout", s.logout)
-	s.pageRoute(http.MethodGet, "/", s.home)
+	s.publicRoute("/", s.front) // a visitor who is not signed in sees the published solicitations
+	s.publicRoute("/public/solicitations", s.publicListPage)
+	s.publicRoute("/public/solicitations/:id", s.publicSolicitationPage)
+	s.publicRoute("/public/solicitations/:id/award", s.publicAwardPage)
 	s.pageRoute(http.MethodGet, "/solicitations", s.solicitationsPage)
 	s.pageRoute(http.MethodGet, "/solicitations/new", s.newSolicitationPage)
 	s.pageRoute(http.MethodPost, "/solicitations", s.createSolicitationForm)
