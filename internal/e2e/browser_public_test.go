@@ -216,7 +216,7 @@ func TestBrowserPublicVisitor(t *testing.T) {
 	visitor.atWidths("/", "public-list")
 	visitor.see(c.sol.Title, "Sign in")
 	visitor.fill("#q", "claimants")
-	visitor.fill("#status", "open")
+	visitor.fill("#tier", "standard")
 	visitor.submit(`form[role=search] button[type=submit]`)
 	visitor.see("1 of 1 published solicitation", c.sol.Title)
 	visitor.run("follow the solicitation", chromedp.Click(chromedp.CSS(`a[href="/public/solicitations/`+c.sol.ID+`"]`)))
