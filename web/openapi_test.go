@@ -78,7 +78,7 @@ func TestOpenAPICandidateFileMatchesParser(t *testing.T) {
 			Schemas map[string]struct {
 				Required   []string `yaml:"required"`
 				Properties map[string]struct {
-					Enum  []string          `yaml:"enum"`
+					Enum  []string       `yaml:"enum"`
 					Items map[string]any `yaml:"items"`
 				} `yaml:"properties"`
 			} `yaml:"schemas"`

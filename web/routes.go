@@ -98,6 +98,8 @@ func (s *Server) routes() {
 	s.pageRoute(http.MethodPost, "/solicitations/:id/protests", s.protestForm)
 	s.pageRoute(http.MethodPost, "/solicitations/:id/protests/:pid/decision", s.resolveForm)
 	s.pageRoute(http.MethodPost, "/bids/:id/revisions", s.reviseForm)
+	s.pageRoute(http.MethodGet, "/bids/:id/candidates/:cid/evidence", s.evidencePage)
+	s.pageRoute(http.MethodPost, "/bids/:id/candidates/:cid/evidence", s.addEvidenceForm)
 	s.pageRoute(http.MethodPost, "/bids/:id/withdraw", s.withdrawForm)
 	s.pageRoute(http.MethodPost, "/bids/:id/confirm", s.confirmForm)
 	s.pageRoute(http.MethodPost, "/bids/:id/clarifications/:cid/answer", s.answerClarificationForm)
