@@ -46,28 +46,27 @@ func TestEvidenceBesideModelCardThroughAPI(t *testing.T) {
 	redTeam := domain.EvidenceItem{Kind: "red-team-report", Title: "External red team of Granite 4.0 Micro",
 		Date: time.Now().AddDate(0, -2, 0).Format(time.DateOnly), Location: "https://vendor.example.test/granite-micro/red-team.pdf",
 		Scope: "English prompts; jailbreaks and harmful content"}
-	var bid struct {
-		Bid       domain.Bid        `json:"bid"`
-		Prechecks []domain.Precheck `json:"prechecks"`
-	}
+	var bid bidResult
 	s.must(http.StatusCreated, "vendorA", "POST", "/api/v1/solicitations/"+sol.ID+"/bids", map[string]any{
 		"candidates": []any{map[string]any{"format": "huggingface", "content": card, "evidence": []domain.EvidenceItem{redTeam}}},
 	}).decode(t, &bid)
-	if len(bid.Prechecks) != 1 || len(bid.Bid.Candidates) != 1 {
-		t.Fatalf("bid answer: %+v", bid)
+	var pre struct{ Prechecks []domain.Precheck }
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.ID+"/precheck", nil).decode(t, &pre)
+	if len(pre.Prechecks) != 1 {
+		t.Fatalf("pre-checks: %+v", pre.Prechecks)
 	}
-	if kinds := missingKinds(bid.Prechecks[0]); slices.Contains(kinds, "red-team-report") || !slices.Contains(kinds, "content-filtering") {
+	if kinds := missingKinds(pre.Prechecks[0]); slices.Contains(kinds, "red-team-report") || !slices.Contains(kinds, "content-filtering") {
 		t.Fatalf("the pre-check misses the evidence beside the card, or finds nothing missing: missing %v", kinds)
 	}
 	var stored domain.Bid
-	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.Bid.ID, nil).decode(t, &stored)
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.ID, nil).decode(t, &stored)
 	if !slices.Contains(stored.Candidates[0].Manifest.Evidence, redTeam) {
 		t.Fatalf("the stored candidate does not cite the evidence: %+v", stored.Candidates[0].Manifest.Evidence)
 	}
 
 	// The old shape, a card alone: the red-team report is missing.
 	var alone struct{ Prechecks []domain.Precheck }
-	s.must(http.StatusCreated, "vendorA", "POST", "/api/v1/bids/"+bid.Bid.ID+"/revisions", map[string]any{
+	s.must(http.StatusCreated, "vendorA", "POST", "/api/v1/bids/"+bid.ID+"/revisions", map[string]any{
 		"candidates": []any{map[string]any{"format": "huggingface", "content": card}},
 	}).decode(t, &alone)
 	if !slices.Contains(missingKinds(alone.Prechecks[0]), "red-team-report") {
@@ -75,7 +74,7 @@ func TestEvidenceBesideModelCardThroughAPI(t *testing.T) {
 	}
 
 	// Every problem of the evidence is named at its field.
-	p := s.must(http.StatusUnprocessableEntity, "vendorA", "POST", "/api/v1/bids/"+bid.Bid.ID+"/revisions", map[string]any{
+	p := s.must(http.StatusUnprocessableEntity, "vendorA", "POST", "/api/v1/bids/"+bid.ID+"/revisions", map[string]any{
 		"candidates": []any{map[string]any{"format": "huggingface", "content": card,
 			"evidence": []map[string]string{{"kind": "horoscope", "date": "last spring"}}}},
 	}).problem(t)
@@ -97,17 +96,15 @@ func TestBrowserEvidenceBesideModelCard(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
 	sol := s.publish(time.Hour, "standard")
-	var bid struct {
-		Bid domain.Bid `json:"bid"`
-	}
+	var bid bidResult
 	s.must(http.StatusCreated, "vendorA", "POST", "/api/v1/solicitations/"+sol.ID+"/bids", map[string]any{
 		"candidates": []any{map[string]any{"format": "huggingface", "content": modelCard(t)}},
 	}).decode(t, &bid)
-	cand := bid.Bid.Candidates[0]
+	cand := bid.Candidates[0]
 	browser := newBrowser(t)
 	vendor := s.newSession(browser, "vendorA")
-	vendor.open("/bids/"+bid.Bid.ID, "vendor-bid-model-card")
-	evidencePath := "/bids/" + bid.Bid.ID + "/candidates/" + cand.ID + "/evidence"
+	vendor.open("/bids/"+bid.ID, "vendor-bid-model-card")
+	evidencePath := "/bids/" + bid.ID + "/candidates/" + cand.ID + "/evidence"
 	vendor.run("follow the pre-check's link", chromedp.Click(chromedp.CSS(`a[href="`+evidencePath+`"]`)))
 	vendor.atWidths(evidencePath+"?kind=red-team-report", "vendor-evidence")
 	vendor.see("What the pre-check asks for", "red-team-report", "content-filtering", "Add an evidence item")
@@ -130,20 +127,20 @@ func TestBrowserEvidenceBesideModelCard(t *testing.T) {
 	vendor.see("Your bid is revised")
 
 	var revised domain.Bid
-	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.Bid.ID, nil).decode(t, &revised)
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.ID, nil).decode(t, &revised)
 	if len(revised.Candidates) != 1 || !slices.ContainsFunc(revised.Candidates[0].Manifest.Evidence, func(e domain.EvidenceItem) bool {
 		return e.Kind == "red-team-report" && strings.HasSuffix(e.Location, "red-team.pdf")
 	}) {
 		t.Fatalf("the revision does not cite the red-team report: %+v", revised.Candidates)
 	}
 	var pre struct{ Prechecks []domain.Precheck }
-	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.Bid.ID+"/precheck", nil).decode(t, &pre)
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.ID+"/precheck", nil).decode(t, &pre)
 	for _, p := range pre.Prechecks {
 		if p.CandidateID == revised.Candidates[0].ID && slices.Contains(missingKinds(p), "red-team-report") {
 			t.Fatalf("the new pre-check still asks for the red-team report: %+v", p.Findings)
 		}
 	}
-	vendor.atWidths("/bids/"+bid.Bid.ID+"/candidates/"+revised.Candidates[0].ID+"/evidence", "vendor-evidence-added")
+	vendor.atWidths("/bids/"+bid.ID+"/candidates/"+revised.Candidates[0].ID+"/evidence", "vendor-evidence-added")
 	vendor.see("External red team of Granite 4.0 Micro")
 	b, _ := json.Marshal(revised.Candidates[0].Manifest.Evidence)
 	if !strings.Contains(string(b), "English prompts") {

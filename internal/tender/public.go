@@ -354,14 +354,12 @@ func (s *Service) timeline(ctx context.Context, sol domain.Solicitation, amendme
 		add(a.Date, fmt.Sprintf("Amendment %d", a.Seq), detail)
 	}
 	if sol.Status == domain.SolicitationCancelled {
-		at := sol.Deadline
-		if sol.ClosedAt != nil {
-			at = *sol.ClosedAt
+		// The cancellation notice is the release that announces it.
+		if notice != nil && slices.Contains(notice.Tag, "tenderCancellation") {
+			if at, err := time.Parse(time.RFC3339, notice.Date); err == nil {
+				add(at, "Cancelled", sol.CancelReason)
+			}
 		}
-		if at.After(now) {
-			at = now // cancelled before the deadline: the store keeps no date, so say it happened by now
-		}
-		add(at, "Cancelled", sol.CancelReason)
 	} else {
 		add(sol.Deadline, "Deadline", "Sealed bids open; each candidate is evaluated.")
 	}
