@@ -4,7 +4,9 @@ package web
 // described in any format (tender.AddEvidence), from the pre-check's link.
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -59,10 +61,15 @@ func (s *Server) addEvidenceForm(c echo.Context) error {
 		}
 		// The one item on the form is evidence[0]: show its errors at its inputs.
 		errs := fieldErrors{}
-		for name, fe := range f.Errors {
-			name = strings.TrimPrefix(name, "evidence[0].")
-			fe.ID = fieldID(name)
-			errs[name] = fe
+		for _, name := range slices.Sorted(maps.Keys(f.Errors)) {
+			fe := f.Errors[name]
+			field := strings.TrimPrefix(name, "evidence[0].")
+			if !slices.Contains(evidenceFields, field) {
+				f.Summary += "; " + fe.Message // not about an input of this form: say it in the summary
+				continue
+			}
+			fe.ID = fieldID(field)
+			errs[field] = fe
 		}
 		f.Errors = errs
 		return s.renderEvidence(c, http.StatusUnprocessableEntity, f)

@@ -76,7 +76,7 @@ func TestEvidenceBesideModelCardThroughAPI(t *testing.T) {
 	// Every problem of the evidence is named at its field.
 	p := s.must(http.StatusUnprocessableEntity, "vendorA", "POST", "/api/v1/bids/"+bid.ID+"/revisions", map[string]any{
 		"candidates": []any{map[string]any{"format": "huggingface", "content": card,
-			"evidence": []map[string]string{{"kind": "horoscope", "date": "last spring"}}}},
+			"evidence": []map[string]string{{"kind": "horoscope", "date": "spring"}}}},
 	}).problem(t)
 	var fields []string
 	for _, f := range p.Errors {
@@ -124,6 +124,9 @@ func TestBrowserEvidenceBesideModelCard(t *testing.T) {
 	vendor.fill("#date", time.Now().AddDate(0, -2, 0).Format(time.DateOnly))
 	vendor.fill("#scope", "English prompts; jailbreaks and harmful content")
 	vendor.submit(`form[action="` + evidencePath + `"] button[type=submit]`)
+	if u := get(vendor, "read the address", chromedp.Location()); !strings.Contains(u, "/bids/"+bid.ID+"?flash=revised") {
+		t.Fatalf("adding the evidence did not revise the bid: the page is %s and shows:\n%s", u, vendor.text())
+	}
 	vendor.see("Your bid is revised")
 
 	var revised domain.Bid
@@ -131,7 +134,7 @@ func TestBrowserEvidenceBesideModelCard(t *testing.T) {
 	if len(revised.Candidates) != 1 || !slices.ContainsFunc(revised.Candidates[0].Manifest.Evidence, func(e domain.EvidenceItem) bool {
 		return e.Kind == "red-team-report" && strings.HasSuffix(e.Location, "red-team.pdf")
 	}) {
-		t.Fatalf("the revision does not cite the red-team report: %+v", revised.Candidates)
+		t.Fatalf("the revision does not cite the red-team report (revision %d, was candidate %s): %+v", revised.Revision, cand.ID, revised.Candidates)
 	}
 	var pre struct{ Prechecks []domain.Precheck }
 	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.ID+"/precheck", nil).decode(t, &pre)

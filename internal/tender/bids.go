@@ -215,12 +215,18 @@ func (s *Service) Revise(ctx context.Context, u domain.User, bidID string, sub B
 	if err != nil {
 		return SubmittedBid{}, err
 	}
+	return s.revise(ctx, u, bidID, parsed, sub.Price)
+}
+
+// revise sends the workflow a revision of the vendor's own bid made of
+// candidates already read.
+func (s *Service) revise(ctx context.Context, u domain.User, bidID string, parsed []manifest.Candidate, price *domain.Money) (SubmittedBid, error) {
 	old, err := s.ownBid(ctx, u, bidID)
 	if err != nil {
 		return SubmittedBid{}, err
 	}
 	bid := domain.Bid{ID: old.ID, SolicitationID: old.SolicitationID, VendorOrgID: u.OrgID, SubmittedBy: u.ID,
-		SubmittedAt: s.now(), Revision: old.Revision + 1, Price: sub.Price}
+		SubmittedAt: s.now(), Revision: old.Revision + 1, Price: price}
 	bid.Candidates = newCandidates(bid.ID, parsed)
 	var res contract.BidResult
 	err = s.update(ctx, contract.SolicitationWorkflowID(old.SolicitationID), contract.ReviseBidUpdate,

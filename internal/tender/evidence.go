@@ -2,7 +2,6 @@ package tender
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -140,39 +139,35 @@ func missingEvidence(pc domain.Precheck) []MissingEvidence {
 }
 
 // AddEvidence revises the vendor's bid with evidence items beside one
-// candidate: every current candidate is kept as it stands, the chosen one
-// with the items added, at the same price; the revision is pre-checked as
-// any other.
+// candidate: every current candidate is kept as it was read (its manifest
+// and what intake found in its file), the chosen one with the items added,
+// at the same price; the revision is pre-checked as any other.
 func (s *Service) AddEvidence(ctx context.Context, u domain.User, bidID, candidateID string, items []domain.EvidenceItem) (SubmittedBid, error) {
+	if err := s.Authorize(ctx, u, "bid:submit"); err != nil {
+		return SubmittedBid{}, err
+	}
 	if len(items) == 0 {
 		return SubmittedBid{}, domain.InvalidFields("no evidence was given", []domain.FieldError{{Field: "evidence", Message: "add at least one evidence item"}})
 	}
 	if errs := checkEvidence(items, "evidence"); len(errs) > 0 {
 		return SubmittedBid{}, domain.InvalidFields("the evidence was not added; see errors", errs)
 	}
-	b, err := s.OwnBid(ctx, u, bidID)
+	b, err := s.ownBid(ctx, u, bidID)
 	if err != nil {
 		return SubmittedBid{}, err
 	}
 	if !slices.ContainsFunc(b.Candidates, func(c domain.Candidate) bool { return c.ID == candidateID }) {
 		return SubmittedBid{}, domain.Errorf(domain.ErrNotFound, "candidate %s is not in bid %s's current revision: reload the bid page and try again", candidateID, b.ID)
 	}
-	sub := BidSubmission{Price: b.Price}
+	// The stored manifests were read and validated when they were bid; they
+	// are not read again, so nothing of the vendor's file changes.
+	kept := make([]manifest.Candidate, 0, len(b.Candidates))
 	for _, c := range b.Candidates {
-		doc, err := json.Marshal(c.Manifest)
-		if err != nil {
-			return SubmittedBid{}, fmt.Errorf("keep candidate %s: %w", c.ID, err)
+		mc := manifest.Candidate{Format: manifest.FormatNative, Manifest: c.Manifest, Unmapped: []manifest.Unmapped{}}
+		if c.ID == candidateID {
+			mc = withEvidence([]manifest.Candidate{mc}, items)[0]
 		}
-		if c.ID != candidateID {
-			sub.Candidates = append(sub.Candidates, doc)
-			continue
-		}
-		content := string(doc)
-		entry, err := json.Marshal(CandidateFile{Format: manifest.FormatNative, Content: &content, Evidence: items})
-		if err != nil {
-			return SubmittedBid{}, fmt.Errorf("add evidence to candidate %s: %w", c.ID, err)
-		}
-		sub.Candidates = append(sub.Candidates, entry)
+		kept = append(kept, mc)
 	}
-	return s.Revise(ctx, u, b.ID, sub)
+	return s.revise(ctx, u, b.ID, kept, b.Price)
 }
