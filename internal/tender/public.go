@@ -363,6 +363,20 @@ func (s *Service) timeline(ctx context.Context, sol domain.Solicitation, amendme
 	} else {
 		add(sol.Deadline, "Deadline", "Sealed bids open; each candidate is evaluated.")
 	}
+	if notice != nil {
+		// Protests are published as complaints on their award, without
+		// who filed them here: the notice names the vendor, the page need not.
+		for _, a := range notice.Awards {
+			for _, c := range a.Complaints {
+				if at, err := time.Parse(time.RFC3339, c.DateSubmitted); err == nil {
+					add(at, "Protest filed", "A losing vendor protested the award; the award waits for the decision.")
+				}
+				if at, err := time.Parse(time.RFC3339, c.DateAnswered); err == nil && c.DateAnswered != "" {
+					add(at, "Protest "+protestOutcome[c.Status], c.Resolution)
+				}
+			}
+		}
+	}
 	if aw := activeAward(notice); aw != nil {
 		awards, err := s.Store.Awards(ctx, sol.ID)
 		if err != nil {
@@ -382,6 +396,9 @@ func (s *Service) timeline(ctx context.Context, sol domain.Solicitation, amendme
 }
 
 const dateLayout = "2 Jan 2006 15:04 MST"
+
+// protestOutcome says a published complaint's status in words.
+var protestOutcome = map[string]string{"resolved": "upheld", "declined": "dismissed"}
 
 // chunks cuts s into pieces of n bytes (s is ASCII: a hash).
 func chunks(s string, n int) []string {
