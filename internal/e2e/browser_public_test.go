@@ -169,7 +169,7 @@ func TestPublicPagesLeakNothingSealed(t *testing.T) {
 	var ranking struct{ Ranking []domain.RankedCandidate }
 	s.must(http.StatusOK, "officer", "GET", "/api/v1/solicitations/"+c.sol.ID+"/ranking", nil).decode(t, &ranking)
 	want := []string{"Northwind Models Inc.", c.winnerCandidate, "highest ranked; evidence complete", `href="` + notice + `"`,
-		"Open Weights Cooperative", "Open Source AI Definition"}
+		"Open Weights Cooperative", "Open Source AI Definition", "2, of which 2 qualified"}
 	for _, r := range ranking.Ranking {
 		want = append(want, fmt.Sprintf("%.2f", r.Total)) // the notice agrees with the ranking
 	}

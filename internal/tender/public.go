@@ -444,8 +444,12 @@ type PublicRankingRow struct {
 	Awarded   bool
 }
 
-// rankingCriteria are the breakdown's criteria, in the order the ranking stores them.
-var rankingCriteria = []string{"openness", "safety", "price", "fit"}
+// rankingCriteria are the breakdown's criteria, in the order the ranking
+// stores them; rankingLabels name them on the page.
+var (
+	rankingCriteria = []string{"openness", "safety", "price", "fit"}
+	rankingLabels   = []string{"Openness", "Safety", "Price", "Fit"}
+)
 
 // PublicAward is the award notice of a solicitation whose award stands.
 func (s *Service) PublicAward(ctx context.Context, id string) (PublicAwardNotice, error) {
@@ -462,20 +466,25 @@ func (s *Service) PublicAward(ctx context.Context, id string) (PublicAwardNotice
 		return PublicAwardNotice{}, err
 	}
 	v := PublicAwardNotice{SolicitationID: sol.ID, Title: sol.Title, Agency: agency, AwardTitle: aw.Title, Rationale: aw.Description,
-		Value: aw.Value, Criteria: rankingCriteria, NoticeURL: noticeURL(sol.ID), PageURL: "/public/solicitations/" + sol.ID}
+		Value: aw.Value, Criteria: rankingLabels, NoticeURL: noticeURL(sol.ID), PageURL: "/public/solicitations/" + sol.ID}
 	if len(aw.Suppliers) > 0 {
 		v.Winner = aw.Suppliers[0].Name
 	}
 	v.AwardedAt, _ = time.Parse(time.RFC3339, aw.Date)
+	// Counted from the published bids without the withdrawn ones, which the
+	// notice's statistics include.
 	if notice.Bids != nil {
-		for _, st := range notice.Bids.Statistics {
-			switch st.ID {
-			case "bidders":
-				v.Bidders = int(st.Value)
-			case "qualifiedBidders":
-				v.QualifiedBidders = int(st.Value)
+		bidders, qualified := map[string]bool{}, map[string]bool{}
+		for _, b := range notice.Bids.Details {
+			if b.Status == "withdrawn" || len(b.Tenderers) == 0 {
+				continue
+			}
+			bidders[b.Tenderers[0].ID] = true
+			if b.Status == "valid" {
+				qualified[b.Tenderers[0].ID] = true
 			}
 		}
+		v.Bidders, v.QualifiedBidders = len(bidders), len(qualified)
 	}
 	awards, err := s.Store.Awards(ctx, sol.ID)
 	if err != nil {
