@@ -1,6 +1,7 @@
 package web
 
 import (
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -8,6 +9,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/tender"
 	"github.com/modeltender/modeltender/web/openapi"
 )
@@ -64,4 +67,51 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 
 func isAPIRoute(path string) bool {
 	return strings.HasPrefix(path, "/api/") || path == "/healthz" || path == "/readyz"
+}
+
+// The candidate file's formats and evidence items in the OpenAPI document
+// are the ones the bid parser reads: every manifest format, and every
+// member of domain.EvidenceItem with kind and location required.
+func TestOpenAPICandidateFileMatchesParser(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Required   []string `yaml:"required"`
+				Properties map[string]struct {
+					Enum  []string       `yaml:"enum"`
+					Items map[string]any `yaml:"items"`
+				} `yaml:"properties"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(openapi.Document, &doc); err != nil {
+		t.Fatalf("openapi.yaml is not valid YAML: %v", err)
+	}
+	file := doc.Components.Schemas["CandidateFile"]
+	var formats []string
+	for _, f := range manifest.Formats {
+		formats = append(formats, string(f))
+	}
+	if got := file.Properties["format"].Enum; !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(formats))) {
+		t.Errorf("CandidateFile formats %v, the parser reads %v", got, formats)
+	}
+	if ref := file.Properties["evidence"].Items["$ref"]; ref != "#/components/schemas/EvidenceItem" {
+		t.Errorf("CandidateFile evidence items are %q, want the EvidenceItem schema", ref)
+	}
+	item := doc.Components.Schemas["EvidenceItem"]
+	typ := reflect.TypeFor[domain.EvidenceItem]()
+	var members []string
+	for i := range typ.NumField() {
+		members = append(members, strings.Split(typ.Field(i).Tag.Get("json"), ",")[0])
+	}
+	var documented []string
+	for name := range item.Properties {
+		documented = append(documented, name)
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(documented)), slices.Sorted(slices.Values(members))) {
+		t.Errorf("EvidenceItem documents %v, domain.EvidenceItem has %v", documented, members)
+	}
+	if !slices.Equal(item.Required, []string{"kind", "location"}) {
+		t.Errorf("EvidenceItem requires %v, the parser requires [kind location]", item.Required)
+	}
 }

@@ -34,10 +34,14 @@ type BidSubmission struct {
 }
 
 // CandidateFile is a candidate in another format, sent as the file's text:
-// a Model Openness Tool model YAML, a CycloneDX ML-BOM, or a native manifest.
+// a Model Openness Tool model YAML, a CycloneDX ML-BOM, a Hugging Face
+// model card, an SPDX 3 document or a native manifest. Evidence are safety
+// evidence items sent beside the file (evidence.go); the file is read as
+// it is.
 type CandidateFile struct {
-	Format  manifest.Format `json:"format"`
-	Content *string         `json:"content"`
+	Format   manifest.Format       `json:"format"`
+	Content  *string               `json:"content"`
+	Evidence []domain.EvidenceItem `json:"evidence,omitempty"`
 }
 
 // SubmittedBid is a bid as stored, with each candidate as it was read.
@@ -131,7 +135,11 @@ func parseCandidate(raw json.RawMessage, path string) ([]manifest.Candidate, err
 		return nil, domain.InvalidFields("a candidate file has no content", []domain.FieldError{{Field: path + ".content",
 			Message: "give the file's text as a JSON string"}})
 	}
-	return manifest.ParseAll([]byte(*f.Content), format, path)
+	if errs := checkEvidence(f.Evidence, path+".evidence"); len(errs) > 0 {
+		return nil, domain.InvalidFields("the evidence beside a candidate file is not valid", errs)
+	}
+	cs, err := manifest.ParseAll([]byte(*f.Content), format, path)
+	return withEvidence(cs, f.Evidence), err
 }
 
 func validPrice(p *domain.Money) *domain.Error {
@@ -214,12 +222,18 @@ func (s *Service) Revise(ctx context.Context, u domain.User, bidID string, sub B
 	if err != nil {
 		return SubmittedBid{}, err
 	}
+	return s.revise(ctx, u, bidID, parsed, sub.Price)
+}
+
+// revise sends the workflow a revision of the vendor's own bid made of
+// candidates already read.
+func (s *Service) revise(ctx context.Context, u domain.User, bidID string, parsed []manifest.Candidate, price *domain.Money) (SubmittedBid, error) {
 	old, err := s.ownBid(ctx, u, bidID)
 	if err != nil {
 		return SubmittedBid{}, err
 	}
 	bid := domain.Bid{ID: old.ID, SolicitationID: old.SolicitationID, VendorOrgID: u.OrgID, SubmittedBy: u.ID,
-		SubmittedAt: s.now(), Revision: old.Revision + 1, Price: sub.Price}
+		SubmittedAt: s.now(), Revision: old.Revision + 1, Price: price}
 	bid.Candidates = newCandidates(bid.ID, parsed)
 	var res contract.BidResult
 	err = s.update(ctx, contract.SolicitationWorkflowID(old.SolicitationID), contract.ReviseBidUpdate,

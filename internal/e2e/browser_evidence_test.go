@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/modeltender/modeltender/internal/domain"
+)
+
+// modelCard is a real Hugging Face model card (internal/manifest/testdata/README.md).
+func modelCard(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../internal/manifest/testdata/huggingface/ibm-granite-granite-4.0-micro-GGUF.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// missingKinds are the kinds of evidence a pre-check says are missing.
+func missingKinds(p domain.Precheck) []string {
+	var kinds []string
+	for _, f := range p.Findings {
+		if f.Rule == "safety.evidence-missing" {
+			kinds = append(kinds, f.Evidence.Component)
+		}
+	}
+	return kinds
+}
+
+// A model card carries no safety evidence of its own; sent with evidence
+// beside it, the pre-check reads that evidence, the stored candidate cites
+// it, and the card sent alone (the old shape) still reads as before.
+func TestEvidenceBesideModelCardThroughAPI(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	sol := s.publish(time.Hour, "standard")
+	card := modelCard(t)
+	redTeam := domain.EvidenceItem{Kind: "red-team-report", Title: "External red team of Granite 4.0 Micro",
+		Date: time.Now().AddDate(0, -2, 0).Format(time.DateOnly), Location: "https://vendor.example.test/granite-micro/red-team.pdf",
+		Scope: "English prompts; jailbreaks and harmful content"}
+	var bid bidResult
+	s.must(http.StatusCreated, "vendorA", "POST", "/api/v1/solicitations/"+sol.ID+"/bids", map[string]any{
+		"candidates": []any{map[string]any{"format": "huggingface", "content": card, "evidence": []domain.EvidenceItem{redTeam}}},
+	}).decode(t, &bid)
+	var pre struct{ Prechecks []domain.Precheck }
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.ID+"/precheck", nil).decode(t, &pre)
+	if len(pre.Prechecks) != 1 {
+		t.Fatalf("pre-checks: %+v", pre.Prechecks)
+	}
+	if kinds := missingKinds(pre.Prechecks[0]); slices.Contains(kinds, "red-team-report") || !slices.Contains(kinds, "content-filtering") {
+		t.Fatalf("the pre-check misses the evidence beside the card, or finds nothing missing: missing %v", kinds)
+	}
+	var stored domain.Bid
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.ID, nil).decode(t, &stored)
+	if !slices.Contains(stored.Candidates[0].Manifest.Evidence, redTeam) {
+		t.Fatalf("the stored candidate does not cite the evidence: %+v", stored.Candidates[0].Manifest.Evidence)
+	}
+
+	// The old shape, a card alone: the red-team report is missing.
+	var alone struct{ Prechecks []domain.Precheck }
+	s.must(http.StatusCreated, "vendorA", "POST", "/api/v1/bids/"+bid.ID+"/revisions", map[string]any{
+		"candidates": []any{map[string]any{"format": "huggingface", "content": card}},
+	}).decode(t, &alone)
+	if !slices.Contains(missingKinds(alone.Prechecks[0]), "red-team-report") {
+		t.Fatalf("a card alone has a red-team report: %+v", alone.Prechecks[0].Findings)
+	}
+
+	// Every problem of the evidence is named at its field.
+	p := s.must(http.StatusUnprocessableEntity, "vendorA", "POST", "/api/v1/bids/"+bid.ID+"/revisions", map[string]any{
+		"candidates": []any{map[string]any{"format": "huggingface", "content": card,
+			"evidence": []map[string]string{{"kind": "horoscope", "date": "spring"}}}},
+	}).problem(t)
+	var fields []string
+	for _, f := range p.Errors {
+		fields = append(fields, f.Field)
+	}
+	want := []string{"candidates[0].evidence[0].kind", "candidates[0].evidence[0].date", "candidates[0].evidence[0].location"}
+	if !slices.Equal(fields, want) {
+		t.Fatalf("field errors %v, want %v: %+v", fields, want, p)
+	}
+}
+
+// A vendor who bid with a model card follows the pre-check's link, sees
+// which evidence is missing, adds the red-team report on the evidence page
+// (a refused item keeps what was typed) and the new pre-check no longer
+// asks for it; the pages pass axe at 1366 and 390 px.
+func TestBrowserEvidenceBesideModelCard(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	sol := s.publish(time.Hour, "standard")
+	var bid bidResult
+	s.must(http.StatusCreated, "vendorA", "POST", "/api/v1/solicitations/"+sol.ID+"/bids", map[string]any{
+		"candidates": []any{map[string]any{"format": "huggingface", "content": modelCard(t)}},
+	}).decode(t, &bid)
+	cand := bid.Candidates[0]
+	browser := newBrowser(t)
+	vendor := s.newSession(browser, "vendorA")
+	vendor.open("/bids/"+bid.ID, "vendor-bid-model-card")
+	evidencePath := "/bids/" + bid.ID + "/candidates/" + cand.ID + "/evidence"
+	vendor.run("follow the pre-check's link", chromedp.Click(chromedp.CSS(`a[href="`+evidencePath+`"]`)))
+	vendor.atWidths(evidencePath+"?kind=red-team-report", "vendor-evidence")
+	vendor.see("What the pre-check asks for", "red-team-report", "content-filtering", "Add an evidence item")
+	if kind := get(vendor, "read the chosen kind", chromedp.Evaluate[string](`document.querySelector('#kind').value`)); kind != "red-team-report" {
+		t.Fatalf("the form offers %q, want the kind the link asked for", kind)
+	}
+
+	// Without a location the item is refused and what was typed stays.
+	vendor.fill("#title", "External red team of Granite 4.0 Micro")
+	vendor.submit(`form[action="` + evidencePath + `"] button[type=submit]`)
+	vendor.see("give the URL or the bid document")
+	if title := get(vendor, "read the title", chromedp.Evaluate[string](`document.querySelector('#title').value`)); title != "External red team of Granite 4.0 Micro" {
+		t.Fatalf("the refused form lost the title: %q", title)
+	}
+	vendor.check("vendor-evidence-refused")
+	vendor.fill("#location", "https://vendor.example.test/granite-micro/red-team.pdf")
+	vendor.fill("#date", time.Now().AddDate(0, -2, 0).Format(time.DateOnly))
+	vendor.fill("#scope", "English prompts; jailbreaks and harmful content")
+	vendor.submit(`form[action="` + evidencePath + `"] button[type=submit]`)
+	if u := get(vendor, "read the address", chromedp.Location()); !strings.Contains(u, "/bids/"+bid.ID+"?flash=revised") {
+		t.Fatalf("adding the evidence did not revise the bid: the page is %s and shows:\n%s", u, vendor.text())
+	}
+	vendor.see("Your bid is revised")
+
+	var revised domain.Bid
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.ID, nil).decode(t, &revised)
+	if len(revised.Candidates) != 1 || !slices.ContainsFunc(revised.Candidates[0].Manifest.Evidence, func(e domain.EvidenceItem) bool {
+		return e.Kind == "red-team-report" && strings.HasSuffix(e.Location, "red-team.pdf")
+	}) {
+		t.Fatalf("the revision does not cite the red-team report (revision %d, was candidate %s): %+v", revised.Revision, cand.ID, revised.Candidates)
+	}
+	var pre struct{ Prechecks []domain.Precheck }
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.ID+"/precheck", nil).decode(t, &pre)
+	for _, p := range pre.Prechecks {
+		if p.CandidateID == revised.Candidates[0].ID && slices.Contains(missingKinds(p), "red-team-report") {
+			t.Fatalf("the new pre-check still asks for the red-team report: %+v", p.Findings)
+		}
+	}
+	vendor.atWidths("/bids/"+bid.ID+"/candidates/"+revised.Candidates[0].ID+"/evidence", "vendor-evidence-added")
+	vendor.see("External red team of Granite 4.0 Micro")
+	b, _ := json.Marshal(revised.Candidates[0].Manifest.Evidence)
+	if !strings.Contains(string(b), "English prompts") {
+		t.Fatalf("the scope was not kept: %s", b)
+	}
+}
