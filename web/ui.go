@@ -66,6 +66,9 @@ func parsePages() pages {
 	funcs["field"] = newFieldView
 	funcs["bySeverity"] = splitFindings
 	funcs["join"] = strings.Join
+	funcs["licenseLink"] = licenseLink
+	funcs["timeline"] = newTimeline
+	funcs["clauseLabel"] = clauseLabel
 	fsys := ui.Templates()
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(fsys, sharedTemplates...))
 	names, err := fs.Glob(fsys, "*.html")

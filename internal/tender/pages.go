@@ -5,8 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io/fs"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/policies"
 )
 
 // The read models of the pages: what each page shows and which of its
@@ -140,6 +144,9 @@ type SolicitationPage struct {
 	CanAudit, DeadlinePassed     bool
 	MyBids                       []store.BidSummary
 	Lifecycle                    Lifecycle
+	// Timeline is the solicitation's dates so far and those planned, in
+	// time order, as far as the viewer may see them.
+	Timeline []TimelineEvent
 	// Live: the page watches for changes made elsewhere (a deadline, the
 	// workflow, another user) while the solicitation can still move.
 	// Version digests what the page shows.
@@ -193,7 +200,67 @@ func (s *Service) SolicitationPage(ctx context.Context, u domain.User, id string
 	}
 	v.Live = sol.Status != domain.SolicitationDraft && sol.Status != domain.SolicitationCancelled && sol.Status != domain.SolicitationAwarded
 	v.Version = pageVersion(sol, v.Lifecycle)
+	v.Timeline = timeline(sol, v.Lifecycle, s.Now())
 	return v, nil
+}
+
+// TimelineEvent is one date in a solicitation's life.
+type TimelineEvent struct {
+	Kind   string // published, enquiry-end, amendment, deadline, evaluation, award, standstill, protest, awarded, cancelled
+	Label  string
+	Detail string
+	At     time.Time
+	Past   bool
+}
+
+// timeline is the solicitation's dates in time order: publication, the
+// end of questions, amendments, the deadline, the evaluation, award
+// recommendations, the standstill, protests and the award. Only what l
+// already shows the viewer goes in.
+func timeline(sol domain.Solicitation, l Lifecycle, now time.Time) []TimelineEvent {
+	var out []TimelineEvent
+	add := func(kind, label, detail string, at time.Time) {
+		out = append(out, TimelineEvent{Kind: kind, Label: label, Detail: detail, At: at, Past: !at.After(now)})
+	}
+	if sol.PublishedAt == nil {
+		return nil
+	}
+	add("published", "Published", "bidding opens", *sol.PublishedAt)
+	if sol.EnquiryPeriodDays != nil {
+		add("enquiry-end", "Questions close", "", sol.PublishedAt.Add(time.Duration(*sol.EnquiryPeriodDays*float64(24*time.Hour))))
+	}
+	for i, a := range l.Amendments {
+		detail := a.Description
+		if !a.NewDeadline.Equal(a.PreviousDeadline) {
+			detail += " (deadline moved)"
+		}
+		add("amendment", fmt.Sprintf("Amendment %d", i+1), detail, a.AmendedAt)
+	}
+	add("deadline", "Deadline", "bids close and are opened", sol.Deadline)
+	if sol.ClosedAt != nil && sol.Status != domain.SolicitationCancelled {
+		detail := "in progress"
+		if sol.Status != domain.SolicitationClosed && sol.Status != domain.SolicitationEvaluating {
+			detail = "every candidate has an outcome"
+		}
+		add("evaluation", "Evaluation", detail, *sol.ClosedAt)
+	}
+	for _, a := range l.Awards {
+		add("award", "Award recommended", a.Candidate+" ("+string(a.Status)+")", a.RecommendedAt)
+		if a.StandstillUntil != nil {
+			add("standstill", "Standstill ends", "vendors may protest until then", *a.StandstillUntil)
+		}
+		if a.Status == domain.AwardAwarded && a.DecidedAt != nil {
+			add("awarded", "Awarded", a.Candidate, *a.DecidedAt)
+		}
+	}
+	for _, p := range l.Protests {
+		add("protest", "Protest filed", "", p.FiledAt)
+		if p.DecidedAt != nil {
+			add("protest", "Protest decided", string(p.Outcome), *p.DecidedAt)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b TimelineEvent) int { return a.At.Compare(b.At) })
+	return out
 }
 
 func (s *Service) lifecycle(ctx context.Context, u domain.User, sol domain.Solicitation, myBids []store.BidSummary) (Lifecycle, error) {
@@ -275,8 +342,11 @@ func pageVersion(sol domain.Solicitation, l Lifecycle) string {
 // the clarification requests and the award outcome.
 type BidPage struct {
 	CandidateSet
-	Bid               domain.Bid
-	Vendor            bool
+	Bid    domain.Bid
+	Vendor bool
+	// Sealed: bidding is open, so no evaluation has started; the vendor
+	// sees the pre-check instead, and only until the deadline.
+	Sealed            bool
 	Prechecks         []domain.Precheck
 	Clarifications    []ClarificationItem
 	CanChange         bool // revise or withdraw: before the deadline
@@ -316,7 +386,7 @@ func (s *Service) BidPage(ctx context.Context, u domain.User, bidID string, pipe
 		return BidPage{}, err
 	}
 	v := BidPage{CandidateSet: CandidateSet{Sol: sol, BidID: b.ID, Candidates: cands, Live: live(cands)},
-		Bid: b, Vendor: u.Role == domain.RoleVendor}
+		Bid: b, Vendor: u.Role == domain.RoleVendor, Sealed: sol.Status.AcceptsBids() && s.Now().Before(sol.Deadline)}
 	if !v.Vendor || pipelinesOnly {
 		return v, nil
 	}
@@ -329,8 +399,12 @@ func (s *Service) vendorBidPage(ctx context.Context, v *BidPage) error {
 	v.CanChange = open && active
 	v.NeedsConfirmation = open && v.Bid.Status == domain.BidNeedsConfirmation
 	var err error
-	if v.Prechecks, err = s.Store.Prechecks(ctx, v.Bid.ID); err != nil {
-		return err
+	// The pre-check helps fix a bid before the deadline; after it the
+	// evaluation, not the pre-check, says where each candidate stands.
+	if v.Sealed {
+		if v.Prechecks, err = s.Store.Prechecks(ctx, v.Bid.ID); err != nil {
+			return err
+		}
 	}
 	cls, err := s.Store.Clarifications(ctx, v.Bid.ID)
 	if err != nil {
@@ -620,4 +694,101 @@ func fmtDetail(v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
 	return fmt.Sprint(v)
+}
+
+// ---- license texts ------------------------------------------------------------------
+
+// LicenseText is a license of the knowledge base with its vendored texts,
+// each cut into passages so that the quotes its clause facts rest on can
+// be marked and linked to (#clause-<clause>).
+type LicenseText struct {
+	ID, Name string
+	Texts    []LicenseDocument
+}
+
+// LicenseDocument is one vendored text: the license, or a document it
+// incorporates (an acceptable use policy).
+type LicenseDocument struct {
+	File     string
+	Passages []LicensePassage
+}
+
+// LicensePassage is plain text, or a quote (Clause set) that a finding cites.
+type LicensePassage struct {
+	Text, Clause string
+	Anchor       bool // the first quote of its clause on the page carries the anchor
+}
+
+// LicenseText reads the knowledge base's license id and its vendored texts.
+func (s *Service) LicenseText(id string) (LicenseText, error) {
+	var kb struct {
+		Licenses []struct {
+			ID     string   `json:"id"`
+			Name   string   `json:"name"`
+			Texts  []string `json:"texts"`
+			Quotes []struct {
+				Clause, File, Text string
+			} `json:"quotes"`
+		} `json:"licenses"`
+	}
+	data := policies.Data()
+	raw, err := fs.ReadFile(data, "ai-licenses.json")
+	if err != nil {
+		return LicenseText{}, fmt.Errorf("read the license knowledge base: %w", err)
+	}
+	if err := json.Unmarshal(raw, &kb); err != nil {
+		return LicenseText{}, fmt.Errorf("read the license knowledge base: %w", err)
+	}
+	for _, e := range kb.Licenses {
+		if e.ID != id {
+			continue
+		}
+		v := LicenseText{ID: e.ID, Name: e.Name}
+		anchored := map[string]bool{}
+		for _, file := range e.Texts {
+			text, err := fs.ReadFile(data, file)
+			if err != nil {
+				return v, fmt.Errorf("read the license text %s: %w", file, err)
+			}
+			doc := LicenseDocument{File: file, Passages: []LicensePassage{{Text: string(text)}}}
+			for _, q := range e.Quotes {
+				if q.File == file {
+					doc.Passages = markQuote(doc.Passages, q.Text, q.Clause, anchored)
+				}
+			}
+			v.Texts = append(v.Texts, doc)
+		}
+		return v, nil
+	}
+	return LicenseText{}, domain.Errorf(domain.ErrNotFound, "modeltender's license knowledge base has no license %q: the finding names the license it quotes in its source", id)
+}
+
+// markQuote finds quote in the plain passages, matching any run of white
+// space in the text to any in the quote (the knowledge base quotes
+// wrapped lines as one line), and cuts it out as a quote of clause.
+func markQuote(ps []LicensePassage, quote, clause string, anchored map[string]bool) []LicensePassage {
+	words := strings.Fields(quote)
+	if len(words) == 0 {
+		return ps
+	}
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	re, err := regexp.Compile(strings.Join(words, `\s+`))
+	if err != nil {
+		return ps
+	}
+	for i, p := range ps {
+		if p.Clause != "" {
+			continue
+		}
+		loc := re.FindStringIndex(p.Text)
+		if loc == nil {
+			continue
+		}
+		cut := []LicensePassage{{Text: p.Text[:loc[0]]}, {Text: p.Text[loc[0]:loc[1]], Clause: clause, Anchor: !anchored[clause]}, {Text: p.Text[loc[1]:]}}
+		anchored[clause] = true
+		return slices.Concat(ps[:i], cut, ps[i+1:])
+	}
+	return ps
 }
