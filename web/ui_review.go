@@ -161,9 +161,9 @@ func (s *Server) decideForm(c echo.Context) error {
 // auditPage shows a solicitation's audit trail, filtered by action and by
 // free text over actor, subject and details.
 func (s *Server) auditPage(c echo.Context) error {
-	t, err := s.svc.AuditTrail(c.Request().Context(), userOf(c), c.Param("id"))
+	p, err := s.svc.AuditPage(c.Request().Context(), userOf(c), c.Param("id"), c.QueryParam("action"), c.QueryParam("q"))
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "audit", "Audit trail: "+t.Solicitation.Title, t.Filter(c.QueryParam("action"), c.QueryParam("q")))
+	return s.render(c, http.StatusOK, "audit", "Audit trail: "+p.Sol.Title, p)
 }

@@ -117,3 +117,16 @@ func TestTimelinePlacesEvents(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Form errors drop the schema's jargon and locations.
+func TestErrorsInUsersWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"the bid was not accepted: 2 problem(s) in its manifests, listed field by field (the manifest schema is at /api/v1/schemas/manifest.json); fix them and submit again": "the bid was not accepted: 2 problems in its manifests, listed field by field; fix them and submit again",
+		"pasted manifest: missing property 'weights'":          "pasted manifest: “weights” is missing",
+		"pasted manifest, field name: got number, want string": "pasted manifest, field name: must be text, not a number",
+	} {
+		if got := inUsersWords(in); got != want {
+			t.Errorf("inUsersWords(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

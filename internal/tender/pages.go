@@ -68,6 +68,9 @@ type DashboardRow struct {
 	AwardTag        string // the USWDS tag class for it
 	StandstillUntil *time.Time
 	OpenProtests    int
+	// NoBids: the solicitation closed without a bid, so the officer's next
+	// step is to cancel it with no award.
+	NoBids bool
 }
 
 func newDashboardRow(u domain.User, sol domain.Solicitation, p store.Progress) DashboardRow {
@@ -75,6 +78,7 @@ func newDashboardRow(u domain.User, sol domain.Solicitation, p store.Progress) D
 	staff := u.Role != domain.RoleVendor
 	if staff && Closed(sol) {
 		row.Bids = &p.Bids
+		row.NoBids = p.Bids == 0 && sol.Status != domain.SolicitationCancelled
 	}
 	switch p.Award {
 	case domain.AwardPendingApproval:
@@ -130,6 +134,27 @@ func (s *Service) Dashboard(ctx context.Context, u domain.User) (Dashboard, erro
 	return d, nil
 }
 
+// ---- words for codes --------------------------------------------------------------
+
+// ReasonLabels say in words what each reviewer reason code means.
+var ReasonLabels = map[string]string{
+	"meets-requirements":                  "Meets the requirements",
+	"accepted-for-intended-use":           "Accepted for the intended use (the license's restrictions do not touch it)",
+	"vendor-provided-alternative-license": "The vendor provided another license that covers the use",
+	"not-applicable":                      "The finding does not apply to this candidate",
+	"insufficient-evidence":               "Insufficient evidence",
+	"license-incompatible":                "The license is incompatible with the intended use",
+	"safety-risk":                         "Safety risk",
+	"rejected":                            "Rejected for another reason (say which in the comment)",
+}
+
+// TaskKindLabels name the kinds of reviewer task in words.
+var TaskKindLabels = map[domain.TaskKind]string{
+	domain.TaskLicenseResolution:  "License question",
+	domain.TaskComplianceApproval: "Compliance approval",
+	domain.TaskAwardApproval:      "Award approval",
+}
+
 // ---- the solicitation page ----------------------------------------------------
 
 // SolicitationPage is a solicitation's terms, its lifecycle and what the
@@ -142,6 +167,9 @@ type SolicitationPage struct {
 	HighImpactUses               []string
 	CanPublish, CanBid, CanBoard bool // CanPublish: the officer's draft, which may also be edited
 	CanAudit, DeadlinePassed     bool
+	// NoBids: the solicitation closed without a bid; its officer's next
+	// step is to cancel it with no award (bidding cannot reopen once closed).
+	NoBids bool
 	MyBids                       []store.BidSummary
 	Lifecycle                    Lifecycle
 	// Timeline is the solicitation's dates so far and those planned, in
@@ -197,6 +225,13 @@ func (s *Service) SolicitationPage(ctx context.Context, u domain.User, id string
 	}
 	if v.Lifecycle, err = s.lifecycle(ctx, u, sol, v.MyBids); err != nil {
 		return v, err
+	}
+	if v.CanBoard && v.Lifecycle.CanCancel {
+		bids, err := s.Store.BidsForSolicitation(ctx, sol.ID, "")
+		if err != nil {
+			return v, err
+		}
+		v.NoBids = len(bids) == 0
 	}
 	v.Live = sol.Status != domain.SolicitationDraft && sol.Status != domain.SolicitationCancelled && sol.Status != domain.SolicitationAwarded
 	v.Version = pageVersion(sol, v.Lifecycle)
@@ -528,7 +563,14 @@ type TaskPage struct {
 	// documented exception; Assignable are the reviewers the officer may assign.
 	CanManage  bool
 	Assignable []domain.User
+	// Names are the emails of the people the page mentions (reviewers who
+	// decided, the officer who recommended), by user id.
+	Names map[string]string
 }
+
+// Name is what the task page calls user id: their email, or the id when
+// the user is unknown.
+func (p TaskPage) Name(id string) string { return cmp.Or(p.Names[id], id) }
 
 // ReasonCodes are the reason codes a reviewer picks from, by verdict.
 type ReasonCodes struct{ Approve, Reject []string }
@@ -572,7 +614,15 @@ func (s *Service) TaskPage(ctx context.Context, u domain.User, taskID string) (T
 			return v, err
 		}
 	}
-	return v, nil
+	var ids []string
+	for _, d := range decisions {
+		ids = append(ids, d.ReviewerID)
+	}
+	if v.Award != nil {
+		ids = append(ids, v.Award.RecommendedBy)
+	}
+	v.Names, err = s.Store.UserEmails(ctx, ids)
+	return v, err
 }
 
 // recommendation is the award an award-approval task on sol is about, with
@@ -633,6 +683,8 @@ func (s *Service) Conflicts(ctx context.Context, u domain.User) (Conflicts, erro
 // revision it names and the gist of its details.
 type AuditRow struct {
 	store.AuditEvent
+	ActorName      string // the actor's email, or "system"
+	Subject        string // the subject in words: "bid of Northwind Models Inc." rather than its id
 	PolicyRevision string
 	Summary        string
 }
@@ -650,20 +702,43 @@ type AuditPage struct {
 	Total   int
 }
 
-// Filter is the audit page of the trail's events of action that contain query.
-func (t Trail) Filter(action, query string) AuditPage {
+// AuditPage is u's audit page of a solicitation: the events of action
+// ("" for all) that contain query, actors named by email.
+func (s *Service) AuditPage(ctx context.Context, u domain.User, solicitationID, action, query string) (AuditPage, error) {
+	t, err := s.AuditTrail(ctx, u, solicitationID)
+	if err != nil {
+		return AuditPage{}, err
+	}
+	var ids []string
+	for _, e := range t.Events {
+		if !slices.Contains(ids, e.Actor) {
+			ids = append(ids, e.Actor)
+		}
+	}
+	names, err := s.Store.UserEmails(ctx, ids)
+	if err != nil {
+		return AuditPage{}, err
+	}
+	return t.Filter(action, query, names), nil
+}
+
+// Filter is the audit page of the trail's events of action that contain
+// query in their actor (id or name), subject or gist; names maps user ids
+// to what the page calls them.
+func (t Trail) Filter(action, query string, names map[string]string) AuditPage {
 	p := AuditPage{Sol: t.Solicitation, Chain: t.Chain, Action: action, Query: strings.TrimSpace(query), Total: len(t.Events)}
 	query = strings.ToLower(p.Query)
 	for _, e := range t.Events {
 		if !slices.Contains(p.Actions, e.Action) {
 			p.Actions = append(p.Actions, e.Action)
 		}
-		row := AuditRow{AuditEvent: e, Summary: auditSummary(e.Detail)}
+		row := AuditRow{AuditEvent: e, Summary: auditSummary(e.Detail), ActorName: cmp.Or(names[e.Actor], e.Actor),
+			Subject: strings.ReplaceAll(e.SubjectType, "_", " ")}
 		row.PolicyRevision, _ = e.Detail["policy_revision"].(string)
 		if action != "" && e.Action != action {
 			continue
 		}
-		if query != "" && !strings.Contains(strings.ToLower(e.Actor+" "+e.SubjectType+" "+e.SubjectID+" "+row.Summary), query) {
+		if query != "" && !strings.Contains(strings.ToLower(e.Actor+" "+row.ActorName+" "+e.SubjectType+" "+e.SubjectID+" "+row.Summary), query) {
 			continue
 		}
 		p.Events = append(p.Events, row)
