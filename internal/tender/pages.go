@@ -169,9 +169,9 @@ type SolicitationPage struct {
 	CanAudit, DeadlinePassed     bool
 	// NoBids: the solicitation closed without a bid; its officer's next
 	// step is to cancel it with no award (bidding cannot reopen once closed).
-	NoBids bool
-	MyBids                       []store.BidSummary
-	Lifecycle                    Lifecycle
+	NoBids    bool
+	MyBids    []store.BidSummary
+	Lifecycle Lifecycle
 	// Timeline is the solicitation's dates so far and those planned, in
 	// time order, as far as the viewer may see them.
 	Timeline []TimelineEvent
