@@ -133,7 +133,7 @@ type FindingGroup struct {
 
 // Line is the group's message with its components, in one line.
 func (g FindingGroup) Line() string {
-	if len(g.Components) == 0 {
+	if len(g.Components) == 0 || (len(g.Components) == 1 && strings.Contains(g.Message, g.Components[0])) {
 		return g.Message
 	}
 	return g.Message + " (" + strings.Join(g.Components, ", ") + ")"
