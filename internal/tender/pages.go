@@ -788,10 +788,11 @@ type LicenseDocument struct {
 	Passages []LicensePassage
 }
 
-// LicensePassage is plain text, or a quote (Clause set) that a finding cites.
+// LicensePassage is plain text, or a quote that findings on Clauses cite;
+// Anchors are the clauses whose first quote on the page it is.
 type LicensePassage struct {
-	Text, Clause string
-	Anchor       bool // the first quote of its clause on the page carries the anchor
+	Text             string
+	Clauses, Anchors []string
 }
 
 // LicenseText reads the knowledge base's license id and its vendored texts.
@@ -853,16 +854,30 @@ func markQuote(ps []LicensePassage, quote, clause string, anchored map[string]bo
 	if err != nil {
 		return ps
 	}
-	for i, p := range ps {
-		if p.Clause != "" {
+	anchor := func(p *LicensePassage) {
+		p.Clauses = append(p.Clauses, clause)
+		if !anchored[clause] {
+			p.Anchors = append(p.Anchors, clause)
+			anchored[clause] = true
+		}
+	}
+	for i := range ps {
+		if len(ps[i].Clauses) > 0 {
+			// Two clauses may rest on the same passage (a user cap that
+			// restricts commercial use): the quote is marked once for both.
+			if re.FindStringIndex(ps[i].Text) != nil {
+				anchor(&ps[i])
+				return ps
+			}
 			continue
 		}
-		loc := re.FindStringIndex(p.Text)
+		loc := re.FindStringIndex(ps[i].Text)
 		if loc == nil {
 			continue
 		}
-		cut := []LicensePassage{{Text: p.Text[:loc[0]]}, {Text: p.Text[loc[0]:loc[1]], Clause: clause, Anchor: !anchored[clause]}, {Text: p.Text[loc[1]:]}}
-		anchored[clause] = true
+		quote := LicensePassage{Text: ps[i].Text[loc[0]:loc[1]]}
+		anchor(&quote)
+		cut := []LicensePassage{{Text: ps[i].Text[:loc[0]]}, quote, {Text: ps[i].Text[loc[1]:]}}
 		return slices.Concat(ps[:i], cut, ps[i+1:])
 	}
 	return ps
