@@ -18,7 +18,7 @@ import (
 // out of 100, split into the points each criterion gave. The numbers are
 // the ranking's, unrounded further, so the board and the ranking agree.
 type rankingChart struct {
-	Height, AxisY int
+	Width, Height, AxisY int
 	Ticks         []chartTick
 	Bars          []rankingBar
 	Summary       string   // what the chart shows, for screen readers
@@ -32,7 +32,8 @@ type chartTick struct {
 
 type rankingBar struct {
 	tender.RankingRow
-	Y, TextY  int
+	Y, TextY  int // the bar's top and its name's baseline, above it
+	TotalY    int
 	Segments  []chartSegment
 	TotalX    float64
 	TotalText string
@@ -49,18 +50,21 @@ type chartSegment struct {
 // each has its own fill (see app.css .mt-seg--*) and legend entry.
 var criteria = []string{"openness", "safety", "price", "fit"}
 
+// The chart is 400 units wide so that on a phone its text is about the
+// page's size: each candidate's name sits above its bar.
 const (
-	chartLeft  = 210.0 // where bars start; names are to the left
-	chartScale = 3.6   // px per point: 100 points are 360 px
-	chartRow   = 36
+	chartWidth = 400
+	chartLeft  = 10.0
+	chartScale = 3.2 // units per point: 100 points are 320
+	chartRow   = 52
 )
 
 func newRankingChart(rows []tender.RankingRow) rankingChart {
 	ch := rankingChart{Criteria: criteria}
 	var summary []string
 	for i, r := range rows {
-		y := i*chartRow + 8
-		bar := rankingBar{RankingRow: r, Y: y, TextY: y + 17, TotalText: fmt.Sprintf("%.2f", r.Total)}
+		y := i*chartRow + 22
+		bar := rankingBar{RankingRow: r, Y: y, TextY: y - 6, TotalY: y + 17, TotalText: fmt.Sprintf("%.2f", r.Total)}
 		x := chartLeft
 		var parts []string
 		for _, c := range criteria {
@@ -78,8 +82,9 @@ func newRankingChart(rows []tender.RankingRow) rankingChart {
 		ch.Bars = append(ch.Bars, bar)
 		summary = append(summary, fmt.Sprintf("rank %d, %s from %s, %.2f points (%s)", r.Rank, r.Name, r.Vendor, r.Total, strings.Join(parts, ", ")))
 	}
-	ch.AxisY = len(rows)*chartRow + 8
+	ch.AxisY = len(rows)*chartRow + 4
 	ch.Height = ch.AxisY + 24
+	ch.Width = chartWidth
 	for p := 0; p <= 100; p += 25 {
 		ch.Ticks = append(ch.Ticks, chartTick{X: chartLeft + float64(p)*chartScale, Label: fmt.Sprint(p)})
 	}
