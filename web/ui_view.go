@@ -19,10 +19,10 @@ import (
 // the ranking's, unrounded further, so the board and the ranking agree.
 type rankingChart struct {
 	Width, Height, AxisY int
-	Ticks         []chartTick
-	Bars          []rankingBar
-	Summary       string   // what the chart shows, for screen readers
-	Criteria      []string // in the order of the bars' segments and the table's columns
+	Ticks                []chartTick
+	Bars                 []rankingBar
+	Summary              string   // what the chart shows, for screen readers
+	Criteria             []string // in the order of the bars' segments and the table's columns
 }
 
 type chartTick struct {
