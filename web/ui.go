@@ -327,9 +327,9 @@ var schemaWords = []struct {
 	{regexp.MustCompile(`got (\w+), want (number|integer)`), "must be a number, not a $1"},
 	{regexp.MustCompile(`got (\w+), want object`), "must be a group of fields, not a $1"},
 	{regexp.MustCompile(`got (\w+), want array`), "must be a list, not a $1"},
-	{regexp.MustCompile(`1 problem\(s\)`), "1 problem"},
+	{regexp.MustCompile(`\b1 problem\(s\)`), "1 problem"},
 	{regexp.MustCompile(`problem\(s\)`), "problems"},
-	{regexp.MustCompile(`1 place\(s\)`), "1 place"},
+	{regexp.MustCompile(`\b1 place\(s\)`), "1 place"},
 	{regexp.MustCompile(`place\(s\)`), "places"},
 }
 
