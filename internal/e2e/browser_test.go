@@ -165,6 +165,18 @@ func TestBrowserJourney(t *testing.T) {
 	reviewer.submit(`form[action$="/decision"] button[type=submit]`)
 	reviewer.see("Your decision is recorded")
 
+	// A finding's clause link lands on the quote in the vendored license text.
+	reviewer.open("/licenses/LicenseRef-Llama-3.1-Community#clause-mau_cap", "reviewer-license-text")
+	reviewer.see("LLAMA 3.1 COMMUNITY LICENSE AGREEMENT", "700 million monthly active users")
+	if marked := get(reviewer, "find the anchored quote", chromedp.Evaluate[string](`(document.querySelector('#clause-mau_cap + mark') || {}).textContent || ""`)); !strings.Contains(marked, "700 million") {
+		t.Fatalf("the clause anchor does not mark the quote: %q", marked)
+	}
+	if resp, err := http.Get(s.url + "/favicon.ico"); err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Fatalf("favicon.ico: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	// B's license is rejected through the API, so the board has both outcomes.
 	task = s.openTask("reviewer2", bidB.Candidates[0].ID, domain.TaskLicenseResolution)
 	s.must(http.StatusOK, "reviewer2", "POST", "/api/v1/tasks/"+task.ID+"/decision", map[string]any{
