@@ -284,6 +284,8 @@ func (b *session) layout(name string, phone bool) {
 
 func (b *session) screenshot(name string) {
 	b.t.Helper()
+	// The keyboard walk leaves focus on the skip link, which then covers the header.
+	get(b, "blur before the screenshot", chromedp.Evaluate[bool](`document.activeElement && document.activeElement.blur(), true`))
 	png := get(b, "screenshot "+name, chromedp.FullScreenshot(100)) // quality 100 means PNG
 	writeArtifact(b.t, name+".png", png)
 	if readmeShots[name] && os.Getenv("MT_UPDATE_SCREENSHOTS") == "1" {
