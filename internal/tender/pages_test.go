@@ -71,3 +71,18 @@ func TestDisqualifiedCandidateHasOneLineReason(t *testing.T) {
 		t.Fatalf("openness %+v: the policy never ran, and evaluation is over", c.Openness)
 	}
 }
+
+// A decision form with several problems gets all of them back at once.
+func TestVerdictReportsEveryProblem(t *testing.T) {
+	var fields []string
+	for _, f := range (Verdict{}).validate() {
+		fields = append(fields, f.Field)
+	}
+	if !slices.Equal(fields, []string{"verdict", "reason_code"}) {
+		t.Fatalf("an empty decision: errors on %v, want verdict and reason_code", fields)
+	}
+	errs := Verdict{Verdict: "reject", ReasonCode: "meets-requirements"}.validate()
+	if len(errs) != 2 || errs[0].Field != "reason_code" || errs[1].Field != "comment" || strings.Contains(errs[0].Message, "[") {
+		t.Fatalf("a rejection with an approving reason and no comment: %+v", errs)
+	}
+}
