@@ -130,3 +130,65 @@ func TestErrorsInUsersWords(t *testing.T) {
 		}
 	}
 }
+
+// A solicitation that closed without bids tells its officer what to do
+// next, and its timeline lists the dates in order.
+func TestClosedWithoutBidsHasANextStep(t *testing.T) {
+	s := &Server{pages: parsePages()}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	v := solicitationView{SolicitationPage: tender.SolicitationPage{
+		Sol:      domain.Solicitation{ID: "sol", Title: "T", Status: domain.SolicitationEvaluated, Deadline: t0.Add(48 * time.Hour), PublishedAt: &t0},
+		CanBoard: true, NoBids: true, Lifecycle: tender.Lifecycle{CanCancel: true},
+		Timeline: []tender.TimelineEvent{{Kind: "published", Label: "Published", At: t0, Past: true}, {Kind: "deadline", Label: "Deadline", At: t0.Add(48 * time.Hour), Past: true}},
+	}}
+	var buf bytes.Buffer
+	if err := s.pages["solicitation"].ExecuteTemplate(&buf, "layout", page{Data: v}); err != nil {
+		t.Fatal(err)
+	}
+	html := buf.String()
+	for _, want := range []string{"No bids: close it with no award", `href="#cancel"`, `id="cancel"`, "Timeline", `datetime="2026-01-03T00:00:00Z"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the page does not show %q", want)
+		}
+	}
+	if strings.Contains(html, "Open the evaluation board") {
+		t.Errorf("the page offers an empty evaluation board")
+	}
+}
+
+// The reviewer's task page names people and reasons in words, and links a
+// quoted clause to the license text; the license page marks the quote.
+func TestTaskAndLicensePagesUseWords(t *testing.T) {
+	s := &Server{pages: parsePages()}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	warn := domain.Finding{Rule: "license.user-cap", Severity: domain.SeverityWarn, Message: "weights: Llama 3.1 caps users",
+		Evidence: domain.Evidence{Component: "weights", Clause: "LicenseRef-Llama-3.1-Community mau_cap", Quote: "700 million"},
+		Source:   "Llama 3.1 Community License (policies/data/licenses/llama-3.1.txt)"}
+	v := taskView{TaskPage: tender.TaskPage{
+		Task:      domain.Task{ID: "tsk", Title: "Approve", Kind: domain.TaskComplianceApproval, CreatedAt: t0, Findings: []domain.Finding{warn}},
+		Decisions: []domain.Decision{{ReviewerID: "usr_1", Verdict: domain.VerdictApprove, ReasonCode: "accepted-for-intended-use", DecidedAt: t0}},
+		Names:     map[string]string{"usr_1": "reviewer1@example.test"},
+	}}
+	var buf bytes.Buffer
+	if err := s.pages["task"].ExecuteTemplate(&buf, "layout", page{Data: v}); err != nil {
+		t.Fatal(err)
+	}
+	html := buf.String()
+	for _, want := range []string{"Compliance approval", "reviewer1@example.test", "Accepted for the intended use", `href="/licenses/LicenseRef-Llama-3.1-Community#clause-mau_cap"`, "Applies to"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the task page does not show %q", want)
+		}
+	}
+	if strings.Contains(html, "usr_1") {
+		t.Errorf("the task page shows a user id")
+	}
+	lic := tender.LicenseText{ID: "L", Name: "License", Texts: []tender.LicenseDocument{{File: "licenses/l.txt", Passages: []tender.LicensePassage{
+		{Text: "Before. "}, {Text: "700 million", Clauses: []string{"mau_cap", "commercial_use"}, Anchors: []string{"mau_cap"}}, {Text: " After."}}}}}
+	buf.Reset()
+	if err := s.pages["license"].ExecuteTemplate(&buf, "layout", page{Data: lic}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `<span id="clause-mau_cap" class="mt-anchor"></span><mark class="mt-quote">700 million</mark>`) {
+		t.Errorf("the license page does not anchor the quote:\n%s", buf.String())
+	}
+}
