@@ -72,6 +72,7 @@ func (s *Server) routes() {
 	// The web UI: HTML pages for people, signed in with a session cookie;
 	// every form carries a CSRF token.
 	e.StaticFS("/static", ui.Static())
+	e.GET("/favicon.ico", favicon)
 	e.GET("/login", s.loginPage, securityHeaders, csrfProtect)
 	e.POST("/login", s.login, securityHeaders, csrfProtect)
 	s.pageRoute(http.MethodPost, "/logout", s.logout)
@@ -110,6 +111,7 @@ func (s *Server) routes() {
 	s.pageRoute(http.MethodPost, "/bids/:id/clarifications/:cid/answer", s.answerClarificationForm)
 	s.pageRoute(http.MethodPost, "/tasks/:id/clarification", s.clarifyForm)
 	s.pageRoute(http.MethodGet, "/conflicts", s.conflictsPage)
+	s.pageRoute(http.MethodGet, "/licenses/:id", s.licensePage)
 	s.pageRoute(http.MethodPost, "/conflicts", s.declareForm)
 	s.pageRoute(http.MethodPost, "/conflicts/:org/withdraw", s.withdrawConflictForm)
 	s.pageRoute(http.MethodPost, "/tasks/:id/assignments", s.assignForm)

@@ -7,6 +7,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -15,6 +16,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/tender"
 	"github.com/modeltender/modeltender/web/ui"
 )
 
@@ -66,6 +69,11 @@ func parsePages() pages {
 	funcs["field"] = newFieldView
 	funcs["bySeverity"] = splitFindings
 	funcs["join"] = strings.Join
+	funcs["licenseLink"] = licenseLink
+	funcs["timeline"] = newTimeline
+	funcs["reasonLabel"] = func(code string) string { return cmp.Or(tender.ReasonLabels[code], code) }
+	funcs["taskKind"] = func(k domain.TaskKind) string { return cmp.Or(tender.TaskKindLabels[k], string(k)) }
+	funcs["clauseLabel"] = clauseLabel
 	fsys := ui.Templates()
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(fsys, sharedTemplates...))
 	names, err := fs.Glob(fsys, "*.html")
@@ -296,12 +304,40 @@ func formErrors(err error) (fieldErrors, string, error) {
 	fe := fieldErrors{}
 	for _, f := range de.Fields {
 		id := fieldID(f.Field)
+		f.Message = inUsersWords(f.Message)
 		if prev, ok := fe[f.Field]; ok {
 			f.Message = prev.Message + "; " + f.Message
 		}
 		fe[f.Field] = fieldError{ID: id, Message: f.Message}
 	}
-	return fe, de.Message, nil
+	return fe, inUsersWords(de.Message), nil
+}
+
+// schemaWords rewrite what the API says for clients (JSON Schema terms,
+// schema locations, "problem(s)") into what a person filling a form reads.
+var schemaWords = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(` ?\((?:the )?(?:manifest )?schema is at [^)]*\)`), ""},
+	{regexp.MustCompile(`;? ?the schema is at /api/\S+`), ""},
+	{regexp.MustCompile(`missing propert(?:y|ies) '([^']+)'`), "“$1” is missing"},
+	{regexp.MustCompile(`additional propert(?:y|ies) '([^']+)' not allowed`), "“$1” is not a field the manifest has"},
+	{regexp.MustCompile(`got (\w+), want string`), "must be text, not a $1"},
+	{regexp.MustCompile(`got (\w+), want (number|integer)`), "must be a number, not a $1"},
+	{regexp.MustCompile(`got (\w+), want object`), "must be a group of fields, not a $1"},
+	{regexp.MustCompile(`got (\w+), want array`), "must be a list, not a $1"},
+	{regexp.MustCompile(`\b1 problem\(s\)`), "1 problem"},
+	{regexp.MustCompile(`problem\(s\)`), "problems"},
+	{regexp.MustCompile(`\b1 place\(s\)`), "1 place"},
+	{regexp.MustCompile(`place\(s\)`), "places"},
+}
+
+func inUsersWords(msg string) string {
+	for _, w := range schemaWords {
+		msg = w.re.ReplaceAllString(msg, w.with)
+	}
+	return msg
 }
 
 func fieldID(field string) string {

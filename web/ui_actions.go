@@ -111,7 +111,7 @@ func (s *Server) amendForm(c echo.Context) error {
 	f := newActionForm(c, "amend", "", "description", "new_deadline")
 	a := tender.Amendment{Description: f.Values["description"], NewDeadline: f.Values["new_deadline"]}
 	// The form's deadline is a UTC wall-clock time; the action takes RFC 3339.
-	if t, err := time.Parse(datetimeLocal, a.NewDeadline); err == nil {
+	if t, err := parseUTCField(a.NewDeadline); err == nil {
 		a.NewDeadline = t.UTC().Format(time.RFC3339)
 	}
 	return s.performOnPage(c, f, "amended", func(ctx context.Context, u domain.User) error {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -153,6 +154,10 @@ func (s *Server) decideForm(c echo.Context) error {
 		if form.Errors, form.Summary, err = formErrors(err); err != nil {
 			return err
 		}
+		if fe, ok := form.Errors["reason_code"]; ok {
+			fe.Message = reasonMessage(form.Verdict, form.ReasonCode)
+			form.Errors["reason_code"] = fe
+		}
 		return s.renderTask(c, http.StatusUnprocessableEntity, form, actionForm{})
 	}
 	return c.Redirect(http.StatusSeeOther, "/tasks?flash=decided")
@@ -161,9 +166,22 @@ func (s *Server) decideForm(c echo.Context) error {
 // auditPage shows a solicitation's audit trail, filtered by action and by
 // free text over actor, subject and details.
 func (s *Server) auditPage(c echo.Context) error {
-	t, err := s.svc.AuditTrail(c.Request().Context(), userOf(c), c.Param("id"))
+	p, err := s.svc.AuditPage(c.Request().Context(), userOf(c), c.Param("id"), c.QueryParam("action"), c.QueryParam("q"))
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "audit", "Audit trail: "+t.Solicitation.Title, t.Filter(c.QueryParam("action"), c.QueryParam("q")))
+	return s.render(c, http.StatusOK, "audit", "Audit trail: "+p.Sol.Title, p)
+}
+
+// reasonMessage is the reason field's error in the form's words: the page
+// lists reasons by label, grouped by the verdict they go with.
+func reasonMessage(verdict, code string) string {
+	group := map[string]string{"approve": "“When approving”", "reject": "“When rejecting”"}[verdict]
+	switch {
+	case group == "":
+		return "choose the verdict first, then a reason listed under it"
+	case code == "":
+		return "choose one of the reasons listed under " + group
+	}
+	return fmt.Sprintf("“%s” does not go with this verdict: choose one of the reasons listed under %s", cmp.Or(tender.ReasonLabels[code], code), group)
 }

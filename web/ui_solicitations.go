@@ -139,7 +139,7 @@ func readSolicitationForm(c echo.Context, id string) solicitationForm {
 func draftForm(sol domain.Solicitation) solicitationForm {
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	f := solicitationForm{ID: sol.ID, Title: sol.Title, Description: sol.Description, RiskTier: string(sol.RiskTier),
-		Deadline: sol.Deadline.UTC().Format(datetimeLocal), ExpectedMonthlyUsers: strconv.FormatInt(sol.ExpectedMonthlyUsers, 10),
+		Deadline: sol.Deadline.UTC().Format(utcField), ExpectedMonthlyUsers: strconv.FormatInt(sol.ExpectedMonthlyUsers, 10),
 		MinimumOpennessClass: sol.MinimumOpennessClass, UseCases: sol.UseCases, Packs: sol.Packs,
 		LargeLanguageModel: sol.LargeLanguageModel, RequireOSAID: sol.RequireOSAID, Optional: map[string]string{
 			"weight_openness": num(sol.Weights.Openness), "weight_safety": num(sol.Weights.Safety),
@@ -162,14 +162,16 @@ func (f solicitationForm) request() (tender.Terms, []domain.FieldError) {
 	req := tender.Terms{Title: f.Title, Description: f.Description, RiskTier: f.RiskTier,
 		Deadline: f.Deadline, MinimumOpennessClass: f.MinimumOpennessClass, UseCases: f.UseCases,
 		Packs: f.Packs, LargeLanguageModel: f.LargeLanguageModel, RequireOSAID: f.RequireOSAID}
+	var errs []domain.FieldError
 	// The form's deadline is a UTC wall-clock time; the API takes RFC 3339.
-	if t, err := time.Parse(datetimeLocal, f.Deadline); err == nil {
+	if t, err := parseUTCField(f.Deadline); err == nil {
 		req.Deadline = t.UTC().Format(time.RFC3339)
+	} else if strings.TrimSpace(f.Deadline) != "" {
+		errs = append(errs, domain.FieldError{Field: "deadline", Message: fmt.Sprintf("%q is not a date and time: write it as YYYY-MM-DD HH:MM in UTC on a 24-hour clock, e.g. 2027-03-01 17:00", f.Deadline)})
 	}
 	if n, err := strconv.ParseInt(f.ExpectedMonthlyUsers, 10, 64); err == nil {
 		req.ExpectedMonthlyUsers = &n
 	}
-	var errs []domain.FieldError
 	parseFloat := func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
 	if w, set, ok := numbers(f.Optional, parseFloat, weightInputs...); !ok {
 		errs = append(errs, domain.FieldError{Field: "weights", Message: "each weight must be a number such as 0.25"})
@@ -218,13 +220,25 @@ func (s *Server) newSolicitationPage(c echo.Context) error {
 	if _, err := s.authorize(c, "solicitation:create"); err != nil {
 		return err
 	}
-	f := solicitationForm{RiskTier: string(domain.RiskStandard), Deadline: s.svc.Now().UTC().Add(14 * 24 * time.Hour).Format(datetimeLocal),
+	f := solicitationForm{RiskTier: string(domain.RiskStandard), Deadline: s.svc.Now().UTC().Add(14 * 24 * time.Hour).Format(utcField),
 		Catalogue: s.svc.Licenses.UseCases(), PackCatalogue: s.svc.PolicyPacks()}
 	return s.render(c, http.StatusOK, "solicitation_new", f.PageTitle(), f)
 }
 
-// datetimeLocal is the value format of <input type="datetime-local">.
-const datetimeLocal = "2006-01-02T15:04"
+// utcField is how the forms write a UTC time: a 24-hour clock, so that no
+// browser shows it as a local 12-hour time under a "UTC" label.
+const utcField = "2006-01-02 15:04"
+
+// parseUTCField reads a form's UTC time as utcField, or with a "T" as
+// datetime-local writes it.
+func parseUTCField(v string) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	t, err := time.Parse(utcField, v)
+	if err != nil {
+		t, err = time.Parse("2006-01-02T15:04", v)
+	}
+	return t, err
+}
 
 func (s *Server) createSolicitationForm(c echo.Context) error {
 	return s.saveSolicitationForm(c, readSolicitationForm(c, ""), "drafted", func(t tender.Terms) (domain.Solicitation, error) {
@@ -262,6 +276,10 @@ func (s *Server) saveSolicitationForm(c echo.Context, f solicitationForm, flash 
 	} else {
 		// Report what else is wrong too, so the officer fixes everything at once.
 		_, fields := s.svc.Validate(req, s.svc.Now())
+		// A field that did not parse has its own message; the API's on the raw text would repeat it.
+		fields = slices.DeleteFunc(fields, func(f domain.FieldError) bool {
+			return slices.ContainsFunc(unparsed, func(u domain.FieldError) bool { return u.Field == f.Field })
+		})
 		err = domain.InvalidFields("the solicitation is not valid; see errors", append(unparsed, fields...))
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,15 +54,61 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.UserDataDir(t.TempDir()),
-		// Desktop width, so USWDS shows the full navigation rather than the menu button.
-		chromedp.WindowSize(1280, 1000),
+		// A common laptop width, so USWDS shows the full navigation; every
+		// page is also checked at phone width (see check).
+		chromedp.WindowSize(desktopWidth, 900),
 	)
 	ctx, cancel := chromedp.NewContext(alloc)
 	if err := chromedp.Do(ctx); err != nil { // starts the browser
 		t.Fatalf("start Chromium: %v", err)
 	}
-	t.Cleanup(func() { cancel(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+		n := axeCounts(t)
+		t.Logf("axe ran on %d pages at %d px and %d at %d px: %d violations", n.desktop, desktopWidth, n.phone, phoneWidth, n.violations)
+	})
 	return ctx
+}
+
+// The widths every page is checked at: a laptop and a phone.
+const (
+	desktopWidth = 1366
+	phoneWidth   = 390
+)
+
+// axeCount is how many pages a test checked with axe at each width, and
+// the violations found.
+type axeCount struct{ desktop, phone, violations int }
+
+var (
+	axeMu     sync.Mutex
+	axeByTest = map[*testing.T]*axeCount{}
+)
+
+func axeCounts(t *testing.T) axeCount {
+	axeMu.Lock()
+	defer axeMu.Unlock()
+	if n := axeByTest[t]; n != nil {
+		return *n
+	}
+	return axeCount{}
+}
+
+func countAxe(t *testing.T, phone bool, violations int) {
+	axeMu.Lock()
+	defer axeMu.Unlock()
+	n := axeByTest[t]
+	if n == nil {
+		n = &axeCount{}
+		axeByTest[t] = n
+	}
+	if phone {
+		n.phone++
+	} else {
+		n.desktop++
+	}
+	n.violations += violations
 }
 
 // session is one person's browser tab, signed in.
@@ -88,6 +135,7 @@ func (s *stack) newSession(browser context.Context, who string) *session {
 		s.t.Fatalf("open a tab for %s: %v", who, err)
 	}
 	b := &session{t: s.t, ctx: ctx, s: s, who: who}
+	b.run("set desktop width", desktopViewport())
 	b.open("/login", "login")
 	b.fill("#email", s.users[who].Email)
 	b.fill("#password", testPassword)
@@ -189,16 +237,55 @@ func (b *session) seeEventually(want string, timeout time.Duration) {
 	}
 }
 
-// check saves a screenshot, runs axe-core and walks the page with the Tab key.
+// check runs axe-core, checks the layout and walks the page with the Tab
+// key at desktop width, then runs axe-core and checks the layout again at
+// phone width; a screenshot is kept of each.
 func (b *session) check(shot string) {
 	b.t.Helper()
-	b.axe(shot)
+	b.axe(shot, false)
+	b.layout(shot, false)
 	b.keyboard(shot)
 	b.screenshot(shot)
+	b.run("narrow to a phone", chromedp.EmulateViewport(phoneWidth, 844))
+	b.axe(shot+"-phone", true)
+	b.layout(shot+"-phone", true)
+	b.screenshot(shot + "-phone")
+	b.run("back to desktop width", desktopViewport())
+}
+
+// desktopViewport sets the tab's layout width: a new browser context's
+// tab does not take the window size of the first.
+func desktopViewport() chromedp.Action[chromedp.Void] {
+	return chromedp.EmulateViewport(desktopWidth, 900)
+}
+
+// layout fails when the page scrolls sideways (something is wider than
+// the window) or, at desktop width, when the header is cut off at the top.
+func (b *session) layout(name string, phone bool) {
+	b.t.Helper()
+	wide := get(b, "measure "+name, chromedp.Evaluate[[]string](`(() => {
+		const w = document.documentElement.clientWidth;
+		if (document.documentElement.scrollWidth <= w) return [];
+		// Name the outermost elements that stick out, not every descendant.
+		return [...document.querySelectorAll('body *')].filter(e => {
+			const r = e.getBoundingClientRect();
+			return r.right > w + 1 && getComputedStyle(e).position !== 'fixed' && !(e.parentElement && e.parentElement.getBoundingClientRect().right > w + 1);
+		}).slice(0, 5).map(e => e.outerHTML.slice(0, 120) + ' (' + Math.round(e.getBoundingClientRect().width) + ' px wide)');
+	})()`))
+	if len(wide) > 0 {
+		b.t.Errorf("%s: %s scrolls sideways at %s width: %v", b.who, name, map[bool]string{true: "phone", false: "desktop"}[phone], wide)
+	}
+	if !phone {
+		if top := get(b, "measure the header of "+name, chromedp.Evaluate[float64](`(() => { const e = document.querySelector('.usa-nav__secondary form'); return e ? e.getBoundingClientRect().top + window.scrollY : 0 })()`)); top < 0 {
+			b.t.Errorf("%s: the signed-in user line on %s starts %.0f px above the page", b.who, name, top)
+		}
+	}
 }
 
 func (b *session) screenshot(name string) {
 	b.t.Helper()
+	// The keyboard walk leaves focus on the skip link, which then covers the header.
+	get(b, "blur before the screenshot", chromedp.Evaluate[bool](`document.activeElement && document.activeElement.blur(), true`))
 	png := get(b, "screenshot "+name, chromedp.FullScreenshot(100)) // quality 100 means PNG
 	writeArtifact(b.t, name+".png", png)
 	if readmeShots[name] && os.Getenv("MT_UPDATE_SCREENSHOTS") == "1" {
@@ -229,8 +316,8 @@ type axeViolation struct {
 }
 
 // axe runs axe-core's WCAG 2.1 A/AA and best-practice rules on the page and
-// fails on serious or critical violations; the report is kept as an artifact.
-func (b *session) axe(name string) {
+// fails on any violation, of any impact; the report is kept as an artifact.
+func (b *session) axe(name string, phone bool) {
 	b.t.Helper()
 	get(b, "inject axe-core", chromedp.Evaluate[bool](axeSource+";true"))
 	violations := get(b, "run axe-core on "+name, chromedp.Evaluate[[]axeViolation](
@@ -238,13 +325,9 @@ func (b *session) axe(name string) {
 		chromedp.EvalAwaitPromise))
 	report, _ := json.MarshalIndent(violations, "", "  ")
 	writeArtifact(b.t, name+".axe.json", report)
+	countAxe(b.t, phone, len(violations))
 	for _, v := range violations {
-		msg := fmt.Sprintf("%s: axe %s on %s: %s (%s), %d node(s), first: %s", b.who, v.Impact, name, v.ID, v.Help, len(v.Nodes), v.Nodes[0].HTML)
-		if v.Impact == "serious" || v.Impact == "critical" {
-			b.t.Error(msg)
-		} else {
-			b.t.Log(msg)
-		}
+		b.t.Errorf("%s: axe %s on %s: %s (%s), %d node(s), first: %s", b.who, v.Impact, name, v.ID, v.Help, len(v.Nodes), v.Nodes[0].HTML)
 	}
 }
 

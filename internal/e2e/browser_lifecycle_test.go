@@ -49,9 +49,9 @@ func TestBrowserClarificationAndAmendment(t *testing.T) {
 	// The vendor is asked to confirm its bid, and does.
 	vendor := s.newSession(browser, "vendorA")
 	vendor.open("/bids/"+openBid.ID, "vendor-bid-needs-confirmation")
-	vendor.see("needs-confirmation", "Confirm your bid against the amendment", "Confirm bid against the amendment")
+	vendor.see("to confirm", "The solicitation was amended: confirm or revise this bid", "Confirm bid against the amendment")
 	vendor.submit(`form[action$="/confirm"] button[type=submit]`)
-	vendor.see("Your bid is confirmed against the amendment", "submitted")
+	vendor.see("Your bid is confirmed against the amendment", "In, and sealed until the deadline")
 	vendor.check("vendor-bid-confirmed")
 
 	// After the other deadline a reviewer asks the vendor a question from the task page.

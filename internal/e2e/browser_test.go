@@ -165,6 +165,18 @@ func TestBrowserJourney(t *testing.T) {
 	reviewer.submit(`form[action$="/decision"] button[type=submit]`)
 	reviewer.see("Your decision is recorded")
 
+	// A finding's clause link lands on the quote in the vendored license text.
+	reviewer.open("/licenses/LicenseRef-Llama-3.1-Community#clause-mau_cap", "reviewer-license-text")
+	reviewer.see("LLAMA 3.1 COMMUNITY LICENSE AGREEMENT", "700 million monthly active users")
+	if marked := get(reviewer, "find the anchored quote", chromedp.Evaluate[string](`(document.querySelector('#clause-mau_cap + mark') || {}).textContent || ""`)); !strings.Contains(marked, "700 million") {
+		t.Fatalf("the clause anchor does not mark the quote: %q", marked)
+	}
+	if resp, err := http.Get(s.url + "/favicon.ico"); err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Fatalf("favicon.ico: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	// B's license is rejected through the API, so the board has both outcomes.
 	task = s.openTask("reviewer2", bidB.Candidates[0].ID, domain.TaskLicenseResolution)
 	s.must(http.StatusOK, "reviewer2", "POST", "/api/v1/tasks/"+task.ID+"/decision", map[string]any{
@@ -173,14 +185,17 @@ func TestBrowserJourney(t *testing.T) {
 
 	// The officer's board fills in without a reload (htmx polling).
 	officer.seeEventually("Every candidate has an outcome.", time.Minute)
-	officer.see("qualified", "disqualified", "Candidates by openness class and score")
+	officer.see("qualified", "disqualified", "Disqualified, not ranked", "northwind-research-7b from Open Weights Cooperative: ")
 	officer.check("officer-board")
 
 	// The vendor sees the outcome with its explanations.
 	vendor.open(bidURL.Path, "vendor-bid")
-	vendor.see("qualified", "Findings", "Informational findings (")
-	vendor.run("unfold the informational findings", chromedp.Click(chromedp.CSS("#evaluations details:has(ul.usa-list) > summary")))
-	vendor.see("openness.class", "How to fix")
+	vendor.see("qualified", "Every finding (", "Opened at the deadline; its candidates: 1 qualified")
+	if txt := vendor.text(); strings.Contains(txt, "Pre-check of your candidates") || strings.Contains(txt, "SUBMITTED") {
+		t.Fatalf("after the deadline the vendor still sees the pre-check or a bare status:\n%s", txt)
+	}
+	get(vendor, "unfold every finding", chromedp.Evaluate[bool](`document.querySelectorAll('#evaluations details').forEach(d => d.open = true), true`))
+	vendor.see("Informational findings (", "openness.class", "How to fix")
 
 	// An auditor reads the trail, filtered to decisions.
 	s.addUser("auditor", domain.RoleAuditor, "Department of Digital Services", "agency")
@@ -299,6 +314,8 @@ func browserAward(t *testing.T, s *stack, browser context.Context, sol domain.So
 	officer.fill("#score-"+winner, "80")
 	officer.submit(`form[action$="/fit"] button[type=submit]`)
 	officer.see("The fit score is recorded", "fit 16.00")
+	s.boardAgreesWithRanking(officer, sol.ID)
+	officer.open("/solicitations/"+sol.ID, "officer-ranking-fit")
 	officer.submit(`form[action$="/award"] button[type=submit]`)
 	officer.see("is required")
 	officer.fill("#rationale-"+winner, "Highest ranked; openness and safety evidence complete.")

@@ -134,3 +134,22 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// UserEmails maps user ids to their email addresses, for pages that name
+// people rather than show ids; unknown ids are left out.
+func (s *Store) UserEmails(ctx context.Context, ids []string) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, email FROM users WHERE id = ANY ($1)`, nonNil(ids))
+	if err != nil {
+		return nil, fmt.Errorf("read users' emails: %w", err)
+	}
+	out := map[string]string{}
+	for rows.Next() {
+		var id, email string
+		if err := rows.Scan(&id, &email); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read users' emails: %w", err)
+		}
+		out[id] = email
+	}
+	return out, rows.Err()
+}

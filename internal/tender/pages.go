@@ -5,8 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io/fs"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/policies"
 )
 
 // The read models of the pages: what each page shows and which of its
@@ -64,6 +68,9 @@ type DashboardRow struct {
 	AwardTag        string // the USWDS tag class for it
 	StandstillUntil *time.Time
 	OpenProtests    int
+	// NoBids: the solicitation closed without a bid, so the officer's next
+	// step is to cancel it with no award.
+	NoBids bool
 }
 
 func newDashboardRow(u domain.User, sol domain.Solicitation, p store.Progress) DashboardRow {
@@ -71,6 +78,7 @@ func newDashboardRow(u domain.User, sol domain.Solicitation, p store.Progress) D
 	staff := u.Role != domain.RoleVendor
 	if staff && Closed(sol) {
 		row.Bids = &p.Bids
+		row.NoBids = p.Bids == 0 && sol.Status != domain.SolicitationCancelled
 	}
 	switch p.Award {
 	case domain.AwardPendingApproval:
@@ -126,6 +134,27 @@ func (s *Service) Dashboard(ctx context.Context, u domain.User) (Dashboard, erro
 	return d, nil
 }
 
+// ---- words for codes --------------------------------------------------------------
+
+// ReasonLabels say in words what each reviewer reason code means.
+var ReasonLabels = map[string]string{
+	"meets-requirements":                  "Meets the requirements",
+	"accepted-for-intended-use":           "Accepted for the intended use (the license's restrictions do not touch it)",
+	"vendor-provided-alternative-license": "The vendor provided another license that covers the use",
+	"not-applicable":                      "The finding does not apply to this candidate",
+	"insufficient-evidence":               "Insufficient evidence",
+	"license-incompatible":                "The license is incompatible with the intended use",
+	"safety-risk":                         "Safety risk",
+	"rejected":                            "Rejected for another reason (say which in the comment)",
+}
+
+// TaskKindLabels name the kinds of reviewer task in words.
+var TaskKindLabels = map[domain.TaskKind]string{
+	domain.TaskLicenseResolution:  "License question",
+	domain.TaskComplianceApproval: "Compliance approval",
+	domain.TaskAwardApproval:      "Award approval",
+}
+
 // ---- the solicitation page ----------------------------------------------------
 
 // SolicitationPage is a solicitation's terms, its lifecycle and what the
@@ -138,10 +167,16 @@ type SolicitationPage struct {
 	HighImpactUses               []string
 	CanPublish, CanBid, CanBoard bool // CanPublish: the officer's draft, which may also be edited
 	CanAudit, DeadlinePassed     bool
-	MyBids                       []store.BidSummary
+	// NoBids: the solicitation closed without a bid; its officer's next
+	// step is to cancel it with no award (bidding cannot reopen once closed).
+	NoBids bool
+	MyBids []store.BidSummary
 	// Requirements are what the solicitation's policy packs ask of a bid.
 	Requirements Requirements
 	Lifecycle    Lifecycle
+	// Timeline is the solicitation's dates so far and those planned, in
+	// time order, as far as the viewer may see them.
+	Timeline []TimelineEvent
 	// Live: the page watches for changes made elsewhere (a deadline, the
 	// workflow, another user) while the solicitation can still move.
 	// Version digests what the page shows.
@@ -193,9 +228,76 @@ func (s *Service) SolicitationPage(ctx context.Context, u domain.User, id string
 	if v.Lifecycle, err = s.lifecycle(ctx, u, sol, v.MyBids); err != nil {
 		return v, err
 	}
+	if v.CanBoard && v.Lifecycle.CanCancel {
+		bids, err := s.Store.BidsForSolicitation(ctx, sol.ID, "")
+		if err != nil {
+			return v, err
+		}
+		v.NoBids = len(bids) == 0
+	}
 	v.Live = sol.Status != domain.SolicitationDraft && sol.Status != domain.SolicitationCancelled && sol.Status != domain.SolicitationAwarded
 	v.Version = pageVersion(sol, v.Lifecycle)
+	v.Timeline = timeline(sol, v.Lifecycle, s.Now())
 	return v, nil
+}
+
+// TimelineEvent is one date in a solicitation's life.
+type TimelineEvent struct {
+	Kind   string // published, enquiry-end, amendment, deadline, evaluation, award, standstill, protest, awarded, cancelled
+	Label  string
+	Detail string
+	At     time.Time
+	Past   bool
+}
+
+// timeline is the solicitation's dates in time order: publication, the
+// end of questions, amendments, the deadline, the evaluation, award
+// recommendations, the standstill, protests and the award. Only what l
+// already shows the viewer goes in.
+func timeline(sol domain.Solicitation, l Lifecycle, now time.Time) []TimelineEvent {
+	var out []TimelineEvent
+	add := func(kind, label, detail string, at time.Time) {
+		out = append(out, TimelineEvent{Kind: kind, Label: label, Detail: detail, At: at, Past: !at.After(now)})
+	}
+	if sol.PublishedAt == nil {
+		return nil
+	}
+	add("published", "Published", "bidding opens", *sol.PublishedAt)
+	if sol.EnquiryPeriodDays != nil {
+		add("enquiry-end", "Questions close", "", sol.PublishedAt.Add(time.Duration(*sol.EnquiryPeriodDays*float64(24*time.Hour))))
+	}
+	for i, a := range l.Amendments {
+		detail := a.Description
+		if !a.NewDeadline.Equal(a.PreviousDeadline) {
+			detail += " (deadline moved)"
+		}
+		add("amendment", fmt.Sprintf("Amendment %d", i+1), detail, a.AmendedAt)
+	}
+	add("deadline", "Deadline", "bids close and are opened", sol.Deadline)
+	if sol.ClosedAt != nil && sol.Status != domain.SolicitationCancelled {
+		detail := "in progress"
+		if sol.Status != domain.SolicitationClosed && sol.Status != domain.SolicitationEvaluating {
+			detail = "every candidate has an outcome"
+		}
+		add("evaluation", "Evaluation", detail, *sol.ClosedAt)
+	}
+	for _, a := range l.Awards {
+		add("award", "Award recommended", a.Candidate+" ("+string(a.Status)+")", a.RecommendedAt)
+		if a.StandstillUntil != nil {
+			add("standstill", "Standstill ends", "vendors may protest until then", *a.StandstillUntil)
+		}
+		if a.Status == domain.AwardAwarded && a.DecidedAt != nil {
+			add("awarded", "Awarded", a.Candidate, *a.DecidedAt)
+		}
+	}
+	for _, p := range l.Protests {
+		add("protest", "Protest filed", "", p.FiledAt)
+		if p.DecidedAt != nil {
+			add("protest", "Protest decided", string(p.Outcome), *p.DecidedAt)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b TimelineEvent) int { return a.At.Compare(b.At) })
+	return out
 }
 
 func (s *Service) lifecycle(ctx context.Context, u domain.User, sol domain.Solicitation, myBids []store.BidSummary) (Lifecycle, error) {
@@ -277,8 +379,11 @@ func pageVersion(sol domain.Solicitation, l Lifecycle) string {
 // the clarification requests and the award outcome.
 type BidPage struct {
 	CandidateSet
-	Bid               domain.Bid
-	Vendor            bool
+	Bid    domain.Bid
+	Vendor bool
+	// Sealed: bidding is open, so no evaluation has started; the vendor
+	// sees the pre-check instead, and only until the deadline.
+	Sealed            bool
 	Prechecks         []domain.Precheck
 	Clarifications    []ClarificationItem
 	CanChange         bool // revise or withdraw: before the deadline
@@ -320,7 +425,7 @@ func (s *Service) BidPage(ctx context.Context, u domain.User, bidID string, pipe
 		return BidPage{}, err
 	}
 	v := BidPage{CandidateSet: CandidateSet{Sol: sol, BidID: b.ID, Candidates: cands, Live: live(cands)},
-		Bid: b, Vendor: u.Role == domain.RoleVendor}
+		Bid: b, Vendor: u.Role == domain.RoleVendor, Sealed: sol.Status.AcceptsBids() && s.Now().Before(sol.Deadline)}
 	if !v.Vendor || pipelinesOnly {
 		return v, nil
 	}
@@ -334,8 +439,12 @@ func (s *Service) vendorBidPage(ctx context.Context, v *BidPage) error {
 	v.NeedsConfirmation = open && v.Bid.Status == domain.BidNeedsConfirmation
 	v.Requirements = s.requirements(v.Sol)
 	var err error
-	if v.Prechecks, err = s.Store.Prechecks(ctx, v.Bid.ID); err != nil {
-		return err
+	// The pre-check helps fix a bid before the deadline; after it the
+	// evaluation, not the pre-check, says where each candidate stands.
+	if v.Sealed {
+		if v.Prechecks, err = s.Store.Prechecks(ctx, v.Bid.ID); err != nil {
+			return err
+		}
 	}
 	cls, err := s.Store.Clarifications(ctx, v.Bid.ID)
 	if err != nil {
@@ -441,7 +550,14 @@ type TaskPage struct {
 	// Attestations are the candidate's answers to the contract terms the
 	// solicitation's packs ask about, beside the findings they bear on.
 	Attestations []domain.Attestation
+	// Names are the emails of the people the page mentions (reviewers who
+	// decided, the officer who recommended), by user id.
+	Names map[string]string
 }
+
+// Name is what the task page calls user id: their email, or the id when
+// the user is unknown.
+func (p TaskPage) Name(id string) string { return cmp.Or(p.Names[id], id) }
 
 // ReasonCodes are the reason codes a reviewer picks from, by verdict.
 type ReasonCodes struct{ Approve, Reject []string }
@@ -492,7 +608,15 @@ func (s *Service) TaskPage(ctx context.Context, u domain.User, taskID string) (T
 			return v, err
 		}
 	}
-	return v, nil
+	var ids []string
+	for _, d := range decisions {
+		ids = append(ids, d.ReviewerID)
+	}
+	if v.Award != nil {
+		ids = append(ids, v.Award.RecommendedBy)
+	}
+	v.Names, err = s.Store.UserEmails(ctx, ids)
+	return v, err
 }
 
 // recommendation is the award an award-approval task on sol is about, with
@@ -553,6 +677,8 @@ func (s *Service) Conflicts(ctx context.Context, u domain.User) (Conflicts, erro
 // revision it names and the gist of its details.
 type AuditRow struct {
 	store.AuditEvent
+	ActorName      string // the actor's email, or "system"
+	Subject        string // the subject in words: "bid of Northwind Models Inc." rather than its id
 	PolicyRevision string
 	Summary        string
 }
@@ -570,20 +696,43 @@ type AuditPage struct {
 	Total   int
 }
 
-// Filter is the audit page of the trail's events of action that contain query.
-func (t Trail) Filter(action, query string) AuditPage {
+// AuditPage is u's audit page of a solicitation: the events of action
+// ("" for all) that contain query, actors named by email.
+func (s *Service) AuditPage(ctx context.Context, u domain.User, solicitationID, action, query string) (AuditPage, error) {
+	t, err := s.AuditTrail(ctx, u, solicitationID)
+	if err != nil {
+		return AuditPage{}, err
+	}
+	var ids []string
+	for _, e := range t.Events {
+		if !slices.Contains(ids, e.Actor) {
+			ids = append(ids, e.Actor)
+		}
+	}
+	names, err := s.Store.UserEmails(ctx, ids)
+	if err != nil {
+		return AuditPage{}, err
+	}
+	return t.Filter(action, query, names), nil
+}
+
+// Filter is the audit page of the trail's events of action that contain
+// query in their actor (id or name), subject or gist; names maps user ids
+// to what the page calls them.
+func (t Trail) Filter(action, query string, names map[string]string) AuditPage {
 	p := AuditPage{Sol: t.Solicitation, Chain: t.Chain, Action: action, Query: strings.TrimSpace(query), Total: len(t.Events)}
 	query = strings.ToLower(p.Query)
 	for _, e := range t.Events {
 		if !slices.Contains(p.Actions, e.Action) {
 			p.Actions = append(p.Actions, e.Action)
 		}
-		row := AuditRow{AuditEvent: e, Summary: auditSummary(e.Detail)}
+		row := AuditRow{AuditEvent: e, Summary: auditSummary(e.Detail), ActorName: cmp.Or(names[e.Actor], e.Actor),
+			Subject: strings.ReplaceAll(e.SubjectType, "_", " ")}
 		row.PolicyRevision, _ = e.Detail["policy_revision"].(string)
 		if action != "" && e.Action != action {
 			continue
 		}
-		if query != "" && !strings.Contains(strings.ToLower(e.Actor+" "+e.SubjectType+" "+e.SubjectID+" "+row.Summary), query) {
+		if query != "" && !strings.Contains(strings.ToLower(e.Actor+" "+row.ActorName+" "+e.SubjectType+" "+e.SubjectID+" "+row.Summary), query) {
 			continue
 		}
 		p.Events = append(p.Events, row)
@@ -614,4 +763,116 @@ func fmtDetail(v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
 	return fmt.Sprint(v)
+}
+
+// ---- license texts ------------------------------------------------------------------
+
+// LicenseText is a license of the knowledge base with its vendored texts,
+// each cut into passages so that the quotes its clause facts rest on can
+// be marked and linked to (#clause-<clause>).
+type LicenseText struct {
+	ID, Name string
+	Texts    []LicenseDocument
+}
+
+// LicenseDocument is one vendored text: the license, or a document it
+// incorporates (an acceptable use policy).
+type LicenseDocument struct {
+	File     string
+	Passages []LicensePassage
+}
+
+// LicensePassage is plain text, or a quote that findings on Clauses cite;
+// Anchors are the clauses whose first quote on the page it is.
+type LicensePassage struct {
+	Text             string
+	Clauses, Anchors []string
+}
+
+// LicenseText reads the knowledge base's license id and its vendored texts.
+func (s *Service) LicenseText(id string) (LicenseText, error) {
+	var kb struct {
+		Licenses []struct {
+			ID     string   `json:"id"`
+			Name   string   `json:"name"`
+			Texts  []string `json:"texts"`
+			Quotes []struct {
+				Clause, File, Text string
+			} `json:"quotes"`
+		} `json:"licenses"`
+	}
+	data := policies.Data()
+	raw, err := fs.ReadFile(data, "ai-licenses.json")
+	if err != nil {
+		return LicenseText{}, fmt.Errorf("read the license knowledge base: %w", err)
+	}
+	if err := json.Unmarshal(raw, &kb); err != nil {
+		return LicenseText{}, fmt.Errorf("read the license knowledge base: %w", err)
+	}
+	for _, e := range kb.Licenses {
+		if e.ID != id {
+			continue
+		}
+		v := LicenseText{ID: e.ID, Name: e.Name}
+		anchored := map[string]bool{}
+		for _, file := range e.Texts {
+			text, err := fs.ReadFile(data, file)
+			if err != nil {
+				return v, fmt.Errorf("read the license text %s: %w", file, err)
+			}
+			doc := LicenseDocument{File: file, Passages: []LicensePassage{{Text: string(text)}}}
+			for _, q := range e.Quotes {
+				if q.File == file {
+					doc.Passages = markQuote(doc.Passages, q.Text, q.Clause, anchored)
+				}
+			}
+			v.Texts = append(v.Texts, doc)
+		}
+		return v, nil
+	}
+	return LicenseText{}, domain.Errorf(domain.ErrNotFound, "modeltender's license knowledge base has no license %q: the finding names the license it quotes in its source", id)
+}
+
+// markQuote finds quote in the plain passages, matching any run of white
+// space in the text to any in the quote (the knowledge base quotes
+// wrapped lines as one line), and cuts it out as a quote of clause.
+func markQuote(ps []LicensePassage, quote, clause string, anchored map[string]bool) []LicensePassage {
+	words := strings.Fields(quote)
+	if len(words) == 0 {
+		return ps
+	}
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	re, err := regexp.Compile(strings.Join(words, `\s+`))
+	if err != nil {
+		return ps
+	}
+	anchor := func(p *LicensePassage) {
+		p.Clauses = append(p.Clauses, clause)
+		if !anchored[clause] {
+			p.Anchors = append(p.Anchors, clause)
+			anchored[clause] = true
+		}
+	}
+	for i := range ps {
+		if len(ps[i].Clauses) > 0 {
+			// Two clauses may rest on the same passage (a user cap that
+			// restricts commercial use): the quote is marked once for both.
+			if re.FindStringIndex(ps[i].Text) != nil {
+				anchor(&ps[i])
+				return ps
+			}
+			continue
+		}
+		loc := re.FindStringIndex(ps[i].Text)
+		if loc == nil {
+			continue
+		}
+		quote := LicensePassage{Text: ps[i].Text[loc[0]:loc[1]]}
+		anchor(&quote)
+		cut := []LicensePassage{{Text: ps[i].Text[:loc[0]]}, quote, {Text: ps[i].Text[loc[1]:]}}
+		return slices.Concat(ps[:i], cut, ps[i+1:])
+	}
+	return ps
 }

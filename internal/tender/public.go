@@ -212,15 +212,6 @@ type PublicAmendment struct {
 	DeadlineMoved                 bool
 }
 
-// TimelineEvent is one dated step of the procurement; Upcoming when it is
-// still to come.
-type TimelineEvent struct {
-	Date     time.Time
-	Label    string
-	Detail   string
-	Upcoming bool
-}
-
 // PublicSolicitation is the public page of a published solicitation; a
 // draft does not exist for the public.
 func (s *Service) PublicSolicitation(ctx context.Context, id string) (PublicSolicitationPage, error) {
@@ -287,7 +278,7 @@ func (s *Service) PublicSolicitation(ctx context.Context, id string) (PublicSoli
 		v.Amendments = append(v.Amendments, PublicAmendment{Seq: a.Seq, Date: a.AmendedAt, Description: a.Description,
 			PreviousDeadline: a.PreviousDeadline, NewDeadline: a.NewDeadline, DeadlineMoved: !a.NewDeadline.Equal(a.PreviousDeadline)})
 	}
-	v.Timeline, err = s.timeline(ctx, sol, v.Amendments, notice, now)
+	v.Timeline, err = s.publicTimeline(ctx, sol, v.Amendments, notice, now)
 	return v, err
 }
 
@@ -335,10 +326,10 @@ func activeAward(r *ocds.Release) *ocds.ReleaseAward {
 }
 
 // timeline dates the procurement's steps, past and to come.
-func (s *Service) timeline(ctx context.Context, sol domain.Solicitation, amendments []PublicAmendment, notice *ocds.Release, now time.Time) ([]TimelineEvent, error) {
+func (s *Service) publicTimeline(ctx context.Context, sol domain.Solicitation, amendments []PublicAmendment, notice *ocds.Release, now time.Time) ([]TimelineEvent, error) {
 	var ev []TimelineEvent
 	add := func(at time.Time, label, detail string) {
-		ev = append(ev, TimelineEvent{Date: at.UTC(), Label: label, Detail: detail, Upcoming: at.After(now)})
+		ev = append(ev, TimelineEvent{Label: label, Detail: detail, At: at.UTC(), Past: !at.After(now)})
 	}
 	if sol.PublishedAt != nil {
 		add(*sol.PublishedAt, "Published", "Bidding opens; the evaluation rules are frozen.")
@@ -391,7 +382,7 @@ func (s *Service) timeline(ctx context.Context, sol domain.Solicitation, amendme
 			add(at, "Awarded", "The award stands; its notice is published.")
 		}
 	}
-	slices.SortStableFunc(ev, func(a, b TimelineEvent) int { return a.Date.Compare(b.Date) })
+	slices.SortStableFunc(ev, func(a, b TimelineEvent) int { return a.At.Compare(b.At) })
 	return ev, nil
 }
 

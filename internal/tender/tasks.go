@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/modeltender/modeltender/internal/contract"
@@ -69,18 +70,29 @@ type Verdict struct {
 	IdempotencyKey string `json:"-"`
 }
 
+// validate reports every problem of the decision at once.
 func (v Verdict) validate() []domain.FieldError {
+	var errs []domain.FieldError
 	verdict := domain.Verdict(v.Verdict)
-	if verdict != domain.VerdictApprove && verdict != domain.VerdictReject {
-		return []domain.FieldError{{Field: "verdict", Message: fmt.Sprintf("%q is not a verdict: use \"approve\" or \"reject\"", v.Verdict)}}
-	}
-	if !domain.ValidReason(verdict, v.ReasonCode) {
-		return []domain.FieldError{{Field: "reason_code", Message: fmt.Sprintf("%q is not a reason code for %s: use one of %v", v.ReasonCode, verdict, domain.ReasonCodes[verdict])}}
+	switch {
+	case verdict != domain.VerdictApprove && verdict != domain.VerdictReject:
+		msg := "choose a verdict: approve or reject"
+		if v.Verdict != "" {
+			msg = fmt.Sprintf("%q is not a verdict: use \"approve\" or \"reject\"", v.Verdict)
+		}
+		errs = append(errs, domain.FieldError{Field: "verdict", Message: msg})
+		if v.ReasonCode == "" {
+			errs = append(errs, domain.FieldError{Field: "reason_code", Message: "choose the reason for the verdict"})
+		}
+	case v.ReasonCode == "":
+		errs = append(errs, domain.FieldError{Field: "reason_code", Message: fmt.Sprintf("choose the reason to %s: one of %s", verdict, strings.Join(domain.ReasonCodes[verdict], ", "))})
+	case !domain.ValidReason(verdict, v.ReasonCode):
+		errs = append(errs, domain.FieldError{Field: "reason_code", Message: fmt.Sprintf("%q is not a reason to %s: choose one of %s", v.ReasonCode, verdict, strings.Join(domain.ReasonCodes[verdict], ", "))})
 	}
 	if verdict == domain.VerdictReject && v.Comment == "" {
-		return []domain.FieldError{{Field: "comment", Message: "a rejection needs a comment that tells the vendor why"}}
+		errs = append(errs, domain.FieldError{Field: "comment", Message: "a rejection needs a comment that tells the vendor why"})
 	}
-	return nil
+	return errs
 }
 
 // Decide sends the reviewer's decision to the workflow that owns the task,

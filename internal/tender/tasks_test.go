@@ -83,7 +83,7 @@ func TestDecide(t *testing.T) {
 		v     Verdict
 		field string
 	}{
-		{Verdict{Verdict: "maybe"}, "verdict"},
+		{Verdict{Verdict: "maybe", ReasonCode: "meets-requirements"}, "verdict"},
 		{Verdict{Verdict: "approve", ReasonCode: "safety-risk"}, "reason_code"},
 		{Verdict{Verdict: "reject", ReasonCode: "safety-risk"}, "comment"},
 	} {
