@@ -10,7 +10,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -219,10 +218,10 @@ func (s *Server) reviseForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.keepCandidates(c, u, &req, &sources, &f); err != nil {
+	if err := keepCandidates(c, &req, &f); err != nil {
 		return err
 	}
-	if len(req.Candidates) == 0 {
+	if len(req.Candidates) == 0 && len(req.Keep) == 0 {
 		f.Errors = fieldErrors{"manifest_files": {ID: "manifest_files", Message: "keep a current candidate, or choose a manifest file, paste a manifest or describe a candidate in the form, for the revised bid"}}
 		f.Summary = "the revision has no candidates"
 		return s.renderBid(c, http.StatusUnprocessableEntity, f, actionForm{})
@@ -241,37 +240,15 @@ func (s *Server) reviseForm(c echo.Context) error {
 	return bidRedirect(c, "revised", "precheck")
 }
 
-// keepCandidates puts the current candidates the vendor ticked to keep
-// first in the revision, each as the native manifest it now has.
-func (s *Server) keepCandidates(c echo.Context, u domain.User, req *tender.BidSubmission, sources *[]string, f *bidForm) error {
+// keepCandidates reads which current candidates the vendor ticked to keep;
+// the service keeps them as stored.
+func keepCandidates(c echo.Context, req *tender.BidSubmission, f *bidForm) error {
 	form, err := c.FormParams()
 	if err != nil {
 		return err
 	}
 	f.kept, f.keptChosen = form["keep_candidate"], true
-	if len(f.kept) == 0 {
-		return nil
-	}
-	b, err := s.svc.OwnBid(c.Request().Context(), u, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	var kept []json.RawMessage
-	var keptSources []string
-	for _, id := range f.kept {
-		i := slices.IndexFunc(b.Candidates, func(cand domain.Candidate) bool { return cand.ID == id })
-		if i < 0 {
-			return domain.Errorf(domain.ErrInvalid, "candidate %s is not one of bid %s's current candidates: reload the bid page and revise again", id, b.ID)
-		}
-		doc, err := json.Marshal(b.Candidates[i].Manifest)
-		if err != nil {
-			return fmt.Errorf("keep candidate %s: %w", id, err)
-		}
-		kept = append(kept, doc)
-		keptSources = append(keptSources, "kept candidate "+b.Candidates[i].Name)
-	}
-	req.Candidates = append(kept, req.Candidates...)
-	*sources = append(keptSources, *sources...)
+	req.Keep = f.kept
 	return nil
 }
 

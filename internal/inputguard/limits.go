@@ -45,6 +45,7 @@ var limits = map[string]int{
 	"reason_code":     100,
 	"use_cases":       100,
 	"packs":           100,
+	"keep":            100,
 	// A delivery check: the vendor's verification material and the OMS
 	// signature's identity, as the officer sends them.
 	"public_key":        65536,

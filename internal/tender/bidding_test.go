@@ -296,3 +296,34 @@ func TestSealedBids(t *testing.T) {
 		t.Error("no pre-checks must be an empty list, not null")
 	}
 }
+
+// A revision keeps current candidates as they are stored, whatever format
+// they were bid in (a stored manifest carries what intake found in its file,
+// which a native manifest may not), and refuses to keep one the bid lacks.
+func TestReviseKeepsStoredCandidates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	sol := w.published(t)
+	playBidding(w)
+	m := domain.Manifest{SchemaVersion: "1", Name: "card-model", Weights: domain.Weights{License: "Apache-2.0"},
+		IntakeFindings: []domain.Finding{{Rule: "intake.card-license-missing", Severity: domain.SeverityWarn, Message: "the card names no license"}}}
+	kept := domain.Candidate{ID: "cnd_card", BidID: "bid_a", Name: m.Name, Manifest: m, ManifestHash: "sha256:card"}
+	mine := domain.Bid{ID: "bid_a", SolicitationID: sol.ID, VendorOrgID: w.vendorA.ID, SubmittedBy: w.sellerA.ID, SubmittedAt: *w.now,
+		Candidates: []domain.Candidate{kept}}
+	requireNoError(t, w.st.InsertBid(ctx, mine))
+
+	*w.now = t0.Add(time.Hour)
+	_, err := w.svc.Revise(ctx, w.sellerA, mine.ID, BidSubmission{Keep: []string{"cnd_ghost"}})
+	requireField(t, err, "keep", "cnd_ghost is not in bid bid_a")
+	rev, err := w.svc.Revise(ctx, w.sellerA, mine.ID, BidSubmission{Keep: []string{kept.ID}, Candidates: candidatesJSON("granite-2")})
+	requireNoError(t, err)
+	sent := w.lastUpdate(t, contract.ReviseBidUpdate).Arg.(contract.SubmitBidRequest).Bid.Candidates
+	if len(sent) != 2 || sent[0].Name != kept.Name || len(sent[0].Manifest.IntakeFindings) != 1 || sent[1].Name != "granite-2" || rev.Bid.Revision != 2 {
+		t.Fatalf("revision keeping %s sent %+v", kept.ID, sent)
+	}
+	// Keeping alone is a revision too (of the price, say); a kept candidate
+	// has the id its revision gave it.
+	_, err = w.svc.Revise(ctx, w.sellerA, mine.ID, BidSubmission{Keep: []string{rev.Bid.Candidates[1].ID}})
+	requireNoError(t, err)
+}

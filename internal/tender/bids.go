@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ type BidSubmission struct {
 	Candidates []json.RawMessage `json:"candidates"`
 	// Price is the vendor's price for the bid; ranking weighs it.
 	Price *domain.Money `json:"price,omitempty"`
+	// Keep, on a revision, names current candidates of the bid to keep as
+	// they are stored (not read again), before the new ones.
+	Keep []string `json:"keep,omitempty"`
 	// Attestations answer the contract terms the solicitation's policy
 	// packs ask about, for every candidate of the bid that does not answer
 	// them in its own manifest.
@@ -57,11 +61,17 @@ type SubmittedBid struct {
 // and Revise run it; a form that could not even read its price runs it to
 // show the candidates' problems beside that one.
 func ParseBid(sub BidSubmission) ([]manifest.Candidate, error) {
-	if len(sub.Candidates) == 0 {
+	return parseBid(sub, nil)
+}
+
+// parseBid reads a bid's new candidates after the kept ones, which were
+// read when they were bid.
+func parseBid(sub BidSubmission, kept []manifest.Candidate) ([]manifest.Candidate, error) {
+	if len(sub.Candidates) == 0 && len(kept) == 0 {
 		return nil, domain.InvalidFields("the bid has no candidates", []domain.FieldError{{Field: "candidates", Message: "add at least one candidate model manifest"}})
 	}
 	var fields []domain.FieldError
-	var parsed []manifest.Candidate
+	parsed := slices.Clone(kept)
 	for i, raw := range sub.Candidates {
 		cs, errs := readCandidate(raw, fmt.Sprintf("candidates[%d]", i))
 		fields = append(fields, errs...)
@@ -218,11 +228,33 @@ func (s *Service) Revise(ctx context.Context, u domain.User, bidID string, sub B
 	if err := s.Authorize(ctx, u, "bid:submit"); err != nil {
 		return SubmittedBid{}, err
 	}
-	parsed, err := ParseBid(sub)
+	var kept []manifest.Candidate
+	if len(sub.Keep) > 0 {
+		old, err := s.ownBid(ctx, u, bidID)
+		if err != nil {
+			return SubmittedBid{}, err
+		}
+		for _, id := range slices.Compact(slices.Clone(sub.Keep)) {
+			i := slices.IndexFunc(old.Candidates, func(c domain.Candidate) bool { return c.ID == id })
+			if i < 0 {
+				return SubmittedBid{}, domain.InvalidFields("the revision keeps a candidate the bid does not have",
+					[]domain.FieldError{{Field: "keep", Message: fmt.Sprintf("candidate %s is not in bid %s's current revision: reload the bid and name one of its candidates", id, old.ID)}})
+			}
+			kept = append(kept, storedCandidate(old.Candidates[i]))
+		}
+	}
+	parsed, err := parseBid(sub, kept)
 	if err != nil {
 		return SubmittedBid{}, err
 	}
 	return s.revise(ctx, u, bidID, parsed, sub.Price)
+}
+
+// storedCandidate is a stored candidate as a revision keeps it: the
+// manifest it was read into when it was bid, with what intake found in its
+// file, not read again.
+func storedCandidate(c domain.Candidate) manifest.Candidate {
+	return manifest.Candidate{Format: manifest.FormatNative, Manifest: c.Manifest, Unmapped: []manifest.Unmapped{}}
 }
 
 // revise sends the workflow a revision of the vendor's own bid made of

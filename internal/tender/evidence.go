@@ -163,7 +163,7 @@ func (s *Service) AddEvidence(ctx context.Context, u domain.User, bidID, candida
 	// are not read again, so nothing of the vendor's file changes.
 	kept := make([]manifest.Candidate, 0, len(b.Candidates))
 	for _, c := range b.Candidates {
-		mc := manifest.Candidate{Format: manifest.FormatNative, Manifest: c.Manifest, Unmapped: []manifest.Unmapped{}}
+		mc := storedCandidate(c)
 		if c.ID == candidateID {
 			mc = withEvidence([]manifest.Candidate{mc}, items)[0]
 		}
