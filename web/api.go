@@ -49,6 +49,11 @@ func (s *Server) solicitationRequirements(c echo.Context, u domain.User) (tender
 // (inputguard.CheckJSON, 422 naming each field), then unknown fields and
 // trailing data are errors that say where the problem is.
 func decodeJSON(c echo.Context, v any) error {
+	return decodeJSONChecked(c, v, inputguard.CheckJSON)
+}
+
+// decodeJSONChecked is decodeJSON with the text check a body is held to.
+func decodeJSONChecked(c echo.Context, v any, check func(body []byte, path string) error) error {
 	if err := inputguard.RequireJSON(c.Request().Header.Get(echo.HeaderContentType)); err != nil {
 		return err
 	}
@@ -59,7 +64,7 @@ func decodeJSON(c echo.Context, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return domain.Errorf(domain.ErrMalformed, "the request body is empty: send a JSON object (Content-Type: application/json)")
 	}
-	if err := inputguard.CheckJSON(body, ""); err != nil {
+	if err := check(body, ""); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

@@ -1,10 +1,7 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"unicode/utf8"
 
@@ -44,26 +41,8 @@ func (s *Server) checkDelivery(c echo.Context) error {
 // internal/artifact parses both as hostile input with its own bounds. The
 // fields people type are held to their lengths here.
 func decodeDelivery(c echo.Context, d *tender.DeliveryCheck) error {
-	if err := inputguard.RequireJSON(c.Request().Header.Get(echo.HeaderContentType)); err != nil {
+	if err := decodeJSONChecked(c, d, inputguard.CheckJSONText); err != nil {
 		return err
-	}
-	body, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		return err
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return domain.Errorf(domain.ErrMalformed, "the request body is empty: send a JSON object (Content-Type: application/json)")
-	}
-	if err := inputguard.CheckJSONText(body, ""); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(d); err != nil {
-		return domain.Errorf(domain.ErrMalformed, "the request body is not valid JSON for this endpoint: %s", describeJSONError(body, err))
-	}
-	if dec.More() {
-		return domain.Errorf(domain.ErrMalformed, "the request body has data after the JSON object: send exactly one object")
 	}
 	var fields []domain.FieldError
 	limit := func(name, v string, max int) {

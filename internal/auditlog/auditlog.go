@@ -74,13 +74,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cannot(errors.New("--head needs --solicitation: a published head belongs to one solicitation's chain"))
 	}
 
-	databaseURL, err := databaseURL(getenv)
+	st, err := openStore(ctx, getenv)
 	if err != nil {
 		return cannot(err)
-	}
-	st, err := store.Open(ctx, databaseURL)
-	if err != nil {
-		return cannot(fmt.Errorf("%w; check DATABASE_URL and that PostgreSQL is running", err))
 	}
 	defer st.Close()
 
@@ -121,6 +117,20 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // databaseURL is DATABASE_URL, or the dev cluster's when it is unset, as for
 // the other commands.
+// openStore opens the database DATABASE_URL names, saying what to check
+// when it cannot.
+func openStore(ctx context.Context, getenv func(string) string) (*store.Store, error) {
+	url, err := databaseURL(getenv)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("%w; check DATABASE_URL and that PostgreSQL is running", err)
+	}
+	return st, nil
+}
+
 func databaseURL(getenv func(string) string) (string, error) {
 	cfg, err := config.FromEnv(getenv)
 	if err != nil {

@@ -355,13 +355,9 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 	if fs.NArg() != 1 {
 		return cannot(fmt.Errorf("audit replay needs one decision: a candidate id, an evaluation workflow id or a review task id (%s)", usage))
 	}
-	databaseURL, err := databaseURL(getenv)
+	st, err := openStore(ctx, getenv)
 	if err != nil {
 		return cannot(err)
-	}
-	st, err := store.Open(ctx, databaseURL)
-	if err != nil {
-		return cannot(fmt.Errorf("%w; check DATABASE_URL and that PostgreSQL is running", err))
 	}
 	defer st.Close()
 	chk, err := storedRules(ctx, st, getenv(policies.EnvPolicyDir))
