@@ -14,7 +14,8 @@ import (
 
 // noticeRecord adds to n what the system of record holds beyond the tender
 // and its bids: the evidence the risk tier demands (published as criteria),
-// each bid's price (published once bids are opened) and its responses to the
+// each bid's price (which ocds.Build publishes only where the visibility
+// table lets the public see prices) and its responses to the
 // requirements (published once the award stands), the awards' standstill
 // and the protests. ocds.Build decides what each state discloses.
 func (a *Activities) noticeRecord(ctx context.Context, n *ocds.Notice) error {

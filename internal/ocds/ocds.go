@@ -15,8 +15,9 @@
 // (schema/README.md).
 //
 // Nothing else from a bid is published: no manifests, findings, scores or
-// candidate models; each bid's price is published once bids are opened at
-// the deadline; the award's title and description name what was
+// candidate models, and no bid's price unless the visibility table shows
+// prices to the public (it does not: the award's value is published); the
+// award's title and description name what was
 // awarded, and once the award stands each bid's responses to the
 // requirements (met or not) are published. Bids of a solicitation that has
 // not closed stay sealed: Build leaves them out whatever the caller passes.
@@ -51,9 +52,9 @@ type BidSummary struct {
 	Tenderer    Organisation
 	SubmittedAt time.Time
 	Status      string // bidStatus codelist: valid | disqualified | withdrawn | pending
-	// Price is published with the bid once bids are opened at the deadline,
-	// and counts towards the lowest and highest valid bid statistics. Nil:
-	// the bid named none.
+	// Price is the bid's price; the notice publishes it, and counts it
+	// towards the lowest and highest valid bid, only where the visibility
+	// table shows prices to the public (publicValue). Nil: the bid named none.
 	Price *Value
 	// Responses are how the bid met each published requirement (the
 	// requirement ids are RequirementLicense, RequirementOpennessClass and
@@ -421,7 +422,7 @@ func Build(n Notice) (ReleasePackage, error) {
 
 	var bids *Bids
 	if !sealed(s) {
-		bids = &Bids{Statistics: statistics(n.Bids)}
+		bids = &Bids{Statistics: statistics(publicPrices(s, n.Bids))}
 		seen := map[string]bool{}
 		for _, b := range n.Bids {
 			ref := b.Tenderer
@@ -430,7 +431,7 @@ func Build(n Notice) (ReleasePackage, error) {
 				seen[ref.ID] = true
 				tender.Tenderers = append(tender.Tenderers, ref)
 			}
-			d := Bid{ID: b.ID, Date: dateTime(b.SubmittedAt), Status: b.Status, Tenderers: []Organisation{ref}, Value: openedBidValue(b)}
+			d := Bid{ID: b.ID, Date: dateTime(b.SubmittedAt), Status: b.Status, Tenderers: []Organisation{ref}, Value: publicValue(s, b)}
 			if s.Status == domain.SolicitationAwarded {
 				d.RequirementResponses = responsesOf(b, criteria)
 			}

@@ -211,10 +211,8 @@ func TestAwardedTender(t *testing.T) {
 	}
 	wantStats := []BidStatistic{{ID: "bids", Measure: "bids", Value: 2}, {ID: "validBids", Measure: "validBids", Value: 1},
 		{ID: "electronicBids", Measure: "electronicBids", Value: 2}, {ID: "bidders", Measure: "bidders", Value: 2},
-		{ID: "qualifiedBidders", Measure: "qualifiedBidders", Value: 1}, {ID: "disqualifiedBidders", Measure: "disqualifiedBidders", Value: 1},
-		// Only valid bids count: the cheaper bid was disqualified.
-		{ID: "lowestValidBidValue", Measure: "lowestValidBidValue", Value: 120000, Currency: "USD"},
-		{ID: "highestValidBidValue", Measure: "highestValidBidValue", Value: 120000, Currency: "USD"}}
+		// No lowest or highest valid bid: prices are not published.
+		{ID: "qualifiedBidders", Measure: "qualifiedBidders", Value: 1}, {ID: "disqualifiedBidders", Measure: "disqualifiedBidders", Value: 1}}
 	if r.Bids == nil || !reflect.DeepEqual(r.Bids.Statistics, wantStats) || len(r.Bids.Details) != 2 ||
 		r.Bids.Details[1].Status != "disqualified" {
 		t.Errorf("bids = %+v", r.Bids)

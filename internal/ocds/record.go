@@ -4,17 +4,31 @@ import (
 	"slices"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/visibility"
 )
 
-// openedBidValue is a bid's price as published once bids are opened at the
-// deadline, as a public bid opening reads the prices out (FAR 14.402-1); it
-// is never published while bids are sealed (Build leaves bids out then).
-func openedBidValue(b BidSummary) *Value {
-	if b.Price == nil {
+// publicValue is a bid's price as the notice may publish it: only in a
+// phase where the visibility table shows prices to the public. These are
+// best-value procurements, not sealed bidding with a public opening (FAR
+// 14.402-1): a losing bid's price stays with the agency and its vendor, and
+// the award's value is what the notice publishes.
+func publicValue(s domain.Solicitation, b BidSummary) *Value {
+	if b.Price == nil || !visibility.Sees(visibility.Prices, visibility.Anonymous, visibility.PhaseOf(s)) {
 		return nil
 	}
 	v := *b.Price
 	return &v
+}
+
+// publicPrices are the bids as the notice's statistics may count their
+// prices: without them where the public may not see prices, so that the
+// lowest and highest valid bid do not give them away.
+func publicPrices(s domain.Solicitation, bids []BidSummary) []BidSummary {
+	out := slices.Clone(bids)
+	for i := range out {
+		out[i].Price = publicValue(s, out[i])
+	}
+	return out
 }
 
 // CandidateResult is what one candidate's evaluation established about the

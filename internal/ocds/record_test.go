@@ -7,9 +7,10 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
-// Each bid's price is published once bids are opened, in every state after
-// the deadline, and never while they are sealed.
-func TestBidPricesPublishedOnceOpened(t *testing.T) {
+// A bid's price is never in the notice, in any state, nor given away by the
+// lowest and highest valid bid: the visibility table keeps prices with the
+// agency and the bid's vendor. The award's value is what is published.
+func TestBidPricesStayOutOfTheNotice(t *testing.T) {
 	for _, status := range []domain.SolicitationStatus{domain.SolicitationClosed, domain.SolicitationEvaluated, domain.SolicitationAwarded} {
 		n := awardedTender()
 		n.Solicitation.Status = status
@@ -17,8 +18,15 @@ func TestBidPricesPublishedOnceOpened(t *testing.T) {
 			n.Awards = nil
 		}
 		_, r := buildValid(t, n)
-		if v := r.Bids.Details[1].Value; v == nil || *v != (Value{Amount: 90000, Currency: "USD"}) {
-			t.Errorf("%s: bid_b value = %+v, want its price", status, v)
+		for _, d := range r.Bids.Details {
+			if d.Value != nil {
+				t.Errorf("%s: %s value = %+v, want no price", status, d.ID, d.Value)
+			}
+		}
+		for _, st := range r.Bids.Statistics {
+			if st.Currency != "" {
+				t.Errorf("%s: statistic %s = %v %s gives prices away", status, st.ID, st.Value, st.Currency)
+			}
 		}
 	}
 	n := cancelledTender()
