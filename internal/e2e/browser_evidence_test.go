@@ -104,6 +104,7 @@ func TestBrowserEvidenceBesideModelCard(t *testing.T) {
 	browser := newBrowser(t)
 	vendor := s.newSession(browser, "vendorA")
 	vendor.open("/bids/"+bid.ID, "vendor-bid-model-card")
+	vendor.see("Completeness", "What it lacks")
 	evidencePath := "/bids/" + bid.ID + "/candidates/" + cand.ID + "/evidence"
 	vendor.run("follow the pre-check's link", chromedp.Click(chromedp.CSS(`a[href="`+evidencePath+`"]`)))
 	vendor.atWidths(evidencePath+"?kind=red-team-report", "vendor-evidence")
