@@ -71,3 +71,9 @@ func decodeDelivery(c echo.Context, d *tender.DeliveryCheck) error {
 func (s *Server) notifyChange(c echo.Context, u domain.User, n tender.ChangeNotice) (contract.ChangeNotice, error) {
 	return s.svc.NotifyChange(c.Request().Context(), u, c.Param("id"), n)
 }
+
+// reportOutput is POST /api/v1/awards/:id/reports: the agency's report of a
+// violating output of the awarded model, answered 202 as the review starts.
+func (s *Server) reportOutput(c echo.Context, u domain.User, r tender.OutputReport) (contract.ChangeNotice, error) {
+	return s.svc.ReportOutput(c.Request().Context(), u, c.Param("id"), r)
+}

@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	api.GET("/solicitations/:id/awards", plain(s.listAwards))
 	api.POST("/awards/:id/delivery", s.checkDelivery)
 	api.POST("/awards/:id/notices", handle(http.StatusAccepted, s.notifyChange))
+	api.POST("/awards/:id/reports", handle(http.StatusAccepted, s.reportOutput))
 	api.POST("/solicitations/:id/protests", handle(http.StatusCreated, s.fileProtest))
 	api.GET("/solicitations/:id/protests", plain(s.listProtests))
 	api.POST("/solicitations/:id/protests/:pid/decision", handle(http.StatusOK, s.resolveProtest))

@@ -48,7 +48,11 @@ func MonitoringWorkflow(ctx workflow.Context, in contract.MonitoringInput) error
 		now := workflow.Now(ctx)
 		due := now.Add(in.TaskSLA)
 		title := "Re-attest the awarded model: the re-check under policy " + res.Revision + " gives " + string(res.Outcome)
-		if notice != nil {
+		switch {
+		case notice != nil && notice.Kind == contract.NoticeOutputReport:
+			title = "Review a reported output of the awarded model (" + notice.ID + "): " + notice.Description +
+				"; the re-check under policy " + res.Revision + " gives " + string(res.Outcome)
+		case notice != nil:
 			title = "Re-attest the awarded model: its vendor notified a change (" + notice.ID + "); the re-check under policy " +
 				res.Revision + " gives " + string(res.Outcome)
 		}

@@ -47,7 +47,7 @@ func runProvenanceJourney(t *testing.T) provenanceJourney {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := provenanceJourney{s: s, sol: s.publish(6*time.Second, "standard", map[string]any{"standstill_days": 2.0 / 86400})}
+	j := provenanceJourney{s: s, sol: s.publish(10*time.Second, "standard", map[string]any{"standstill_days": 2.0 / 86400})}
 	s.must(http.StatusCreated, "vendorA", "POST", "/api/v1/solicitations/"+j.sol.ID+"/bids", map[string]any{
 		"candidates": []json.RawMessage{exampleManifest(t, "granite-3.1-8b-instruct.json", func(m map[string]any) {
 			m["weights"].(map[string]any)["files"] = files
@@ -346,6 +346,28 @@ func (j provenanceJourney) checkChangeNotice(t *testing.T) {
 	}
 	if !notified || !rechecked {
 		t.Fatalf("audit trail: notified %t, re-checked under the frozen revision %t", notified, rechecked)
+	}
+
+	// Once the change is re-attested, the agency reports a violating output
+	// (OMB M-26-04): only its officer may, and a review task carrying the
+	// report opens on the awarded model.
+	s.must(http.StatusOK, "reviewer1", "POST", "/api/v1/tasks/"+task.ID+"/decision",
+		map[string]any{"verdict": "approve", "reason_code": "meets-requirements"})
+	reports := "/api/v1/awards/" + j.award.ID + "/reports"
+	report := map[string]any{"description": "asked for a summary of a benefits rule, it answered with a partisan opinion"}
+	s.must(http.StatusForbidden, "vendorA", "POST", reports, report)
+	s.must(http.StatusUnprocessableEntity, "officer", "POST", reports, map[string]any{"description": " "})
+	var filed contract.ChangeNotice
+	s.must(http.StatusAccepted, "officer", "POST", reports, report).decode(t, &filed)
+	review := s.openTaskTitled("reviewer1", filed.ID)
+	if review.CandidateID != j.candA || !strings.Contains(review.Title, "partisan opinion") {
+		t.Fatalf("review of the reported output: %+v", review)
+	}
+	s.must(http.StatusOK, "auditor", "GET", "/api/v1/solicitations/"+j.sol.ID+"/audit", nil).decode(t, &trail)
+	if !slices.ContainsFunc(trail.Events, func(e store.AuditEvent) bool {
+		return e.Action == "award.output-reported" && e.Detail["report_id"] == filed.ID
+	}) {
+		t.Fatal("the report is not on the audit trail")
 	}
 }
 

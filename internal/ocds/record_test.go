@@ -2,6 +2,8 @@ package ocds
 
 import (
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/modeltender/modeltender/internal/domain"
@@ -68,5 +70,21 @@ func TestResponsesFrom(t *testing.T) {
 	sol.MinimumOpennessClass = ""
 	if got := ResponsesFrom(sol, []CandidateResult{qualified}, nil); !reflect.DeepEqual(got, []RequirementResponse{{RequirementLicense, true}}) {
 		t.Errorf("no minimum class: %+v", got)
+	}
+}
+
+// The notice names the policy packs frozen with the revision; a
+// solicitation published before packs were chosen names none.
+func TestNoticeNamesThePacks(t *testing.T) {
+	n := awardedTender()
+	n.Solicitation.Packs = []string{"omb-m-25-22", "omb-m-26-04"}
+	_, r := buildValid(t, n)
+	i := slices.IndexFunc(r.Tender.Documents, func(d Document) bool { return d.ID == "policy-revision" })
+	if i < 0 || !strings.Contains(r.Tender.Documents[i].Description, "Policy packs applied: omb-m-25-22, omb-m-26-04.") {
+		t.Fatalf("policy document: %+v", r.Tender.Documents)
+	}
+	n.Solicitation.Packs = nil
+	if _, r := buildValid(t, n); strings.Contains(r.Tender.Documents[0].Description, "Policy packs") {
+		t.Errorf("a solicitation without packs names some: %s", r.Tender.Documents[0].Description)
 	}
 }

@@ -235,6 +235,16 @@ func weighedCriteria(w domain.ScoringWeights) []weighedCriterion {
 	}
 }
 
+// packsSentence names the policy packs the solicitation applies, frozen
+// with the revision; "" for one published before packs were chosen (the
+// defaults of its tier applied).
+func packsSentence(s domain.Solicitation) string {
+	if len(s.Packs) == 0 {
+		return ""
+	}
+	return " Policy packs applied: " + strings.Join(s.Packs, ", ") + "."
+}
+
 // policyDocument publishes the policy revision every candidate is evaluated
 // under: the content hash of the rules and data frozen at publication.
 func policyDocument(s domain.Solicitation) Document {
@@ -244,7 +254,7 @@ func policyDocument(s domain.Solicitation) Document {
 		Title:        "Evaluation rules, policy revision " + s.PolicyRevision,
 		Description: "The policies and data every candidate of this solicitation is evaluated under, frozen at publication " +
 			"and identified by their content hash, so that each decision can be reproduced. Rule changes reach the " +
-			"solicitation only through a published amendment.",
+			"solicitation only through a published amendment." + packsSentence(s),
 	}
 	if s.PublishedAt != nil {
 		d.DatePublished = dateTime(*s.PublishedAt)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/modeltender/modeltender/internal/artifact"
 	"github.com/modeltender/modeltender/internal/contract"
@@ -224,17 +225,64 @@ func (s *Service) NotifyChange(ctx context.Context, u domain.User, awardID strin
 		}
 		out.Differences = append(out.Differences, d.Problems()...)
 	}
-	err = s.Temporal.SignalWorkflow(ctx, contract.MonitoringWorkflowID(aw.CandidateID), "", contract.ChangeNoticeSignal, out)
-	if isNotFound(err) {
-		return out, domain.Errorf(domain.ErrConflict, "the awarded model's monitoring is not running, so no re-check can start; ask the agency's officer")
-	}
-	if err != nil {
-		return out, fromWorkflow(err)
+	if err := s.signalMonitoring(ctx, aw, out); err != nil {
+		return out, err
 	}
 	detail := map[string]any{"notice_id": out.ID, "version": out.Version, "weights_digest": out.WeightsDigest,
 		"differences": out.Differences[:min(len(out.Differences), maxAuditedProblems)], "description": out.Description,
 		"policy_revision": s.frozenRevision(ctx, aw.SolicitationID)}
 	return out, s.Store.AppendAudit(ctx, auditEvent(u, "award.change-notified", "award", aw.ID, aw.SolicitationID, out.At, detail))
+}
+
+// OutputReport is a report of an output of the awarded model that violates
+// the contract's terms, taken by the agency: what was asked and answered,
+// and why it violates them.
+type OutputReport struct {
+	Description string `json:"description"`
+}
+
+// ReportOutput takes the agency's report of a violating output of an
+// awarded model (OMB M-26-04 asks agencies to be able to take them): it is
+// audited (award.output-reported), and the model's monitoring re-checks it
+// at once under the frozen revision and opens a review task with the
+// report in its title.
+func (s *Service) ReportOutput(ctx context.Context, u domain.User, awardID string, r OutputReport) (contract.ChangeNotice, error) {
+	out := contract.ChangeNotice{AwardID: awardID}
+	if err := s.Authorize(ctx, u, "award:recommend"); err != nil {
+		return out, err
+	}
+	if err := required(map[string]string{"description": r.Description}); err != nil {
+		return out, err
+	}
+	aw, err := s.Store.Award(ctx, awardID)
+	if err != nil {
+		return out, err
+	}
+	if _, err := s.AgencySolicitation(ctx, u, aw.SolicitationID); err != nil {
+		return out, err
+	}
+	if aw.Status != domain.AwardAwarded {
+		return out, domain.Errorf(domain.ErrConflict, "award %s is %s: outputs are reported on a model once the award stands", aw.ID, aw.Status)
+	}
+	out = contract.ChangeNotice{ID: domain.NewID("rpt"), Kind: contract.NoticeOutputReport, AwardID: aw.ID,
+		Description: strings.TrimSpace(r.Description), NotifiedBy: u.ID, At: s.now(), Differences: []string{}}
+	if err := s.signalMonitoring(ctx, aw, out); err != nil {
+		return out, err
+	}
+	detail := map[string]any{"report_id": out.ID, "description": out.Description, "policy_revision": s.frozenRevision(ctx, aw.SolicitationID)}
+	return out, s.Store.AppendAudit(ctx, auditEvent(u, "award.output-reported", "award", aw.ID, aw.SolicitationID, out.At, detail))
+}
+
+// signalMonitoring hands a notice to the awarded candidate's monitoring.
+func (s *Service) signalMonitoring(ctx context.Context, aw domain.Award, n contract.ChangeNotice) error {
+	err := s.Temporal.SignalWorkflow(ctx, contract.MonitoringWorkflowID(aw.CandidateID), "", contract.ChangeNoticeSignal, n)
+	if isNotFound(err) {
+		return domain.Errorf(domain.ErrConflict, "the awarded model's monitoring is not running, so no re-check can start; ask the agency's officer")
+	}
+	if err != nil {
+		return fromWorkflow(err)
+	}
+	return nil
 }
 
 // weightsDigest is how a manifest writes the weights digest.
