@@ -151,3 +151,30 @@ func TestBrowserEvidenceBesideModelCard(t *testing.T) {
 		t.Fatalf("the scope was not kept: %s", b)
 	}
 }
+
+// A vendor bids a real Hugging Face model card through the bid form, pasted
+// as it is on the Hub: the card is read (format detected) with its license
+// and base model, and the pre-check says what the card leaves out (this
+// one names no model) and scores its completeness.
+func TestBrowserBidsAModelCard(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	sol := s.publish(time.Hour, "standard")
+	browser := newBrowser(t)
+	vendor := s.newSession(browser, "vendorA")
+	vendor.open("/solicitations/"+sol.ID, "vendor-solicitation-before-card")
+	vendor.fill(`form[action$="/bids"] textarea[name=manifest_json]`, modelCard(t))
+	vendor.submit(`form[action$="/bids"] button[type=submit]`)
+	vendor.see("the model card names no model", "Completeness")
+	var bids struct{ Bids []struct{ ID string } }
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/solicitations/"+sol.ID+"/bids", nil).decode(t, &bids)
+	if len(bids.Bids) != 1 {
+		t.Fatalf("bids after the form: %+v", bids.Bids)
+	}
+	var bid domain.Bid
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bids.Bids[0].ID, nil).decode(t, &bid)
+	if len(bid.Candidates) != 1 || bid.Candidates[0].Manifest.Weights.License != "Apache-2.0" ||
+		!slices.ContainsFunc(bid.Candidates[0].Manifest.BaseModels, func(b domain.BaseModel) bool { return b.Name == "ibm-granite/granite-4.0-micro" }) {
+		t.Fatalf("the card's candidate: %+v", bid.Candidates)
+	}
+}
