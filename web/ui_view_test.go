@@ -192,3 +192,16 @@ func TestTaskAndLicensePagesUseWords(t *testing.T) {
 		t.Errorf("the license page does not anchor the quote:\n%s", buf.String())
 	}
 }
+
+// A derived candidate's pipeline names the models it derives from, whose
+// license duties the review weighed.
+func TestPipelineNamesTheLineage(t *testing.T) {
+	c := tender.CandidateStatus{Name: "fine-tune", BaseModels: []domain.BaseModel{{Name: "meta-llama/Llama-3.1-8B", Relation: "finetune"}}}
+	var out bytes.Buffer
+	if err := parsePages()["board"].ExecuteTemplate(&out, "pipeline", c); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Derived from <code>meta-llama/Llama-3.1-8B</code> (finetune)") {
+		t.Errorf("the pipeline does not name the base model:\n%s", out.String())
+	}
+}

@@ -34,6 +34,9 @@ type CandidateStatus struct {
 	Reason   string
 	Openness OpennessBadge
 	Done     bool
+	// BaseModels are the models the candidate derives from, whose license
+	// duties it inherits (the license review's lineage).
+	BaseModels []domain.BaseModel
 }
 
 // Step is one stage of a candidate's pipeline.
@@ -55,7 +58,8 @@ var statusText = map[domain.StageStatus]string{
 // NewCandidateStatus builds a candidate's status; ev is nil before the
 // solicitation closes, when every stage is still to come.
 func NewCandidateStatus(c domain.Candidate, vendor string, ev *store.EvaluationView) CandidateStatus {
-	v := CandidateStatus{ID: c.ID, Name: c.Name, Vendor: vendor, BidID: c.BidID, Openness: newOpennessBadge(c.Manifest, nil, false)}
+	v := CandidateStatus{ID: c.ID, Name: c.Name, Vendor: vendor, BidID: c.BidID, Openness: newOpennessBadge(c.Manifest, nil, false),
+		BaseModels: c.Manifest.BaseModels}
 	byStage := map[domain.Stage]store.StageView{}
 	if ev != nil {
 		for _, st := range ev.Stages {

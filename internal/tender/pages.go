@@ -550,6 +550,9 @@ type TaskPage struct {
 	// Attestations are the candidate's answers to the contract terms the
 	// solicitation's packs ask about, beside the findings they bear on.
 	Attestations []domain.Attestation
+	// BaseModels are the models the candidate derives from: its lineage,
+	// whose license duties the license review weighed.
+	BaseModels []domain.BaseModel
 	// Names are the emails of the people the page mentions (reviewers who
 	// decided, the officer who recommended), by user id.
 	Names map[string]string
@@ -592,7 +595,7 @@ func (s *Service) TaskPage(ctx context.Context, u domain.User, taskID string) (T
 		if err != nil {
 			return v, err
 		}
-		v.Attestations = cand.Manifest.Attestations
+		v.Attestations, v.BaseModels = cand.Manifest.Attestations, cand.Manifest.BaseModels
 	}
 	if v.CanManage, err = s.Allowed(ctx, u, "task:assign"); err != nil {
 		return v, err
