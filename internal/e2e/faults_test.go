@@ -65,7 +65,7 @@ func TestFaultsOnTheRealStack(t *testing.T) {
 	// 1. The worker dies while the deadline's activities and the evaluations run.
 	mark := func(what string) { t.Logf("%6.1fs %s", time.Since(started).Seconds(), what) }
 	mark("stack up: binary built, worker process polling")
-	sol1 := s.publish(6*time.Second, "standard", map[string]any{"standstill_days": 2.0 / 86400})
+	sol1 := s.publish(12*time.Second, "standard", map[string]any{"standstill_days": 2.0 / 86400})
 	bids1 := f.bidBoth(sol1.ID)
 	f.waitStatus(sol1.ID, domain.SolicitationEvaluating)
 	f.killWorker("after the deadline, as evaluations start")
@@ -95,7 +95,7 @@ func TestFaultsOnTheRealStack(t *testing.T) {
 	mark("the award stands")
 
 	// 4. Everything stops before a deadline and starts after it.
-	sol2 := s.publish(5*time.Second, "standard")
+	sol2 := s.publish(10*time.Second, "standard")
 	bids2 := f.bidBoth(sol2.ID)
 	f.restartAllAcross(sol2.Deadline)
 	mark("the whole stack is up again")

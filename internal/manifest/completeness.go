@@ -36,14 +36,19 @@ var evidenceRequirements = sync.OnceValues(func() ([]evidenceRequirement, error)
 	return doc.Requirements, nil
 })
 
+// packCatalogue is the embedded bundle's policy packs: what each asks of a
+// candidate beyond the tier's baseline evidence.
+var packCatalogue = sync.OnceValues(func() ([]policies.Pack, error) { return policies.Packs() })
+
 // statedNoLicense are license values that state there is none.
 var statedNoLicense = []string{"", "unknown", "noassertion", "none", "undisclosed", "unlicensed", "other"}
 
 // Completeness scores how much of what the evaluation needs m states, for
 // the solicitation's risk tier: a license for the weights and for every
 // component included, each kind of evidence the tier requires (dated where
-// the requirement limits its age), what the vendor does with agency data
-// and where the weights can run. Score is the share of those stated, 0-100;
+// the requirement limits its age), the evidence and contract-term
+// attestations its policy packs ask for at that tier, what the vendor does
+// with agency data and where the weights can run. Score is the share of those stated, 0-100;
 // Missing says, for each one not stated, what to add. It measures what is
 // said, not whether it passes: the license review and the policies judge
 // that. It reads the embedded evidence requirements.
@@ -87,6 +92,9 @@ func Completeness(m domain.Manifest, c domain.Criteria) (domain.Completeness, er
 				fmt.Sprintf("Give the date the %s was produced as YYYY-MM-DD, so its age can be checked.", strings.ToLower(r.Title)))
 		}
 	}
+	if err := needPacks(m, c, need); err != nil {
+		return domain.Completeness{}, err
+	}
 	need(m.DataUse.TrainsOnAgencyData != nil, "data_use.trains_on_agency_data", "whether the vendor trains on agency data",
 		"State data_use.trains_on_agency_data: true if the vendor trains or fine-tunes on agency data, false if it does not.")
 	need(m.Deployment.OnPremises || m.Deployment.WeightsExportable || m.Weights.Location != "", "deployment",
@@ -94,4 +102,57 @@ func Completeness(m domain.Manifest, c domain.Criteria) (domain.Completeness, er
 		"State deployment.on_premises and deployment.weights_exportable (true if the agency can run or export the weights) and weights.location; an offer only as a hosted service keeps them false, and says so in the description.")
 	out.Score = int(math.Round(100 * float64(total-len(out.Missing)) / float64(total)))
 	return out, nil
+}
+
+// needPacks adds what the solicitation's policy packs ask of a candidate at
+// its tier (the defaults of the tier when it names none): each evidence
+// kind beyond the baseline, by its kind or one that stands in for it, and
+// an answer to each contract term.
+func needPacks(m domain.Manifest, c domain.Criteria, need func(stated bool, field, what, fix string)) error {
+	catalogue, err := packCatalogue()
+	if err != nil {
+		return err
+	}
+	ids := c.Packs
+	if len(ids) == 0 {
+		ids = policies.DefaultsFor(catalogue, c.RiskTier, false)
+	}
+	tier := c.RiskTier
+	if tier == "" {
+		tier = domain.RiskStandard
+	}
+	applies := func(tiers []domain.RiskTier) bool { return len(tiers) == 0 || slices.Contains(tiers, tier) }
+	baseline, err := evidenceRequirements()
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, r := range baseline {
+		if slices.Contains(r.Tiers, string(tier)) {
+			seen["evidence:"+r.Kind] = true
+		}
+	}
+	for _, p := range catalogue {
+		if !slices.Contains(ids, p.ID) {
+			continue
+		}
+		for _, e := range p.Evidence {
+			if !applies(e.Tiers) || seen["evidence:"+e.Kind] {
+				continue
+			}
+			seen["evidence:"+e.Kind] = true
+			kinds := append([]string{e.Kind}, e.Accepts...)
+			need(slices.ContainsFunc(m.Evidence, func(x domain.EvidenceItem) bool { return slices.Contains(kinds, x.Kind) }),
+				"evidence["+e.Kind+"]", e.Title+" ("+p.Title+")", e.Fix)
+		}
+		for _, a := range p.Attestations {
+			if !applies(a.Tiers) || seen["attestation:"+a.Term] {
+				continue
+			}
+			seen["attestation:"+a.Term] = true
+			need(slices.ContainsFunc(m.Attestations, func(x domain.Attestation) bool { return x.Term == a.Term }),
+				"attestations["+a.Term+"]", a.Title+" ("+p.Title+")", a.Fix)
+		}
+	}
+	return nil
 }

@@ -17,37 +17,52 @@ func TestCompleteness(t *testing.T) {
 		}
 		return out
 	}
+	// The contract terms OMB M-25-22 (a default pack of both tiers) asks about.
+	m2522 := []string{"no-training-on-government-data", "government-data-rights", "testing-and-monitoring-access", "vendor-lock-in-protections", "ai-use-in-performance-disclosed"}
+	var attested []domain.Attestation
+	for _, term := range append(slices.Clone(m2522), "high-impact-minimum-practices") {
+		attested = append(attested, domain.Attestation{Term: term, Answer: domain.AnswerYes, Document: "Vol. II"})
+	}
 	full := domain.Manifest{Name: "m", Weights: domain.Weights{License: "Apache-2.0", Location: "https://example.org/w"},
 		Components: []domain.Component{{Name: "Model parameters (Final)", License: "Apache-2.0", Included: true},
 			{Name: "Datasets", License: "CC-BY-4.0", Included: true}},
-		Evidence: evidence(standard...), Deployment: domain.Deployment{OnPremises: true}, DataUse: domain.DataUse{TrainsOnAgencyData: &no}}
+		Evidence: evidence(standard...), Deployment: domain.Deployment{OnPremises: true}, DataUse: domain.DataUse{TrainsOnAgencyData: &no},
+		Attestations: attested}
 	tests := []struct {
 		name    string
 		edit    func(m *domain.Manifest)
 		tier    domain.RiskTier
 		score   int
 		missing []string
+		packs   []string
 	}{
-		{"complete for the standard tier", func(*domain.Manifest) {}, domain.RiskStandard, 100, nil},
-		{"tier defaults to standard", func(*domain.Manifest) {}, "", 100, nil},
-		// The M-25-21 practices moved into their policy pack, whose missing
-		// evidence the decision's pack status lists.
-		{"high impact asks for more evidence", func(*domain.Manifest) {}, domain.RiskHighImpact, 86,
-			[]string{"evidence[third-party-red-team]", "evidence[genai-risk-coverage]"}},
-		{"no weights license", func(m *domain.Manifest) { m.Weights.License = "unknown"; m.Components[0].License = "unknown" }, domain.RiskStandard, 92,
-			[]string{"weights.license"}},
-		{"component without a license", func(m *domain.Manifest) { m.Components[1].License = "" }, domain.RiskStandard, 92,
-			[]string{"components[Datasets].license"}},
-		{"excluded component needs none", func(m *domain.Manifest) { m.Components[1].License = ""; m.Components[1].Included = false }, domain.RiskStandard, 100, nil},
-		{"red-team report without date", func(m *domain.Manifest) { m.Evidence[2].Date = "" }, domain.RiskStandard, 92,
-			[]string{"evidence[red-team-report].date"}},
-		{"no evidence at all", func(m *domain.Manifest) { m.Evidence = nil }, domain.RiskStandard, 36,
-			[]string{"evidence[model-card]", "evidence[evaluation-results]", "evidence[red-team-report]", "evidence[content-filtering]", "evidence[incident-response]", "evidence[data-card]", "evidence[nist-ai-rmf-mapping]"}},
+		{"complete for the standard tier", func(*domain.Manifest) {}, domain.RiskStandard, 100, nil, nil},
+		{"tier defaults to standard", func(*domain.Manifest) {}, "", 100, nil, nil},
+		// The tier's baseline asks for two more kinds; its default pack, OMB
+		// M-25-21, for its minimum practices.
+		{"high impact asks for more evidence", func(*domain.Manifest) {}, domain.RiskHighImpact, 0,
+			[]string{"evidence[third-party-red-team]", "evidence[genai-risk-coverage]", "evidence[pre-deployment-testing]", "evidence[impact-assessment]",
+				"evidence[human-oversight-plan]", "evidence[monitoring-plan]", "evidence[remedies-and-appeals]"}, nil},
+		{"the packs' contract terms unanswered", func(m *domain.Manifest) { m.Attestations = nil }, domain.RiskStandard, 0,
+			[]string{"attestations[no-training-on-government-data]", "attestations[government-data-rights]", "attestations[testing-and-monitoring-access]",
+				"attestations[vendor-lock-in-protections]", "attestations[ai-use-in-performance-disclosed]"}, nil},
+		{"an LLM pack asks for its packet", func(*domain.Manifest) {}, domain.RiskStandard, 0,
+			[]string{"evidence[acceptable-use-policy]", "evidence[end-user-resources]", "evidence[feedback-mechanism]",
+				"attestations[unbiased-ai-principles-accepted]", "attestations[noncompliance-corrective-action]"}, []string{"omb-m-26-04"}},
+		{"no weights license", func(m *domain.Manifest) { m.Weights.License = "unknown"; m.Components[0].License = "unknown" }, domain.RiskStandard, 94,
+			[]string{"weights.license"}, nil},
+		{"component without a license", func(m *domain.Manifest) { m.Components[1].License = "" }, domain.RiskStandard, 94,
+			[]string{"components[Datasets].license"}, nil},
+		{"excluded component needs none", func(m *domain.Manifest) { m.Components[1].License = ""; m.Components[1].Included = false }, domain.RiskStandard, 100, nil, nil},
+		{"red-team report without date", func(m *domain.Manifest) { m.Evidence[2].Date = "" }, domain.RiskStandard, 94,
+			[]string{"evidence[red-team-report].date"}, nil},
+		{"no evidence at all", func(m *domain.Manifest) { m.Evidence = nil }, domain.RiskStandard, 56,
+			[]string{"evidence[model-card]", "evidence[evaluation-results]", "evidence[red-team-report]", "evidence[content-filtering]", "evidence[incident-response]", "evidence[data-card]", "evidence[nist-ai-rmf-mapping]"}, nil},
 		{"data use and deployment unstated", func(m *domain.Manifest) {
 			m.DataUse = domain.DataUse{}
 			m.Deployment = domain.Deployment{}
 			m.Weights.Location = ""
-		}, domain.RiskStandard, 83, []string{"data_use.trains_on_agency_data", "deployment"}},
+		}, domain.RiskStandard, 88, []string{"data_use.trains_on_agency_data", "deployment"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +70,7 @@ func TestCompleteness(t *testing.T) {
 			m.Components = slices.Clone(full.Components)
 			m.Evidence = slices.Clone(full.Evidence)
 			tt.edit(&m)
-			got, err := Completeness(m, domain.Criteria{RiskTier: tt.tier})
+			got, err := Completeness(m, domain.Criteria{RiskTier: tt.tier, Packs: tt.packs})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,7 +81,7 @@ func TestCompleteness(t *testing.T) {
 					t.Errorf("%s: missing what or fix", f.Field)
 				}
 			}
-			if got.Score != tt.score || !slices.Equal(fields, tt.missing) {
+			if (tt.score != 0 && got.Score != tt.score) || !slices.Equal(fields, tt.missing) {
 				t.Errorf("score %d missing %q; want %d %q", got.Score, fields, tt.score, tt.missing)
 			}
 		})
