@@ -465,6 +465,11 @@ func (s *Service) vendorBidPage(ctx context.Context, v *BidPage) error {
 	if err != nil {
 		return err
 	}
+	// The ranking names the awarded candidate; without it the id stands in.
+	ranking, rerr := s.Store.Ranking(ctx, v.Sol.ID)
+	if rerr != nil {
+		ranking = nil
+	}
 	for _, a := range awards {
 		if !awardPublic(a) {
 			continue
@@ -473,10 +478,8 @@ func (s *Service) vendorBidPage(ctx context.Context, v *BidPage) error {
 		// The winning candidate's name is public once the award stands (it is
 		// in the notice); during the standstill losing vendors need it to protest.
 		out.Candidate = a.CandidateID
-		if ranking, err := s.Store.Ranking(ctx, v.Sol.ID); err == nil {
-			if i := slices.IndexFunc(ranking, func(r domain.RankedCandidate) bool { return r.CandidateID == a.CandidateID }); i >= 0 {
-				out.Candidate = ranking[i].Name
-			}
+		if i := slices.IndexFunc(ranking, func(r domain.RankedCandidate) bool { return r.CandidateID == a.CandidateID }); i >= 0 {
+			out.Candidate = ranking[i].Name
 		}
 		if a.Status == domain.AwardAwarded {
 			out.NoticeURL = noticeURL(v.Sol.ID)
