@@ -114,6 +114,28 @@ func DefaultPacks(tier domain.RiskTier, isLLM bool, opts ...Option) ([]string, e
 	return DefaultsFor(packs, tier, isLLM), nil
 }
 
+// Selected are the packs of a catalogue a solicitation of tier applies, in
+// catalogue order: those ids name, or the tier's defaults when it names
+// none (a solicitation published before packs were chosen in the draft).
+func Selected(catalogue []Pack, ids []string, tier domain.RiskTier) []Pack {
+	if len(ids) == 0 {
+		ids = DefaultsFor(catalogue, tier, false)
+	}
+	var out []Pack
+	for _, p := range catalogue {
+		if slices.Contains(ids, p.ID) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// AppliesAt reports whether a pack requirement listed for tiers applies at
+// tier; a requirement that lists none applies at every tier.
+func AppliesAt(tiers []domain.RiskTier, tier domain.RiskTier) bool {
+	return len(tiers) == 0 || slices.Contains(tiers, tier)
+}
+
 // DefaultsFor picks, from a catalogue, the packs a solicitation of tier
 // applies when it names none; LLM-only packs only when isLLM.
 func DefaultsFor(packs []Pack, tier domain.RiskTier, isLLM bool) []string {

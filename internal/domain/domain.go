@@ -127,7 +127,7 @@ type Criteria struct {
 	OpennessPreferencePoints *PreferencePoints `json:"openness_preference_points,omitempty"`
 	// Packs are the policy packs (policies/data/policy_packs.json) the
 	// solicitation applies, e.g. "omb-m-25-22"; empty applies the defaults
-	// for the risk tier (policies.DefaultPacks with isLLM false).
+	// for the risk tier (policies.Selected; policies.DefaultsFor with isLLM false).
 	Packs []string `json:"packs,omitempty"`
 	// RequireOSAID disqualifies a candidate that does not conform to the
 	// Open Source AI Definition 1.0, as a minimum MOF class does.

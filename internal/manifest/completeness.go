@@ -113,15 +113,10 @@ func needPacks(m domain.Manifest, c domain.Criteria, need func(stated bool, fiel
 	if err != nil {
 		return err
 	}
-	ids := c.Packs
-	if len(ids) == 0 {
-		ids = policies.DefaultsFor(catalogue, c.RiskTier, false)
-	}
 	tier := c.RiskTier
 	if tier == "" {
 		tier = domain.RiskStandard
 	}
-	applies := func(tiers []domain.RiskTier) bool { return len(tiers) == 0 || slices.Contains(tiers, tier) }
 	baseline, err := evidenceRequirements()
 	if err != nil {
 		return err
@@ -132,12 +127,9 @@ func needPacks(m domain.Manifest, c domain.Criteria, need func(stated bool, fiel
 			seen["evidence:"+r.Kind] = true
 		}
 	}
-	for _, p := range catalogue {
-		if !slices.Contains(ids, p.ID) {
-			continue
-		}
+	for _, p := range policies.Selected(catalogue, c.Packs, c.RiskTier) {
 		for _, e := range p.Evidence {
-			if !applies(e.Tiers) || seen["evidence:"+e.Kind] {
+			if !policies.AppliesAt(e.Tiers, tier) || seen["evidence:"+e.Kind] {
 				continue
 			}
 			seen["evidence:"+e.Kind] = true
@@ -146,7 +138,7 @@ func needPacks(m domain.Manifest, c domain.Criteria, need func(stated bool, fiel
 				"evidence["+e.Kind+"]", e.Title+" ("+p.Title+")", e.Fix)
 		}
 		for _, a := range p.Attestations {
-			if !applies(a.Tiers) || seen["attestation:"+a.Term] {
+			if !policies.AppliesAt(a.Tiers, tier) || seen["attestation:"+a.Term] {
 				continue
 			}
 			seen["attestation:"+a.Term] = true

@@ -24,24 +24,16 @@ type Requirements struct {
 // catalogue. A solicitation that names no packs (published before packs
 // were chosen in the draft) applies the defaults of its tier.
 func (s *Service) requirements(sol domain.Solicitation) Requirements {
-	ids := sol.Packs
-	if len(ids) == 0 {
-		ids = policies.DefaultsFor(s.Packs, sol.RiskTier, false)
-	}
 	r := Requirements{Packs: []policies.Pack{}, Evidence: []policies.PackEvidence{}, Attestations: []policies.PackAttestation{}}
-	applies := func(tiers []domain.RiskTier) bool { return len(tiers) == 0 || slices.Contains(tiers, sol.RiskTier) }
-	for _, p := range s.Packs {
-		if !slices.Contains(ids, p.ID) {
-			continue
-		}
+	for _, p := range policies.Selected(s.Packs, sol.Packs, sol.RiskTier) {
 		r.Packs = append(r.Packs, p)
 		for _, e := range p.Evidence {
-			if applies(e.Tiers) && !slices.ContainsFunc(r.Evidence, func(x policies.PackEvidence) bool { return x.Kind == e.Kind }) {
+			if policies.AppliesAt(e.Tiers, sol.RiskTier) && !slices.ContainsFunc(r.Evidence, func(x policies.PackEvidence) bool { return x.Kind == e.Kind }) {
 				r.Evidence = append(r.Evidence, e)
 			}
 		}
 		for _, a := range p.Attestations {
-			if applies(a.Tiers) && !slices.ContainsFunc(r.Attestations, func(x policies.PackAttestation) bool { return x.Term == a.Term }) {
+			if policies.AppliesAt(a.Tiers, sol.RiskTier) && !slices.ContainsFunc(r.Attestations, func(x policies.PackAttestation) bool { return x.Term == a.Term }) {
 				r.Attestations = append(r.Attestations, a)
 			}
 		}
