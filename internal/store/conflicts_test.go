@@ -33,19 +33,9 @@ func newReviewFixture(t *testing.T) reviewFixture {
 	}
 	t.Cleanup(st.Close)
 	f := reviewFixture{st: st}
-	org := func(name, kind string) domain.Organisation {
-		o, err := st.EnsureOrganisation(ctx, name, kind)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return o
-	}
+	org := func(name, kind string) domain.Organisation { return mustOrg(t, st, name, kind) }
 	user := func(email string, role domain.Role, o domain.Organisation) domain.User {
-		u, _, err := st.CreateUser(ctx, email, role, o.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
+		return mustUser(t, st, email, role, o)
 	}
 	f.agency, f.otherAgency, f.vendor = org("Agency", "agency"), org("Other Agency", "agency"), org("Vendor", "vendor")
 	f.officer = user("officer@agency.test", domain.RoleOfficer, f.agency)

@@ -27,19 +27,9 @@ func newMarket(t *testing.T) market {
 	ctx := context.Background()
 	st, url := openStore(t)
 	m := market{st: st, url: url}
-	org := func(name, kind string) domain.Organisation {
-		o, err := st.EnsureOrganisation(ctx, name, kind)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return o
-	}
+	org := func(name, kind string) domain.Organisation { return mustOrg(t, st, name, kind) }
 	user := func(email string, role domain.Role, o domain.Organisation) domain.User {
-		u, _, err := st.CreateUser(ctx, email, role, o.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
+		return mustUser(t, st, email, role, o)
 	}
 	m.agency, m.vendorA, m.vendorB = org("Agency", "agency"), org("Northwind", "vendor"), org("Open Weights", "vendor")
 	m.officer = user("officer@agency.test", domain.RoleOfficer, m.agency)
@@ -130,4 +120,24 @@ func requireFails(t *testing.T, err error, mentions string) {
 	if msg := err.Error(); !strings.Contains(strings.ToLower(msg), strings.ToLower(mentions)) {
 		t.Fatalf("error %q does not mention %q", msg, mentions)
 	}
+}
+
+// mustOrg makes or finds an organisation, failing the test if it cannot.
+func mustOrg(t *testing.T, st *Store, name, kind string) domain.Organisation {
+	t.Helper()
+	o, err := st.EnsureOrganisation(context.Background(), name, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// mustUser makes a user of org, failing the test if it cannot.
+func mustUser(t *testing.T, st *Store, email string, role domain.Role, org domain.Organisation) domain.User {
+	t.Helper()
+	u, _, err := st.CreateUser(context.Background(), email, role, org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
