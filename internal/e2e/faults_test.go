@@ -142,6 +142,9 @@ func startFaultStack(t *testing.T) *faultStack {
 		f.stopApp()
 		f.temporal.Stop()
 		_ = f.pg.Stop(context.Background())
+		if t.Failed() {
+			f.printWorkerLogs()
+		}
 	})
 	s := f.stack
 	s.addUser("officer", domain.RoleOfficer, "Department of Digital Services", "agency")
@@ -241,6 +244,18 @@ func (f *faultStack) startWorker() {
 	}
 	b, _ := os.ReadFile(logPath)
 	t.Fatalf("the worker process did not start polling:\n%s", b)
+}
+
+// printWorkerLogs prints the end of each worker process's log, for a failed run.
+func (f *faultStack) printWorkerLogs() {
+	logs, _ := filepath.Glob(filepath.Join(f.dir, "worker-*.log"))
+	for _, path := range logs {
+		b, _ := os.ReadFile(path)
+		if len(b) > 8000 {
+			b = b[len(b)-8000:]
+		}
+		f.test.Logf("%s (end):\n%s", filepath.Base(path), b)
+	}
 }
 
 func (f *faultStack) stopWorker(sig syscall.Signal) {

@@ -51,8 +51,8 @@ var rules = sync.OnceValues(func() (struct {
 
 // sent is one update the service sent a workflow.
 type sent struct {
-	WorkflowID, Name string
-	Arg              any
+	WorkflowID, Name, UpdateID string
+	Arg                        any
 }
 
 // fakeTemporal is the part of the Temporal client the Service uses: it
@@ -88,7 +88,7 @@ func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, opts client.StartWorkf
 func (f *fakeTemporal) UpdateWorkflow(_ context.Context, opts client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
 	f.mu.Lock()
 	answer := f.answer
-	f.updates = append(f.updates, sent{WorkflowID: opts.WorkflowID, Name: opts.UpdateName, Arg: opts.Args[0]})
+	f.updates = append(f.updates, sent{WorkflowID: opts.WorkflowID, Name: opts.UpdateName, UpdateID: opts.UpdateID, Arg: opts.Args[0]})
 	f.mu.Unlock()
 	if opts.WaitForStage != client.WorkflowUpdateStageCompleted {
 		return nil, errors.New("the service must wait for updates to complete")

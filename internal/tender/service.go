@@ -102,18 +102,35 @@ func (s *Service) now() time.Time { return s.Now().UTC() }
 // update sends a workflow an update, waits for its result and turns what
 // Temporal says into domain errors: a validator's rejection keeps its kind,
 // a finished workflow is a conflict.
+//
+// An update whose workflow task failed before the workflow accepted it was
+// never applied; it is sent again, under the same update id so Temporal
+// applies it at most once, a few times before the caller is told to retry.
 func (s *Service) update(ctx context.Context, workflowID, name string, arg, out any) error {
-	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflowID, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = handle.Get(ctx, out)
+	opts := client.UpdateWorkflowOptions{
+		UpdateID: domain.NewID("upd"), WorkflowID: workflowID, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		var handle client.WorkflowUpdateHandle
+		handle, err = s.Temporal.UpdateWorkflow(ctx, opts)
+		if err == nil {
+			err = handle.Get(ctx, out)
+		}
+		var notReady *serviceerror.WorkflowNotReady
+		if !errors.As(err, &notReady) || attempt == updateAttempts || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
 	}
 	if isNotFound(err) {
 		return &domain.Error{Kind: domain.ErrConflict, Message: workflowID + " has finished and accepts no more changes", Err: errFinished}
 	}
 	return fromWorkflow(err)
 }
+
+// updateAttempts bounds how often update sends one update.
+const updateAttempts = 3
 
 // errFinished marks an update sent to a workflow that has already finished.
 var errFinished = errors.New("workflow finished")
@@ -133,7 +150,8 @@ func fromWorkflow(err error) error {
 		return &domain.Error{Kind: domain.ErrorKind(appErr.Type()), Message: appErr.Message()}
 	}
 	var unavailable *serviceerror.Unavailable
-	if errors.As(err, &unavailable) {
+	var notReady *serviceerror.WorkflowNotReady
+	if errors.As(err, &unavailable) || errors.As(err, &notReady) {
 		return &domain.Error{Kind: domain.ErrUnavailable, Message: "the workflow service is unavailable; try again shortly", Err: err}
 	}
 	return err

@@ -373,6 +373,30 @@ func TestAmendAndCancel(t *testing.T) {
 	_, err = w.svc.Amend(ctx, w.otherOfficer, sol.ID, Amendment{Description: "not mine"})
 	requireRefusal(t, err, domain.ErrForbidden, "of the issuing agency")
 
+	// A workflow task that failed before the workflow took the update in:
+	// the same update is sent again, and given up as "try again" after a few.
+	failures := 1
+	w.temporal.answer = func(string, string, any) (any, error) {
+		if failures > 0 {
+			failures--
+			return nil, serviceerror.NewWorkflowNotReady("Unable to perform workflow execution update due to unexpected workflow task failure.")
+		}
+		return domain.Amendment{ID: "amd_again"}, nil
+	}
+	before := len(w.temporal.sentUpdates())
+	a, err = w.svc.Amend(ctx, w.officer, sol.ID, Amendment{Description: "after a failed task"})
+	requireNoError(t, err)
+	ups := w.temporal.sentUpdates()[before:]
+	if a.ID != "amd_again" || len(ups) != 2 || ups[0].UpdateID == "" || ups[0].UpdateID != ups[1].UpdateID {
+		t.Errorf("after one failed workflow task: %+v, sent %+v", a, ups)
+	}
+	failures = 100
+	_, err = w.svc.Amend(ctx, w.officer, sol.ID, Amendment{Description: "every task fails"})
+	requireRefusal(t, err, domain.ErrUnavailable, "try again")
+	if n := len(w.temporal.sentUpdates()) - before - 2; n != updateAttempts {
+		t.Errorf("sent %d times to a workflow whose every task fails, want %d", n, updateAttempts)
+	}
+
 	_, err = w.svc.Cancel(ctx, w.officer, sol.ID, "")
 	requireKind(t, err, domain.ErrInvalid)
 	w.temporal.answer = func(string, string, any) (any, error) {

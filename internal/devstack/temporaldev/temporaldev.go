@@ -115,7 +115,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		nsConfig, err := sqlite.NewNamespaceConfig(clusterName, opts.Namespace, false, nil)
+		// The search attributes are written with the namespace, so every
+		// service knows them from its first request (see waitReady for a
+		// namespace made without them).
+		nsConfig, err := sqlite.NewNamespaceConfig(clusterName, opts.Namespace, false, searchAttributeTypes())
 		if err != nil {
 			return nil, fmt.Errorf("configure namespace %s: %w", opts.Namespace, err)
 		}
@@ -420,11 +423,9 @@ func (s *Server) registerSearchAttributes(ctx context.Context, op operatorservic
 	if err != nil {
 		return fmt.Errorf("list search attributes of namespace %s: %w", s.namespace, err)
 	}
-	missing := map[string]enumspb.IndexedValueType{}
-	for _, k := range contract.SearchAttributes {
-		if _, ok := have.GetCustomAttributes()[k.GetName()]; !ok {
-			missing[k.GetName()] = k.GetValueType()
-		}
+	missing := searchAttributeTypes()
+	for name := range have.GetCustomAttributes() {
+		delete(missing, name)
 	}
 	if len(missing) == 0 {
 		return nil
@@ -432,7 +433,29 @@ func (s *Server) registerSearchAttributes(ctx context.Context, op operatorservic
 	if _, err := op.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: s.namespace, SearchAttributes: missing}); err != nil {
 		return fmt.Errorf("register search attributes on namespace %s: %w", s.namespace, err)
 	}
+	// The history service validates a workflow's upserts against its own
+	// copy of the namespace, refreshed every namespaceRefresh. A workflow
+	// started before that copy has the new attributes fails its task, and an
+	// update sent to it is refused: wait the copy out.
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(namespaceRefresh):
+	}
 	return nil
+}
+
+// namespaceRefresh is a little over the server's default
+// system.namespaceCacheRefreshInterval (2s).
+const namespaceRefresh = 3 * time.Second
+
+// searchAttributeTypes maps the name of each of contract.SearchAttributes to its type.
+func searchAttributeTypes() map[string]enumspb.IndexedValueType {
+	types := make(map[string]enumspb.IndexedValueType, len(contract.SearchAttributes))
+	for _, k := range contract.SearchAttributes {
+		types[k.GetName()] = k.GetValueType()
+	}
+	return types
 }
 
 // newLogger logs warnings and errors to w as text lines.
