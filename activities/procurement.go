@@ -91,7 +91,7 @@ func (a *Activities) Precheck(ctx context.Context, in contract.PrecheckInput) ([
 	for _, c := range in.Bid.Candidates {
 		res := a.Check.Check(ctx, check.Input{Manifest: c.Manifest, Criteria: in.Criteria, AsOf: in.AsOf})
 		p := domain.Precheck{CandidateID: c.ID, CandidateName: c.Name, Outcome: precheckOutcome[res.Outcome], Score: res.Policy.Score,
-			Findings: res.Findings(), PolicyRevision: res.Revision, CheckedAt: in.At, Completeness: &res.Completeness}
+			Findings: res.Findings(), PolicyRevision: res.Revision, CheckedAt: in.At, Completeness: &res.Completeness, Lineage: res.License.Lineage}
 		if err := a.Store.SavePrecheck(ctx, p); err != nil {
 			return nil, err
 		}

@@ -161,6 +161,9 @@ type Precheck struct {
 	CheckedAt      time.Time `json:"checked_at"`
 	// Completeness is nil on pre-checks recorded before it was scored.
 	Completeness *Completeness `json:"completeness,omitempty"`
+	// Lineage is the license review's comparison with each base model the
+	// candidate derives from; empty for a model that names none.
+	Lineage []Lineage `json:"lineage,omitempty"`
 }
 
 // StageUpdate is the new state of one evaluation stage.
@@ -219,6 +222,25 @@ const (
 	LineageUnknownLicense  LineageVerdict = "unknown-license" // the weights' license is unknown, so nothing to compare
 	LineageNoDeclaredTerms LineageVerdict = "no-license"      // the weights state no valid license
 )
+
+// Describe says what the verdict means for the vendor and the reviewer.
+func (v LineageVerdict) Describe() string {
+	switch v {
+	case LineageSameLicense:
+		return "offered under the base model's own license, so its terms carry over as they are"
+	case LineagePermitted:
+		return "the base model's license leaves a derivative's license free"
+	case LineageMorePermissive:
+		return "offered under a license more permissive than the base model's, which the base license does not allow"
+	case LineageUnknownBase:
+		return "the base model is not in the base-model table, so its license duties could not be checked"
+	case LineageUnknownLicense:
+		return "the candidate's license is unknown, so it could not be compared with the base model's"
+	case LineageNoDeclaredTerms:
+		return "the weights state no valid license, so the base model's terms are all that is known"
+	}
+	return string(v)
+}
 
 // Lineage is the comparison of the weights' license with one base model's.
 type Lineage struct {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -166,6 +167,8 @@ func TestBrowserBidsAModelCard(t *testing.T) {
 	vendor.fill(`form[action$="/bids"] textarea[name=manifest_json]`, modelCard(t))
 	vendor.submit(`form[action$="/bids"] button[type=submit]`)
 	vendor.see("the model card names no model", "Completeness")
+	// Its lineage shows in the pre-check, before the deadline opens the bid.
+	vendor.see("Lineage", "derives from another model", "ibm-granite/granite-4.0-micro (quantized)")
 	var bids struct{ Bids []struct{ ID string } }
 	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/solicitations/"+sol.ID+"/bids", nil).decode(t, &bids)
 	if len(bids.Bids) != 1 {
@@ -176,5 +179,50 @@ func TestBrowserBidsAModelCard(t *testing.T) {
 	if len(bid.Candidates) != 1 || bid.Candidates[0].Manifest.Weights.License != "Apache-2.0" ||
 		!slices.ContainsFunc(bid.Candidates[0].Manifest.BaseModels, func(b domain.BaseModel) bool { return b.Name == "ibm-granite/granite-4.0-micro" }) {
 		t.Fatalf("the card's candidate: %+v", bid.Candidates)
+	}
+}
+
+// A vendor uploads a real SPDX 3.0.1 AI document through the bid form. Each
+// of its AI packages becomes a candidate, each pre-checked, with the intake
+// findings of what the document leaves out.
+func TestBrowserBidsAnSPDX3Document(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	sol := s.publish(time.Hour, "standard")
+	browser := newBrowser(t)
+	vendor := s.newSession(browser, "vendorA")
+	vendor.open("/solicitations/"+sol.ID, "vendor-solicitation-before-spdx3")
+	doc, err := filepath.Abs("../../internal/manifest/testdata/spdx3/ai-example01-simplehtr-example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vendor.run("choose the SPDX document", chromedp.SetUploadFiles(chromedp.CSS("#manifest_files"), []string{doc}))
+	vendor.submit(`form[action$="/bids"] button[type=submit]`)
+	vendor.see("Your bid is in", "Pre-check of your candidates", "word-model", "line-model", "Completeness")
+	vendor.check("vendor-bid-spdx3")
+
+	var bids struct{ Bids []struct{ ID string } }
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/solicitations/"+sol.ID+"/bids", nil).decode(t, &bids)
+	if len(bids.Bids) != 1 {
+		t.Fatalf("bids after the form: %+v", bids.Bids)
+	}
+	var bid domain.Bid
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bids.Bids[0].ID, nil).decode(t, &bid)
+	var names []string
+	for _, c := range bid.Candidates {
+		names = append(names, c.Name)
+	}
+	if slices.Sort(names); !slices.Equal(names, []string{"line-model", "word-model"}) {
+		t.Fatalf("the document's AI packages became candidates %v, want line-model and word-model", names)
+	}
+	var pre struct{ Prechecks []domain.Precheck }
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.ID+"/precheck", nil).decode(t, &pre)
+	if len(pre.Prechecks) != 2 {
+		t.Fatalf("pre-checks of the SPDX candidates: %+v", pre.Prechecks)
+	}
+	for _, p := range pre.Prechecks {
+		if p.Completeness == nil || p.Completeness.Score >= 100 || len(p.Findings) == 0 {
+			t.Errorf("the pre-check of %s says nothing of what the document lacks: %+v", p.CandidateName, p)
+		}
 	}
 }
