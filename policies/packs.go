@@ -100,20 +100,6 @@ func Packs(opts ...Option) ([]Pack, error) {
 	return doc.Packs, nil
 }
 
-// DefaultPacks returns the ids of the packs a solicitation at tier applies
-// when it names none, in catalogue order: with the embedded bundle, OMB
-// M-25-22 for every acquisition, M-25-21 at the high-impact tier, and
-// M-26-04 when the solicitation procures an LLM (isLLM). The policies apply
-// DefaultPacks(tier, false) to a solicitation whose criteria name no packs,
-// so a solicitation for an LLM should store DefaultPacks(tier, true).
-func DefaultPacks(tier domain.RiskTier, isLLM bool, opts ...Option) ([]string, error) {
-	packs, err := Packs(opts...)
-	if err != nil {
-		return nil, err
-	}
-	return DefaultsFor(packs, tier, isLLM), nil
-}
-
 // Selected are the packs of a catalogue a solicitation of tier applies, in
 // catalogue order: those ids name, or the tier's defaults when it names
 // none (a solicitation published before packs were chosen in the draft).
@@ -136,8 +122,12 @@ func AppliesAt(tiers []domain.RiskTier, tier domain.RiskTier) bool {
 	return len(tiers) == 0 || slices.Contains(tiers, tier)
 }
 
-// DefaultsFor picks, from a catalogue, the packs a solicitation of tier
-// applies when it names none; LLM-only packs only when isLLM.
+// DefaultsFor picks, from a catalogue, the ids of the packs a solicitation
+// of tier applies when it names none, in catalogue order; LLM-only packs
+// only when isLLM. With the embedded bundle: OMB M-25-22 for every
+// acquisition, M-25-21 at the high-impact tier, M-26-04 for an LLM. The
+// policies apply DefaultsFor(tier, false) to criteria that name no packs,
+// so a draft for an LLM stores DefaultsFor(tier, true).
 func DefaultsFor(packs []Pack, tier domain.RiskTier, isLLM bool) []string {
 	var ids []string
 	for _, p := range packs {

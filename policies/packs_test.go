@@ -13,6 +13,15 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
+// defaultPacks is DefaultsFor over the catalogue opts load.
+func defaultPacks(tier domain.RiskTier, isLLM bool, opts ...Option) ([]string, error) {
+	packs, err := Packs(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return DefaultsFor(packs, tier, isLLM), nil
+}
+
 func TestDefaultPacks(t *testing.T) {
 	for _, tt := range []struct {
 		tier  domain.RiskTier
@@ -24,15 +33,15 @@ func TestDefaultPacks(t *testing.T) {
 		{domain.RiskHighImpact, false, []string{"omb-m-25-21", "omb-m-25-22"}},
 		{domain.RiskHighImpact, true, []string{"omb-m-25-21", "omb-m-25-22", "omb-m-26-04"}},
 	} {
-		got, err := DefaultPacks(tt.tier, tt.isLLM)
+		got, err := defaultPacks(tt.tier, tt.isLLM)
 		if err != nil || !slices.Equal(got, tt.want) {
-			t.Errorf("DefaultPacks(%s, %v) = %q, %v; want %q", tt.tier, tt.isLLM, got, err, tt.want)
+			t.Errorf("DefaultsFor(%s, %v) = %q, %v; want %q", tt.tier, tt.isLLM, got, err, tt.want)
 		}
 	}
 }
 
 // TestNoPacksNamedDecidesAsTheDefaults keeps the policies' reading of an
-// empty criteria.packs and DefaultPacks(tier, false) the same.
+// empty criteria.packs and DefaultsFor(tier, false) the same.
 func TestNoPacksNamedDecidesAsTheDefaults(t *testing.T) {
 	e := newEngine(t)
 	for _, tier := range []domain.RiskTier{domain.RiskStandard, domain.RiskHighImpact} {
@@ -40,7 +49,7 @@ func TestNoPacksNamedDecidesAsTheDefaults(t *testing.T) {
 		in.Criteria.RiskTier = tier
 		in.Manifest.Evidence, in.Manifest.Attestations = nil, nil
 		implicit := decide(t, e, in)
-		if in.Criteria.Packs, _ = DefaultPacks(tier, false); len(in.Criteria.Packs) == 0 {
+		if in.Criteria.Packs, _ = defaultPacks(tier, false); len(in.Criteria.Packs) == 0 {
 			t.Fatalf("no default packs for %s", tier)
 		}
 		if explicit := decide(t, e, in); !slices.EqualFunc(implicit.Packs, explicit.Packs, func(a, b domain.PackStatus) bool { return a.ID == b.ID }) ||
@@ -176,7 +185,7 @@ func TestDecideOSAID(t *testing.T) {
 }
 
 // TestPackDefaultsFollowThePolicyDir: an agency's directory that makes
-// M-25-21 a default at every tier changes DefaultPacks and the packs the
+// M-25-21 a default at every tier changes DefaultsFor and the packs the
 // policies apply alike.
 func TestPackDefaultsFollowThePolicyDir(t *testing.T) {
 	dir := copyBundle(t)
@@ -194,8 +203,8 @@ func TestPackDefaultsFollowThePolicyDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"omb-m-25-21", "omb-m-25-22"}
-	if got, err := DefaultPacks(domain.RiskStandard, false, Dir(dir)); err != nil || !slices.Equal(got, want) {
-		t.Errorf("DefaultPacks(standard, Dir) = %q, %v; want %q", got, err, want)
+	if got, err := defaultPacks(domain.RiskStandard, false, Dir(dir)); err != nil || !slices.Equal(got, want) {
+		t.Errorf("DefaultsFor(standard, Dir) = %q, %v; want %q", got, err, want)
 	}
 	e, err := NewEngine(context.Background(), Dir(dir))
 	if err != nil {
