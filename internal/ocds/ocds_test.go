@@ -98,7 +98,7 @@ func awardedTender() Notice {
 				{EvidenceRequirementID("model-card"), true}, {EvidenceRequirementID("red-team-report"), true}},
 				packResponses(n.Packs, domain.RiskStandard, nil)...)},
 		{ID: "bid_b", Tenderer: vendorB, SubmittedAt: time.Date(2026, 3, 30, 15, 45, 0, 0, time.UTC), Status: "disqualified",
-			Price:     &Value{Amount: 90000, Currency: "USD"},
+			Price: &Value{Amount: 90000, Currency: "USD"},
 			Responses: append([]RequirementResponse{{RequirementLicense, false}, {RequirementOpennessClass, 3}},
 				packResponses(n.Packs, domain.RiskStandard, []domain.Finding{refusedTraining})...)},
 	}
