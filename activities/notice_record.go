@@ -14,10 +14,11 @@ import (
 
 // noticeRecord adds to n what the system of record holds beyond the tender
 // and its bids: the evidence the risk tier demands (published as criteria),
-// each bid's price (which ocds.Build publishes only where the visibility
-// table lets the public see prices) and its responses to the
-// requirements (published once the award stands), the awards' standstill
-// and the protests. ocds.Build decides what each state discloses.
+// the policy packs the solicitation applies (published as criteria), each
+// bid's price (which ocds.Build publishes only where the visibility table
+// lets the public see prices) and its responses to the requirements
+// (published once the award stands), the awards' standstill and the
+// protests. ocds.Build decides what each state discloses.
 func (a *Activities) noticeRecord(ctx context.Context, n *ocds.Notice) error {
 	sol := n.Solicitation
 	evidence, err := baselineEvidence(sol.RiskTier)
@@ -25,6 +26,7 @@ func (a *Activities) noticeRecord(ctx context.Context, n *ocds.Notice) error {
 		return err
 	}
 	n.RequiredEvidence = evidence
+	n.Packs = policies.Selected(a.Packs, sol.Packs, sol.RiskTier)
 	orgs := map[string]ocds.Organisation{}
 	for i := range n.Bids {
 		b := &n.Bids[i]
@@ -55,7 +57,7 @@ func (a *Activities) noticeRecord(ctx context.Context, n *ocds.Notice) error {
 			}
 			results = append(results, r)
 		}
-		b.Responses = ocds.ResponsesFrom(sol, results, evidence)
+		b.Responses = ocds.ResponsesFrom(sol, results, evidence, n.Packs)
 	}
 
 	awards, err := a.Store.Awards(ctx, sol.ID)
@@ -88,8 +90,7 @@ func (a *Activities) noticeRecord(ctx context.Context, n *ocds.Notice) error {
 
 // baselineEvidence is the evidence the embedded baseline
 // (policies/data/evidence_requirements.json) demands of a risk tier; the
-// policy packs' additions depend on dates and selection and are left to the
-// published policy revision.
+// policy packs' additions are published with their packs.
 func baselineEvidence(tier domain.RiskTier) ([]ocds.EvidenceRequirement, error) {
 	b, err := fs.ReadFile(policies.Data(), "evidence_requirements.json")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/ocds"
+	"github.com/modeltender/modeltender/policies"
 )
 
 // The notice reads each bid's price and evaluation, the award's standstill
@@ -17,6 +18,13 @@ func TestNoticeRecordFromTheStore(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.acts.OCIDPrefix, f.acts.PublicURL = "ocds-mtdr01", "https://tender.example.gov"
+	packs, err := policies.Packs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.acts.Packs = packs
+	unattested := domain.Finding{Rule: "packs.attestation-missing", Severity: domain.SeverityWarn, Message: "not attested",
+		Evidence: domain.Evidence{Component: "noncompliance-corrective-action", Clause: "omb-m-26-04"}, Source: "OMB M-26-04"}
 	f.bid.Price = &domain.Money{Amount: 250000, Currency: "USD"}
 	missing := domain.Finding{Rule: "safety.evidence-missing", Severity: domain.SeverityWarn, Message: "no red-team report",
 		Evidence: domain.Evidence{Component: "red-team-report"}, Source: "NIST AI RMF MEASURE 2.7"}
@@ -32,6 +40,7 @@ func TestNoticeRecordFromTheStore(t *testing.T) {
 				return err
 			}
 			sol.MinimumOpennessClass = "III"
+			sol.LargeLanguageModel, sol.Packs = true, []string{"omb-m-26-04"}
 			return f.st.UpdateDraft(ctx, sol)
 		},
 		func() error { return f.acts.RecordBid(ctx, f.bid) },
@@ -44,7 +53,7 @@ func TestNoticeRecordFromTheStore(t *testing.T) {
 		},
 		func() error {
 			return f.acts.RecordStage(ctx, f.ref, domain.StageUpdate{Stage: domain.StagePolicy, Status: domain.StagePassed,
-				Findings: []domain.Finding{missing}, Detail: map[string]any{"openness_class": "II"}, At: at})
+				Findings: []domain.Finding{missing, unattested}, Detail: map[string]any{"openness_class": "II"}, At: at})
 		},
 		func() error {
 			return f.acts.CompleteEvaluation(ctx, f.ref, contract.Outcome{Outcome: domain.OutcomeQualified, Score: 40, At: at})
@@ -95,7 +104,11 @@ func TestNoticeRecordFromTheStore(t *testing.T) {
 	}
 
 	// Once the award stands, the responses: license met, class II against
-	// the minimum, and the missing red-team report not met.
+	// the minimum, the missing red-team report not met, and of the M-26-04
+	// pack the documents met and the unattested term not.
+	if err := f.acts.SetAwardStatus(ctx, contract.AwardStatusChange{SolicitationID: sid, AwardID: award.ID, Status: domain.AwardAwarded, At: until}); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.acts.SetSolicitationStatus(ctx, contract.StatusChange{SolicitationID: sid, Status: domain.SolicitationAwarded, At: until}); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +123,13 @@ func TestNoticeRecordFromTheStore(t *testing.T) {
 		got[rr.Requirement.ID] = rr.Value
 	}
 	if got[ocds.RequirementLicense] != true || got[ocds.RequirementOpennessClass] != 2 ||
-		got[ocds.EvidenceRequirementID("red-team-report")] != false || got[ocds.EvidenceRequirementID("model-card")] != true {
+		got[ocds.EvidenceRequirementID("red-team-report")] != false || got[ocds.EvidenceRequirementID("model-card")] != true ||
+		got[ocds.PackEvidenceRequirementID("omb-m-26-04", "feedback-mechanism")] != true ||
+		got[ocds.PackTermRequirementID("omb-m-26-04", "noncompliance-corrective-action")] != false ||
+		got[ocds.PackTermRequirementID("omb-m-26-04", "unbiased-ai-principles-accepted")] != true {
 		t.Errorf("responses %v", got)
+	}
+	if c := pkg.Releases[0].Tender.Criteria; c[len(c)-1].ID != ocds.PackCriterionID("omb-m-26-04") {
+		t.Errorf("the last criterion is %s, want the M-26-04 pack's", c[len(c)-1].ID)
 	}
 }

@@ -100,7 +100,7 @@ func TestEveryPublishedStateValidates(t *testing.T) {
 			if complaints != tc.complaints {
 				t.Errorf("%d complaints, want %d", complaints, tc.complaints)
 			}
-			if len(r.Tender.Criteria) != 3 || len(r.Tender.Lots) != 1 || len(r.Tender.Documents) != 1 {
+			if len(r.Tender.Criteria) != 5 || len(r.Tender.Lots) != 1 || len(r.Tender.Documents) != 1 {
 				t.Errorf("criteria %d, lots %d, documents %d: the rules are published in every state",
 					len(r.Tender.Criteria), len(r.Tender.Lots), len(r.Tender.Documents))
 			}
@@ -131,7 +131,13 @@ func TestRequirementsAndAwardCriteria(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"license-permits-use", "openness-class", "evidence-model-card", "evidence-red-team-report"}
+	want := []string{"license-permits-use", "openness-class", "evidence-model-card", "evidence-red-team-report",
+		"pack-omb-m-25-22-term-no-training-on-government-data", "pack-omb-m-25-22-term-government-data-rights",
+		"pack-omb-m-25-22-term-testing-and-monitoring-access", "pack-omb-m-25-22-term-vendor-lock-in-protections",
+		"pack-omb-m-25-22-term-ai-use-in-performance-disclosed",
+		"pack-omb-m-26-04-evidence-acceptable-use-policy", "pack-omb-m-26-04-evidence-model-card",
+		"pack-omb-m-26-04-evidence-end-user-resources", "pack-omb-m-26-04-evidence-feedback-mechanism",
+		"pack-omb-m-26-04-term-unbiased-ai-principles-accepted", "pack-omb-m-26-04-term-noncompliance-corrective-action"}
 	if !reflect.DeepEqual(ids, want) {
 		t.Errorf("requirements %v, want %v", ids, want)
 	}
@@ -159,7 +165,7 @@ func TestRequirementsAndAwardCriteria(t *testing.T) {
 	// no openness or evidence criterion, no policy document.
 	n := publishedTender()
 	n.Solicitation.Weights, n.Solicitation.MinimumOpennessClass, n.Solicitation.PolicyRevision = domain.ScoringWeights{}, "", ""
-	n.RequiredEvidence = nil
+	n.RequiredEvidence, n.Packs = nil, nil
 	_, r = buildValid(t, n)
 	if len(r.Tender.Criteria) != 1 || r.Tender.Documents != nil || len(r.Tender.Lots[0].AwardCriteria.Criteria) != 3 {
 		t.Errorf("criteria %+v documents %+v award criteria %+v", r.Tender.Criteria, r.Tender.Documents, r.Tender.Lots[0].AwardCriteria)
@@ -169,7 +175,7 @@ func TestRequirementsAndAwardCriteria(t *testing.T) {
 func TestResponsesAndComplaints(t *testing.T) {
 	_, r := buildValid(t, protested(awardedTender(), domain.ProtestUpheld))
 	a := r.Bids.Details[0].RequirementResponses
-	if len(a) != 4 || a[1].ID != "bid_a-openness-class" || a[1].Value != 2 || a[1].Requirement.ID != RequirementOpennessClass {
+	if len(a) != 15 || a[1].ID != "bid_a-openness-class" || a[1].Value != 2 || a[1].Requirement.ID != RequirementOpennessClass {
 		t.Errorf("responses of bid_a = %+v", a)
 	}
 	if b := r.Bids.Details[1].RequirementResponses; len(b) != 2 || b[0].Value != false {

@@ -6,8 +6,10 @@
 // The notice carries the tender (dates, status, amendments, whether
 // questions were asked), what candidates are judged on (criteria with their
 // requirement groups: license terms for the intended use, the minimum
-// openness class, the safety evidence the risk tier demands; the award
-// criteria with their weights; the policy revision frozen at publication),
+// openness class, the safety evidence the risk tier demands, and one
+// criterion per policy pack with its dated sources, the evidence it requires
+// and the contract terms it asks the vendor to attest; the award criteria
+// with their weights; the policy revision frozen at publication),
 // the parties, bid statistics and one entry per bid, the awards, and the
 // protests of awards as complaints. OCDS 1.1 core has no place for most of
 // this, so the package declares and validates against the extensions that
@@ -19,7 +21,9 @@
 // prices to the public (it does not: the award's value is published); the
 // award's title and description name what was
 // awarded, and once the award stands each bid's responses to the
-// requirements (met or not) are published. Bids of a solicitation that has
+// requirements (met or not) are published; the responses to the packs'
+// requirements only for the awarded bid, as the visibility table keeps
+// losing bids' manifests and evaluations from the public. Bids of a solicitation that has
 // not closed stay sealed: Build leaves them out whatever the caller passes.
 //
 // Build does no I/O and reads no clock, so a workflow or a handler can call it
@@ -36,6 +40,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/visibility"
+	"github.com/modeltender/modeltender/policies"
 )
 
 // Organisation is a party to the process; its role follows from where it is
@@ -57,9 +62,11 @@ type BidSummary struct {
 	// table shows prices to the public (publicValue). Nil: the bid named none.
 	Price *Value
 	// Responses are how the bid met each published requirement (the
-	// requirement ids are RequirementLicense, RequirementOpennessClass and
-	// EvidenceRequirementID(kind)); they are published once the award
-	// stands, never before.
+	// requirement ids are RequirementLicense, RequirementOpennessClass,
+	// EvidenceRequirementID(kind) and the packs' PackEvidenceRequirementID
+	// and PackTermRequirementID); they are published once the award stands,
+	// never before, and the responses to the packs only for the awarded bid
+	// (packResponsesPublic).
 	Responses []RequirementResponse
 }
 
@@ -137,6 +144,10 @@ type Notice struct {
 	// RequiredEvidence is the safety evidence the solicitation's risk tier
 	// demands; empty publishes no evidence criterion.
 	RequiredEvidence []EvidenceRequirement
+	// Packs are the policy packs the solicitation applies
+	// (policies.Selected), each published as a criterion of what it asks at
+	// the solicitation's risk tier.
+	Packs []policies.Pack
 	// Protests of the awards; each must name an award of the notice.
 	Protests      []Protest
 	PublishedAt   time.Time // the release date; each publication needs its own
@@ -374,10 +385,11 @@ func Build(n Notice) (ReleasePackage, error) {
 	fail := func(err error) (ReleasePackage, error) {
 		return ReleasePackage{}, fmt.Errorf("build notice for solicitation %s: %w", s.ID, err)
 	}
-	criteria, err := criteriaOf(s, n.RequiredEvidence)
+	base, err := criteriaOf(s, n.RequiredEvidence)
 	if err != nil {
 		return fail(err)
 	}
+	criteria := slices.Concat(base, packCriteria(s, n.Packs))
 	if err := checkNotice(n, requirementIDs(criteria)); err != nil {
 		return fail(err)
 	}
@@ -433,7 +445,11 @@ func Build(n Notice) (ReleasePackage, error) {
 			}
 			d := Bid{ID: b.ID, Date: dateTime(b.SubmittedAt), Status: b.Status, Tenderers: []Organisation{ref}, Value: publicValue(s, b)}
 			if s.Status == domain.SolicitationAwarded {
-				d.RequirementResponses = responsesOf(b, criteria)
+				answered := base
+				if packResponsesPublic(s, n.Awards, b.ID) {
+					answered = criteria
+				}
+				d.RequirementResponses = responsesOf(b, answered)
 			}
 			bids.Details = append(bids.Details, d)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/policies"
 )
 
 var (
@@ -40,6 +41,8 @@ func solicitation(status domain.SolicitationStatus) domain.Solicitation {
 		MinimumOpennessClass: "II",
 		UseCases:             []string{"summarisation"},
 		PolicyRevision:       "sha256:8c1f0e3a",
+		LargeLanguageModel:   true,
+		Packs:                []string{"omb-m-25-22", "omb-m-26-04"},
 		Weights:              domain.ScoringWeights{Openness: 0.4, Safety: 0.3, Price: 0.2, Fit: 0.1},
 	}
 	if status != domain.SolicitationPublished {
@@ -63,7 +66,18 @@ func notice(s domain.Solicitation, at time.Time) Notice {
 		OCIDPrefix:       "ocds-mtdr01",
 		PackageURI:       "https://tender.example.gov/api/v1/solicitations/" + s.ID + "/ocds",
 		RequiredEvidence: evidence,
+		Packs:            policies.Selected(catalogue(), s.Packs, s.RiskTier),
 	}
+}
+
+// catalogue is the embedded bundle's policy packs: the notice publishes the
+// real packs, sources and sections.
+func catalogue() []policies.Pack {
+	packs, err := policies.Packs()
+	if err != nil {
+		panic(err)
+	}
+	return packs
 }
 
 // publishedTender is case (a): bidding open, nothing to disclose yet.
@@ -80,11 +94,13 @@ func awardedTender() Notice {
 	n.Bids = []BidSummary{
 		{ID: "bid_a", Tenderer: vendorA, SubmittedAt: time.Date(2026, 3, 28, 8, 0, 0, 0, time.UTC), Status: "valid",
 			Price: &Value{Amount: 120000, Currency: "USD"},
-			Responses: []RequirementResponse{{RequirementLicense, true}, {RequirementOpennessClass, 2},
-				{EvidenceRequirementID("model-card"), true}, {EvidenceRequirementID("red-team-report"), true}}},
+			Responses: append([]RequirementResponse{{RequirementLicense, true}, {RequirementOpennessClass, 2},
+				{EvidenceRequirementID("model-card"), true}, {EvidenceRequirementID("red-team-report"), true}},
+				packResponses(n.Packs, domain.RiskStandard, nil)...)},
 		{ID: "bid_b", Tenderer: vendorB, SubmittedAt: time.Date(2026, 3, 30, 15, 45, 0, 0, time.UTC), Status: "disqualified",
-			Price:     &Value{Amount: 90000, Currency: "USD"},
-			Responses: []RequirementResponse{{RequirementLicense, false}, {RequirementOpennessClass, 3}}},
+			Price: &Value{Amount: 90000, Currency: "USD"},
+			Responses: append([]RequirementResponse{{RequirementLicense, false}, {RequirementOpennessClass, 3}},
+				packResponses(n.Packs, domain.RiskStandard, []domain.Finding{refusedTraining})...)},
 	}
 	start, end := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 4, 30, 0, 0, 0, 0, time.UTC)
 	n.Awards = []Award{{
@@ -96,6 +112,10 @@ func awardedTender() Notice {
 	}}
 	return n
 }
+
+// refusedTraining is the finding on a vendor that will not commit to keep
+// government data out of training.
+var refusedTraining = domain.Finding{Rule: "packs.attestation-refused", Evidence: domain.Evidence{Component: "no-training-on-government-data"}}
 
 // cancelledTender is case (c): cancelled before close, so bids stay sealed.
 func cancelledTender() Notice {

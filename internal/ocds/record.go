@@ -5,6 +5,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/visibility"
+	"github.com/modeltender/modeltender/policies"
 )
 
 // publicValue is a bid's price as the notice may publish it: only in a
@@ -51,8 +52,9 @@ type CandidateResult struct {
 // evaluation of its first qualified candidate, or of its first candidate
 // when none qualified: a bid answers the requirements with one model.
 // Requirements its evaluation did not reach, and the openness class when s
-// sets no minimum (no such requirement is published), get no response.
-func ResponsesFrom(s domain.Solicitation, candidates []CandidateResult, evidence []EvidenceRequirement) []RequirementResponse {
+// sets no minimum (no such requirement is published), get no response; the
+// packs are those of the notice (Notice.Packs).
+func ResponsesFrom(s domain.Solicitation, candidates []CandidateResult, evidence []EvidenceRequirement, packs []policies.Pack) []RequirementResponse {
 	if len(candidates) == 0 {
 		return nil
 	}
@@ -72,12 +74,19 @@ func ResponsesFrom(s domain.Solicitation, candidates []CandidateResult, evidence
 	}
 	lacking := map[string]bool{}
 	for _, f := range c.PolicyFindings {
-		if f.Rule == "safety.evidence-missing" || f.Rule == "safety.evidence-expired" {
+		if f.Rule == ruleEvidenceMissing || f.Rule == ruleEvidenceExpired {
 			lacking[f.Evidence.Component] = true
 		}
 	}
 	for _, e := range evidence {
 		out = append(out, RequirementResponse{RequirementID: EvidenceRequirementID(e.Kind), Value: !lacking[e.Kind]})
 	}
-	return out
+	return append(out, packResponses(packs, s.RiskTier, c.PolicyFindings)...)
 }
+
+// The rules whose findings say a kind of evidence (their evidence
+// component) is missing or out of date (policies/safety.rego).
+const (
+	ruleEvidenceMissing = "safety.evidence-missing"
+	ruleEvidenceExpired = "safety.evidence-expired"
+)

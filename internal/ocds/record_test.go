@@ -44,7 +44,7 @@ func TestResponsesFrom(t *testing.T) {
 	sol := solicitation(domain.SolicitationAwarded)
 	qualified := CandidateResult{Qualified: true, License: domain.StagePassed, OpennessClass: "II", PolicyRan: true}
 	// The qualified candidate answers for the bid, whatever its position.
-	got := ResponsesFrom(sol, []CandidateResult{disqualified, qualified}, evidence)
+	got := ResponsesFrom(sol, []CandidateResult{disqualified, qualified}, evidence, nil)
 	want := []RequirementResponse{{RequirementLicense, true}, {RequirementOpennessClass, 2}}
 	for _, e := range evidence {
 		want = append(want, RequirementResponse{EvidenceRequirementID(e.Kind), true})
@@ -52,23 +52,23 @@ func TestResponsesFrom(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("qualified bid: %+v, want %+v", got, want)
 	}
-	got = ResponsesFrom(sol, []CandidateResult{disqualified}, evidence)
+	got = ResponsesFrom(sol, []CandidateResult{disqualified}, evidence, nil)
 	for _, r := range got {
 		if r.RequirementID == EvidenceRequirementID("red-team-report") && r.Value != false {
 			t.Errorf("missing red-team report answered %v", r.Value)
 		}
 	}
 	// A candidate stopped at the license stage answers only the license.
-	got = ResponsesFrom(sol, []CandidateResult{{License: domain.StageFailed}}, evidence)
+	got = ResponsesFrom(sol, []CandidateResult{{License: domain.StageFailed}}, evidence, nil)
 	if !reflect.DeepEqual(got, []RequirementResponse{{RequirementLicense, false}}) {
 		t.Errorf("license failure: %+v", got)
 	}
-	if got := ResponsesFrom(sol, nil, evidence); got != nil {
+	if got := ResponsesFrom(sol, nil, evidence, nil); got != nil {
 		t.Errorf("no candidates: %+v", got)
 	}
 	// Without a minimum class no openness requirement is published to answer.
 	sol.MinimumOpennessClass = ""
-	if got := ResponsesFrom(sol, []CandidateResult{qualified}, nil); !reflect.DeepEqual(got, []RequirementResponse{{RequirementLicense, true}}) {
+	if got := ResponsesFrom(sol, []CandidateResult{qualified}, nil, nil); !reflect.DeepEqual(got, []RequirementResponse{{RequirementLicense, true}}) {
 		t.Errorf("no minimum class: %+v", got)
 	}
 }

@@ -5,7 +5,9 @@
 // OpenTelemetry traces (HTTP server spans, Temporal workflows and
 // activities, pgx queries), exported over OTLP when
 // OTEL_EXPORTER_OTLP_ENDPOINT is set and not at all otherwise. Log records
-// written inside a span carry its trace_id and span_id.
+// written inside a span carry its trace_id and span_id: those of HTTP
+// handlers (LogHandler) and those of workflows and activities
+// (workflow.GetLogger, activity.GetLogger; TemporalInterceptors).
 package telemetry
 
 import (
