@@ -19,7 +19,6 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
 	"github.com/modeltender/modeltender/internal/store"
-	"github.com/modeltender/modeltender/policies"
 )
 
 // Activities carries the dependencies of every activity.
@@ -32,9 +31,6 @@ type Activities struct {
 	// published notice carries; OCIDPrefix the agency's registered OCDS prefix.
 	PublicURL  string
 	OCIDPrefix string
-	// Packs is the catalogue of policy packs the notice publishes a
-	// solicitation's selection from, as the requirements page does.
-	Packs []policies.Pack
 }
 
 // Register adds every activity to w, each under its name in the contract.

@@ -49,6 +49,10 @@ func newFixture(t *testing.T) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	packs, err := policies.Packs()
+	if err != nil {
+		t.Fatal(err)
+	}
 	analyzer, err := licensing.NewAnalyzer()
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +86,7 @@ func newFixture(t *testing.T) fixture {
 	bid := domain.Bid{ID: "bid_1", SolicitationID: sol.ID, VendorOrgID: vendor.ID, SubmittedBy: seller.ID, SubmittedAt: at,
 		Candidates: []domain.Candidate{{ID: "cnd_1", BidID: "bid_1", Name: m.Name, Manifest: m, ManifestHash: manifest.Hash(m)}}}
 	return fixture{
-		acts:     &Activities{Store: st, Check: check.New(check.Fixed{Engine: engine, Analyzer: analyzer}), Now: func() time.Time { return at }},
+		acts:     &Activities{Store: st, Check: check.New(check.Fixed{Engine: engine, Analyzer: analyzer, PackCatalogue: packs}), Now: func() time.Time { return at }},
 		st:       st,
 		bid:      bid,
 		reviewer: reviewer,

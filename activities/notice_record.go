@@ -26,7 +26,11 @@ func (a *Activities) noticeRecord(ctx context.Context, n *ocds.Notice) error {
 		return err
 	}
 	n.RequiredEvidence = evidence
-	n.Packs = policies.Selected(a.Packs, sol.Packs, sol.RiskTier)
+	catalogue, err := a.Check.Packs(ctx, sol.PolicyRevision)
+	if err != nil {
+		return err
+	}
+	n.Packs = policies.Selected(catalogue, sol.Packs, sol.RiskTier)
 	orgs := map[string]ocds.Organisation{}
 	for i := range n.Bids {
 		b := &n.Bids[i]

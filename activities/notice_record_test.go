@@ -8,7 +8,6 @@ import (
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/ocds"
-	"github.com/modeltender/modeltender/policies"
 )
 
 // The notice reads each bid's price and evaluation, the award's standstill
@@ -18,11 +17,6 @@ func TestNoticeRecordFromTheStore(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.acts.OCIDPrefix, f.acts.PublicURL = "ocds-mtdr01", "https://tender.example.gov"
-	packs, err := policies.Packs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.acts.Packs = packs
 	unattested := domain.Finding{Rule: "packs.attestation-missing", Severity: domain.SeverityWarn, Message: "not attested",
 		Evidence: domain.Evidence{Component: "noncompliance-corrective-action", Clause: "omb-m-26-04"}, Source: "OMB M-26-04"}
 	f.bid.Price = &domain.Money{Amount: 250000, Currency: "USD"}

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -84,10 +85,14 @@ type PackRule struct {
 	SourceKind string          `json:"source_kind"`
 }
 
-// Packs returns the policy packs of the bundle (the embedded one, or the
-// directory given with Dir), in catalogue order.
+// Packs returns the policy packs of the bundle (the embedded one, the
+// directory given with Dir, or FromBundle's), in catalogue order; a bundle
+// stored before packs existed has none.
 func Packs(opts ...Option) ([]Pack, error) {
 	raw, err := fs.ReadFile(Data(opts...), "policy_packs.json")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read policy packs: %w", err)
 	}

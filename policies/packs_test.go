@@ -237,3 +237,24 @@ func TestEvidenceGuideCoversEveryKind(t *testing.T) {
 		t.Errorf("max ages = %v, %v; want every kind, the red-team report at 12 months", ages, err)
 	}
 }
+
+// A bundle stored before policy packs existed has none, and still decides.
+func TestBundleWithoutPacks(t *testing.T) {
+	files, err := readFiles(bundle, isBundleFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(files, "data/policy_packs.json")
+	old := newBundle(files)
+	packs, err := Packs(FromBundle(old))
+	if err != nil || len(packs) != 0 {
+		t.Fatalf("packs of a bundle without them: %d, %v", len(packs), err)
+	}
+	e, err := NewEngine(t.Context(), FromBundle(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Decide(t.Context(), completeInput()); err != nil {
+		t.Fatalf("a bundle without packs does not decide: %v", err)
+	}
+}

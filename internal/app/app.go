@@ -189,7 +189,7 @@ func (a *App) NewWorker() worker.Worker {
 	w := worker.New(a.Temporal, a.Config.TaskQueue, a.Config.Worker.Prepare())
 	workflows.Register(w)
 	activities.Register(w, &activities.Activities{Store: a.Store, Check: a.Check, Now: a.Now,
-		PublicURL: a.Config.PublicURL, OCIDPrefix: a.Config.OCIDPrefix, Packs: a.Packs})
+		PublicURL: a.Config.PublicURL, OCIDPrefix: a.Config.OCIDPrefix})
 	return w
 }
 

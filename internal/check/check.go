@@ -7,6 +7,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,8 @@ import (
 // revision. "" asks for the revision this process started with.
 type Rules interface {
 	For(ctx context.Context, revision string) (*policies.Engine, *licensing.Analyzer, error)
+	// Packs are the policy packs of the revision's bundle.
+	Packs(ctx context.Context, revision string) ([]policies.Pack, error)
 }
 
 // Input is one candidate to check. Criteria.PolicyRevision names the rules
@@ -182,16 +185,29 @@ func unavailable(revision string, cause error) domain.PolicyDecision {
 // Fixed are the rules of one bundle, the one this process started with: it
 // serves that revision only.
 type Fixed struct {
-	Engine   *policies.Engine
-	Analyzer *licensing.Analyzer
+	Engine        *policies.Engine
+	Analyzer      *licensing.Analyzer
+	PackCatalogue []policies.Pack
 }
 
 // For returns the bundle's engine and analyzer when revision is theirs (or "").
 func (f Fixed) For(_ context.Context, revision string) (*policies.Engine, *licensing.Analyzer, error) {
-	if revision != "" && revision != f.Engine.Revision() {
-		return nil, nil, fmt.Errorf("this process runs policy revision %s only", f.Engine.Revision())
+	if err := f.serves(revision); err != nil {
+		return nil, nil, err
 	}
 	return f.Engine, f.Analyzer, nil
+}
+
+// Packs returns the bundle's packs when revision is its own (or "").
+func (f Fixed) Packs(_ context.Context, revision string) ([]policies.Pack, error) {
+	return f.PackCatalogue, f.serves(revision)
+}
+
+func (f Fixed) serves(revision string) error {
+	if revision != "" && revision != f.Engine.Revision() {
+		return fmt.Errorf("this process runs policy revision %s only", f.Engine.Revision())
+	}
+	return nil
 }
 
 // Current are rules by revision where "" means the revision this process
@@ -203,8 +219,21 @@ type Current struct {
 
 // For returns the engine and analyzer of revision, or of the current one for "".
 func (c Current) For(ctx context.Context, revision string) (*policies.Engine, *licensing.Analyzer, error) {
-	if revision == "" {
-		revision = c.Revision
+	return c.Rules.For(ctx, cmp.Or(revision, c.Revision))
+}
+
+// Packs returns the packs of revision, or of the current one for "".
+func (c Current) Packs(ctx context.Context, revision string) ([]policies.Pack, error) {
+	return c.Rules.Packs(ctx, cmp.Or(revision, c.Revision))
+}
+
+// Packs are the policy packs of a solicitation frozen at revision ("" for
+// a draft: this process's), so its requirements and notice stay those it
+// was published with.
+func (c *Checker) Packs(ctx context.Context, revision string) ([]policies.Pack, error) {
+	packs, err := c.rules.Packs(ctx, revision)
+	if err != nil {
+		return nil, fmt.Errorf("policy packs of revision %s: %w", revision, err)
 	}
-	return c.Rules.For(ctx, revision)
+	return packs, nil
 }

@@ -52,6 +52,7 @@ type prepared struct {
 	ready    chan struct{}
 	engine   *policies.Engine
 	analyzer *licensing.Analyzer
+	packs    []policies.Pack
 	err      error
 	// use is the entry's place in Revisions.mostRecent once prepared.
 	use *list.Element
@@ -70,8 +71,27 @@ func New(load Loader, size int) *Revisions {
 // given revision, loading and preparing it when it is not held. A stored
 // bundle whose files do not hash to its revision is refused.
 func (r *Revisions) For(ctx context.Context, revision string) (*policies.Engine, *licensing.Analyzer, error) {
+	p, err := r.stored(ctx, revision)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.engine, p.analyzer, nil
+}
+
+// Packs returns the policy packs of the bundle with the given revision:
+// what a solicitation frozen at it requires, whatever bundle this process
+// runs.
+func (r *Revisions) Packs(ctx context.Context, revision string) ([]policies.Pack, error) {
+	p, err := r.stored(ctx, revision)
+	if err != nil {
+		return nil, err
+	}
+	return p.packs, nil
+}
+
+func (r *Revisions) stored(ctx context.Context, revision string) (*prepared, error) {
 	if revision == "" {
-		return nil, nil, errors.New("rules for an empty policy revision: a solicitation freezes its revision at publication, so a draft has none yet")
+		return nil, errors.New("rules for an empty policy revision: a solicitation freezes its revision at publication, so a draft has none yet")
 	}
 	return r.get(ctx, revision, func(ctx context.Context) (*policies.Bundle, error) {
 		files, err := r.load(ctx, revision)
@@ -85,10 +105,14 @@ func (r *Revisions) For(ctx context.Context, revision string) (*policies.Engine,
 // Add prepares the rules of b, a bundle at hand such as the one the
 // process started with, unless its revision is held already, and returns them.
 func (r *Revisions) Add(ctx context.Context, b *policies.Bundle) (*policies.Engine, *licensing.Analyzer, error) {
-	return r.get(ctx, b.Revision(), func(context.Context) (*policies.Bundle, error) { return b, nil })
+	p, err := r.get(ctx, b.Revision(), func(context.Context) (*policies.Bundle, error) { return b, nil })
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.engine, p.analyzer, nil
 }
 
-func (r *Revisions) get(ctx context.Context, revision string, bundle func(context.Context) (*policies.Bundle, error)) (*policies.Engine, *licensing.Analyzer, error) {
+func (r *Revisions) get(ctx context.Context, revision string, bundle func(context.Context) (*policies.Bundle, error)) (*prepared, error) {
 	r.mu.Lock()
 	p, ok := r.byRev[revision]
 	switch {
@@ -106,12 +130,12 @@ func (r *Revisions) get(ctx context.Context, revision string, bundle func(contex
 	select {
 	case <-p.ready:
 	case <-ctx.Done():
-		return nil, nil, fmt.Errorf("rules of policy revision %s: %w", revision, ctx.Err())
+		return nil, fmt.Errorf("rules of policy revision %s: %w", revision, ctx.Err())
 	}
 	if p.err != nil {
-		return nil, nil, p.err
+		return nil, p.err
 	}
-	return p.engine, p.analyzer, nil
+	return p, nil
 }
 
 // prepare builds p's engine and analyzer, then holds p, evicting the least
@@ -119,7 +143,7 @@ func (r *Revisions) get(ctx context.Context, revision string, bundle func(contex
 // next caller tries again.
 func (r *Revisions) prepare(ctx context.Context, p *prepared, bundle func(context.Context) (*policies.Bundle, error)) {
 	ctx, cancel := context.WithTimeout(ctx, prepareTimeout)
-	p.engine, p.analyzer, p.err = build(ctx, p.revision, bundle)
+	p.engine, p.analyzer, p.packs, p.err = build(ctx, p.revision, bundle)
 	cancel()
 	r.mu.Lock()
 	if p.err != nil {
@@ -134,18 +158,22 @@ func (r *Revisions) prepare(ctx context.Context, p *prepared, bundle func(contex
 	close(p.ready)
 }
 
-func build(ctx context.Context, revision string, bundle func(context.Context) (*policies.Bundle, error)) (*policies.Engine, *licensing.Analyzer, error) {
+func build(ctx context.Context, revision string, bundle func(context.Context) (*policies.Bundle, error)) (*policies.Engine, *licensing.Analyzer, []policies.Pack, error) {
 	b, err := bundle(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load policy bundle %s: %w", revision, err)
+		return nil, nil, nil, fmt.Errorf("load policy bundle %s: %w", revision, err)
 	}
 	engine, err := policies.NewEngine(ctx, policies.FromBundle(b))
 	if err != nil {
-		return nil, nil, fmt.Errorf("policy bundle %s: %w", revision, err)
+		return nil, nil, nil, fmt.Errorf("policy bundle %s: %w", revision, err)
 	}
 	analyzer, err := licensing.NewAnalyzer(policies.FromBundle(b))
 	if err != nil {
-		return nil, nil, fmt.Errorf("policy bundle %s: %w", revision, err)
+		return nil, nil, nil, fmt.Errorf("policy bundle %s: %w", revision, err)
 	}
-	return engine, analyzer, nil
+	packs, err := policies.Packs(policies.FromBundle(b))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("policy bundle %s: %w", revision, err)
+	}
+	return engine, analyzer, packs, nil
 }

@@ -66,10 +66,22 @@ func save(t *testing.T, st *store.Store, b *policies.Bundle) {
 // raised from 10 to 15, as an agency's policy directory.
 func agencyBundle(t *testing.T) *policies.Bundle {
 	t.Helper()
+	return editedBundle(t, func(p string, content []byte) []byte {
+		if p == "data/openness_defaults.json" {
+			return bytes.Replace(content, []byte(`"III": 10`), []byte(`"III": 15`), 1)
+		}
+		return content
+	})
+}
+
+// editedBundle is the embedded bundle written to a policy directory with
+// each file passed through edit (nil drops the file), and loaded from it.
+func editedBundle(t *testing.T, edit func(path string, content []byte) []byte) *policies.Bundle {
+	t.Helper()
 	dir := t.TempDir()
 	for p, content := range embedded(t).Files() {
-		if p == "data/openness_defaults.json" {
-			content = bytes.Replace(content, []byte(`"III": 10`), []byte(`"III": 15`), 1)
+		if content = edit(p, content); content == nil {
+			continue
 		}
 		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
 			t.Fatal(err)
@@ -322,4 +334,34 @@ func BenchmarkPrepareRevision(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// The packs of a revision are those of its stored bundle, not this
+// process's: a solicitation's requirements and notice stay as published.
+func TestPacksAreThoseOfTheRevision(t *testing.T) {
+	st, _ := openStore(t)
+	ctx := t.Context()
+	shipped := embedded(t)
+	renamed := editedBundle(t, func(p string, content []byte) []byte {
+		if p == "data/policy_packs.json" {
+			return bytes.Replace(content, []byte(`"title": "`), []byte(`"title": "Renamed: `), 1)
+		}
+		return content
+	})
+	save(t, st, shipped)
+	save(t, st, renamed)
+	revisions := New(st.PolicyBundle, 0)
+	want, err := policies.Packs(policies.FromBundle(shipped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := revisions.Packs(ctx, shipped.Revision())
+	if err != nil || !reflect.DeepEqual(got, want) || len(got) == 0 {
+		t.Fatalf("packs of the shipped revision: %d, %v; want the %d shipped ones", len(got), err, len(want))
+	}
+	other, err := revisions.Packs(ctx, renamed.Revision())
+	if err != nil || len(other) != len(want) || !strings.HasPrefix(other[0].Title, "Renamed: ") || other[0].Title == want[0].Title {
+		t.Fatalf("packs of the renamed revision: %+v, %v", other, err)
+	}
+
 }

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/devstack/pgtest"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/licensing"
@@ -176,7 +177,8 @@ func newWorld(t *testing.T) *world {
 	now := t0
 	w := &world{st: st, temporal: &fakeTemporal{}, now: &now}
 	w.svc = &Service{Store: st, Temporal: w.temporal, Policies: r.engine, Licenses: r.analyzer, Packs: r.packs, TaskQueue: "tender-test",
-		Now: func() time.Time { return *w.now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Check: check.New(check.Fixed{Engine: r.engine, Analyzer: r.analyzer, PackCatalogue: r.packs}),
+		Now:   func() time.Time { return *w.now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	org := func(name, kind string) domain.Organisation {
 		o, err := st.EnsureOrganisation(ctx, name, kind)
 		if err != nil {

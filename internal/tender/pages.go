@@ -207,7 +207,10 @@ func (s *Service) SolicitationPage(ctx context.Context, u domain.User, id string
 	if err != nil {
 		return SolicitationPage{}, err
 	}
-	v := SolicitationPage{Sol: sol, DeadlinePassed: !s.Now().Before(sol.Deadline), Requirements: s.requirements(sol)}
+	v := SolicitationPage{Sol: sol, DeadlinePassed: !s.Now().Before(sol.Deadline)}
+	if v.Requirements, err = s.requirements(ctx, sol); err != nil {
+		return SolicitationPage{}, err
+	}
 	for _, id := range sol.UseCases {
 		v.Uses = append(v.Uses, s.Licenses.UseCaseTitle(id))
 	}
@@ -437,8 +440,10 @@ func (s *Service) vendorBidPage(ctx context.Context, v *BidPage) error {
 	active := v.Bid.Status != domain.BidWithdrawn && v.Bid.Status != domain.BidExcluded
 	v.CanChange = open && active
 	v.NeedsConfirmation = open && v.Bid.Status == domain.BidNeedsConfirmation
-	v.Requirements = s.requirements(v.Sol)
 	var err error
+	if v.Requirements, err = s.requirements(ctx, v.Sol); err != nil {
+		return err
+	}
 	// The pre-check helps fix a bid before the deadline; after it the
 	// evaluation, not the pre-check, says where each candidate stands.
 	if v.Sealed {

@@ -20,12 +20,20 @@ type Requirements struct {
 	Attestations []policies.PackAttestation `json:"attestations"`
 }
 
-// requirements gathers sol's requirements from this process's pack
-// catalogue. A solicitation that names no packs (published before packs
+// requirements gathers sol's requirements from the packs of the policy
+// revision it froze at publication (a draft's from this process's
+// catalogue). A solicitation that names no packs (published before packs
 // were chosen in the draft) applies the defaults of its tier.
-func (s *Service) requirements(sol domain.Solicitation) Requirements {
+func (s *Service) requirements(ctx context.Context, sol domain.Solicitation) (Requirements, error) {
+	catalogue := s.Packs
+	if sol.PolicyRevision != "" {
+		var err error
+		if catalogue, err = s.Check.Packs(ctx, sol.PolicyRevision); err != nil {
+			return Requirements{}, err
+		}
+	}
 	r := Requirements{Packs: []policies.Pack{}, Evidence: []policies.PackEvidence{}, Attestations: []policies.PackAttestation{}}
-	for _, p := range policies.Selected(s.Packs, sol.Packs, sol.RiskTier) {
+	for _, p := range policies.Selected(catalogue, sol.Packs, sol.RiskTier) {
 		r.Packs = append(r.Packs, p)
 		for _, e := range p.Evidence {
 			if policies.AppliesAt(e.Tiers, sol.RiskTier) && !slices.ContainsFunc(r.Evidence, func(x policies.PackEvidence) bool { return x.Kind == e.Kind }) {
@@ -38,7 +46,7 @@ func (s *Service) requirements(sol domain.Solicitation) Requirements {
 			}
 		}
 	}
-	return r
+	return r, nil
 }
 
 // Requirements is what the solicitation's packs ask of a bid, for anyone
@@ -48,7 +56,7 @@ func (s *Service) Requirements(ctx context.Context, u domain.User, solicitationI
 	if err != nil {
 		return Requirements{}, err
 	}
-	return s.requirements(sol), nil
+	return s.requirements(ctx, sol)
 }
 
 // attest gives every candidate the bid's attestations, each replacing the

@@ -3,6 +3,7 @@ package tender
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -10,8 +11,11 @@ import (
 
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/licensing"
+	"github.com/modeltender/modeltender/policies"
 )
 
 // Each role may take the actions policies/data/permissions.json gives it
@@ -527,4 +531,43 @@ func TestDraftPolicyPacks(t *testing.T) {
 	if !slices.Equal(c.Packs, []string{"eu-gpai-documentation"}) || !c.RequireOSAID || c.OSAIDPreferencePoints != 20 {
 		t.Errorf("criteria frozen from the draft: %+v", c)
 	}
+}
+
+// A published solicitation's requirements come from the packs of the
+// revision it froze, not from the catalogue of the bundle this process runs
+// now: a worker restarted with other rules shows vendors what was published.
+func TestRequirementsFollowTheFrozenRevision(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	sol := w.published(t)
+	published, err := w.svc.Requirements(ctx, w.sellerA, sol.ID)
+	requireNoError(t, err)
+	if len(published.Packs) == 0 || len(published.Attestations) == 0 {
+		t.Fatalf("requirements at publication: %+v", published)
+	}
+	w.svc.Packs = nil // this process now runs a bundle without packs
+	later, err := w.svc.Requirements(ctx, w.sellerA, sol.ID)
+	requireNoError(t, err)
+	if !reflect.DeepEqual(later, published) {
+		t.Errorf("requirements changed with the process's bundle:\n%+v\nwant\n%+v", later, published)
+	}
+
+	// Rules that cannot be loaded are an error, never another revision's packs.
+	w.svc.Check = check.New(unavailableRules{})
+	_, err = w.svc.Requirements(ctx, w.sellerA, sol.ID)
+	if err == nil || !strings.Contains(err.Error(), "policy packs of revision "+sol.PolicyRevision) {
+		t.Errorf("requirements of a revision not at hand: %v", err)
+	}
+}
+
+// unavailableRules are rules whose every revision fails to load.
+type unavailableRules struct{}
+
+func (unavailableRules) For(context.Context, string) (*policies.Engine, *licensing.Analyzer, error) {
+	return nil, nil, errors.New("bundle not stored")
+}
+
+func (unavailableRules) Packs(context.Context, string) ([]policies.Pack, error) {
+	return nil, errors.New("bundle not stored")
 }
