@@ -107,8 +107,9 @@ func (s *Server) answerForm(c echo.Context) error {
 }
 
 func (s *Server) amendForm(c echo.Context) error {
-	f := newActionForm(c, "amend", "", "description", "new_deadline")
-	a := tender.Amendment{Description: f.Values["description"], NewDeadline: f.Values["new_deadline"]}
+	f := newActionForm(c, "amend", "", "description", "new_deadline", "adopt_current_revision")
+	a := tender.Amendment{Description: f.Values["description"], NewDeadline: f.Values["new_deadline"],
+		AdoptCurrentRevision: f.Values["adopt_current_revision"] == "on"}
 	// The form's deadline is a UTC wall-clock time; the action takes RFC 3339.
 	if t, err := parseUTCField(a.NewDeadline); err == nil {
 		a.NewDeadline = t.UTC().Format(time.RFC3339)
