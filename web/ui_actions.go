@@ -215,7 +215,7 @@ func bidRedirect(c echo.Context, flash, anchor string) error {
 // price as now given. It goes through the API's path like a JSON revision.
 func (s *Server) reviseForm(c echo.Context) error {
 	u := userOf(c)
-	req, sources, f, err := bidUploads(c)
+	req, sources, f, err := s.readBidForm(c)
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func (s *Server) reviseForm(c echo.Context) error {
 		f.Summary = "the revision has no candidates"
 		return s.renderBid(c, http.StatusUnprocessableEntity, f, actionForm{})
 	}
-	if err = checkPrice(req, f); err == nil {
+	if err = checkUnread(req, f); err == nil {
 		_, err = s.svc.Revise(c.Request().Context(), u, c.Param("id"), req)
 	}
 	if err != nil {
@@ -236,7 +236,13 @@ func (s *Server) reviseForm(c echo.Context) error {
 			return err
 		}
 		f.Summary, f.Errors = form.Summary, bidFieldErrors(form.Errors, sources, f.described)
+		if err := s.holdUploads(c, &f); err != nil {
+			return err
+		}
 		return s.renderBid(c, http.StatusUnprocessableEntity, f, actionForm{})
+	}
+	if err := s.svc.ReleaseUploads(c.Request().Context(), sessionToken(c), f.UploadToken); err != nil {
+		return err
 	}
 	return bidRedirect(c, "revised", "precheck")
 }
@@ -285,7 +291,7 @@ func (s *Server) answerClarificationForm(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		amended = asCandidateFile(content)
+		amended = asCandidateFile(content, nil)
 	}
 	// The clarification must be on this bid, so that a refusal shows its page.
 	if _, err := s.svc.OwnBid(ctx, u, c.Param("id")); err != nil {
