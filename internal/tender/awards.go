@@ -240,7 +240,7 @@ func CheckNotice(n ChangeNotice) []domain.FieldError {
 	}
 	if n.Version == "" && n.WeightsDigest == "" && len(n.Files) == 0 {
 		errs = append(errs, domain.FieldError{Field: "version",
-			Message: "give the new version, the new weights_digest or the new files' digest list"})
+			Message: "give the new version, the new weights digest or the new files' digest list"})
 	}
 	if n.WeightsDigest != "" && !weightsDigest.MatchString(n.WeightsDigest) {
 		errs = append(errs, domain.FieldError{Field: "weights_digest", Message: "write it as sha256: and 64 lowercase hex digits"})
