@@ -334,7 +334,7 @@ func TestBrowserFormsAfterAward(t *testing.T) {
 	officer.fill("#severity", "high")
 	officer.submit(`form[action$="/reports"] button[type=submit]`)
 	officer.see("The report is sent")
-	officer.reloadUntil("Review a reported output", time.Minute)
+	officer.seeEventually("Review a reported output", time.Minute) // the tasks section refreshes itself
 	officer.see("high severity: It took a side on a ballot measure", "Vote yes on measure 12.")
 	officer.check("officer-report-task")
 	review := s.openTaskTitled("reviewer1", "took a side on a ballot measure")

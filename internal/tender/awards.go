@@ -265,7 +265,8 @@ type OutputReport struct {
 // give, least first.
 var ReportSeverities = []string{"low", "medium", "high", "critical"}
 
-// Limits of a report's texts; the review task's title carries its gist.
+// Limits of a report's output and prompt (its description is the API's
+// to bound); the review task's title carries the report's gist.
 const (
 	maxReportText  = 4000
 	maxReportTitle = 300
@@ -285,7 +286,7 @@ func checkReport(r OutputReport) []domain.FieldError {
 			errs = append(errs, domain.FieldError{Field: "occurred_at", Message: fmt.Sprintf("%q is not a date: write the day it happened as YYYY-MM-DD, or the time as 2026-12-01T14:30:00Z", r.OccurredAt)})
 		}
 	}
-	for name, text := range map[string]string{"description": r.Description, "output": r.Output, "prompt": r.Prompt} {
+	for name, text := range map[string]string{"output": r.Output, "prompt": r.Prompt} {
 		if n := utf8.RuneCountInString(text); n > maxReportText {
 			errs = append(errs, domain.FieldError{Field: name, Message: fmt.Sprintf("is %d characters long; keep it to %d", n, maxReportText)})
 		}
