@@ -410,14 +410,18 @@ func sessionToken(c echo.Context) string {
 
 // readBidForm reads a bid or revise form (bidUploads). When the vendor
 // chose no manifest file this time, the files the last refused try of the
-// same form kept stand in for them.
+// same form kept stand in for them, unless the vendor left them out.
 func (s *Server) readBidForm(c echo.Context) (tender.BidSubmission, []string, bidForm, error) {
 	token := c.FormValue("upload_token")
 	if !uploadToken.MatchString(token) {
 		token = randomToken()
 	}
 	var held []tender.HeldFile
-	if form, err := c.MultipartForm(); err != nil || len(form.File["manifest_files"]) == 0 {
+	if c.FormValue("drop_held") == "on" {
+		if err := s.svc.ReleaseUploads(c.Request().Context(), sessionToken(c), token); err != nil {
+			return tender.BidSubmission{}, nil, bidForm{}, err
+		}
+	} else if form, err := c.MultipartForm(); err != nil || len(form.File["manifest_files"]) == 0 {
 		var herr error
 		if held, herr = s.svc.HeldUploads(c.Request().Context(), sessionToken(c), token); herr != nil {
 			return tender.BidSubmission{}, nil, bidForm{}, herr

@@ -182,7 +182,7 @@ func (s *stack) heldRows() int {
 // price that is not a number: every error shows at once, the card is kept
 // server-side and named on the form, and the retry without choosing it
 // again submits it, with the evidence, and lets it go. The revise form
-// keeps a refused file too, and a new choice replaces it.
+// keeps a refused file too: left out, it goes; a new choice replaces it.
 func TestBrowserFormsKeepUploadsAndTakeEvidence(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
@@ -253,6 +253,17 @@ func TestBrowserFormsKeepUploadsAndTakeEvidence(t *testing.T) {
 	vendor.submit(`form[action$="/revisions"] button[type=submit]`)
 	vendor.see("broken.json", "kept from your last try")
 	vendor.check("vendor-revise-kept")
+	// Left out, the kept file goes: the revision holds the card alone.
+	vendor.run("leave out the kept file", chromedp.Click(chromedp.CSS(`label[for=drop_held]`)))
+	vendor.submit(`form[action$="/revisions"] button[type=submit]`)
+	vendor.see("Your bid is revised")
+	s.must(http.StatusOK, "vendorA", "GET", "/api/v1/bids/"+bid.ID, nil).decode(t, &bid)
+	if len(bid.Candidates) != 1 || s.heldRows() != 0 {
+		t.Fatalf("leaving out the kept file: %d candidates, %d files held", len(bid.Candidates), s.heldRows())
+	}
+	vendor.run("choose the broken file again", chromedp.SetUploadFiles(chromedp.CSS("#manifest_files"), []string{broken}))
+	vendor.submit(`form[action$="/revisions"] button[type=submit]`)
+	vendor.see("broken.json", "kept from your last try")
 	fixed := filepath.Join(t.TempDir(), "granite.json")
 	if err := os.WriteFile(fixed, exampleManifest(t, "granite-3.1-8b-instruct.json", nil), 0o644); err != nil {
 		t.Fatal(err)
