@@ -35,6 +35,42 @@ func (v evidenceView) Kind() string {
 	return ""
 }
 
+// Item is the form's evidence item for the shared "evidence-item" template.
+func (v evidenceView) Item() evidenceItemView {
+	return evidenceItemView{Kinds: v.Kinds, Kind: v.Kind(), Values: v.Form.Values, Errors: v.Form.Errors}
+}
+
+// evidenceItemView is one evidence item's inputs (evidenceFields, each
+// named Prefix+field) as typed, for the shared "evidence-item" template: on
+// the evidence page, and on the bid form beside its files (Optional, since
+// a bid need not carry one).
+type evidenceItemView struct {
+	Prefix   string
+	Optional bool
+	Kinds    []string
+	Kind     string
+	Values   map[string]string
+	Errors   fieldErrors
+}
+
+// ID is an input's id.
+func (v evidenceItemView) ID(field string) string { return fieldID(v.Prefix + field) }
+
+// Err is the error next to an input, or nil.
+func (v evidenceItemView) Err(field string) *fieldError {
+	if fe, ok := v.Errors[v.Prefix+field]; ok {
+		return &fe
+	}
+	return nil
+}
+
+// Field is one text input of the item; the location is required.
+func (v evidenceItemView) Field(kind, field, label, hint string) fieldView {
+	fv := newFieldView(kind, actionForm{Values: v.Values, Errors: v.Errors}, v.Prefix+field, "", label, hint)
+	fv.Required = field == "location"
+	return fv
+}
+
 func (s *Server) evidencePage(c echo.Context) error {
 	f := actionForm{Name: "evidence", Values: map[string]string{"kind": c.QueryParam("kind")}}
 	return s.renderEvidence(c, http.StatusOK, f)

@@ -38,7 +38,7 @@ func guarded(t *testing.T) *echo.Echo {
 		return c.String(http.StatusCreated, body.Question)
 	})
 	e.POST("/solicitations/:id/bids", func(c echo.Context) error {
-		req, _, _, err := bidUploads(c)
+		req, _, _, err := bidUploads(c, nil)
 		if err != nil {
 			return err
 		}

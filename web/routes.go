@@ -119,4 +119,6 @@ func (s *Server) routes() {
 	s.pageRoute(http.MethodPost, "/tasks/:id/exception", s.exceptionForm)
 	s.pageRoute(http.MethodGet, "/awards/:id/delivery", s.deliveryPage)
 	s.pageRoute(http.MethodPost, "/awards/:id/delivery", s.deliveryForm)
+	s.pageRoute(http.MethodPost, "/awards/:id/reports", s.reportForm)
+	s.pageRoute(http.MethodPost, "/bids/:id/notices", s.notifyForm)
 }

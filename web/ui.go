@@ -74,6 +74,8 @@ func parsePages() pages {
 	funcs["reasonLabel"] = func(code string) string { return cmp.Or(tender.ReasonLabels[code], code) }
 	funcs["taskKind"] = func(k domain.TaskKind) string { return cmp.Or(tender.TaskKindLabels[k], string(k)) }
 	funcs["clauseLabel"] = clauseLabel
+	funcs["mandatory"] = func(v fieldView) fieldView { v.Required = true; return v }
+	funcs["shortRev"] = shortRevision
 	fsys := ui.Templates()
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(fsys, sharedTemplates...))
 	names, err := fs.Glob(fsys, "*.html")
@@ -116,6 +118,8 @@ var flashes = map[string]string{
 	"conflict-withdrawn":  "Your conflict of interest is withdrawn: tasks on that organisation's new bids reach you again.",
 	"reviewer-assigned":   "The reviewer is assigned: the task is in their inbox.",
 	"exception-recorded":  "The exception is recorded on the audit trail and stands for the missing approvals.",
+	"change-notified":     "Your change notice is sent. The awarded model is re-checked now under the solicitation's frozen policy revision, and the agency's reviewers re-attest it.",
+	"output-reported":     "The report is sent. The awarded model is re-checked under the solicitation's frozen policy revision and a review task opens on it below.",
 }
 
 // render writes a page. An htmx request for a page that refreshes itself
@@ -351,6 +355,8 @@ func fieldID(field string) string {
 type fieldView struct {
 	Kind, ID, Name, Label, Hint, Value string
 	Err                                *fieldError
+	// Required marks the input and its label (the template "mandatory" sets it).
+	Required bool
 }
 
 func newFieldView(kind string, f actionForm, name, key, label, hint string) fieldView {
@@ -362,6 +368,16 @@ func newFieldView(kind string, f actionForm, name, key, label, hint string) fiel
 		v.Err = &fe
 	}
 	return v
+}
+
+// shortRevision is a policy revision as a person reads it: the digest's
+// first 12 hex digits, which tell revisions apart; the title holds it all.
+func shortRevision(rev string) string {
+	algo, hex, ok := strings.Cut(rev, ":")
+	if !ok || len(hex) <= 12 {
+		return rev
+	}
+	return algo + ":" + hex[:12] + "…"
 }
 
 // DescribedBy lists the ids of the field's hint and error.

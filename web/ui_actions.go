@@ -107,8 +107,9 @@ func (s *Server) answerForm(c echo.Context) error {
 }
 
 func (s *Server) amendForm(c echo.Context) error {
-	f := newActionForm(c, "amend", "", "description", "new_deadline")
-	a := tender.Amendment{Description: f.Values["description"], NewDeadline: f.Values["new_deadline"]}
+	f := newActionForm(c, "amend", "", "description", "new_deadline", "adopt_current_revision")
+	a := tender.Amendment{Description: f.Values["description"], NewDeadline: f.Values["new_deadline"],
+		AdoptCurrentRevision: f.Values["adopt_current_revision"] == "on"}
 	// The form's deadline is a UTC wall-clock time; the action takes RFC 3339.
 	if t, err := parseUTCField(a.NewDeadline); err == nil {
 		a.NewDeadline = t.UTC().Format(time.RFC3339)
@@ -214,7 +215,7 @@ func bidRedirect(c echo.Context, flash, anchor string) error {
 // price as now given. It goes through the API's path like a JSON revision.
 func (s *Server) reviseForm(c echo.Context) error {
 	u := userOf(c)
-	req, sources, f, err := bidUploads(c)
+	req, sources, f, err := s.readBidForm(c)
 	if err != nil {
 		return err
 	}
@@ -226,7 +227,7 @@ func (s *Server) reviseForm(c echo.Context) error {
 		f.Summary = "the revision has no candidates"
 		return s.renderBid(c, http.StatusUnprocessableEntity, f, actionForm{})
 	}
-	if err = checkPrice(req, f); err == nil {
+	if err = checkUnread(req, f); err == nil {
 		_, err = s.svc.Revise(c.Request().Context(), u, c.Param("id"), req)
 	}
 	if err != nil {
@@ -235,7 +236,13 @@ func (s *Server) reviseForm(c echo.Context) error {
 			return err
 		}
 		f.Summary, f.Errors = form.Summary, bidFieldErrors(form.Errors, sources, f.described)
+		if err := s.holdUploads(c, &f); err != nil {
+			return err
+		}
 		return s.renderBid(c, http.StatusUnprocessableEntity, f, actionForm{})
+	}
+	if err := s.svc.ReleaseUploads(c.Request().Context(), sessionToken(c), f.UploadToken); err != nil {
+		return err
 	}
 	return bidRedirect(c, "revised", "precheck")
 }
@@ -284,7 +291,7 @@ func (s *Server) answerClarificationForm(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		amended = asCandidateFile(content)
+		amended = asCandidateFile(content, nil)
 	}
 	// The clarification must be on this bid, so that a refusal shows its page.
 	if _, err := s.svc.OwnBid(ctx, u, c.Param("id")); err != nil {

@@ -18,6 +18,9 @@ type deliveryView struct {
 	tender.DeliveryPage
 	Form   actionForm
 	Result *tender.DeliveryResult
+	// Watch: a report was just sent, so the tasks section refreshes
+	// itself until the task it opens is there.
+	Watch bool
 }
 
 func (s *Server) deliveryPage(c echo.Context) error {
@@ -29,7 +32,8 @@ func (s *Server) renderDelivery(c echo.Context, status int, form actionForm, res
 	if err != nil {
 		return err
 	}
-	return s.render(c, status, "delivery", "Delivery check of "+p.Candidate, deliveryView{DeliveryPage: p, Form: form, Result: res})
+	return s.render(c, status, "delivery", "Delivery check of "+p.Candidate, deliveryView{DeliveryPage: p, Form: form, Result: res,
+		Watch: c.QueryParam("watch") == "1" || c.QueryParam("flash") == "output-reported"})
 }
 
 // deliveryForm runs the same check as POST /api/v1/awards/{id}/delivery on

@@ -72,12 +72,42 @@ var (
 // readBidValues reads the described candidate's and the price's inputs as typed.
 func readBidValues(c echo.Context) map[string]string {
 	values := map[string]string{}
-	for _, name := range slices.Concat(describedFields, priceFields) {
+	for _, name := range slices.Concat(describedFields, priceFields, evidenceInputs) {
 		if v := strings.TrimSpace(c.FormValue(name)); v != "" {
 			values[name] = v
 		}
 	}
 	return values
+}
+
+// evidenceInputs are the bid form's evidence item, given beside its
+// uploaded and pasted candidates: the evidence page's inputs (evidenceFields)
+// prefixed "evidence_".
+var evidenceInputs = func() []string {
+	names := make([]string, len(evidenceFields))
+	for i, f := range evidenceFields {
+		names[i] = evidenceItemPrefix + f
+	}
+	return names
+}()
+
+const evidenceItemPrefix = "evidence_"
+
+// evidenceItem is the bid form's evidence item, nil when every input is blank.
+func (f bidForm) evidenceItem() []domain.EvidenceItem {
+	v := func(name string) string { return f.Values[evidenceItemPrefix+name] }
+	e := domain.EvidenceItem{Kind: v("kind"), Title: v("title"), Date: v("date"), Location: v("location"), Scope: v("scope"), Summary: v("summary")}
+	if e == (domain.EvidenceItem{}) {
+		return nil
+	}
+	return []domain.EvidenceItem{e}
+}
+
+// EvidenceItem is the bid form's evidence item for the shared
+// "evidence-item" template, as typed.
+func (f bidForm) EvidenceItem() evidenceItemView {
+	return evidenceItemView{Prefix: evidenceItemPrefix, Optional: true, Kinds: domain.EvidenceKinds,
+		Kind: f.Value(evidenceItemPrefix + "kind"), Values: f.values(), Errors: f.Errors}
 }
 
 // describedRows says which row of the form each component and evidence item
@@ -177,12 +207,13 @@ func bidPrice(v map[string]string) (*domain.Money, []domain.FieldError) {
 	return &domain.Money{Amount: amount, Currency: strings.ToUpper(v["price_currency"])}, nil
 }
 
-// checkPrice refuses a price the form could not read before the bid is
-// sent, with the candidates' problems beside it, so the vendor fixes
-// everything in one go; the service checks a price it can read. It is nil
-// when the form's price was read.
-func checkPrice(req tender.BidSubmission, f bidForm) error {
-	problems := f.priceProblems
+// checkUnread refuses what the form could not put in the request (a price
+// that is not a number, evidence with nothing to go beside) before the bid
+// is sent, with the candidates' problems beside it, so the vendor fixes
+// everything in one go; the service checks the rest. It is nil when the
+// form was read whole.
+func checkUnread(req tender.BidSubmission, f bidForm) error {
+	problems := f.unread
 	if len(problems) == 0 {
 		return nil
 	}

@@ -20,7 +20,7 @@ func postBidForm(t *testing.T, form url.Values) (tender.BidSubmission, []string,
 	t.Helper()
 	r := httptest.NewRequest(http.MethodPost, "/solicitations/sol/bids", strings.NewReader(form.Encode()))
 	r.Header.Set(echo.HeaderContentType, echo.MIMEApplicationForm)
-	req, sources, f, err := bidUploads(echo.New().NewContext(r, httptest.NewRecorder()))
+	req, sources, f, err := bidUploads(echo.New().NewContext(r, httptest.NewRecorder()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestDescribedCandidateErrorsGoNextToTheirFields(t *testing.T) {
 	refuse := func(form url.Values) fieldErrors {
 		t.Helper()
 		req, sources, f := postBidForm(t, form)
-		err := checkPrice(req, f)
+		err := checkUnread(req, f)
 		if err == nil {
 			_, err = tender.ParseBid(req)
 		}
@@ -195,7 +195,7 @@ func TestBidFormRendersWhatWasTyped(t *testing.T) {
 	for _, want := range []string{
 		`id="mf_name" name="mf_name" type="text" value="granite-form"`,
 		`<span class="usa-error-message" id="mf_weights_license-error" role="alert">expected a license after OR</span>`,
-		`class="usa-input usa-input--error" id="mf_weights_license" name="mf_weights_license" type="text" value="Apache-2.0 OR" aria-describedby="mf_weights_license-hint mf_weights_license-error"`,
+		`class="usa-input usa-input--error" id="mf_weights_license" name="mf_weights_license" type="text" value="Apache-2.0 OR" aria-required="true" aria-describedby="mf_weights_license-hint mf_weights_license-error"`,
 		`id="mf_components_4_included" name="mf_components_4_included" type="checkbox" value="on" checked>`,
 		`id="mf_components_4_license" name="mf_components_4_license" value="MIT"`,
 		`<label class="usa-sr-only" for="mf_components_4_license">Model parameters (Intermediate): license (SPDX expression)</label>`,

@@ -314,10 +314,18 @@ type bidForm struct {
 	Values  map[string]string
 	Errors  fieldErrors
 	Summary string
-	// described maps the described candidate's rows, priceProblems an
-	// amount that is not a number.
-	described     describedRows
-	priceProblems []domain.FieldError
+	// described maps the described candidate's rows; unread are what the
+	// form could not put in the request (an amount that is not a number,
+	// evidence with no file or paste to go beside).
+	described describedRows
+	unread    []domain.FieldError
+	// files are the manifest files of this try (chosen or held); a refusal
+	// holds them under UploadToken, which the form carries, and lists them
+	// in Held, or says in HeldNote why they were not kept.
+	files       []tender.HeldFile
+	UploadToken string
+	Held        []heldFile
+	HeldNote    string
 	// kept are the current candidates a revision keeps (keep_candidate),
 	// keptChosen whether the vendor has answered yet: a fresh revise form
 	// keeps every candidate.
@@ -327,6 +335,9 @@ type bidForm struct {
 	// to attest.
 	Terms []policies.PackAttestation
 }
+
+// heldFile is a file a refused form kept, as the form names it.
+type heldFile struct{ Name, Size string }
 
 // Keeps reports whether the revise form keeps the candidate.
 func (f bidForm) Keeps(candidateID string) bool {
@@ -357,14 +368,15 @@ func (s *Server) publishForm(c echo.Context) error {
 }
 
 // submitBidForm takes a bid as uploaded manifest files and/or one pasted
-// manifest, and submits it through the same path as the API.
+// manifest, and submits it through the same path as the API. A refusal
+// keeps the uploaded files for the retry; success lets them go.
 func (s *Server) submitBidForm(c echo.Context) error {
-	req, sources, f, err := bidUploads(c)
+	req, sources, f, err := s.readBidForm(c)
 	if err != nil {
 		return err
 	}
 	var sub tender.SubmittedBid
-	if err = checkPrice(req, f); err == nil {
+	if err = checkUnread(req, f); err == nil {
 		sub, err = s.svc.SubmitBid(c.Request().Context(), userOf(c), c.Param("id"), req)
 	}
 	if err != nil {
@@ -373,15 +385,92 @@ func (s *Server) submitBidForm(c echo.Context) error {
 			return err
 		}
 		f.Summary, f.Errors = summary, bidFieldErrors(fields, sources, f.described)
+		if err := s.holdUploads(c, &f); err != nil {
+			return err
+		}
 		return s.renderSolicitation(c, http.StatusUnprocessableEntity, f, actionForm{})
+	}
+	if err := s.svc.ReleaseUploads(c.Request().Context(), sessionToken(c), f.UploadToken); err != nil {
+		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/bids/"+sub.Bid.ID+"?flash=submitted")
 }
 
-// bidUploads reads a bid form's candidates: uploaded manifest files, one
-// pasted manifest and/or one described in the form, with where each came
-// from (by index) for errors; and the price.
-func bidUploads(c echo.Context) (tender.BidSubmission, []string, bidForm, error) {
+// uploadToken is how a form names its held files: randomToken's 43
+// characters, base64url.
+var uploadToken = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
+// sessionToken is the browser session's cookie, which held files are kept under.
+func sessionToken(c echo.Context) string {
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
+// readBidForm reads a bid or revise form (bidUploads). When the vendor
+// chose no manifest file this time, the files the last refused try of the
+// same form kept stand in for them, unless the vendor left them out.
+func (s *Server) readBidForm(c echo.Context) (tender.BidSubmission, []string, bidForm, error) {
+	token := c.FormValue("upload_token")
+	if !uploadToken.MatchString(token) {
+		token = randomToken()
+	}
+	var held []tender.HeldFile
+	if c.FormValue("drop_held") == "on" {
+		if err := s.svc.ReleaseUploads(c.Request().Context(), sessionToken(c), token); err != nil {
+			return tender.BidSubmission{}, nil, bidForm{}, err
+		}
+	} else if form, err := c.MultipartForm(); err != nil || len(form.File["manifest_files"]) == 0 {
+		var herr error
+		if held, herr = s.svc.HeldUploads(c.Request().Context(), sessionToken(c), token); herr != nil {
+			return tender.BidSubmission{}, nil, bidForm{}, herr
+		}
+	}
+	req, sources, f, err := bidUploads(c, held)
+	f.UploadToken = token
+	return req, sources, f, err
+}
+
+// holdUploads keeps a refused form's manifest files for its retry and
+// lists them on the form. Files over the bounds are not kept: the form
+// says to choose them again.
+func (s *Server) holdUploads(c echo.Context, f *bidForm) error {
+	if len(f.files) == 0 {
+		return nil
+	}
+	err := s.svc.HoldUploads(c.Request().Context(), sessionToken(c), f.UploadToken, f.files)
+	switch {
+	case domain.KindOf(err) == domain.ErrInvalid:
+		f.HeldNote = asDomainError(err).Message
+		return nil
+	case err != nil:
+		return err
+	}
+	for _, h := range f.files {
+		f.Held = append(f.Held, heldFile{Name: h.Name, Size: sizeText(len(h.Content))})
+	}
+	return nil
+}
+
+// sizeText is a file's size as a person reads it.
+func sizeText(n int) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d bytes", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%d KB", (n+1<<9)>>10)
+	default:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+}
+
+// bidUploads reads a bid form's candidates: uploaded manifest files (or,
+// when none was chosen, those held from the last try), one pasted manifest
+// and/or one described in the form, with where each came from (by index)
+// for errors; the evidence item given beside the files and the paste; and
+// the price.
+func bidUploads(c echo.Context, held []tender.HeldFile) (tender.BidSubmission, []string, bidForm, error) {
 	f := bidForm{ManifestJSON: c.FormValue("manifest_json"), Values: readBidValues(c)}
 	var req tender.BidSubmission
 	var sources []string
@@ -391,16 +480,29 @@ func bidUploads(c echo.Context) (tender.BidSubmission, []string, bidForm, error)
 			if err != nil {
 				return req, nil, f, err
 			}
-			req.Candidates = append(req.Candidates, asCandidateFile(b))
-			sources = append(sources, "file "+fh.Filename)
+			f.files = append(f.files, tender.HeldFile{Name: fh.Filename, Content: b})
 		}
 	}
+	if len(f.files) == 0 {
+		f.files = held
+	}
+	evidence := f.evidenceItem()
+	for _, h := range f.files {
+		req.Candidates = append(req.Candidates, asCandidateFile(h.Content, evidence))
+		sources = append(sources, "file "+h.Name)
+	}
 	if strings.TrimSpace(f.ManifestJSON) != "" {
-		req.Candidates = append(req.Candidates, asCandidateFile([]byte(f.ManifestJSON)))
+		req.Candidates = append(req.Candidates, asCandidateFile([]byte(f.ManifestJSON), evidence))
 		sources = append(sources, "pasted manifest")
 	}
+	if evidence != nil && len(req.Candidates) == 0 {
+		f.unread = append(f.unread, domain.FieldError{Field: "evidence_kind",
+			Message: "the evidence item goes beside an uploaded or pasted candidate: choose its file or paste it, or give a described candidate's evidence in its own rows"})
+	}
 	sources = f.addDescribed(&req, sources)
-	req.Price, f.priceProblems = bidPrice(f.Values)
+	var priceProblems []domain.FieldError
+	req.Price, priceProblems = bidPrice(f.Values)
+	f.unread = append(f.unread, priceProblems...)
 	req.Attestations = readAttestations(c, f.Values)
 	return req, sources, f, nil
 }
@@ -431,9 +533,11 @@ func readAttestations(c echo.Context, values map[string]string) []domain.Attesta
 
 // asCandidateFile hands an uploaded or pasted file to the API's bid parser as
 // {"format": "auto", "content": ...}, so native JSON, Model Openness Tool
-// YAML and CycloneDX (JSON or XML) are all read as the API reads them.
-func asCandidateFile(content []byte) json.RawMessage {
-	b, _ := json.Marshal(map[string]string{"format": string(manifest.FormatAuto), "content": string(content)}) // strings only: cannot fail
+// YAML and CycloneDX (JSON or XML) are all read as the API reads them; the
+// evidence item, when given, goes beside it (tender.CandidateFile).
+func asCandidateFile(content []byte, evidence []domain.EvidenceItem) json.RawMessage {
+	text := string(content)
+	b, _ := json.Marshal(tender.CandidateFile{Format: manifest.FormatAuto, Content: &text, Evidence: evidence}) // strings only: cannot fail
 	return b
 }
 
@@ -466,6 +570,10 @@ func bidFieldErrors(fields fieldErrors, sources []string, described describedRow
 			add(strings.ReplaceAll(path, ".", "_"), fe.Message)
 			continue
 		}
+		if strings.HasPrefix(path, evidenceItemPrefix) {
+			add(path, fe.Message)
+			continue
+		}
 		m := candidateIndex.FindStringSubmatch(path)
 		if m == nil {
 			add("manifest_files", fe.Message)
@@ -481,6 +589,12 @@ func bidFieldErrors(fields fieldErrors, sources []string, described describedRow
 			where += ", field " + rest
 		}
 		switch {
+		case (source == "pasted manifest" || strings.HasPrefix(source, "file ")) && strings.HasPrefix(rest, "evidence[0]."):
+			// The form's one evidence item goes beside every file and the
+			// paste: its error is said once, at its input.
+			if name := evidenceItemPrefix + strings.TrimPrefix(rest, "evidence[0]."); !strings.Contains(out[name].Message, fe.Message) {
+				add(name, fe.Message)
+			}
 		case source == describedSource && described.field(rest) != describedSection:
 			add(described.field(rest), fe.Message) // next to its own input: no need to say where
 		case source == describedSource:

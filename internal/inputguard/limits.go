@@ -25,6 +25,8 @@ var limits = map[string]int{
 	"decision":    10_000,
 	"summary":     4_000,
 	"scope":       2_000,
+	"output":      4_000, // a reported output of an awarded model, and its prompt
+	"prompt":      4_000,
 	// Names and short values.
 	"name":     200,
 	"producer": 200,
@@ -57,6 +59,8 @@ var limits = map[string]int{
 	"findings_hash":     100,
 	"deadline":          64,
 	"new_deadline":      64,
+	"occurred_at":       64,
+	"severity":          20,
 	"date":              10,
 	"digest":            71, // sha256: and 64 hex digits
 	// URLs, license expressions and texts, whole files.

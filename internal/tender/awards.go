@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/modeltender/modeltender/internal/artifact"
 	"github.com/modeltender/modeltender/internal/contract"
@@ -189,15 +192,8 @@ func (s *Service) NotifyChange(ctx context.Context, u domain.User, awardID strin
 	if err := s.Authorize(ctx, u, "bid:submit"); err != nil {
 		return out, err
 	}
-	if err := required(map[string]string{"description": n.Description}); err != nil {
-		return out, err
-	}
-	if n.Version == "" && n.WeightsDigest == "" && len(n.Files) == 0 {
-		return out, domain.InvalidFields("the notice names no change", []domain.FieldError{{Field: "version",
-			Message: "give the new version, the new weights_digest or the new files' digest list"}})
-	}
-	if n.WeightsDigest != "" && !weightsDigest.MatchString(n.WeightsDigest) {
-		return out, domain.InvalidFields("the weights digest cannot be read", []domain.FieldError{{Field: "weights_digest", Message: "write it as sha256: and 64 lowercase hex digits"}})
+	if errs := CheckNotice(n); len(errs) > 0 {
+		return out, domain.InvalidFields("the notice was not sent; see errors", errs)
 	}
 	aw, err := s.Store.Award(ctx, awardID)
 	if err != nil {
@@ -234,11 +230,102 @@ func (s *Service) NotifyChange(ctx context.Context, u domain.User, awardID strin
 	return out, s.Store.AppendAudit(ctx, auditEvent(u, "award.change-notified", "award", aw.ID, aw.SolicitationID, out.At, detail))
 }
 
+// CheckNotice names every problem of a change notice at once; NotifyChange
+// runs it, and a form that could not read part of a notice runs it to show
+// the rest beside that.
+func CheckNotice(n ChangeNotice) []domain.FieldError {
+	var errs []domain.FieldError
+	if strings.TrimSpace(n.Description) == "" {
+		errs = append(errs, domain.FieldError{Field: "description", Message: "is required: say what changed in the model and why"})
+	}
+	if n.Version == "" && n.WeightsDigest == "" && len(n.Files) == 0 {
+		errs = append(errs, domain.FieldError{Field: "version",
+			Message: "give the new version, the new weights digest or the new files' digest list"})
+	}
+	if n.WeightsDigest != "" && !weightsDigest.MatchString(n.WeightsDigest) {
+		errs = append(errs, domain.FieldError{Field: "weights_digest", Message: "write it as sha256: and 64 lowercase hex digits"})
+	}
+	return errs
+}
+
 // OutputReport is a report of an output of the awarded model that violates
-// the contract's terms, taken by the agency: what was asked and answered,
-// and why it violates them.
+// the contract's terms, taken by the agency: why it violates them
+// (Description) and, optionally, the output itself, the prompt that led to
+// it, when it happened (RFC 3339 or YYYY-MM-DD) and how severe it is
+// (ReportSeverities).
 type OutputReport struct {
 	Description string `json:"description"`
+	Output      string `json:"output,omitempty"`
+	Prompt      string `json:"prompt,omitempty"`
+	OccurredAt  string `json:"occurred_at,omitempty"`
+	Severity    string `json:"severity,omitempty"`
+}
+
+// ReportSeverities are the severities a report of a violating output may
+// give, least first.
+var ReportSeverities = []string{"low", "medium", "high", "critical"}
+
+// Limits of a report's output and prompt (its description is the API's
+// to bound); the review task's title carries the report's gist.
+const (
+	maxReportText  = 4000
+	maxReportTitle = 300
+)
+
+// checkReport names every problem of a report at once.
+func checkReport(r OutputReport) []domain.FieldError {
+	var errs []domain.FieldError
+	if strings.TrimSpace(r.Description) == "" {
+		errs = append(errs, domain.FieldError{Field: "description", Message: "is required: say why the output violates the contract's terms"})
+	}
+	if r.Severity != "" && !slices.Contains(ReportSeverities, r.Severity) {
+		errs = append(errs, domain.FieldError{Field: "severity", Message: fmt.Sprintf("%q is not a severity: choose one of %s", r.Severity, strings.Join(ReportSeverities, ", "))})
+	}
+	if r.OccurredAt != "" {
+		if _, err := reportTime(r.OccurredAt); err != nil {
+			errs = append(errs, domain.FieldError{Field: "occurred_at", Message: fmt.Sprintf("%q is not a date: write the day it happened as YYYY-MM-DD, or the time as 2026-12-01T14:30:00Z", r.OccurredAt)})
+		}
+	}
+	for name, text := range map[string]string{"output": r.Output, "prompt": r.Prompt} {
+		if n := utf8.RuneCountInString(text); n > maxReportText {
+			errs = append(errs, domain.FieldError{Field: name, Message: fmt.Sprintf("is %d characters long; keep it to %d", n, maxReportText)})
+		}
+	}
+	slices.SortFunc(errs, func(a, b domain.FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return errs
+}
+
+// reportTime reads when a reported output happened: a day or an RFC 3339 time.
+func reportTime(v string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339, v)
+}
+
+// summary is the report as the review task's title and the notice carry
+// it: the severity and when first, then why it violates the terms, then
+// the output and its prompt, cut to a title's length.
+func (r OutputReport) summary() string {
+	var b strings.Builder
+	if r.Severity != "" {
+		b.WriteString(r.Severity + " severity: ")
+	}
+	b.WriteString(strings.TrimSpace(r.Description))
+	if r.OccurredAt != "" {
+		b.WriteString(" (on " + r.OccurredAt + ")")
+	}
+	if o := strings.TrimSpace(r.Output); o != "" {
+		b.WriteString("; output: “" + o + "”")
+	}
+	if p := strings.TrimSpace(r.Prompt); p != "" {
+		b.WriteString("; prompt: “" + p + "”")
+	}
+	out := b.String()
+	if utf8.RuneCountInString(out) > maxReportTitle {
+		out = string([]rune(out)[:maxReportTitle-1]) + "…"
+	}
+	return out
 }
 
 // ReportOutput takes the agency's report of a violating output of an
@@ -251,8 +338,8 @@ func (s *Service) ReportOutput(ctx context.Context, u domain.User, awardID strin
 	if err := s.Authorize(ctx, u, "award:recommend"); err != nil {
 		return out, err
 	}
-	if err := required(map[string]string{"description": r.Description}); err != nil {
-		return out, err
+	if errs := checkReport(r); len(errs) > 0 {
+		return out, domain.InvalidFields("the report was not sent; see errors", errs)
 	}
 	aw, err := s.Store.Award(ctx, awardID)
 	if err != nil {
@@ -265,11 +352,12 @@ func (s *Service) ReportOutput(ctx context.Context, u domain.User, awardID strin
 		return out, domain.Errorf(domain.ErrConflict, "award %s is %s: outputs are reported on a model once the award stands", aw.ID, aw.Status)
 	}
 	out = contract.ChangeNotice{ID: domain.NewID("rpt"), Kind: contract.NoticeOutputReport, AwardID: aw.ID,
-		Description: strings.TrimSpace(r.Description), NotifiedBy: u.ID, At: s.now(), Differences: []string{}}
+		Description: r.summary(), NotifiedBy: u.ID, At: s.now(), Differences: []string{}}
 	if err := s.signalMonitoring(ctx, aw, out); err != nil {
 		return out, err
 	}
-	detail := map[string]any{"report_id": out.ID, "description": out.Description, "policy_revision": s.frozenRevision(ctx, aw.SolicitationID)}
+	detail := map[string]any{"report_id": out.ID, "description": strings.TrimSpace(r.Description), "output": r.Output, "prompt": r.Prompt,
+		"occurred_at": r.OccurredAt, "severity": r.Severity, "policy_revision": s.frozenRevision(ctx, aw.SolicitationID)}
 	return out, s.Store.AppendAudit(ctx, auditEvent(u, "award.output-reported", "award", aw.ID, aw.SolicitationID, out.At, detail))
 }
 

@@ -153,6 +153,7 @@ var TaskKindLabels = map[domain.TaskKind]string{
 	domain.TaskLicenseResolution:  "License question",
 	domain.TaskComplianceApproval: "Compliance approval",
 	domain.TaskAwardApproval:      "Award approval",
+	TaskDeliveryMismatch:          "Delivery mismatch",
 }
 
 // ---- the solicitation page ----------------------------------------------------
@@ -182,6 +183,10 @@ type SolicitationPage struct {
 	// Version digests what the page shows.
 	Live    bool
 	Version string
+	// RunningRevision is the policy revision this service runs, when the
+	// officer may amend and it differs from the one the solicitation is
+	// judged under: an amendment may adopt it.
+	RunningRevision string
 }
 
 // Lifecycle is what the solicitation page shows of the lifecycle and which
@@ -239,6 +244,9 @@ func (s *Service) SolicitationPage(ctx context.Context, u domain.User, id string
 		v.NoBids = len(bids) == 0
 	}
 	v.Live = sol.Status != domain.SolicitationDraft && sol.Status != domain.SolicitationCancelled && sol.Status != domain.SolicitationAwarded
+	if running := s.Policies.Revision(); v.Lifecycle.CanAmend && running != sol.PolicyRevision {
+		v.RunningRevision = running
+	}
 	v.Version = pageVersion(sol, v.Lifecycle)
 	v.Timeline = timeline(sol, v.Lifecycle, s.Now())
 	return v, nil
@@ -405,10 +413,13 @@ type ClarificationItem struct {
 
 // AwardOutcome tells a vendor where the award went.
 type AwardOutcome struct {
-	Status, Candidate string
-	Ours              bool
-	StandstillUntil   *time.Time
-	NoticeURL         string
+	ID, Status, Candidate string
+	Ours                  bool
+	// CanNotify: the award to this bid stands, so its vendor may notify a
+	// change of the model (NotifyChange).
+	CanNotify       bool
+	StandstillUntil *time.Time
+	NoticeURL       string
 }
 
 // BidPage gathers a bid's page for u: the vendor's own bid at any time,
@@ -479,7 +490,8 @@ func (s *Service) vendorBidPage(ctx context.Context, v *BidPage) error {
 		if !awardPublic(a) {
 			continue
 		}
-		out := &AwardOutcome{Status: a.Status, Ours: a.BidID == v.Bid.ID, StandstillUntil: a.StandstillUntil}
+		out := &AwardOutcome{ID: a.ID, Status: a.Status, Ours: a.BidID == v.Bid.ID, StandstillUntil: a.StandstillUntil}
+		out.CanNotify = out.Ours && a.Status == domain.AwardAwarded
 		// The winning candidate's name is public once the award stands (it is
 		// in the notice); during the standstill losing vendors need it to protest.
 		out.Candidate = a.CandidateID

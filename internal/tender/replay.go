@@ -3,6 +3,7 @@ package tender
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/modeltender/modeltender/internal/auditlog"
 	"github.com/modeltender/modeltender/internal/domain"
@@ -34,6 +35,11 @@ type DeliveryPage struct {
 	Award     domain.Award
 	Sol       domain.Solicitation
 	Candidate string
+	// Tasks are the open tasks on the awarded model: re-attestations after
+	// a vendor's change notice, reviews of reported outputs, delivery
+	// mismatches. Severities are the report form's choices.
+	Tasks      []domain.Task
+	Severities []string
 }
 
 // DeliveryPage gathers the delivery check page of an award of the
@@ -54,5 +60,10 @@ func (s *Service) DeliveryPage(ctx context.Context, u domain.User, awardID strin
 	if err != nil {
 		return DeliveryPage{}, err
 	}
-	return DeliveryPage{Award: aw, Sol: sol, Candidate: cand.Name}, nil
+	tasks, err := s.Store.AgencyTasks(ctx, sol.AgencyOrgID)
+	if err != nil {
+		return DeliveryPage{}, err
+	}
+	tasks = slices.DeleteFunc(tasks, func(t domain.Task) bool { return t.CandidateID != aw.CandidateID || t.Kind == domain.TaskAwardApproval })
+	return DeliveryPage{Award: aw, Sol: sol, Candidate: cand.Name, Tasks: tasks, Severities: ReportSeverities}, nil
 }
