@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/licensing"
+	"github.com/modeltender/modeltender/policies"
 )
 
 // fieldsOf are the fields an invalid-input error names, sorted.
@@ -84,7 +87,9 @@ func TestSolicitationPageOffersTheRunningRevision(t *testing.T) {
 		t.Fatalf("the page offers revision %s, which the solicitation already runs", p.RunningRevision)
 	}
 	// An amendment recorded as adopting another revision leaves the
-	// solicitation judged under it, as one from an older bundle would.
+	// solicitation judged under it, as one from an older bundle would
+	// (whose rules, here, are this bundle's under another name).
+	w.svc.Check = check.New(everyRevision{check.Fixed{Engine: w.svc.Policies, Analyzer: w.svc.Licenses, PackCatalogue: w.svc.Packs}})
 	requireNoError(t, w.st.Amend(ctx, domain.Amendment{ID: "amd_older", SolicitationID: sol.ID, Seq: 1, Description: "older rules",
 		PreviousDeadline: sol.Deadline, NewDeadline: sol.Deadline, AmendedBy: w.officer.ID, AmendedAt: *w.now, AdoptedRevision: "sha256:older"}))
 	p, err = w.svc.SolicitationPage(ctx, w.officer, sol.ID)
@@ -97,4 +102,15 @@ func TestSolicitationPageOffersTheRunningRevision(t *testing.T) {
 	if v.RunningRevision != "" {
 		t.Fatal("a vendor is offered to adopt a revision")
 	}
+}
+
+// everyRevision serves one bundle's rules under any revision.
+type everyRevision struct{ check.Fixed }
+
+func (e everyRevision) For(ctx context.Context, _ string) (*policies.Engine, *licensing.Analyzer, error) {
+	return e.Fixed.For(ctx, "")
+}
+
+func (e everyRevision) Packs(ctx context.Context, _ string) ([]policies.Pack, error) {
+	return e.Fixed.Packs(ctx, "")
 }
