@@ -107,14 +107,25 @@ func TestOpenTasksFor(t *testing.T) {
 	if got := ids(inbox, taskID); got != "tsk_excl_org,tsk_due_soon,tsk_on_a,tsk_on_b" {
 		t.Errorf("agency reviewer's inbox %s, want tsk_excl_org,tsk_due_soon,tsk_on_a,tsk_on_b", got)
 	}
+	// A vendor's reviewer is not the agency's: its inbox holds none of the
+	// agency's tasks, on its own bids or a competitor's.
 	inbox, err = m.st.OpenTasksFor(ctx, insider)
 	requireNoError(t, err)
-	if got := ids(inbox, taskID); got != "tsk_decided,tsk_excl_user,tsk_due_soon,tsk_on_b" {
-		t.Errorf("Northwind reviewer's inbox %s, want tsk_decided,tsk_excl_user,tsk_due_soon,tsk_on_b", got)
+	if got := ids(inbox, taskID); got != "" {
+		t.Errorf("Northwind reviewer's inbox %s, want none", got)
+	}
+	// A reviewer of another agency's team holds only the tasks an officer
+	// assigned it to; one without an organisation likewise.
+	outsider := mustUser(t, m.st, "reviewer@other.test", domain.RoleReviewer, mustOrg(t, m.st, "Other Agency", "agency"))
+	requireNoError(t, m.st.AssignReviewer(ctx, TaskAssignment{TaskID: "tsk_on_b", ReviewerID: outsider.ID, AssignedBy: m.officer.ID, AssignedAt: at}))
+	inbox, err = m.st.OpenTasksFor(ctx, outsider)
+	requireNoError(t, err)
+	if got := ids(inbox, taskID); got != "tsk_on_b" {
+		t.Errorf("another agency's reviewer's inbox %s, want only its assigned tsk_on_b", got)
 	}
 	orgless := domain.User{ID: m.reviewer.ID + "-x", Role: domain.RoleReviewer}
-	if inbox, err := m.st.OpenTasksFor(ctx, orgless); err != nil || len(inbox) != 6 {
-		t.Errorf("a reviewer without an organisation sees %d open tasks (%v), want all 6", len(inbox), err)
+	if inbox, err := m.st.OpenTasksFor(ctx, orgless); err != nil || len(inbox) != 0 {
+		t.Errorf("a reviewer without an organisation sees %d open tasks (%v), want none it was not assigned", len(inbox), err)
 	}
 }
 

@@ -434,7 +434,7 @@ func (s *Service) boardCandidates(ctx context.Context, u domain.User, solicitati
 	}
 	v := CandidateSet{Sol: sol}
 	for _, summary := range bids {
-		if !sees(u, sol, summary.VendorOrgID, visibility.Candidates) {
+		if !seesBid(u, sol, summary.VendorOrgID, summary.Status, visibility.Candidates) {
 			continue
 		}
 		b, err := s.Store.Bid(ctx, summary.ID)

@@ -70,7 +70,7 @@ func (s *Service) CheckDelivery(ctx context.Context, u domain.User, awardID stri
 	if err != nil {
 		return res, err
 	}
-	sol, err := s.AgencySolicitation(ctx, u, aw.SolicitationID)
+	sol, err := s.issuedSolicitation(ctx, u, aw.SolicitationID, "award:recommend")
 	if err != nil {
 		return res, err
 	}

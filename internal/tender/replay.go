@@ -46,7 +46,7 @@ func (s *Service) DeliveryPage(ctx context.Context, u domain.User, awardID strin
 	if err != nil {
 		return DeliveryPage{}, err
 	}
-	sol, err := s.AgencySolicitation(ctx, u, aw.SolicitationID)
+	sol, err := s.issuedSolicitation(ctx, u, aw.SolicitationID, "award:recommend")
 	if err != nil {
 		return DeliveryPage{}, err
 	}

@@ -116,7 +116,7 @@ func TestRefusalNamesTheRuleNotTheOwner(t *testing.T) {
 			t.Errorf("Refusal(%s, %s, %s) = %s %q, want %s saying %q", tt.f, tt.v, tt.sol.Status, err.Kind, err.Message, tt.kind, tt.says)
 		}
 	}
-	if err := Forbidden(domain.RoleVendor, Audit); err.Kind != domain.ErrForbidden || !strings.Contains(err.Message, "an auditor") {
+	if err := Forbidden(domain.User{Role: domain.RoleVendor}, Audit); err.Kind != domain.ErrForbidden || !strings.Contains(err.Message, "auditors") {
 		t.Errorf("Forbidden(vendor, audit) = %v", err)
 	}
 }
