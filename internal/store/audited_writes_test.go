@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -15,12 +16,12 @@ func failAudit(t *testing.T, st *Store, action string) {
 	t.Helper()
 	ctx := context.Background()
 	for _, q := range []string{
-		`CREATE FUNCTION test_fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+		`CREATE OR REPLACE FUNCTION test_fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
 			IF NEW.action = TG_ARGV[0] THEN RAISE EXCEPTION 'audit row % refused by the test', NEW.action; END IF;
 			RETURN NEW;
 		END $$`,
-		`CREATE TRIGGER test_fail_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_fail_audit('` + action + `')`,
+		`CREATE TRIGGER "test_fail_` + action + `" BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_fail_audit('` + action + `')`,
 	} {
 		if _, err := st.pool.Exec(ctx, q); err != nil {
 			t.Fatal(err)
@@ -99,5 +100,40 @@ func TestDeclareConflictIsAtomicWithItsAudit(t *testing.T) {
 	requireFails(t, m.st.DeclareConflict(ctx, m.reviewer.ID, m.vendorA.ID, "former employer", at), "refused by the test")
 	if got, err := m.st.Conflicts(ctx, m.reviewer.ID); err != nil || len(got) != 0 {
 		t.Errorf("conflicts %v (%v) though the declaration's audit row failed, want none", got, err)
+	}
+}
+
+// A delivery check's task, or the closing of the award's tasks, commits
+// with the check's audit row.
+func TestDeliveryCheckIsAtomicWithItsAudit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newMarket(t)
+	b := m.bid(t, "bid_a", m.sellerA, at, "granite")
+	award := domain.Award{ID: "awd_1", SolicitationID: m.sol.ID, BidID: b.ID, CandidateID: b.Candidates[0].ID,
+		Status: domain.AwardAwarded, Rationale: "best value", RecommendedBy: m.officer.ID, RecommendedAt: at}
+	requireNoError(t, m.st.InsertAward(ctx, award))
+	check := func(action string, n int) AuditEvent {
+		return AuditEvent{Key: fmt.Sprintf("%s/%d", action, n), At: at, Actor: m.officer.ID, Action: action,
+			SubjectType: "award", SubjectID: award.ID, SolicitationID: m.sol.ID}
+	}
+	mismatch := domain.Task{ID: "tsk-delivery-awd_1-1", Kind: "delivery-mismatch", SolicitationID: m.sol.ID, BidID: b.ID,
+		CandidateID: b.Candidates[0].ID, VendorOrgID: b.VendorOrgID, WorkflowID: "solicitation/" + m.sol.ID,
+		Title: "The delivered model differs", FindingsHash: "sha256:f", Approvals: 1, CreatedAt: at}
+	requireNoError(t, m.st.RecordDeliveryCheck(ctx, award.ID, &mismatch, at, check("delivery.mismatch", 1)))
+
+	failAudit(t, m.st, "delivery.verified")
+	requireFails(t, m.st.RecordDeliveryCheck(ctx, award.ID, nil, at.Add(time.Hour), check("delivery.verified", 2)), "refused by the test")
+	if got, err := m.st.Task(ctx, mismatch.ID); err != nil || got.Status != domain.TaskOpen {
+		t.Errorf("the mismatch task is %s (%v) though the match's audit row failed, want it open", got.Status, err)
+	}
+	failAudit(t, m.st, "delivery.mismatch")
+	second := mismatch
+	second.ID = "tsk-delivery-awd_1-2"
+	requireFails(t, m.st.RecordDeliveryCheck(ctx, award.ID, &second, at, check("delivery.mismatch", 3)), "refused by the test")
+	_, err := m.st.Task(ctx, second.ID)
+	requireKind(t, err, domain.ErrNotFound)
+	if got := actions(t, m.st, m.sol.ID); !slices.Contains(got, "delivery.mismatch") || slices.Contains(got, "delivery.verified") {
+		t.Errorf("trail %v, want the first mismatch only", got)
 	}
 }

@@ -7,17 +7,27 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
 // CreateTask opens a review task. Idempotent on the task id.
 func (s *Store) CreateTask(ctx context.Context, t domain.Task) error {
+	return insertTask(ctx, s.pool, t)
+}
+
+// execer is the pool or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func insertTask(ctx context.Context, db execer, t domain.Task) error {
 	findings, err := json.Marshal(nonNil(t.Findings))
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `
+	_, err = db.Exec(ctx, `
 		INSERT INTO tasks (id, kind, status, solicitation_id, bid_id, candidate_id, vendor_org_id, workflow_id,
 			title, findings, findings_hash, approvals_required, created_at, due_at, excluded_org_ids, excluded_user_ids)
 		VALUES ($1, $2, 'open', $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''), $7, $8, $9, $10, $11, $12, $13, $14, $15)
