@@ -45,10 +45,16 @@ func judge(u domain.User, sol domain.Solicitation, ownerOrg string, p visibility
 // vendor, as the owner of its own items: staff of another agency gets no
 // such list at all.
 func seeList(u domain.User, sol domain.Solicitation, f visibility.Field, what string) error {
+	return see(u, sol, ownItems(u), f, what)
+}
+
+// ownItems is the organisation whose items u reads as its own: its vendor's,
+// or none for agency staff and the public.
+func ownItems(u domain.User) string {
 	if visibility.VendorSide(u) {
-		return see(u, sol, u.OrgID, f, what)
+		return u.OrgID
 	}
-	return see(u, sol, "", f, what)
+	return ""
 }
 
 // requireOpened refuses a list that only exists once bids are opened
@@ -60,7 +66,7 @@ func requireOpened(u domain.User, sol domain.Solicitation, f visibility.Field, w
 	}
 	// Judged as the viewer's own record: before the opening, the answer is
 	// the phase, whoever asks.
-	return visibility.Refusal(f, visibility.ViewerOf(u, sol, u.OrgID), sol, what)
+	return visibility.Refusal(f, visibility.ViewerOf(u, sol, ownItems(u)), sol, what)
 }
 
 // sealedDetail are the keys of an audit event's detail that name a vendor

@@ -127,7 +127,7 @@ func ViewerOf(u domain.User, sol domain.Solicitation, ownerOrg string) Viewer {
 	switch {
 	case !u.Role.Valid():
 		return Anonymous
-	case ownerOrg != "" && u.OrgID == ownerOrg:
+	case ownerOrg != "" && u.OrgID == ownerOrg && ownerOrg != sol.AgencyOrgID:
 		return VendorOwn
 	case VendorSide(u):
 		return VendorOther

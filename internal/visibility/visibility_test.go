@@ -139,6 +139,7 @@ func TestViewerOf(t *testing.T) {
 		want  Viewer
 	}{
 		{"the agency's officer", staffOf(domain.RoleOfficer, "org_agency"), "org_a", Officer},
+		{"the agency's officer on a record its agency holds", staffOf(domain.RoleOfficer, "org_agency"), "org_agency", Officer},
 		{"the agency's reviewer", staffOf(domain.RoleReviewer, "org_agency"), "", Reviewer},
 		{"the agency's auditor", staffOf(domain.RoleAuditor, "org_agency"), "org_b", Auditor},
 		{"the agency's admin", staffOf(domain.RoleAdmin, "org_agency"), "", Admin},
