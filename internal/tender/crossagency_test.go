@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -67,6 +68,11 @@ func TestOtherAgencyChangesNothing(t *testing.T) {
 	for name, change := range cases {
 		requireRefusalAs(t, name, change(r.otherOfficer), "only an officer of the agency that issued it")
 	}
+	// Another agency's reviewer acts on a task only once assigned to it.
+	_, err = r.svc.Decide(ctx, r.otherReviewer, r.task.ID, approve)
+	requireRefusalAs(t, "decide a task", err, "the issuing agency's")
+	_, err = r.svc.AskClarification(ctx, r.otherReviewer, r.task.ID, "why?", time.Hour)
+	requireRefusalAs(t, "ask a clarification", err, "the issuing agency's")
 	r.requireNothingSent(t, 0)
 	if len(r.temporal.starts) != started {
 		t.Errorf("another agency's officer started %d workflows", len(r.temporal.starts)-started)
@@ -82,7 +88,7 @@ func TestOtherAgencyChangesNothing(t *testing.T) {
 func requireRefusalAs(t *testing.T, name string, err error, says string) {
 	t.Helper()
 	if domain.KindOf(err) != domain.ErrForbidden || err == nil || !strings.Contains(err.Error(), says) {
-		t.Errorf("%s by another agency's officer: %v, want forbidden saying %q", name, err, says)
+		t.Errorf("%s by another agency's staff: %v, want forbidden saying %q", name, err, says)
 	}
 }
 

@@ -123,8 +123,9 @@ func (v Verdict) validate() []domain.FieldError {
 	return errs
 }
 
-// Decide sends the reviewer's decision to the workflow that owns the task,
-// whose validator refuses a wrong role, a closed task, a duplicate decision
+// Decide sends the reviewer's decision to the workflow that owns the task;
+// a reviewer who may not read the task (seeTask) is refused first. The
+// workflow's validator refuses a wrong role, a closed task, a duplicate decision
 // or a reviewer from the bidding organisation before anything is written.
 func (s *Service) Decide(ctx context.Context, u domain.User, taskID string, v Verdict) (contract.DecisionResult, error) {
 	var res contract.DecisionResult
@@ -136,6 +137,9 @@ func (s *Service) Decide(ctx context.Context, u domain.User, taskID string, v Ve
 	}
 	t, err := s.reviewableTask(ctx, u, taskID)
 	if err != nil {
+		return res, err
+	}
+	if err := s.seeTask(ctx, u, t); err != nil {
 		return res, err
 	}
 	if t.Status != domain.TaskOpen && v.IdempotencyKey == "" {
@@ -245,6 +249,9 @@ func (s *Service) AskClarification(ctx context.Context, u domain.User, taskID, q
 	}
 	t, err := s.reviewableTask(ctx, u, taskID)
 	if err != nil {
+		return out, err
+	}
+	if err := s.seeTask(ctx, u, t); err != nil {
 		return out, err
 	}
 	if t.Kind == domain.TaskAwardApproval {
