@@ -217,3 +217,23 @@ func TestCloseAndEscalateTask(t *testing.T) {
 		t.Errorf("escalation %d %q, want level 2 with its first reason", got.EscalationLevel, got.EscalationReason)
 	}
 }
+
+// The reviewers an officer may add to a task come from other agencies'
+// teams: never the issuing agency (its own are eligible already), never a
+// vendor organisation, bidding or not.
+func TestAssignableReviewers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newMarket(t)
+	b := m.bid(t, "bid_a", m.sellerA, at, "a")
+	task := candidateTask(m, "tsk_a", b, at)
+	createTasks(t, m.st, task)
+	outsider := mustUser(t, m.st, "reviewer@other.test", domain.RoleReviewer, mustOrg(t, m.st, "Other Agency", "agency"))
+	mustUser(t, m.st, "reviewer@northwind.test", domain.RoleReviewer, m.vendorA)
+	mustUser(t, m.st, "reviewer@openweights.test", domain.RoleReviewer, m.vendorB)
+	got, err := m.st.AssignableReviewers(ctx, task)
+	requireNoError(t, err)
+	if len(got) != 1 || got[0].ID != outsider.ID {
+		t.Errorf("assignable reviewers %+v, want only the other agency's", got)
+	}
+}
