@@ -69,6 +69,9 @@ func (a *Activities) notice(ctx context.Context, solicitationID string, at time.
 	}
 	tenderers := map[string]ocds.Organisation{}
 	for _, b := range bids {
+		if !visibility.Sees(visibility.Tenderers, visibility.Anonymous, visibility.PhaseOfBid(sol, b.Status)) && b.Status == domain.BidWithdrawn {
+			continue // withdrawn before the deadline, never an offer: only its vendor sees it (visibility.Withdrawn)
+		}
 		status, err := a.bidStatus(ctx, b)
 		if err != nil {
 			return n, err

@@ -8,6 +8,7 @@ import (
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/ocds"
+	"github.com/modeltender/modeltender/internal/store"
 )
 
 // The notice reads each bid's price and evaluation, the award's standstill
@@ -35,7 +36,8 @@ func TestNoticeRecordFromTheStore(t *testing.T) {
 			}
 			sol.MinimumOpennessClass = "III"
 			sol.LargeLanguageModel, sol.Packs = true, []string{"omb-m-26-04"}
-			return f.st.UpdateDraft(ctx, sol)
+			return f.st.UpdateDraft(ctx, sol, store.AuditEvent{Key: "edited/" + sid, At: at, Actor: f.officer.ID, Action: "solicitation.edited",
+				SubjectType: "solicitation", SubjectID: sid, SolicitationID: sid})
 		},
 		func() error { return f.acts.RecordBid(ctx, f.bid) },
 		func() error {

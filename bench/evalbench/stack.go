@@ -205,7 +205,9 @@ func seedSolicitation(ctx context.Context, st *store.Store, p people, revision s
 	if err := st.CreateSolicitation(ctx, sol); err != nil {
 		return sol, err
 	}
-	if err := st.MarkPublished(ctx, sol.ID, revision, now); err != nil {
+	if err := st.MarkPublished(ctx, sol.ID, revision, now, store.AuditEvent{
+		Key: "solicitation/" + sol.ID + "/published", At: now, Actor: p.officer.ID, Action: "solicitation.published",
+		SubjectType: "solicitation", SubjectID: sol.ID, SolicitationID: sol.ID}); err != nil {
 		return sol, err
 	}
 	if err := st.SetSolicitationStatus(ctx, sol.ID, domain.SolicitationClosed, now, store.AuditEvent{

@@ -65,6 +65,10 @@ type User struct {
 	Email string `json:"email"`
 	Role  Role   `json:"role"`
 	OrgID string `json:"org_id,omitempty"`
+	// OrgKind is the kind of the user's organisation (agency | vendor), as
+	// the store reads it: the sealed-bid rules class a reviewer of a vendor
+	// organisation with its vendor, not with the agencies.
+	OrgKind string `json:"org_kind,omitempty"`
 }
 
 // Organisation is an agency or a vendor company.

@@ -20,6 +20,7 @@ import (
 // matrixBid is one vendor's bid in one state, with the strings that would
 // give it away: who bid, what it offered, what it said and what it asked.
 type matrixBid struct {
+	withdrawn               bool // withdrawn by its vendor before the deadline
 	vendor, id, candidateID string
 	orgID, orgName, userID  string // the bidder's identity, the same in every state
 	candidate, marker       string // unique to this bid: its candidate's name, a phrase of its manifest
@@ -30,14 +31,20 @@ type matrixBid struct {
 type matrixState struct {
 	phase  visibility.Phase
 	solID  string
-	bids   map[string]*matrixBid // by vendor: vendorA, vendorB
+	bids   map[string]*matrixBid // by vendor: vendorA, vendorB, and vendorC's bid withdrawn before the deadline
 	taskID string                // a task on vendorA's candidate, once bids are opened
 	winner string                // the vendor of an approved award, if any
 }
 
 // matrixViewers are the viewers walked: vendorA owns the bid the bid routes
-// read, vendorB is the other organisation; "" is anonymous.
-var matrixViewers = []string{"officer", "reviewer1", "auditor", "vendorA", "vendorB", ""}
+// read, vendorB is the other organisation, vendorC withdrew its bid before
+// the deadline; insider is a reviewer account of vendorA's organisation,
+// otherOfficer and otherReviewer staff of another agency; "" is anonymous.
+var matrixViewers = []string{"officer", "reviewer1", "auditor", "vendorA", "vendorB", "vendorC", "insider", "otherOfficer", "otherReviewer", ""}
+
+// matrixSubjects are the bids the bid routes read: vendorA's, and vendorC's
+// withdrawn one.
+var matrixSubjects = []string{"vendorA", "vendorC"}
 
 // A generated route x viewer x phase walk through the real HTTP server: for
 // every GET route of the OpenAPI document, every viewer and every phase of a
@@ -49,6 +56,9 @@ func TestSealedBidMatrix(t *testing.T) {
 	started := time.Now()
 	s := startStack(t)
 	s.addUser("auditor", domain.RoleAuditor, "Department of Digital Services", "agency")
+	s.addUser("vendorC", domain.RoleVendor, "Withdrawn Weights Ltd.", "vendor")
+	s.addUser("otherOfficer", domain.RoleOfficer, "Department of Other Affairs", "agency")
+	s.addUser("otherReviewer", domain.RoleReviewer, "Department of Other Affairs", "agency")
 	states := s.matrixStates()
 	t.Logf("%d phases reached in %s", len(states), time.Since(started).Round(time.Millisecond))
 
@@ -62,25 +72,28 @@ func TestSealedBidMatrix(t *testing.T) {
 			continue
 		}
 		for _, st := range states {
-			path, ok := st.path(route)
-			if !ok {
-				skipped += len(matrixViewers)
-				continue
-			}
-			for _, who := range matrixViewers {
-				cells++
-				r := s.do(who, "GET", path, nil)
-				want := rule(s.viewer(who, "vendorA"), st.phase)
-				if who == "" && route != "/api/v1/solicitations/{id}/ocds" {
-					want = false // every other API route needs a token
+			for _, subject := range st.subjects(route) {
+				path, ok := st.path(route, subject)
+				if !ok {
+					skipped += len(matrixViewers)
+					continue
 				}
-				if got := r.status == http.StatusOK; got != want {
-					problems = append(problems, fmt.Sprintf("%s as %s in %s: %d, table says %s: %.200s", path, label(who), st.phase, r.status, okOrRefused(want), r.body))
+				phase := st.phaseOf(subject)
+				for _, who := range matrixViewers {
+					cells++
+					r := s.do(who, "GET", path, nil)
+					want := rule(s.viewer(who, route, subject), phase)
+					if who == "" && route != "/api/v1/solicitations/{id}/ocds" {
+						want = false // every other API route needs a token
+					}
+					if got := r.status == http.StatusOK; got != want {
+						problems = append(problems, fmt.Sprintf("%s as %s in %s: %d, table says %s: %.200s", path, label(who), phase, r.status, okOrRefused(want), r.body))
+					}
+					if r.status != http.StatusOK {
+						refused++
+					}
+					problems = append(problems, s.leaks(states, st, route, path, who, r.body)...)
 				}
-				if r.status != http.StatusOK {
-					refused++
-				}
-				problems = append(problems, s.leaks(states, st, route, path, who, r.body)...)
 			}
 		}
 	}
@@ -109,12 +122,26 @@ func okOrRefused(ok bool) string {
 	return "a refusal"
 }
 
-// viewer is who the named user is for a record of the named vendor.
-func (s *stack) viewer(who, owner string) visibility.Viewer {
+// viewer is who the named user is for a record of the named vendor on a
+// solicitation of the officer's agency (every one the walk reaches), or for
+// a route across solicitations, who the user is on its own agency's.
+func (s *stack) viewer(who, route, owner string) visibility.Viewer {
+	u := s.users[who].User
 	if who == "" {
 		return visibility.Anonymous
 	}
-	return visibility.ViewerOf(s.users[who].User, s.users[owner].OrgID)
+	agency := s.users["officer"].OrgID
+	if !strings.Contains(route, "{id}") && !visibility.VendorSide(u) {
+		agency = u.OrgID
+	}
+	return visibility.ViewerOf(u, domain.Solicitation{AgencyOrgID: agency}, s.users[owner].OrgID)
+}
+
+// viewerOn is who the named user is for a record of the named vendor on
+// the solicitations the walk reaches, all of the officer's agency: what a
+// body may show of their bids, whatever the route.
+func (s *stack) viewerOn(who, owner string) visibility.Viewer {
+	return s.viewer(who, "{id}", owner)
 }
 
 // matrixRules says, for each GET route, when the table lets a viewer have
@@ -206,14 +233,36 @@ func apiGetRoutes(t *testing.T) []string {
 	return out
 }
 
-// path fills in a route's parameters for this state; false when the state
-// has no such record (no bids in a draft, no tasks before bids are opened).
-func (st *matrixState) path(route string) (string, bool) {
+// subjects are the vendors whose records a route is read for: each
+// subject bid for the bid routes, vendorA (the owner of the task and of
+// what the lists hold) for every other.
+func (st *matrixState) subjects(route string) []string {
+	if strings.HasPrefix(route, "/api/v1/bids/{id}") {
+		return matrixSubjects
+	}
+	return []string{"vendorA"}
+}
+
+// phaseOf is the phase the subject's bid is judged in.
+func (st *matrixState) phaseOf(subject string) visibility.Phase {
+	if b := st.bids[subject]; b != nil && b.withdrawn {
+		return visibility.Withdrawn
+	}
+	return st.phase
+}
+
+// path fills in a route's parameters for this state and subject; false
+// when the state has no such record (no bids in a draft, no tasks before
+// bids are opened).
+func (st *matrixState) path(route, subject string) (string, bool) {
 	switch {
 	case strings.HasPrefix(route, "/api/v1/solicitations/{id}"):
 		return strings.Replace(route, "{id}", st.solID, 1), true
 	case strings.HasPrefix(route, "/api/v1/bids/{id}"):
-		b := st.bids["vendorA"]
+		b := st.bids[subject]
+		if b == nil {
+			return "", false
+		}
 		return strings.Replace(route, "{id}", b.id, 1), b.id != ""
 	case strings.HasPrefix(route, "/api/v1/tasks/{id}"):
 		return strings.Replace(route, "{id}", st.taskID, 1), st.taskID != ""
@@ -240,7 +289,8 @@ func (s *stack) leaks(states []*matrixState, at *matrixState, route, path, who s
 			if b.id == "" {
 				continue
 			}
-			v := s.viewer(who, b.vendor)
+			v := s.viewerOn(who, b.vendor)
+			phase := st.phaseOf(b.vendor)
 			won := st.winner == b.vendor && visibility.Sees(visibility.Award, v, st.phase)
 			check := func(secret, what string, f visibility.Field, phase visibility.Phase) {
 				// A secret in the path asked for (a task id names its candidate) is echoed, not leaked.
@@ -250,19 +300,23 @@ func (s *stack) leaks(states []*matrixState, at *matrixState, route, path, who s
 				out = append(out, fmt.Sprintf("LEAK %s as %s (%s) in %s: %s of %s's bid in %s (%q) though the table keeps %s from %s",
 					strings.Replace(route, "{id}", "…", 1), label(who), v, at.phase, what, b.vendor, st.phase, secret, f, v))
 			}
-			check(b.candidate, "the candidate name", visibility.Candidates, st.phase)
-			check(b.candidateID, "the candidate id", visibility.Candidates, st.phase)
-			check(b.marker, "manifest content", visibility.Manifests, st.phase)
-			check(b.price, "the price", visibility.Prices, st.phase)
-			identityPhases := []visibility.Phase{at.phase}
-			if !perSolicitation {
+			check(b.candidate, "the candidate name", visibility.Candidates, phase)
+			check(b.candidateID, "the candidate id", visibility.Candidates, phase)
+			check(b.marker, "manifest content", visibility.Manifests, phase)
+			check(b.price, "the price", visibility.Prices, phase)
+			identityPhases := []visibility.Phase{at.phaseOf(b.vendor)}
+			switch {
+			case b.withdrawn:
+				// vendorC bid only to withdraw: its identity is judged as its bid is.
+				identityPhases = []visibility.Phase{visibility.Withdrawn}
+			case !perSolicitation:
 				identityPhases = phasesOf(states)
-			} else if st != at {
+			case st != at:
 				continue
 			}
 			if !seesInAny(visibility.Tenderers, v, identityPhases) && !won {
 				for _, id := range []string{b.orgID, b.orgName, b.userID} {
-					check(id, "the bidder's identity", visibility.Tenderers, at.phase)
+					check(id, "the bidder's identity", visibility.Tenderers, identityPhases[0])
 				}
 			}
 		}
@@ -321,9 +375,12 @@ func (s *stack) matrixStates() []*matrixState {
 		after = append(after, add(p, s.publish(deadline, "standard", map[string]any{"standstill_days": later[p]})))
 	}
 	for i, st := range states[1:] {
-		for _, vendor := range []string{"vendorA", "vendorB"} {
+		for _, vendor := range []string{"vendorA", "vendorB", "vendorC"} {
 			s.matrixBid(st, i, vendor)
 		}
+		c := st.bids["vendorC"]
+		s.must(http.StatusOK, "vendorC", "POST", "/api/v1/bids/"+c.id+"/withdraw", nil)
+		c.withdrawn = true
 		s.must(http.StatusCreated, "vendorA", "POST", "/api/v1/solicitations/"+st.solID+"/questions",
 			map[string]any{"question": "May the model be fine-tuned on agency data?"})
 	}

@@ -70,13 +70,20 @@ func (s *Store) Award(ctx context.Context, id string) (domain.Award, error) {
 	return a, err
 }
 
-// CloseDeliveryTasks marks the open delivery-mismatch tasks of an award
-// decided, once a delivery matched it. Idempotent.
-func (s *Store) CloseDeliveryTasks(ctx context.Context, awardID string, at time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE tasks SET status = 'decided', closed_at = $2
-		WHERE kind = 'delivery-mismatch' AND status = 'open' AND starts_with(id, 'tsk-delivery-' || $1 || '-')`, awardID, at)
-	if err != nil {
-		return fmt.Errorf("close delivery tasks of award %s: %w", awardID, err)
-	}
-	return nil
+// RecordDeliveryCheck records an officer's delivery check of an award with
+// its audit event, in one transaction: a mismatch opens its task, a match
+// (mismatch nil) marks the award's open delivery-mismatch tasks decided.
+// Idempotent: the task and the event are keyed.
+func (s *Store) RecordDeliveryCheck(ctx context.Context, awardID string, mismatch *domain.Task, at time.Time, event AuditEvent) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if mismatch != nil {
+			if err := insertTask(ctx, tx, *mismatch); err != nil {
+				return err
+			}
+		} else if _, err := tx.Exec(ctx, `UPDATE tasks SET status = 'decided', closed_at = $2
+			WHERE kind = 'delivery-mismatch' AND status = 'open' AND starts_with(id, 'tsk-delivery-' || $1 || '-')`, awardID, at); err != nil {
+			return fmt.Errorf("close delivery tasks of award %s: %w", awardID, err)
+		}
+		return appendAudit(ctx, tx, event)
+	})
 }

@@ -11,17 +11,24 @@ import (
 )
 
 // DeclareConflict records a reviewer's conflict of interest with an
-// organisation. A second declaration while the first stands is refused.
+// organisation, and audits it in the same transaction. A second
+// declaration while the first stands is refused.
 func (s *Store) DeclareConflict(ctx context.Context, reviewerID, orgID, reason string, at time.Time) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO conflicts_of_interest (reviewer_id, org_id, reason, declared_at)
-		VALUES ($1, $2, $3, $4)`, reviewerID, orgID, reason, at)
-	if isUniqueViolation(err) {
-		return domain.Errorf(domain.ErrConflict, "you already declared a conflict of interest with organisation %s; it stands until you withdraw it", orgID)
-	}
-	if err != nil {
-		return fmt.Errorf("declare conflict of %s with %s: %w", reviewerID, orgID, err)
-	}
-	return nil
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO conflicts_of_interest (reviewer_id, org_id, reason, declared_at)
+			VALUES ($1, $2, $3, $4) RETURNING id`, reviewerID, orgID, reason, at).Scan(&id)
+		if isUniqueViolation(err) {
+			return domain.Errorf(domain.ErrConflict, "you already declared a conflict of interest with organisation %s; it stands until you withdraw it", orgID)
+		}
+		if err != nil {
+			return fmt.Errorf("declare conflict of %s with %s: %w", reviewerID, orgID, err)
+		}
+		return appendAudit(ctx, tx, AuditEvent{
+			Key: fmt.Sprintf("conflict/%d/declared", id), At: at, Actor: reviewerID, Action: "conflict.declared",
+			SubjectType: "organisation", SubjectID: orgID, Detail: map[string]any{"reason": reason},
+		})
+	})
 }
 
 // WithdrawConflict withdraws a reviewer's standing conflict of interest with

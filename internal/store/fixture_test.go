@@ -37,7 +37,7 @@ func newMarket(t *testing.T) market {
 	m.sellerA = user("seller@northwind.test", domain.RoleVendor, m.vendorA)
 	m.sellerB = user("seller@openweights.test", domain.RoleVendor, m.vendorB)
 	m.sol = m.draft(t, "sol_main", at)
-	if err := st.MarkPublished(ctx, m.sol.ID, "rev-1", at); err != nil {
+	if err := st.MarkPublished(ctx, m.sol.ID, "rev-1", at, statusEvent(m.sol.ID, "published")); err != nil {
 		t.Fatal(err)
 	}
 	m.sol.Status = domain.SolicitationPublished

@@ -96,9 +96,10 @@ func (s *Store) UserBySession(ctx context.Context, token string, now time.Time) 
 	var u domain.User
 	var org *string
 	err := s.pool.QueryRow(ctx, `
-		SELECT u.id, u.email, u.role, u.org_id FROM web_sessions w JOIN users u ON u.id = w.user_id
+		SELECT u.id, u.email, u.role, u.org_id, COALESCE(o.kind, '') FROM web_sessions w JOIN users u ON u.id = w.user_id
+		LEFT JOIN organisations o ON o.id = u.org_id
 		WHERE w.token_hash = $1 AND w.ended_at IS NULL AND w.expires_at > $2`, HashToken(token), now).
-		Scan(&u.ID, &u.Email, &u.Role, &org)
+		Scan(&u.ID, &u.Email, &u.Role, &org, &u.OrgKind)
 	if err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return u, domain.Errorf(domain.ErrUnauthenticated, "your session has ended: sign in again")

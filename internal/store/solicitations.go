@@ -58,29 +58,39 @@ func packs(sol domain.Solicitation) []string {
 	return sol.Packs
 }
 
-// UpdateDraft replaces the terms of a draft. Once published, a solicitation
+// UpdateDraft replaces the terms of a draft and appends event, its audit
+// row, in one transaction: both or neither. Once published, a solicitation
 // changes only by amendment, so editing anything but a draft is a conflict.
-func (s *Store) UpdateDraft(ctx context.Context, sol domain.Solicitation) error {
-	tag, err := s.pool.Exec(ctx, `
-		UPDATE solicitations SET title = $2, description = $3, risk_tier = $4, deadline = $5,
-			expected_monthly_users = $6, minimum_openness_class = NULLIF($7, ''), weights = $8,
-			standstill_days = $9, amendment_notice_days = $10, openness_points = $11, enquiry_period_days = $12,
-			use_cases = $13, packs = $14, large_language_model = $15, require_osaid = $16, osaid_preference_points = $17
-		WHERE id = $1 AND status = 'draft'`,
-		sol.ID, sol.Title, sol.Description, string(sol.RiskTier), sol.Deadline, sol.ExpectedMonthlyUsers,
-		sol.MinimumOpennessClass, sol.Weights, sol.StandstillDays, sol.AmendmentNoticeDays, sol.OpennessPoints, sol.EnquiryPeriodDays,
-		useCases(sol), packs(sol), sol.LargeLanguageModel, sol.RequireOSAID, sol.OSAIDPreferencePoints)
-	if err != nil {
-		return fmt.Errorf("update draft solicitation %s: %w", sol.ID, err)
-	}
-	if tag.RowsAffected() == 0 {
-		cur, err := s.Solicitation(ctx, sol.ID)
+func (s *Store) UpdateDraft(ctx context.Context, sol domain.Solicitation, event AuditEvent) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE solicitations SET title = $2, description = $3, risk_tier = $4, deadline = $5,
+				expected_monthly_users = $6, minimum_openness_class = NULLIF($7, ''), weights = $8,
+				standstill_days = $9, amendment_notice_days = $10, openness_points = $11, enquiry_period_days = $12,
+				use_cases = $13, packs = $14, large_language_model = $15, require_osaid = $16, osaid_preference_points = $17
+			WHERE id = $1 AND status = 'draft'`,
+			sol.ID, sol.Title, sol.Description, string(sol.RiskTier), sol.Deadline, sol.ExpectedMonthlyUsers,
+			sol.MinimumOpennessClass, sol.Weights, sol.StandstillDays, sol.AmendmentNoticeDays, sol.OpennessPoints, sol.EnquiryPeriodDays,
+			useCases(sol), packs(sol), sol.LargeLanguageModel, sol.RequireOSAID, sol.OSAIDPreferencePoints)
 		if err != nil {
-			return err
+			return fmt.Errorf("update draft solicitation %s: %w", sol.ID, err)
 		}
-		return domain.Errorf(domain.ErrConflict, "solicitation %s is %s, not a draft: only a draft can be edited; publish an amendment instead", sol.ID, cur.Status)
+		if tag.RowsAffected() == 0 {
+			return s.notDraft(ctx, sol.ID, "only a draft can be edited; publish an amendment instead")
+		}
+		return appendAudit(ctx, tx, event)
+	})
+	return err
+}
+
+// notDraft is the conflict of changing solicitation id as a draft when it
+// is not one (or not found); fix says what to do instead.
+func (s *Store) notDraft(ctx context.Context, id, fix string) error {
+	cur, err := s.Solicitation(ctx, id)
+	if err != nil {
+		return err
 	}
-	return nil
+	return domain.Errorf(domain.ErrConflict, "solicitation %s is %s, not a draft: %s", id, cur.Status, fix)
 }
 
 // Solicitation reads one solicitation.
@@ -101,32 +111,41 @@ func (s *Store) Solicitations(ctx context.Context) ([]domain.Solicitation, error
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Solicitation, error) { return scanSolicitation(r) })
 }
 
-// MarkPublished moves a draft to published and freezes the policy revision
-// its candidates will be evaluated under. Publishing twice is a conflict.
-func (s *Store) MarkPublished(ctx context.Context, id, revision string, at time.Time) error {
-	tag, err := s.pool.Exec(ctx, `
-		UPDATE solicitations SET status = 'published', policy_revision = $2, published_at = $3
-		WHERE id = $1 AND status = 'draft'`, id, revision, at)
-	if err != nil {
-		return fmt.Errorf("publish solicitation %s: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		sol, err := s.Solicitation(ctx, id)
+// MarkPublished moves a draft to published, freezes the policy revision
+// its candidates will be evaluated under, and appends event, its audit
+// row, in one transaction. Publishing twice is a conflict.
+func (s *Store) MarkPublished(ctx context.Context, id, revision string, at time.Time, event AuditEvent) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE solicitations SET status = 'published', policy_revision = $2, published_at = $3
+			WHERE id = $1 AND status = 'draft'`, id, revision, at)
 		if err != nil {
-			return err
+			return fmt.Errorf("publish solicitation %s: %w", id, err)
 		}
-		return domain.Errorf(domain.ErrConflict, "solicitation %s is %s, not a draft: only a draft can be published", id, sol.Status)
-	}
-	return nil
+		if tag.RowsAffected() == 0 {
+			return s.notDraft(ctx, id, "only a draft can be published")
+		}
+		return appendAudit(ctx, tx, event)
+	})
 }
 
-// RevertPublished undoes MarkPublished when the workflow could not be started,
-// so the officer can try again.
-func (s *Store) RevertPublished(ctx context.Context, id string) error {
-	_, err := s.pool.Exec(ctx, `
-		UPDATE solicitations SET status = 'draft', policy_revision = NULL, published_at = NULL
-		WHERE id = $1 AND status = 'published'`, id)
-	return err
+// RevertPublished undoes MarkPublished when the workflow could not be
+// started, so the officer can try again, and appends event, the audit row
+// that says so, in the same transaction: the trail keeps the publication
+// and its reversal, since its rows are never deleted.
+func (s *Store) RevertPublished(ctx context.Context, id string, event AuditEvent) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE solicitations SET status = 'draft', policy_revision = NULL, published_at = NULL
+			WHERE id = $1 AND status = 'published'`, id)
+		if err != nil {
+			return fmt.Errorf("revert publication of solicitation %s: %w", id, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // nothing was published, so nothing to audit
+		}
+		return appendAudit(ctx, tx, event)
+	})
 }
 
 // SetSolicitationStatus records a lifecycle transition with its time and

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -83,7 +84,7 @@ func TestUpdateDraft(t *testing.T) {
 	d := m.draft(t, "sol_d", at)
 	d.Title, d.Deadline, d.UseCases = "Renamed", at.Add(100*time.Hour), []string{"translation"}
 	d.Status = domain.SolicitationPublished // ignored: editing never publishes
-	requireNoError(t, m.st.UpdateDraft(ctx, d))
+	requireNoError(t, m.st.UpdateDraft(ctx, d, editEvent(d.ID, 1)))
 	got, _ := m.st.Solicitation(ctx, d.ID)
 	if got.Title != "Renamed" || !got.Deadline.Equal(d.Deadline) || len(got.UseCases) != 1 || got.Status != domain.SolicitationDraft {
 		t.Errorf("edited draft %+v", got)
@@ -91,13 +92,13 @@ func TestUpdateDraft(t *testing.T) {
 
 	pub := m.sol
 	pub.Title = "Changed after publication"
-	err := m.st.UpdateDraft(ctx, pub)
+	err := m.st.UpdateDraft(ctx, pub, editEvent(pub.ID, 2))
 	requireKind(t, err, domain.ErrConflict)
 	requireFails(t, err, "not a draft")
 	if got, _ := m.st.Solicitation(ctx, pub.ID); got.Title == pub.Title {
 		t.Error("a published solicitation's title changed")
 	}
-	requireKind(t, m.st.UpdateDraft(ctx, domain.Solicitation{ID: "sol_ghost", RiskTier: domain.RiskStandard}), domain.ErrNotFound)
+	requireKind(t, m.st.UpdateDraft(ctx, domain.Solicitation{ID: "sol_ghost", RiskTier: domain.RiskStandard}, editEvent("sol_ghost", 3)), domain.ErrNotFound)
 }
 
 // Solicitations are listed newest first, ties by id.
@@ -123,32 +124,37 @@ func TestPublishOnceAndRevert(t *testing.T) {
 	ctx := context.Background()
 	m := newMarket(t)
 	d := m.draft(t, "sol_d", at)
-	requireNoError(t, m.st.MarkPublished(ctx, d.ID, "rev-a", at.Add(time.Hour)))
+	requireNoError(t, m.st.MarkPublished(ctx, d.ID, "rev-a", at.Add(time.Hour), statusEvent(d.ID, "published")))
 	got, _ := m.st.Solicitation(ctx, d.ID)
 	if got.Status != domain.SolicitationPublished || got.PolicyRevision != "rev-a" || got.PublishedAt == nil || !got.PublishedAt.Equal(at.Add(time.Hour)) {
 		t.Errorf("published %+v", got)
 	}
-	err := m.st.MarkPublished(ctx, d.ID, "rev-b", at.Add(2*time.Hour))
+	err := m.st.MarkPublished(ctx, d.ID, "rev-b", at.Add(2*time.Hour), statusEvent(d.ID, "published-again"))
 	requireKind(t, err, domain.ErrConflict)
 	requireFails(t, err, "is published, not a draft")
 	if got, _ := m.st.Solicitation(ctx, d.ID); got.PolicyRevision != "rev-a" {
 		t.Errorf("a second publication changed the revision to %s", got.PolicyRevision)
 	}
-	requireKind(t, m.st.MarkPublished(ctx, "sol_ghost", "rev-a", at), domain.ErrNotFound)
+	requireKind(t, m.st.MarkPublished(ctx, "sol_ghost", "rev-a", at, statusEvent("sol_ghost", "published")), domain.ErrNotFound)
 
-	requireNoError(t, m.st.RevertPublished(ctx, d.ID))
+	requireNoError(t, m.st.RevertPublished(ctx, d.ID, statusEvent(d.ID, "reverted")))
 	got, _ = m.st.Solicitation(ctx, d.ID)
 	if got.Status != domain.SolicitationDraft || got.PolicyRevision != "" || got.PublishedAt != nil {
 		t.Errorf("reverted %+v, want a draft without revision or publication time", got)
 	}
-	requireNoError(t, m.st.MarkPublished(ctx, d.ID, "rev-b", at.Add(3*time.Hour)))
+	requireNoError(t, m.st.MarkPublished(ctx, d.ID, "rev-b", at.Add(3*time.Hour), statusEvent(d.ID, "republished")))
 
 	// A solicitation that has moved on is not reverted.
 	requireNoError(t, m.st.SetSolicitationStatus(ctx, d.ID, domain.SolicitationClosed, at.Add(4*time.Hour), statusEvent(d.ID, "closed")))
-	requireNoError(t, m.st.RevertPublished(ctx, d.ID))
+	requireNoError(t, m.st.RevertPublished(ctx, d.ID, statusEvent(d.ID, "reverted-late")))
 	if got, _ := m.st.Solicitation(ctx, d.ID); got.Status != domain.SolicitationClosed || got.PolicyRevision != "rev-b" {
 		t.Errorf("revert of a closed solicitation: %+v", got)
 	}
+}
+
+func editEvent(solID string, n int) AuditEvent {
+	return AuditEvent{Key: fmt.Sprintf("edited/%s/%d", solID, n), At: at, Actor: "usr_officer", Action: "solicitation.edited",
+		SubjectType: "solicitation", SubjectID: solID, SolicitationID: solID}
 }
 
 func statusEvent(solID, status string) AuditEvent {

@@ -7,17 +7,27 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
 // CreateTask opens a review task. Idempotent on the task id.
 func (s *Store) CreateTask(ctx context.Context, t domain.Task) error {
+	return insertTask(ctx, s.pool, t)
+}
+
+// execer is the pool or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func insertTask(ctx context.Context, db execer, t domain.Task) error {
 	findings, err := json.Marshal(nonNil(t.Findings))
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `
+	_, err = db.Exec(ctx, `
 		INSERT INTO tasks (id, kind, status, solicitation_id, bid_id, candidate_id, vendor_org_id, workflow_id,
 			title, findings, findings_hash, approvals_required, created_at, due_at, excluded_org_ids, excluded_user_ids)
 		VALUES ($1, $2, 'open', $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''), $7, $8, $9, $10, $11, $12, $13, $14, $15)
@@ -58,14 +68,17 @@ func (s *Store) Task(ctx context.Context, id string) (domain.Task, error) {
 	return t, nil
 }
 
-// OpenTasksFor lists the open tasks a reviewer may work, due first: never
-// those on bids from the reviewer's own organisation or one it declared a
-// conflict of interest with, never those it is excluded from, nor those it
-// already decided. A delivery mismatch is the officer's to settle, never a
-// reviewer's.
+// OpenTasksFor lists the open tasks a reviewer may work, due first: those
+// on its own agency's solicitations and those an officer assigned it to;
+// never those on bids from the reviewer's own organisation or one it
+// declared a conflict of interest with, never those it is excluded from,
+// nor those it already decided. A delivery mismatch is the officer's to
+// settle, never a reviewer's.
 func (s *Store) OpenTasksFor(ctx context.Context, reviewer domain.User) ([]domain.Task, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+taskColumns+` FROM tasks t
 		WHERE status = 'open' AND kind <> 'delivery-mismatch'
+		AND (t.solicitation_id IN (SELECT id FROM solicitations WHERE agency_org_id = NULLIF($1, ''))
+			OR EXISTS (SELECT 1 FROM task_assignments a WHERE a.task_id = t.id AND a.reviewer_id = $2))
 		AND vendor_org_id IS DISTINCT FROM NULLIF($1, '')
 		AND NOT (NULLIF($1, '') = ANY (excluded_org_ids)) IS TRUE
 		AND NOT ($2 = ANY (excluded_user_ids))
@@ -147,11 +160,12 @@ func (s *Store) EligibleReviewers(ctx context.Context, t domain.Task) ([]string,
 
 // AssignableReviewers lists the reviewers of other teams an officer may
 // add to t when its own agency's pool is too small: outside the issuing
-// agency and the bidding organisation, not excluded, without an active
+// agency and the bidding organisation, never of a vendor organisation, not excluded, without an active
 // conflict with the vendor or an excluded organisation, not yet assigned.
 func (s *Store) AssignableReviewers(ctx context.Context, t domain.Task) ([]domain.User, error) {
 	rows, err := s.pool.Query(ctx, `SELECT u.id, u.email, u.role, COALESCE(u.org_id, '') FROM users u
 		WHERE u.role = 'reviewer'
+		AND NOT EXISTS (SELECT 1 FROM organisations o WHERE o.id = u.org_id AND o.kind = 'vendor')
 		AND u.org_id IS DISTINCT FROM (SELECT agency_org_id FROM solicitations WHERE id = $1)
 		AND u.org_id IS DISTINCT FROM NULLIF($2, '')
 		AND NOT (COALESCE(u.org_id, '') = ANY ($3))
@@ -182,7 +196,8 @@ type TaskAssignment struct {
 // assign-reviewer update needs to judge whether they may decide it.
 func (s *Store) Reviewer(ctx context.Context, id string) (domain.User, []string, error) {
 	var u domain.User
-	err := s.pool.QueryRow(ctx, `SELECT id, email, role, COALESCE(org_id, '') FROM users WHERE id = $1`, id).Scan(&u.ID, &u.Email, &u.Role, &u.OrgID)
+	err := s.pool.QueryRow(ctx, `SELECT u.id, u.email, u.role, COALESCE(u.org_id, ''), COALESCE(o.kind, '')
+		FROM users u LEFT JOIN organisations o ON o.id = u.org_id WHERE u.id = $1`, id).Scan(&u.ID, &u.Email, &u.Role, &u.OrgID, &u.OrgKind)
 	if err != nil {
 		return u, nil, notFound(fmt.Errorf("read reviewer %s: %w", id, err), "no user %s: name an existing reviewer", id)
 	}

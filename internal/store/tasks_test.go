@@ -107,14 +107,25 @@ func TestOpenTasksFor(t *testing.T) {
 	if got := ids(inbox, taskID); got != "tsk_excl_org,tsk_due_soon,tsk_on_a,tsk_on_b" {
 		t.Errorf("agency reviewer's inbox %s, want tsk_excl_org,tsk_due_soon,tsk_on_a,tsk_on_b", got)
 	}
+	// A vendor's reviewer is not the agency's: its inbox holds none of the
+	// agency's tasks, on its own bids or a competitor's.
 	inbox, err = m.st.OpenTasksFor(ctx, insider)
 	requireNoError(t, err)
-	if got := ids(inbox, taskID); got != "tsk_decided,tsk_excl_user,tsk_due_soon,tsk_on_b" {
-		t.Errorf("Northwind reviewer's inbox %s, want tsk_decided,tsk_excl_user,tsk_due_soon,tsk_on_b", got)
+	if got := ids(inbox, taskID); got != "" {
+		t.Errorf("Northwind reviewer's inbox %s, want none", got)
+	}
+	// A reviewer of another agency's team holds only the tasks an officer
+	// assigned it to; one without an organisation likewise.
+	outsider := mustUser(t, m.st, "reviewer@other.test", domain.RoleReviewer, mustOrg(t, m.st, "Other Agency", "agency"))
+	requireNoError(t, m.st.AssignReviewer(ctx, TaskAssignment{TaskID: "tsk_on_b", ReviewerID: outsider.ID, AssignedBy: m.officer.ID, AssignedAt: at}))
+	inbox, err = m.st.OpenTasksFor(ctx, outsider)
+	requireNoError(t, err)
+	if got := ids(inbox, taskID); got != "tsk_on_b" {
+		t.Errorf("another agency's reviewer's inbox %s, want only its assigned tsk_on_b", got)
 	}
 	orgless := domain.User{ID: m.reviewer.ID + "-x", Role: domain.RoleReviewer}
-	if inbox, err := m.st.OpenTasksFor(ctx, orgless); err != nil || len(inbox) != 6 {
-		t.Errorf("a reviewer without an organisation sees %d open tasks (%v), want all 6", len(inbox), err)
+	if inbox, err := m.st.OpenTasksFor(ctx, orgless); err != nil || len(inbox) != 0 {
+		t.Errorf("a reviewer without an organisation sees %d open tasks (%v), want none it was not assigned", len(inbox), err)
 	}
 }
 
@@ -204,5 +215,25 @@ func TestCloseAndEscalateTask(t *testing.T) {
 	got, _ := m.st.Task(ctx, "tsk_1")
 	if got.EscalationLevel != 2 || got.EscalationReason != "no eligible reviewer left" {
 		t.Errorf("escalation %d %q, want level 2 with its first reason", got.EscalationLevel, got.EscalationReason)
+	}
+}
+
+// The reviewers an officer may add to a task come from other agencies'
+// teams: never the issuing agency (its own are eligible already), never a
+// vendor organisation, bidding or not.
+func TestAssignableReviewers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newMarket(t)
+	b := m.bid(t, "bid_a", m.sellerA, at, "a")
+	task := candidateTask(m, "tsk_a", b, at)
+	createTasks(t, m.st, task)
+	outsider := mustUser(t, m.st, "reviewer@other.test", domain.RoleReviewer, mustOrg(t, m.st, "Other Agency", "agency"))
+	mustUser(t, m.st, "reviewer@northwind.test", domain.RoleReviewer, m.vendorA)
+	mustUser(t, m.st, "reviewer@openweights.test", domain.RoleReviewer, m.vendorB)
+	got, err := m.st.AssignableReviewers(ctx, task)
+	requireNoError(t, err)
+	if len(got) != 1 || got[0].ID != outsider.ID {
+		t.Errorf("assignable reviewers %+v, want only the other agency's", got)
 	}
 }

@@ -55,8 +55,9 @@ func (s *Store) CreateUser(ctx context.Context, email string, role domain.Role, 
 	}
 	token := newToken()
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, role, org_id) VALUES ($1, $2, $3, NULLIF($4, ''))`,
-			u.ID, u.Email, string(u.Role), u.OrgID); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO users (id, email, role, org_id) VALUES ($1, $2, $3, NULLIF($4, ''))
+			RETURNING COALESCE((SELECT kind FROM organisations WHERE id = NULLIF($4, '')), '')`,
+			u.ID, u.Email, string(u.Role), u.OrgID).Scan(&u.OrgKind); err != nil {
 			if isUniqueViolation(err) {
 				return domain.Errorf(domain.ErrConflict, "a user with email %s already exists: use `users token --email %s` for a new token", u.Email, u.Email)
 			}
@@ -88,8 +89,9 @@ func (s *Store) IssueToken(ctx context.Context, email string) (domain.User, stri
 func (s *Store) UserByEmail(ctx context.Context, email string) (domain.User, error) {
 	var u domain.User
 	var org *string
-	err := s.pool.QueryRow(ctx, `SELECT id, email, role, org_id FROM users WHERE email = $1`,
-		strings.ToLower(strings.TrimSpace(email))).Scan(&u.ID, &u.Email, &u.Role, &org)
+	err := s.pool.QueryRow(ctx, `SELECT u.id, u.email, u.role, u.org_id, COALESCE(o.kind, '')
+		FROM users u LEFT JOIN organisations o ON o.id = u.org_id WHERE u.email = $1`,
+		strings.ToLower(strings.TrimSpace(email))).Scan(&u.ID, &u.Email, &u.Role, &org, &u.OrgKind)
 	if err != nil {
 		return u, notFound(err, "no user with email %s: add one with `modeltender users add`", email)
 	}
@@ -102,8 +104,9 @@ func (s *Store) UserByToken(ctx context.Context, token string) (domain.User, err
 	var u domain.User
 	var org *string
 	err := s.pool.QueryRow(ctx, `
-		SELECT u.id, u.email, u.role, u.org_id FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, HashToken(token)).Scan(&u.ID, &u.Email, &u.Role, &org)
+		SELECT u.id, u.email, u.role, u.org_id, COALESCE(o.kind, '') FROM api_tokens t JOIN users u ON u.id = t.user_id
+		LEFT JOIN organisations o ON o.id = u.org_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, HashToken(token)).Scan(&u.ID, &u.Email, &u.Role, &org, &u.OrgKind)
 	if err != nil {
 		if err == pgx.ErrNoRows {
 			return u, domain.Errorf(domain.ErrUnauthenticated, "the API token is unknown or revoked: ask an admin for a token (`modeltender users add`)")

@@ -146,6 +146,9 @@ func (s *Service) Protests(ctx context.Context, u domain.User, solicitationID st
 	if err != nil {
 		return nil, err
 	}
+	if err := seeList(u, sol, visibility.Protests, "the protests of solicitation "+sol.ID); err != nil {
+		return nil, err
+	}
 	ps, err := s.Store.Protests(ctx, sol.ID)
 	return visibleProtests(u, sol, ps), err
 }
@@ -345,7 +348,7 @@ func (s *Service) ReportOutput(ctx context.Context, u domain.User, awardID strin
 	if err != nil {
 		return out, err
 	}
-	if _, err := s.AgencySolicitation(ctx, u, aw.SolicitationID); err != nil {
+	if _, err := s.issuedSolicitation(ctx, u, aw.SolicitationID, "award:recommend"); err != nil {
 		return out, err
 	}
 	if aw.Status != domain.AwardAwarded {

@@ -297,6 +297,65 @@ func TestSealedBids(t *testing.T) {
 	}
 }
 
+// The sealed-bid rules class a viewer by organisation as well as role: a
+// reviewer account of vendor A reads as vendor A (its own bid, never a
+// competitor's, nothing of the agency's), and another agency's officer as
+// the public. A bid withdrawn before the deadline stays its vendor's alone.
+func TestSealedBidsByOrganisation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	sol := w.published(t)
+	a := w.storedBid(t, sol, w.sellerA, "bid_a")
+	b := w.storedBid(t, sol, w.sellerB, "bid_b")
+	c := w.storedBid(t, sol, w.sellerB, "bid_c")
+	requireNoError(t, w.st.SetBidStatus(ctx, c.ID, domain.BidWithdrawn, t0))
+	w.setStatus(t, sol.ID, domain.SolicitationClosed)
+
+	if got, err := w.svc.Bid(ctx, w.insider, a.ID); err != nil || got.ID != a.ID {
+		t.Errorf("vendor A's reviewer reads its own bid: %+v %v", got, err)
+	}
+	for _, read := range []func(domain.User, string) error{
+		func(u domain.User, id string) error { _, err := w.svc.Bid(ctx, u, id); return err },
+		func(u domain.User, id string) error { _, err := w.svc.Evaluations(ctx, u, id); return err },
+		func(u domain.User, id string) error { _, err := w.svc.Clarifications(ctx, u, id); return err },
+		func(u domain.User, id string) error { _, err := w.svc.Prechecks(ctx, u, id); return err },
+	} {
+		requireKind(t, read(w.insider, b.ID), domain.ErrNotFound)
+		requireKind(t, read(w.otherOfficer, b.ID), domain.ErrForbidden)
+		requireKind(t, read(w.officer, c.ID), domain.ErrForbidden)
+	}
+	_, err := w.svc.Bid(ctx, w.officer, c.ID)
+	requireRefusal(t, err, domain.ErrForbidden, "withdrawn before the deadline")
+	if own, err := w.svc.Bids(ctx, w.insider, sol.ID, "", 0); err != nil || len(own.Bids) != 1 || own.Bids[0].ID != a.ID {
+		t.Errorf("vendor A's reviewer lists %+v %v, want only vendor A's bid", own.Bids, err)
+	}
+	_, err = w.svc.Bids(ctx, w.otherOfficer, sol.ID, "", 0)
+	requireKind(t, err, domain.ErrForbidden)
+	_, _, err = w.svc.Ranking(ctx, w.insider, sol.ID)
+	requireKind(t, err, domain.ErrForbidden)
+	_, _, err = w.svc.Ranking(ctx, w.otherOfficer, sol.ID)
+	requireKind(t, err, domain.ErrForbidden)
+	_, err = w.svc.AuditTrail(ctx, domain.User{ID: "usr_x", Role: domain.RoleAuditor, OrgID: w.otherAgency.ID, OrgKind: "agency"}, sol.ID)
+	requireKind(t, err, domain.ErrForbidden)
+
+	all, err := w.svc.Bids(ctx, w.officer, sol.ID, "", 0)
+	requireNoError(t, err)
+	if len(all.Bids) != 2 || all.Bids[0].ID == c.ID || all.Bids[1].ID == c.ID {
+		t.Errorf("the officer lists %+v after close, want the two bids not withdrawn", all.Bids)
+	}
+	if got, err := w.svc.Bid(ctx, w.sellerB, c.ID); err != nil || got.ID != c.ID {
+		t.Errorf("vendor B reads its withdrawn bid: %+v %v", got, err)
+	}
+	trail, err := w.svc.AuditTrail(ctx, w.auditor, sol.ID)
+	requireNoError(t, err)
+	for _, e := range trail.Events {
+		if e.SubjectID == c.ID && (e.Actor != sealedActor || e.Detail["vendor_org_id"] != nil) {
+			t.Errorf("the auditor reads who withdrew bid_c: %+v", e)
+		}
+	}
+}
+
 // A revision keeps current candidates as they are stored, whatever format
 // they were bid in (a stored manifest carries what intake found in its file,
 // which a native manifest may not), and refuses to keep one the bid lacks.

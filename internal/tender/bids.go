@@ -340,7 +340,7 @@ func (s *Service) sealedBid(ctx context.Context, u domain.User, id string, f vis
 	if err != nil {
 		return b, err
 	}
-	if err := see(u, sol, b.VendorOrgID, f, "bid "+b.ID); err != nil {
+	if err := seeBid(u, sol, b.VendorOrgID, b.Status, f, "bid "+b.ID); err != nil {
 		return domain.Bid{}, err
 	}
 	return b, nil
@@ -376,7 +376,7 @@ func (s *Service) Bids(ctx context.Context, u domain.User, solicitationID, after
 		return store.BidPage{}, err
 	}
 	vendorOrg := ""
-	if u.Role == domain.RoleVendor {
+	if visibility.VendorSide(u) {
 		vendorOrg = u.OrgID
 	} else if err := see(u, sol, "", visibility.Candidates, "every bid on solicitation "+sol.ID); err != nil {
 		return store.BidPage{}, err
@@ -387,7 +387,7 @@ func (s *Service) Bids(ctx context.Context, u domain.User, solicitationID, after
 	page, err := s.Store.BidsPage(ctx, sol.ID, vendorOrg, after, limit)
 	visible := make([]store.BidSummary, 0, len(page.Bids))
 	for _, b := range page.Bids {
-		if sees(u, sol, b.VendorOrgID, visibility.Candidates) {
+		if seesBid(u, sol, b.VendorOrgID, b.Status, visibility.Candidates) {
 			visible = append(visible, b)
 		}
 	}
@@ -395,9 +395,13 @@ func (s *Service) Bids(ctx context.Context, u domain.User, solicitationID, after
 	return page, err
 }
 
-// Prechecks shows a vendor the automated checks of its own bid.
+// Prechecks shows a vendor's users the automated checks of its own bid
+// (visibility.Prechecks).
 func (s *Service) Prechecks(ctx context.Context, u domain.User, bidID string) ([]domain.Precheck, error) {
-	b, err := s.OwnBid(ctx, u, bidID)
+	if err := s.Authorize(ctx, u, "bid:read"); err != nil {
+		return nil, err
+	}
+	b, err := s.sealedBid(ctx, u, bidID, visibility.Prechecks)
 	if err != nil {
 		return nil, err
 	}

@@ -405,8 +405,8 @@ func (s *Service) Board(ctx context.Context, u domain.User, solicitationID strin
 		return BoardPage{}, err
 	}
 	v := BoardPage{CandidateSet: set}
-	if v.ShowRanking, err = s.Allowed(ctx, u, "ranking:read"); err != nil || !v.ShowRanking {
-		return v, err
+	if v.ShowRanking = sees(u, set.Sol, "", visibility.Ranking); !v.ShowRanking {
+		return v, nil
 	}
 	v.Ranking, err = s.rankingRows(ctx, set.Sol)
 	return v, err
@@ -418,7 +418,7 @@ func (s *Service) boardCandidates(ctx context.Context, u domain.User, solicitati
 	if err := s.Authorize(ctx, u, "evaluation:read"); err != nil {
 		return CandidateSet{}, err
 	}
-	if u.Role == domain.RoleVendor {
+	if visibility.VendorSide(u) {
 		return CandidateSet{}, domain.Errorf(domain.ErrForbidden, "the evaluation board shows every vendor's bid: vendors see their own bids on the solicitation page")
 	}
 	sol, err := s.Solicitation(ctx, u, solicitationID)
@@ -434,7 +434,7 @@ func (s *Service) boardCandidates(ctx context.Context, u domain.User, solicitati
 	}
 	v := CandidateSet{Sol: sol}
 	for _, summary := range bids {
-		if !sees(u, sol, summary.VendorOrgID, visibility.Candidates) {
+		if !seesBid(u, sol, summary.VendorOrgID, summary.Status, visibility.Candidates) {
 			continue
 		}
 		b, err := s.Store.Bid(ctx, summary.ID)

@@ -70,7 +70,7 @@ func (s *Service) CheckDelivery(ctx context.Context, u domain.User, awardID stri
 	if err != nil {
 		return res, err
 	}
-	sol, err := s.AgencySolicitation(ctx, u, aw.SolicitationID)
+	sol, err := s.issuedSolicitation(ctx, u, aw.SolicitationID, "award:recommend")
 	if err != nil {
 		return res, err
 	}
@@ -158,6 +158,7 @@ func (s *Service) recordDelivery(ctx context.Context, u domain.User, sol domain.
 		detail["signer"] = res.Signature.Signer
 	}
 	action := "delivery.verified"
+	var mismatch *domain.Task
 	if !res.Matches {
 		action = "delivery.mismatch"
 		detail["problems"] = problems[:min(len(problems), maxAuditedProblems)]
@@ -177,13 +178,10 @@ func (s *Service) recordDelivery(ctx context.Context, u domain.User, sol domain.
 			Status: domain.TaskOpen, SolicitationID: sol.ID, BidID: aw.BidID, CandidateID: aw.CandidateID, VendorOrgID: bid.VendorOrgID,
 			WorkflowID: contract.SolicitationWorkflowID(sol.ID), Title: "The delivered model differs from award " + aw.ID,
 			Findings: findings, FindingsHash: domain.HashFindings(findings), Approvals: 1, CreatedAt: res.CheckedAt}
-		if err := s.Store.CreateTask(ctx, task); err != nil {
-			return err
-		}
 		res.TaskID = task.ID
 		detail["task_id"] = task.ID
-	} else if err := s.Store.CloseDeliveryTasks(ctx, aw.ID, res.CheckedAt); err != nil {
-		return err
+		mismatch = &task
 	}
-	return s.Store.AppendAudit(ctx, auditEvent(u, action, "award", aw.ID, sol.ID, res.CheckedAt, detail))
+	// The task (or the closing of the award's tasks) commits with its audit row.
+	return s.Store.RecordDeliveryCheck(ctx, aw.ID, mismatch, res.CheckedAt, auditEvent(u, action, "award", aw.ID, sol.ID, res.CheckedAt, detail))
 }

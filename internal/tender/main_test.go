@@ -147,19 +147,21 @@ var finished = serviceerror.NewNotFound("workflow execution already completed")
 var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 
 // world is a Service over a fresh database and a fake Temporal, with an
-// agency (officer, reviewer, auditor, admin), a second agency's officer, two
-// vendors with a seller each and a reviewer account inside vendor A. Its
+// agency (officer, reviewer, auditor, admin), a second agency's officer and
+// reviewer, two vendors with a seller each and a reviewer account inside
+// vendor A. Its
 // clock stands at t0 until a test moves it.
 type world struct {
 	svc                               *Service
 	st                                *store.Store
+	dbURL                             string
 	temporal                          *fakeTemporal
 	now                               *time.Time
 	agency, otherAgency               domain.Organisation
 	vendorA, vendorB                  domain.Organisation
 	officer, reviewer, auditor, admin domain.User
 	otherOfficer, sellerA, sellerB    domain.User
-	insider                           domain.User
+	insider, otherReviewer            domain.User
 }
 
 func newWorld(t *testing.T) *world {
@@ -169,13 +171,14 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, pgtest.NewDatabase(t))
+	url := pgtest.NewDatabase(t)
+	st, err := store.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
 	now := t0
-	w := &world{st: st, temporal: &fakeTemporal{}, now: &now}
+	w := &world{st: st, dbURL: url, temporal: &fakeTemporal{}, now: &now}
 	w.svc = &Service{Store: st, Temporal: w.temporal, Policies: r.engine, Licenses: r.analyzer, Packs: r.packs, TaskQueue: "tender-test",
 		Check: check.New(check.Fixed{Engine: r.engine, Analyzer: r.analyzer, PackCatalogue: r.packs}),
 		Now:   func() time.Time { return *w.now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -200,6 +203,7 @@ func newWorld(t *testing.T) *world {
 	w.auditor = user("auditor@dds.test", domain.RoleAuditor, w.agency)
 	w.admin = user("admin@dds.test", domain.RoleAdmin, w.agency)
 	w.otherOfficer = user("officer@other.test", domain.RoleOfficer, w.otherAgency)
+	w.otherReviewer = user("reviewer@other.test", domain.RoleReviewer, w.otherAgency)
 	w.sellerA = user("seller@northwind.test", domain.RoleVendor, w.vendorA)
 	w.sellerB = user("seller@openweights.test", domain.RoleVendor, w.vendorB)
 	w.insider = user("reviewer@northwind.test", domain.RoleReviewer, w.vendorA)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/visibility"
 	"github.com/modeltender/modeltender/policies"
 )
 
@@ -75,7 +76,7 @@ type DashboardRow struct {
 
 func newDashboardRow(u domain.User, sol domain.Solicitation, p store.Progress) DashboardRow {
 	row := DashboardRow{Solicitation: sol, OwnBids: p.OwnBids}
-	staff := u.Role != domain.RoleVendor
+	staff := sees(u, sol, "", visibility.Recommendation) // the issuing agency's staff
 	if staff && Closed(sol) {
 		row.Bids = &p.Bids
 		row.NoBids = p.Bids == 0 && sol.Status != domain.SolicitationCancelled
@@ -107,7 +108,7 @@ func (s *Service) Dashboard(ctx context.Context, u domain.User) (Dashboard, erro
 		return Dashboard{}, err
 	}
 	own := ""
-	if u.Role == domain.RoleVendor {
+	if visibility.VendorSide(u) {
 		own = u.OrgID
 	}
 	progress, err := s.Store.SolicitationProgress(ctx, own)
@@ -224,11 +225,9 @@ func (s *Service) SolicitationPage(ctx context.Context, u domain.User, id string
 	}
 	v.CanPublish = u.Role == domain.RoleOfficer && sol.Status == domain.SolicitationDraft && u.OrgID == sol.AgencyOrgID
 	v.CanBid = u.Role == domain.RoleVendor && sol.Status.AcceptsBids() && !v.DeadlinePassed
-	v.CanBoard = u.Role != domain.RoleVendor && Closed(sol)
-	if v.CanAudit, err = s.Allowed(ctx, u, "audit:read"); err != nil {
-		return v, err
-	}
-	if u.Role == domain.RoleVendor {
+	v.CanBoard = sees(u, sol, "", visibility.Candidates)
+	v.CanAudit = sees(u, sol, "", visibility.Audit)
+	if visibility.VendorSide(u) {
 		if v.MyBids, err = s.Store.BidsForSolicitation(ctx, sol.ID, u.OrgID); err != nil {
 			return v, err
 		}
@@ -333,9 +332,7 @@ func (s *Service) lifecycle(ctx context.Context, u domain.User, sol domain.Solic
 	if !Closed(sol) {
 		return v, nil
 	}
-	if v.ShowRanking, err = s.Allowed(ctx, u, "ranking:read"); err != nil {
-		return v, err
-	}
+	v.ShowRanking = sees(u, sol, "", visibility.Ranking)
 	if v.Ranking, err = s.rankingRows(ctx, sol); err != nil {
 		return v, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/auditlog"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/visibility"
 )
 
 // ReplayEvaluation re-runs a recorded evaluation for an auditor, as
@@ -24,9 +25,15 @@ func (s *Service) ReplayEvaluation(ctx context.Context, u domain.User, evaluatio
 	if err != nil {
 		return r, err
 	}
-	// The evaluation's solicitation must be one u may see.
-	_, err = s.Solicitation(ctx, u, r.SolicitationID)
-	return r, err
+	// The evaluation's solicitation must be one whose trail u may audit.
+	sol, err := s.Solicitation(ctx, u, r.SolicitationID)
+	if err == nil {
+		err = see(u, sol, "", visibility.Audit, "the evaluations of solicitation "+sol.ID)
+	}
+	if err != nil {
+		return auditlog.Replay{}, err
+	}
+	return r, nil
 }
 
 // DeliveryPage is an award's delivery check as the officer's page shows it:
@@ -52,7 +59,7 @@ func (s *Service) DeliveryPage(ctx context.Context, u domain.User, awardID strin
 	if err != nil {
 		return DeliveryPage{}, err
 	}
-	sol, err := s.AgencySolicitation(ctx, u, aw.SolicitationID)
+	sol, err := s.issuedSolicitation(ctx, u, aw.SolicitationID, "award:recommend")
 	if err != nil {
 		return DeliveryPage{}, err
 	}

@@ -23,10 +23,10 @@ func TestRedactHidesBiddersUntilBidsAreOpened(t *testing.T) {
 			Detail: map[string]any{"risk_tier": "standard"}},
 	}
 	for _, sol := range []domain.Solicitation{
-		{ID: "sol_1", Status: domain.SolicitationPublished},
-		{ID: "sol_1", Status: domain.SolicitationCancelled}, // cancelled before the deadline
+		{ID: "sol_1", AgencyOrgID: "org_agency", Status: domain.SolicitationPublished},
+		{ID: "sol_1", AgencyOrgID: "org_agency", Status: domain.SolicitationCancelled}, // cancelled before the deadline
 	} {
-		got := Redact(auditor, sol, events)
+		got := Redact(auditor, sol, events, nil)
 		for i, e := range got[:3] {
 			if e.Actor != sealedActor || e.Detail["vendor_org_id"] != nil || e.Detail["candidates"] != nil {
 				t.Errorf("%s: event %d names the bidder: %+v", sol.Status, i, e)
@@ -42,8 +42,27 @@ func TestRedactHidesBiddersUntilBidsAreOpened(t *testing.T) {
 			t.Fatalf("Redact changed the stored events: %+v", events[0])
 		}
 	}
-	opened := Redact(auditor, domain.Solicitation{ID: "sol_1", Status: domain.SolicitationEvaluating, ClosedAt: &closedAt}, events)
+	closed := domain.Solicitation{ID: "sol_1", AgencyOrgID: "org_agency", Status: domain.SolicitationEvaluating, ClosedAt: &closedAt}
+	opened := Redact(auditor, closed, events, nil)
 	if !reflect.DeepEqual(opened, events) {
 		t.Errorf("after the deadline the auditor sees every event as stored, got %+v", opened)
+	}
+	// A bid withdrawn before the deadline was never an offer: after it, the
+	// agency still learns only that a bid was withdrawn.
+	withdrawn := Redact(auditor, closed, events, map[string]bool{"bid_1": true})
+	for i, e := range withdrawn[:2] {
+		if e.Actor != sealedActor || e.Detail["vendor_org_id"] != nil || e.Detail["candidates"] != nil ||
+			!strings.Contains(e.Detail["sealed"].(string), "withdrawn before the deadline") || e.Action != events[i].Action {
+			t.Errorf("event %d about the withdrawn bid is not sealed: %+v", i, e)
+		}
+	}
+	if !reflect.DeepEqual(withdrawn[2:], events[2:]) {
+		t.Errorf("events about no withdrawn bid changed: %+v", withdrawn[2:])
+	}
+	// Another agency's auditor is not the issuing agency's: once bids are
+	// opened it learns who bid, as the public does, never what was offered.
+	outsider := domain.User{ID: "usr_other", Role: domain.RoleAuditor, OrgID: "org_other_agency", OrgKind: "agency"}
+	if got := Redact(outsider, closed, events, nil); got[0].Detail["candidates"] != nil || got[0].Detail["vendor_org_id"] == nil {
+		t.Errorf("another agency's auditor's view of a bid: %+v", got[0])
 	}
 }

@@ -46,12 +46,13 @@ type Service struct {
 	Log       *slog.Logger
 }
 
-// Allowed reports whether u's role may take action: a read permission
+// Allowed reports whether u may take action: a read permission
 // ("bid:read", "audit:read"...) from the authorization table
-// (internal/visibility), any other action from policies/authz.
+// (internal/visibility), by role and organisation; any other action by
+// role from policies/authz.
 func (s *Service) Allowed(ctx context.Context, u domain.User, action string) (bool, error) {
 	if f, ok := visibility.ReadAction(action); ok {
-		return visibility.RoleSees(u.Role, f), nil
+		return visibility.UserSees(u, f), nil
 	}
 	return s.Policies.Allow(ctx, u.Role, action)
 }
@@ -59,8 +60,8 @@ func (s *Service) Allowed(ctx context.Context, u domain.User, action string) (bo
 // Authorize refuses u unless its role may take action, telling it which
 // role may.
 func (s *Service) Authorize(ctx context.Context, u domain.User, action string) error {
-	if f, ok := visibility.ReadAction(action); ok && !visibility.RoleSees(u.Role, f) {
-		return visibility.Forbidden(u.Role, f)
+	if f, ok := visibility.ReadAction(action); ok && !visibility.UserSees(u, f) {
+		return visibility.Forbidden(u, f)
 	}
 	ok, err := s.Allowed(ctx, u, action)
 	if err != nil {

@@ -132,10 +132,8 @@ func (s *Service) EditDraft(ctx context.Context, u domain.User, id string, t Ter
 	if err := s.applyTerms(&sol, t, now); err != nil {
 		return sol, err
 	}
-	if err := s.Store.UpdateDraft(ctx, sol); err != nil {
-		return sol, err
-	}
-	return sol, s.Store.AppendAudit(ctx, auditEvent(u, "solicitation.edited", "solicitation", sol.ID, sol.ID, now,
+	// The new terms and their audit row commit together or not at all.
+	return sol, s.Store.UpdateDraft(ctx, sol, auditEvent(u, "solicitation.edited", "solicitation", sol.ID, sol.ID, now,
 		map[string]any{"deadline": sol.Deadline, "risk_tier": sol.RiskTier, "weights": sol.Weights, "use_cases": sol.UseCases}))
 }
 
@@ -214,10 +212,10 @@ func (s *Service) Solicitations(ctx context.Context, u domain.User) ([]domain.So
 	return visible, nil
 }
 
-// canSee holds u to the table's terms (internal/visibility) and hides
-// drafts from everyone but the agency that drafts them.
+// canSee holds u to the table's terms (internal/visibility): a draft only
+// the agency that drafts it sees.
 func canSee(u domain.User, sol domain.Solicitation) bool {
-	return sees(u, sol, "", visibility.Terms) && (sol.Status != domain.SolicitationDraft || u.OrgID == sol.AgencyOrgID)
+	return sees(u, sol, "", visibility.Terms)
 }
 
 // Solicitation loads a solicitation u may see.
@@ -245,14 +243,52 @@ func (s *Service) AgencySolicitation(ctx context.Context, u domain.User, id stri
 	if err := s.Authorize(ctx, u, "solicitation:create"); err != nil {
 		return domain.Solicitation{}, err
 	}
-	sol, err := s.visibleSolicitation(ctx, u, id)
+	return s.issuedSolicitation(ctx, u, id, "solicitation:edit")
+}
+
+// issuedSolicitation loads a solicitation for a change u makes as agency
+// staff, refusing staff of any agency but the issuing one before anything
+// is sent or written; permission names the change for the refusal.
+func (s *Service) issuedSolicitation(ctx context.Context, u domain.User, id, permission string) (domain.Solicitation, error) {
+	sol, err := s.Store.Solicitation(ctx, id)
 	if err != nil {
 		return sol, err
 	}
-	if sol.AgencyOrgID != u.OrgID {
-		return sol, domain.Errorf(domain.ErrForbidden, "solicitation %s belongs to another agency", sol.ID)
+	return sol, requireIssuingAgency(u, sol, permission)
+}
+
+// requireIssuingAgency refuses a change to sol by agency staff (or a user
+// of no vendor) of any agency but the one that issued it; vendors act on
+// every agency's solicitations. The workflow's validators refuse the same.
+func requireIssuingAgency(u domain.User, sol domain.Solicitation, permission string) error {
+	if visibility.VendorSide(u) || (u.OrgID != "" && u.OrgID == sol.AgencyOrgID) {
+		return nil
 	}
-	return sol, nil
+	return domain.Errorf(domain.ErrForbidden, "solicitation %s belongs to another agency: only an officer of the agency that issued it (%s) may %s",
+		sol.ID, sol.AgencyOrgID, agencyChange(permission))
+}
+
+// agencyChange says what a permission lets the issuing agency's officer do.
+func agencyChange(permission string) string {
+	switch permission {
+	case "solicitation:edit":
+		return "edit it"
+	case "solicitation:publish":
+		return "publish it"
+	case "solicitation:cancel":
+		return "cancel it"
+	case "solicitation:amend":
+		return "amend it"
+	case "question:answer":
+		return "answer its questions"
+	case "award:recommend":
+		return "score its candidates, recommend, and act on its awards"
+	case "protest:decide":
+		return "decide its protests"
+	case "task:assign":
+		return "assign reviewers to its tasks or approve them with an exception"
+	}
+	return strings.ReplaceAll(permission, ":", " ") + " on it"
 }
 
 // Publish freezes the criteria and the policy revision and starts the
@@ -261,10 +297,7 @@ func (s *Service) Publish(ctx context.Context, u domain.User, id string) (domain
 	if err := s.Authorize(ctx, u, "solicitation:publish"); err != nil {
 		return domain.Solicitation{}, err
 	}
-	sol, err := s.visibleSolicitation(ctx, u, id)
-	if err == nil && sol.AgencyOrgID != u.OrgID {
-		err = domain.Errorf(domain.ErrForbidden, "solicitation %s belongs to another agency", sol.ID)
-	}
+	sol, err := s.issuedSolicitation(ctx, u, id, "solicitation:publish")
 	if err != nil {
 		return sol, err
 	}
@@ -279,7 +312,10 @@ func (s *Service) Publish(ctx context.Context, u domain.User, id string) (domain
 		return sol, domain.Errorf(domain.ErrConflict, "the draft names policy packs the current policy bundle does not have (%s): edit the draft's packs, then publish", strings.Join(unknown, ", "))
 	}
 	revision := s.Policies.Revision()
-	if err := s.Store.MarkPublished(ctx, sol.ID, revision, now.UTC()); err != nil {
+	// The publication and its audit row commit together; if the workflow
+	// cannot start, its reversal and the row that says so do too.
+	if err := s.Store.MarkPublished(ctx, sol.ID, revision, now.UTC(), auditEvent(u, "solicitation.published", "solicitation", sol.ID, sol.ID, now,
+		map[string]any{"policy_revision": revision, "deadline": sol.Deadline, "risk_tier": sol.RiskTier, "use_cases": sol.UseCases, "packs": sol.Packs})); err != nil {
 		return sol, err
 	}
 	sol.Status, sol.PolicyRevision = domain.SolicitationPublished, revision
@@ -293,14 +329,14 @@ func (s *Service) Publish(ctx context.Context, u domain.User, id string) (domain
 	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {
-		if rerr := s.Store.RevertPublished(ctx, sol.ID); rerr != nil {
+		// A fresh context: the request's may be what failed the start.
+		revertCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if rerr := s.Store.RevertPublished(revertCtx, sol.ID, auditEvent(u, "solicitation.publication-reverted", "solicitation", sol.ID, sol.ID, s.Now(),
+			map[string]any{"reason": "the solicitation workflow could not be started"})); rerr != nil {
 			s.Log.Error("revert publication", "solicitation", sol.ID, "error", rerr)
 		}
 		return sol, &domain.Error{Kind: domain.ErrUnavailable, Message: "could not start the solicitation workflow; nothing was published, try again", Err: err}
-	}
-	if err := s.Store.AppendAudit(ctx, auditEvent(u, "solicitation.published", "solicitation", sol.ID, sol.ID, now,
-		map[string]any{"policy_revision": revision, "deadline": sol.Deadline, "risk_tier": sol.RiskTier, "use_cases": sol.UseCases, "packs": sol.Packs})); err != nil {
-		return sol, err
 	}
 	return s.Store.Solicitation(ctx, sol.ID)
 }
@@ -329,6 +365,9 @@ func (s *Service) running(ctx context.Context, u domain.User, permission, solici
 	}
 	sol, err := s.visibleSolicitation(ctx, u, solicitationID)
 	if err != nil {
+		return err
+	}
+	if err := requireIssuingAgency(u, sol, permission); err != nil {
 		return err
 	}
 	if afterClose && !Closed(sol) {

@@ -213,7 +213,7 @@ func TestDraftAndEdit(t *testing.T) {
 		t.Errorf("audit trail of the edit %+v", trail)
 	}
 	_, err = w.svc.EditDraft(ctx, w.otherOfficer, d.ID, edited)
-	requireKind(t, err, domain.ErrNotFound)
+	requireRefusal(t, err, domain.ErrForbidden, "may edit it")
 	_, err = w.svc.EditDraft(ctx, w.officer, d.ID, Terms{})
 	requireKind(t, err, domain.ErrInvalid)
 
@@ -239,7 +239,7 @@ func TestPublish(t *testing.T) {
 	d, err := w.svc.Draft(ctx, w.officer, tm)
 	requireNoError(t, err)
 	_, err = w.svc.Publish(ctx, w.otherOfficer, d.ID)
-	requireKind(t, err, domain.ErrNotFound)
+	requireRefusal(t, err, domain.ErrForbidden, "may publish it")
 
 	*w.now = t0.Add(time.Hour)
 	sol, err := w.svc.Publish(ctx, w.officer, d.ID)
@@ -287,8 +287,8 @@ func TestPublish(t *testing.T) {
 	}
 }
 
-// When the workflow cannot start nothing stays published and nothing is
-// audited; a workflow already started (a retried publication) is fine.
+// When the workflow cannot start nothing stays published, and the trail
+// says it was reverted; a workflow already started (a retried publication) is fine.
 func TestPublishWhenTheWorkflowCannotStart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -302,8 +302,11 @@ func TestPublishWhenTheWorkflowCannotStart(t *testing.T) {
 	if got.Status != domain.SolicitationDraft || got.PolicyRevision != "" || got.PublishedAt != nil {
 		t.Errorf("after a failed start: %+v", got)
 	}
-	if trail, _ := w.st.AuditTrail(ctx, d.ID); len(trail) != 0 {
-		t.Errorf("a failed publication was audited: %+v", trail)
+	// The publication committed with its audit row, and its reversal with
+	// the row that says so: the trail never claims a publication that stands.
+	trail, _ := w.st.AuditTrail(ctx, d.ID)
+	if len(trail) != 2 || trail[0].Action != "solicitation.published" || trail[1].Action != "solicitation.publication-reverted" {
+		t.Errorf("a failed publication's trail: %+v", trail)
 	}
 
 	w.temporal.startErr = serviceerror.NewWorkflowExecutionAlreadyStarted("started", "", "")
@@ -366,16 +369,13 @@ func TestAmendAndCancel(t *testing.T) {
 	w.temporal.answer = func(string, string, any) (any, error) { return nil, finished }
 	_, err = w.svc.Amend(ctx, w.officer, sol.ID, Amendment{Description: "after the end"})
 	requireRefusal(t, err, domain.ErrConflict, "has finished and accepts no more changes")
-	// Another agency's officer sees the published solicitation; the workflow,
-	// which knows the issuing agency, refuses by the actor the service sends.
-	w.temporal.answer = func(_, _ string, arg any) (any, error) {
-		if arg.(contract.AmendRequest).Actor.OrgID != w.agency.ID {
-			return nil, refuse(domain.ErrForbidden, "only a procurement officer of the issuing agency may do this")
-		}
-		return domain.Amendment{}, nil
-	}
+	// Another agency's officer sees the published solicitation, but the
+	// service refuses its amendment before the workflow is asked (whose
+	// validator refuses it too).
+	sentBefore := len(w.temporal.sentUpdates())
 	_, err = w.svc.Amend(ctx, w.otherOfficer, sol.ID, Amendment{Description: "not mine"})
-	requireRefusal(t, err, domain.ErrForbidden, "of the issuing agency")
+	requireRefusal(t, err, domain.ErrForbidden, "only an officer of the agency that issued it")
+	w.requireNothingSent(t, sentBefore)
 
 	// A workflow task that failed before the workflow took the update in:
 	// the same update is sent again, and given up as "try again" after a few.

@@ -12,6 +12,7 @@ import (
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/visibility"
 )
 
 // Tasks lists the open tasks u may work on; an officer or auditor sees
@@ -40,6 +41,9 @@ func (s *Service) Task(ctx context.Context, u domain.User, id string) (domain.Ta
 	if err != nil {
 		return t, nil, err
 	}
+	if err := s.seeTask(ctx, u, t); err != nil {
+		return domain.Task{}, nil, err
+	}
 	decisions, err := s.Store.Decisions(ctx, t.ID)
 	return t, nonNil(decisions), err
 }
@@ -54,6 +58,30 @@ func (s *Service) reviewableTask(ctx context.Context, u domain.User, id string) 
 		return t, domain.Errorf(domain.ErrConflictOfInt, "task %s is on a bid from your own organisation: another reviewer must decide it", t.ID)
 	}
 	return t, nil
+}
+
+// seeTask refuses u a task the table keeps from it (visibility.Tasks): only
+// the issuing agency's staff read tasks, and a reviewer of another team
+// only the tasks the agency's officer assigned it to.
+func (s *Service) seeTask(ctx context.Context, u domain.User, t domain.Task) error {
+	sol, err := s.Store.Solicitation(ctx, t.SolicitationID)
+	if err != nil {
+		return err
+	}
+	what := "task " + t.ID
+	if sees(u, sol, t.VendorOrgID, visibility.Tasks) {
+		return nil
+	}
+	if u.Role == domain.RoleReviewer && !visibility.VendorSide(u) {
+		assigned, err := s.Store.TaskAssignments(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(assigned, func(a store.TaskAssignment) bool { return a.ReviewerID == u.ID }) {
+			return nil
+		}
+	}
+	return see(u, sol, t.VendorOrgID, visibility.Tasks, what)
 }
 
 // Verdict is a reviewer's decision on a task: the body of POST
@@ -95,8 +123,9 @@ func (v Verdict) validate() []domain.FieldError {
 	return errs
 }
 
-// Decide sends the reviewer's decision to the workflow that owns the task,
-// whose validator refuses a wrong role, a closed task, a duplicate decision
+// Decide sends the reviewer's decision to the workflow that owns the task;
+// a reviewer who may not read the task (seeTask) is refused first. The
+// workflow's validator refuses a wrong role, a closed task, a duplicate decision
 // or a reviewer from the bidding organisation before anything is written.
 func (s *Service) Decide(ctx context.Context, u domain.User, taskID string, v Verdict) (contract.DecisionResult, error) {
 	var res contract.DecisionResult
@@ -108,6 +137,9 @@ func (s *Service) Decide(ctx context.Context, u domain.User, taskID string, v Ve
 	}
 	t, err := s.reviewableTask(ctx, u, taskID)
 	if err != nil {
+		return res, err
+	}
+	if err := s.seeTask(ctx, u, t); err != nil {
 		return res, err
 	}
 	if t.Status != domain.TaskOpen && v.IdempotencyKey == "" {
@@ -165,6 +197,9 @@ func (s *Service) AssignReviewer(ctx context.Context, u domain.User, taskID, rev
 	if err != nil {
 		return res, err
 	}
+	if visibility.VendorSide(reviewer) {
+		return res, domain.Errorf(domain.ErrInvalid, "user %s belongs to a vendor organisation, which never reviews bids: assign a reviewer of an agency", reviewer.ID)
+	}
 	return res, s.update(ctx, t.WorkflowID, contract.AssignReviewerUpdate, contract.AssignReviewerRequest{
 		TaskID: t.ID, Actor: actor(u), Reviewer: actor(reviewer), ReviewerConflicts: conflicts,
 	}, &res)
@@ -199,10 +234,7 @@ func (s *Service) officerTask(ctx context.Context, u domain.User, taskID string)
 	if err != nil {
 		return t, err
 	}
-	if sol.AgencyOrgID != u.OrgID {
-		return t, domain.Errorf(domain.ErrNotFound, "no task %s", t.ID)
-	}
-	return t, nil
+	return t, requireIssuingAgency(u, sol, "task:assign")
 }
 
 // AskClarification sends a reviewer's question on a task to the candidate's
@@ -217,6 +249,9 @@ func (s *Service) AskClarification(ctx context.Context, u domain.User, taskID, q
 	}
 	t, err := s.reviewableTask(ctx, u, taskID)
 	if err != nil {
+		return out, err
+	}
+	if err := s.seeTask(ctx, u, t); err != nil {
 		return out, err
 	}
 	if t.Kind == domain.TaskAwardApproval {
@@ -280,12 +315,8 @@ func (s *Service) DeclareConflict(ctx context.Context, u domain.User, orgID, rea
 	if err != nil {
 		return org, err
 	}
-	now := s.now()
-	if err := s.Store.DeclareConflict(ctx, u.ID, org.ID, reason, now); err != nil {
-		return org, err
-	}
-	return org, s.Store.AppendAudit(ctx, auditEvent(u, "conflict.declared", "organisation", org.ID, "", now,
-		map[string]any{"reason": reason}))
+	// The declaration is audited in its own transaction (store.DeclareConflict).
+	return org, s.Store.DeclareConflict(ctx, u.ID, org.ID, reason, s.now())
 }
 
 // WithdrawConflict withdraws a reviewer's standing declaration of a
@@ -318,10 +349,32 @@ func (s *Service) AuditTrail(ctx context.Context, u domain.User, solicitationID 
 	if err != nil {
 		return Trail{}, err
 	}
+	if err := see(u, sol, "", visibility.Audit, "the audit trail of solicitation "+sol.ID); err != nil {
+		return Trail{}, err
+	}
 	events, err := s.Store.AuditTrail(ctx, sol.ID)
 	if err != nil {
 		return Trail{}, err
 	}
+	withdrawn, err := s.withdrawnBids(ctx, sol.ID)
+	if err != nil {
+		return Trail{}, err
+	}
 	chain, err := s.Store.VerifyAuditChain(ctx, sol.ID)
-	return Trail{Solicitation: sol, Events: Redact(u, sol, events), Chain: chain}, err
+	return Trail{Solicitation: sol, Events: Redact(u, sol, events, withdrawn), Chain: chain}, err
+}
+
+// withdrawnBids are the ids of the bids on a solicitation their vendors withdrew.
+func (s *Service) withdrawnBids(ctx context.Context, solicitationID string) (map[string]bool, error) {
+	bids, err := s.Store.BidsForSolicitation(ctx, solicitationID, "")
+	if err != nil {
+		return nil, err
+	}
+	withdrawn := map[string]bool{}
+	for _, b := range bids {
+		if b.Status == domain.BidWithdrawn {
+			withdrawn[b.ID] = true
+		}
+	}
+	return withdrawn, nil
 }

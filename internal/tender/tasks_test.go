@@ -9,6 +9,7 @@ import (
 
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/store"
 )
 
 // review is a closed solicitation with vendor A's bid and an open
@@ -51,8 +52,12 @@ func TestTasksAndSeparationOfDuties(t *testing.T) {
 			t.Errorf("%s lists %+v", u.Email, tasks)
 		}
 	}
-	if tasks, err := r.svc.Tasks(ctx, r.insider); err != nil || len(tasks) != 0 {
-		t.Errorf("the vendor's own reviewer lists %+v %v", tasks, err)
+	// A reviewer account of a bidding vendor's organisation reads as that
+	// vendor: no agency's review tasks at all.
+	tasks, err := r.svc.Tasks(ctx, r.insider)
+	requireRefusal(t, err, domain.ErrForbidden, "as a vendor's user you may not see review tasks")
+	if len(tasks) != 0 {
+		t.Errorf("the vendor's own reviewer lists %+v", tasks)
 	}
 	task, decisions, err := r.svc.Task(ctx, r.reviewer, "tsk_1")
 	requireNoError(t, err)
@@ -60,7 +65,15 @@ func TestTasksAndSeparationOfDuties(t *testing.T) {
 		t.Errorf("task %+v decisions %#v", task, decisions)
 	}
 	_, _, err = r.svc.Task(ctx, r.insider, "tsk_1")
-	requireRefusal(t, err, domain.ErrConflictOfInt, "your own organisation")
+	requireRefusal(t, err, domain.ErrForbidden, "review tasks")
+	// Another agency's reviewer reads only the tasks an officer of the
+	// issuing agency assigned it to.
+	_, _, err = r.svc.Task(ctx, r.otherReviewer, "tsk_1")
+	requireRefusal(t, err, domain.ErrForbidden, "as staff of another agency you may not see task tsk_1")
+	requireNoError(t, r.st.AssignReviewer(ctx, store.TaskAssignment{TaskID: "tsk_1", ReviewerID: r.otherReviewer.ID, AssignedBy: r.officer.ID, AssignedAt: t0}))
+	if task, _, err := r.svc.Task(ctx, r.otherReviewer, "tsk_1"); err != nil || task.ID != "tsk_1" {
+		t.Errorf("the assigned reviewer of another agency reads %+v %v", task, err)
+	}
 	_, err = r.svc.Decide(ctx, r.insider, "tsk_1", approve)
 	requireKind(t, err, domain.ErrConflictOfInt)
 	_, err = r.svc.AskClarification(ctx, r.insider, "tsk_1", "why?", time.Hour)
@@ -142,14 +155,15 @@ func TestDecide(t *testing.T) {
 }
 
 // The officer of the issuing agency adds a reviewer to a task or approves it
-// with a documented exception; another agency's officer does not find the
-// task; a user who is not a reviewer cannot be assigned.
+// with a documented exception; a user who is not a reviewer, or who is a
+// vendor organisation's, cannot be assigned (another agency's officer:
+// TestOtherAgencyChangesNothing).
 func TestAssignReviewerAndException(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	r := newReview(t)
-	_, err := r.svc.AssignReviewer(ctx, r.otherOfficer, "tsk_1", r.reviewer.ID)
-	requireKind(t, err, domain.ErrNotFound)
+	_, err := r.svc.AssignReviewer(ctx, r.officer, "tsk_1", r.insider.ID)
+	requireRefusal(t, err, domain.ErrInvalid, "belongs to a vendor organisation")
 	_, err = r.svc.AssignReviewer(ctx, r.officer, "tsk_1", "")
 	requireKind(t, err, domain.ErrInvalid)
 	_, err = r.svc.AssignReviewer(ctx, r.officer, "tsk_1", r.auditor.ID)
@@ -160,19 +174,19 @@ func TestAssignReviewerAndException(t *testing.T) {
 	requireKind(t, err, domain.ErrInvalid)
 	r.requireNothingSent(t, 0)
 
-	requireNoError(t, r.st.DeclareConflict(ctx, r.insider.ID, r.vendorB.ID, "r", t0))
+	requireNoError(t, r.st.DeclareConflict(ctx, r.otherReviewer.ID, r.vendorB.ID, "r", t0))
 	r.temporal.answer = func(_, name string, _ any) (any, error) {
 		if name == contract.AssignReviewerUpdate {
 			return contract.AssignmentResult{}, nil
 		}
 		return contract.DecisionResult{TaskID: "tsk_1", Accepted: true, TaskClosed: true}, nil
 	}
-	_, err = r.svc.AssignReviewer(ctx, r.officer, "tsk_1", r.insider.ID)
+	_, err = r.svc.AssignReviewer(ctx, r.officer, "tsk_1", r.otherReviewer.ID)
 	requireNoError(t, err)
 	req := r.lastUpdate(t, contract.AssignReviewerUpdate).Arg.(contract.AssignReviewerRequest)
-	if req.TaskID != "tsk_1" || req.Actor.UserID != r.officer.ID || req.Reviewer.UserID != r.insider.ID || req.Reviewer.OrgID != r.vendorA.ID ||
+	if req.TaskID != "tsk_1" || req.Actor.UserID != r.officer.ID || req.Reviewer.UserID != r.otherReviewer.ID || req.Reviewer.OrgID != r.otherAgency.ID ||
 		len(req.ReviewerConflicts) != 1 {
-		t.Errorf("assignment sent %+v: the workflow needs the reviewer's organisation and conflicts to refuse the vendor's own reviewer", req)
+		t.Errorf("assignment sent %+v: the workflow needs the reviewer's organisation and conflicts to judge the reviewer", req)
 	}
 	res, err := r.svc.ApproveWithException(ctx, r.officer, "tsk_1", "no eligible reviewer is left")
 	requireNoError(t, err)

@@ -13,12 +13,15 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 )
 
-// Phase is where a solicitation stands for the sealed-bid rules.
+// Phase is where a solicitation stands for the sealed-bid rules, or, for a
+// bid its vendor withdrew, where that bid stands.
 type Phase string
 
 // The phases, in lifecycle order. A cancelled solicitation keeps the
 // sealing of the moment it was cancelled: cancelled before its deadline,
-// its bids are never opened.
+// its bids are never opened. Withdrawn is the phase of a withdrawn bid's own
+// fields whatever its solicitation's phase (PhaseOfBid): it was never an
+// offer, so opening the others does not open it.
 const (
 	Draft           Phase = "draft"
 	Open            Phase = "published"      // published or bidding, before the deadline
@@ -29,10 +32,12 @@ const (
 	Awarded         Phase = "awarded"
 	CancelledSealed Phase = "cancelled-before-deadline"
 	CancelledOpened Phase = "cancelled-after-deadline"
+	Withdrawn       Phase = "bid-withdrawn"
 )
 
-// Phases lists every phase, in lifecycle order.
-var Phases = []Phase{Draft, Open, Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledSealed, CancelledOpened}
+// Phases lists every phase, in lifecycle order, the phase of a withdrawn
+// bid last.
+var Phases = []Phase{Draft, Open, Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledSealed, CancelledOpened, Withdrawn}
 
 // PhaseOf is the phase of sol. A status this table does not know is
 // treated as open for bids, the most sealed phase a published one has.
@@ -60,38 +65,81 @@ func PhaseOf(sol domain.Solicitation) Phase {
 	return Open
 }
 
+// PhaseOfBid is the phase a bid's fields (who bid, its candidates,
+// manifests, price, evaluations, clarifications) are judged in: Withdrawn
+// for a bid its vendor withdrew (bids are withdrawn only before the
+// deadline), the solicitation's phase otherwise.
+func PhaseOfBid(sol domain.Solicitation, bidStatus string) Phase {
+	if bidStatus == domain.BidWithdrawn {
+		return Withdrawn
+	}
+	return PhaseOf(sol)
+}
+
 // Opened reports whether bids have been opened in phase p: the deadline
 // passed and the solicitation was not cancelled before it.
 func Opened(p Phase) bool { return opened[p] }
 
-// Viewer is who reads: a role, and for vendors whether the record read is
-// their own organisation's (its bid, its question, its protest).
+// Viewer is who reads, classed by role and by organisation relative to the
+// solicitation read (ViewerOf): the issuing agency's staff by role, staff
+// of another agency, the users of the vendor whose record it is, the users
+// of any other vendor, and the public.
 type Viewer string
 
 // The viewers.
 const (
-	Officer     Viewer = "officer"
-	Reviewer    Viewer = "reviewer"
-	Auditor     Viewer = "auditor"
-	Admin       Viewer = "admin"
-	VendorOwn   Viewer = "vendor-own"
+	// Officer, Reviewer, Auditor and Admin are the issuing agency's staff
+	// (an admin without an organisation runs the installation and counts
+	// as the agency's).
+	Officer  Viewer = "officer"
+	Reviewer Viewer = "reviewer"
+	Auditor  Viewer = "auditor"
+	Admin    Viewer = "admin"
+	// OtherAgency is staff of an agency that did not issue the
+	// solicitation: it sees what the public sees.
+	OtherAgency Viewer = "other-agency"
+	// VendorOwn is a user of the organisation whose record it is (its bid,
+	// its question, its protest), whatever the user's role.
+	VendorOwn Viewer = "vendor-own"
+	// VendorOther is a user of any other vendor organisation, whatever the
+	// user's role.
 	VendorOther Viewer = "vendor-other"
 	Anonymous   Viewer = "anonymous"
 )
 
 // Viewers lists every viewer.
-var Viewers = []Viewer{Officer, Reviewer, Auditor, Admin, VendorOwn, VendorOther, Anonymous}
+var Viewers = []Viewer{Officer, Reviewer, Auditor, Admin, OtherAgency, VendorOwn, VendorOther, Anonymous}
+
+// OrgKindVendor is the kind of a vendor organisation (domain.Organisation.Kind).
+const OrgKindVendor = "vendor"
+
+// VendorSide reports whether u acts for a vendor: a vendor user, or any
+// user whose organisation is a vendor organisation. Such a user never gets
+// an agency's view, whatever its role.
+func VendorSide(u domain.User) bool {
+	return u.Role == domain.RoleVendor || u.OrgKind == OrgKindVendor
+}
 
 // ViewerOf is the viewer u is for a record of organisation ownerOrg ("" for
-// records no vendor owns, such as the solicitation itself). A user without
-// a role is anonymous.
-func ViewerOf(u domain.User, ownerOrg string) Viewer {
-	switch u.Role {
-	case domain.RoleVendor:
-		if ownerOrg != "" && u.OrgID == ownerOrg {
-			return VendorOwn
-		}
+// records no vendor owns, such as the solicitation itself) on sol. A user
+// without a role is anonymous.
+func ViewerOf(u domain.User, sol domain.Solicitation, ownerOrg string) Viewer {
+	switch {
+	case !u.Role.Valid():
+		return Anonymous
+	case ownerOrg != "" && u.OrgID == ownerOrg && ownerOrg != sol.AgencyOrgID:
+		return VendorOwn
+	case VendorSide(u):
 		return VendorOther
+	case u.OrgID == sol.AgencyOrgID && u.OrgID != "", u.Role == domain.RoleAdmin && u.OrgID == "":
+		return staff(u.Role)
+	}
+	return OtherAgency
+}
+
+// staff is the agency viewer of role.
+func staff(role domain.Role) Viewer {
+	switch role {
 	case domain.RoleOfficer:
 		return Officer
 	case domain.RoleReviewer:
@@ -102,6 +150,20 @@ func ViewerOf(u domain.User, ownerOrg string) Viewer {
 		return Admin
 	}
 	return Anonymous
+}
+
+// homeViewers are the viewers u can be at all: a vendor's user its own
+// organisation's or another's; agency staff its role on its own agency's
+// solicitations (on others' it sees no more than the public, which every
+// role's column already grants).
+func homeViewers(u domain.User) []Viewer {
+	switch {
+	case !u.Role.Valid():
+		return []Viewer{Anonymous}
+	case VendorSide(u):
+		return []Viewer{VendorOwn, VendorOther}
+	}
+	return []Viewer{staff(u.Role)}
 }
 
 // Field is a part of a resource that the table grants.
@@ -157,31 +219,34 @@ func set(ps ...Phase) phases {
 }
 
 var (
-	all       = set(Phases...)
+	all       = set(Draft, Open, Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledSealed, CancelledOpened)
 	published = set(Open, Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledSealed, CancelledOpened)
 	opened    = set(Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledOpened)
+	// own: a vendor sees its own bid in every published phase, withdrawn too.
+	own = set(Open, Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledSealed, CancelledOpened, Withdrawn)
 )
 
 // Table is the authorization table: for each field, the phases in which each
-// viewer sees it. A viewer or phase not listed sees nothing. The README's
-// "Sealed bids" section says the same in words.
+// viewer sees it. A viewer or phase not listed sees nothing: a withdrawn
+// bid (phase Withdrawn) only its own vendor. The README's "Sealed bids"
+// section says the same in words.
 var Table = map[Field]map[Viewer]phases{
-	Terms: {Officer: all, Reviewer: all, Auditor: all, Admin: all,
+	Terms: {Officer: all, Reviewer: all, Auditor: all, Admin: all, OtherAgency: published,
 		VendorOwn: published, VendorOther: published, Anonymous: published},
 	// Who bid is published at bid opening (the OCDS notice lists tenderers).
-	Tenderers: {Officer: opened, Reviewer: opened, Auditor: opened, Admin: opened,
-		VendorOwn: published, VendorOther: opened, Anonymous: opened},
-	Candidates:     {Officer: opened, Reviewer: opened, Auditor: opened, VendorOwn: published},
-	Manifests:      {Officer: opened, Reviewer: opened, Auditor: opened, VendorOwn: published},
-	Prices:         {Officer: opened, Reviewer: opened, Auditor: opened, VendorOwn: published},
-	Prechecks:      {VendorOwn: published},
-	Evaluations:    {Officer: opened, Reviewer: opened, Auditor: opened, VendorOwn: published},
-	Clarifications: {Officer: opened, Reviewer: opened, Auditor: opened, VendorOwn: published},
+	Tenderers: {Officer: opened, Reviewer: opened, Auditor: opened, Admin: opened, OtherAgency: opened,
+		VendorOwn: own, VendorOther: opened, Anonymous: opened},
+	Candidates:     {Officer: opened, Reviewer: opened, Auditor: opened, VendorOwn: own},
+	Manifests:      {Officer: opened, Reviewer: opened, Auditor: opened, VendorOwn: own},
+	Prices:         {Officer: opened, Reviewer: opened, Auditor: opened, VendorOwn: own},
+	Prechecks:      {VendorOwn: own},
+	Evaluations:    {Officer: opened, Reviewer: opened, Auditor: opened, VendorOwn: own},
+	Clarifications: {Officer: opened, Reviewer: opened, Auditor: opened, VendorOwn: own},
 	Ranking:        {Officer: opened, Reviewer: opened, Auditor: opened},
 	// Vendors and the public learn of an award when the reviewers approve
 	// it (AwardField), not before; the winner is then in the notice.
 	Recommendation: {Officer: opened, Reviewer: opened, Auditor: opened},
-	Award: {Officer: opened, Reviewer: opened, Auditor: opened, Admin: opened,
+	Award: {Officer: opened, Reviewer: opened, Auditor: opened, Admin: opened, OtherAgency: opened,
 		VendorOwn: opened, VendorOther: opened, Anonymous: opened},
 	Protests: {Officer: opened, Auditor: opened, VendorOwn: opened},
 	Tasks:    {Officer: opened, Reviewer: opened, Auditor: opened},
@@ -191,23 +256,16 @@ var Table = map[Field]map[Viewer]phases{
 // Sees reports whether v sees f in phase p.
 func Sees(f Field, v Viewer, p Phase) bool { return Table[f][v][p] }
 
-// RoleSees reports whether role sees f in some phase, as its own or
-// another organisation's: what a page asks to decide whether to offer a
-// section at all.
-func RoleSees(role domain.Role, f Field) bool {
-	for _, v := range viewersOf(role) {
+// UserSees reports whether u sees f in some phase of some solicitation, as
+// its own organisation's record or another's: what a page asks to decide
+// whether to offer a section at all, and the first gate of every read.
+func UserSees(u domain.User, f Field) bool {
+	for _, v := range homeViewers(u) {
 		if len(Table[f][v]) > 0 {
 			return true
 		}
 	}
 	return false
-}
-
-func viewersOf(role domain.Role) []Viewer {
-	if role == domain.RoleVendor {
-		return []Viewer{VendorOwn, VendorOther}
-	}
-	return []Viewer{ViewerOf(domain.User{Role: role}, "")}
 }
 
 // readActions are the read permissions pages and use cases ask for by name;
@@ -242,7 +300,11 @@ func AwardField(a domain.Award) Field {
 // phase of sol; it names the rule and never the record's owner. what names
 // the thing asked for ("bid bid_…", "the ranking").
 func Refusal(f Field, v Viewer, sol domain.Solicitation, what string) *domain.Error {
-	p := PhaseOf(sol)
+	return RefusalIn(f, v, PhaseOf(sol), sol, what)
+}
+
+// RefusalIn is Refusal for a record judged in phase p (PhaseOfBid).
+func RefusalIn(f Field, v Viewer, p Phase, sol domain.Solicitation, what string) *domain.Error {
 	if len(Table[f][v]) == 0 {
 		if v == VendorOther {
 			return domain.Errorf(domain.ErrNotFound, "no %s", what)
@@ -250,6 +312,8 @@ func Refusal(f Field, v Viewer, sol domain.Solicitation, what string) *domain.Er
 		return domain.Errorf(domain.ErrForbidden, "as %s you may not see %s: %s", article(v), what, whoSees(f))
 	}
 	switch {
+	case p == Withdrawn:
+		return domain.Errorf(domain.ErrForbidden, "%s was withdrawn before the deadline: it was never an offer, so only its vendor sees it", what)
 	case p == Draft:
 		return domain.Errorf(domain.ErrConflict, "solicitation %s is a draft: %s comes after publication", sol.ID, what)
 	case p == CancelledSealed:
@@ -265,9 +329,9 @@ func Refusal(f Field, v Viewer, sol domain.Solicitation, what string) *domain.Er
 	return domain.Errorf(domain.ErrForbidden, "as %s you may not see %s while solicitation %s is %s", article(v), what, sol.ID, p)
 }
 
-// Forbidden is the refusal of a role that sees f in no phase at all.
-func Forbidden(role domain.Role, f Field) *domain.Error {
-	v := ViewerOf(domain.User{Role: role}, "")
+// Forbidden is the refusal of a user that sees f in no phase at all.
+func Forbidden(u domain.User, f Field) *domain.Error {
+	v := homeViewers(u)[0]
 	return domain.Errorf(domain.ErrForbidden, "as %s you may not see %s: %s", article(v), names[f], whoSees(f))
 }
 
@@ -294,8 +358,10 @@ func article(v Viewer) string {
 		return "an officer"
 	case Auditor, Admin:
 		return "an " + string(v)
+	case OtherAgency:
+		return "staff of another agency"
 	case VendorOwn, VendorOther:
-		return "a vendor"
+		return "a vendor's user"
 	case Anonymous:
 		return "a user without a role"
 	}
@@ -304,15 +370,21 @@ func article(v Viewer) string {
 
 // whoSees names the viewers that see f in some phase, for a refusal.
 func whoSees(f Field) string {
-	var who []string
+	var staff, others []string
 	for _, v := range Viewers {
 		switch {
-		case len(Table[f][v]) == 0 || v == VendorOther:
+		case len(Table[f][v]) == 0 || v == VendorOther || v == OtherAgency:
 		case v == VendorOwn:
-			who = append(who, "the vendor whose record it is")
+			others = append(others, "the vendor whose record it is")
+		case v == Anonymous:
+			others = append(others, "everyone once published")
 		default:
-			who = append(who, article(v))
+			staff = append(staff, string(v)+"s")
 		}
 	}
-	return "it is for " + strings.Join(who, ", ")
+	var who []string
+	if len(staff) > 0 {
+		who = append(who, "the issuing agency's "+strings.Join(staff, ", "))
+	}
+	return "it is for " + strings.Join(append(who, others...), " and ")
 }

@@ -1,6 +1,7 @@
 package visibility
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,7 +117,88 @@ func TestRefusalNamesTheRuleNotTheOwner(t *testing.T) {
 			t.Errorf("Refusal(%s, %s, %s) = %s %q, want %s saying %q", tt.f, tt.v, tt.sol.Status, err.Kind, err.Message, tt.kind, tt.says)
 		}
 	}
-	if err := Forbidden(domain.RoleVendor, Audit); err.Kind != domain.ErrForbidden || !strings.Contains(err.Message, "an auditor") {
+	if err := Forbidden(domain.User{Role: domain.RoleVendor}, Audit); err.Kind != domain.ErrForbidden || !strings.Contains(err.Message, "auditors") {
 		t.Errorf("Forbidden(vendor, audit) = %v", err)
+	}
+}
+
+// A viewer's class comes from its role and its organisation relative to the
+// solicitation: a vendor organisation's user is its vendor whatever its
+// role, and another agency's staff is not the issuing agency's.
+func TestViewerOf(t *testing.T) {
+	sol := domain.Solicitation{ID: "sol_1", AgencyOrgID: "org_agency"}
+	staffOf := func(role domain.Role, org string) domain.User {
+		return domain.User{ID: "usr_" + string(role), Role: role, OrgID: org, OrgKind: "agency"}
+	}
+	insider := domain.User{ID: "usr_insider", Role: domain.RoleReviewer, OrgID: "org_a", OrgKind: "vendor"}
+	seller := domain.User{ID: "usr_seller", Role: domain.RoleVendor, OrgID: "org_a", OrgKind: "vendor"}
+	tests := []struct {
+		name  string
+		u     domain.User
+		owner string
+		want  Viewer
+	}{
+		{"the agency's officer", staffOf(domain.RoleOfficer, "org_agency"), "org_a", Officer},
+		{"the agency's officer on a record its agency holds", staffOf(domain.RoleOfficer, "org_agency"), "org_agency", Officer},
+		{"the agency's reviewer", staffOf(domain.RoleReviewer, "org_agency"), "", Reviewer},
+		{"the agency's auditor", staffOf(domain.RoleAuditor, "org_agency"), "org_b", Auditor},
+		{"the agency's admin", staffOf(domain.RoleAdmin, "org_agency"), "", Admin},
+		{"an admin of no organisation", domain.User{Role: domain.RoleAdmin}, "", Admin},
+		{"another agency's officer", staffOf(domain.RoleOfficer, "org_other"), "org_a", OtherAgency},
+		{"another agency's auditor", staffOf(domain.RoleAuditor, "org_other"), "", OtherAgency},
+		{"an officer of no organisation", domain.User{Role: domain.RoleOfficer}, "", OtherAgency},
+		{"vendor A's reviewer on A's bid", insider, "org_a", VendorOwn},
+		{"vendor A's reviewer on B's bid", insider, "org_b", VendorOther},
+		{"vendor A's reviewer on the solicitation", insider, "", VendorOther},
+		{"vendor A's seller on A's bid", seller, "org_a", VendorOwn},
+		{"vendor A's seller on B's bid", seller, "org_b", VendorOther},
+		{"a vendor user in the agency's organisation", domain.User{Role: domain.RoleVendor, OrgID: "org_agency"}, "", VendorOther},
+		{"a user without a role", domain.User{OrgID: "org_agency"}, "", Anonymous},
+	}
+	for _, tt := range tests {
+		if got := ViewerOf(tt.u, sol, tt.owner); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// Staff of another agency sees what the public sees, no vendor-side viewer
+// sees what only the agency does, and a withdrawn bid is its vendor's alone.
+func TestOtherAgencyAndWithdrawnRules(t *testing.T) {
+	agencyOnly := []Field{Ranking, Recommendation, Tasks, Audit}
+	for _, f := range Fields {
+		for _, p := range Phases {
+			if Sees(f, OtherAgency, p) != Sees(f, Anonymous, p) {
+				t.Errorf("another agency's staff and the public disagree on %s in %s", f, p)
+			}
+			if Sees(f, VendorOther, p) && !Sees(f, Anonymous, p) {
+				t.Errorf("a vendor's user sees %s of another vendor in %s, which the public does not", f, p)
+			}
+			if slices.Contains(agencyOnly, f) && Sees(f, VendorOwn, p) {
+				t.Errorf("a vendor's user sees the agency's %s in %s", f, p)
+			}
+			if p == Withdrawn {
+				for _, v := range Viewers {
+					if Sees(f, v, p) && v != VendorOwn {
+						t.Errorf("%s sees %s of a withdrawn bid", v, f)
+					}
+				}
+			}
+		}
+	}
+	for _, f := range []Field{Tenderers, Candidates, Manifests, Prices} {
+		if !Sees(f, VendorOwn, Withdrawn) {
+			t.Errorf("the vendor no longer sees %s of its own withdrawn bid", f)
+		}
+	}
+	open := domain.Solicitation{ID: "sol_1", Status: domain.SolicitationEvaluating}
+	if got := PhaseOfBid(open, domain.BidWithdrawn); got != Withdrawn {
+		t.Errorf("PhaseOfBid(withdrawn) = %s", got)
+	}
+	if got := PhaseOfBid(open, "submitted"); got != Evaluating {
+		t.Errorf("PhaseOfBid(submitted) = %s, want the solicitation's phase", got)
+	}
+	if err := RefusalIn(Manifests, Officer, Withdrawn, open, "bid bid_1"); err.Kind != domain.ErrForbidden || !strings.Contains(err.Message, "withdrawn before the deadline") {
+		t.Errorf("refusal of a withdrawn bid: %v", err)
 	}
 }
