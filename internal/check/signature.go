@@ -90,7 +90,7 @@ func (c *Checker) signature(m domain.Manifest, ids []domain.SigningIdentity) dom
 	if len(ids) == 0 {
 		// Without any trust the bundle is still read, so that a file that
 		// is no signature at all is named as such.
-		if _, err := artifact.VerifyDigests(bundle, declared, artifact.Trust{}, artifact.Options{}); err != nil {
+		if _, err := artifact.VerifyDigests(bundle, declared, artifact.Trust{}, sigOptions); err != nil {
 			v.Status = domain.SignatureInvalid
 			v.Problems = append(v.Problems, err.Error())
 			return v
@@ -106,7 +106,7 @@ func (c *Checker) signature(m domain.Manifest, ids []domain.SigningIdentity) dom
 			v.Problems = append(v.Problems, fmt.Sprintf("identity %s cannot be used: %v", DescribeIdentity(id), err))
 			continue
 		}
-		res, err := artifact.VerifyDigests(bundle, declared, trust, artifact.Options{})
+		res, err := artifact.VerifyDigests(bundle, declared, trust, sigOptions)
 		if err != nil {
 			// The bundle or the declared list cannot be read: no identity
 			// would fare better.
@@ -134,6 +134,11 @@ func (c *Checker) signature(m domain.Manifest, ids []domain.SigningIdentity) dom
 	v.Status = domain.SignatureUntrusted
 	return v
 }
+
+// sigOptions leave the signature's own file out of the comparison: a
+// signature cannot sign itself, and older model_signing versions did not
+// record that they skipped it.
+var sigOptions = artifact.Options{IgnorePaths: []string{"model.sig"}}
 
 // declaredDigests is what the signature is compared with: the declared
 // files, or the weights' single digest as a one-file model.
