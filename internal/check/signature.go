@@ -61,14 +61,14 @@ func IdentityFingerprint(id domain.SigningIdentity, t artifact.Trust) string {
 func DescribeIdentity(id domain.SigningIdentity) string {
 	switch id.Method {
 	case domain.SigningSigstore:
-		return fmt.Sprintf("%s (keyless %s via %s)", id.Label, id.Identity, id.Issuer)
+		return fmt.Sprintf("%s (keyless %s via %s)", id.Name, id.Identity, id.Issuer)
 	case domain.SigningCertificate:
 		if id.Identity != "" {
-			return fmt.Sprintf("%s (certificate for %s, root %s)", id.Label, id.Identity, id.Fingerprint)
+			return fmt.Sprintf("%s (certificate for %s, root %s)", id.Name, id.Identity, id.Fingerprint)
 		}
-		return fmt.Sprintf("%s (certificate, root %s)", id.Label, id.Fingerprint)
+		return fmt.Sprintf("%s (certificate, root %s)", id.Name, id.Fingerprint)
 	}
-	return fmt.Sprintf("%s (key %s)", id.Label, id.Fingerprint)
+	return fmt.Sprintf("%s (key %s)", id.Name, id.Fingerprint)
 }
 
 // signature verifies the candidate's OMS signature, if it carries one,

@@ -60,7 +60,7 @@ func signed(t *testing.T, fixture string) domain.Manifest {
 
 func keyIdentity(t *testing.T, id, pemKey string) domain.SigningIdentity {
 	t.Helper()
-	i := domain.SigningIdentity{ID: id, Label: "key " + id, Method: domain.SigningKey, PublicKey: pemKey}
+	i := domain.SigningIdentity{ID: id, Name: "key " + id, Method: domain.SigningKey, PublicKey: pemKey}
 	tr, err := IdentityTrust(i, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -100,9 +100,9 @@ func TestSignatureOfRealFixtures(t *testing.T) {
 	asOf := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	vendorKey := keyIdentity(t, "sid_vendor", read(t, mt+"keys/signing-key-pub.pem"))
 	stranger := keyIdentity(t, "sid_other", otherKey(t))
-	chain := domain.SigningIdentity{ID: "sid_chain", Label: "release CA", Method: domain.SigningCertificate,
+	chain := domain.SigningIdentity{ID: "sid_chain", Name: "release CA", Method: domain.SigningCertificate,
 		CertificateChain: read(t, mt+"keys/ca-cert.pem")}
-	keyless := domain.SigningIdentity{ID: "sid_keyless", Label: "release bot", Method: domain.SigningSigstore,
+	keyless := domain.SigningIdentity{ID: "sid_keyless", Name: "release bot", Method: domain.SigningSigstore,
 		Identity: "stefanb@us.ibm.com", Issuer: "https://sigstore.verify.ibm.com/oauth2"}
 
 	tampered := signed(t, "v1.1.0-elliptic-key")
@@ -167,7 +167,7 @@ func TestSignatureOfRealFixtures(t *testing.T) {
 			if tc.problem != "" && !strings.Contains(strings.Join(v.Problems, "\n"), tc.problem) {
 				t.Fatalf("problems %q do not say %q", v.Problems, tc.problem)
 			}
-			if tc.status == "verified" && (len(v.Problems) != 0 || !strings.Contains(v.Identity, tc.ids[len(tc.ids)-1].Label)) {
+			if tc.status == "verified" && (len(v.Problems) != 0 || !strings.Contains(v.Identity, tc.ids[len(tc.ids)-1].Name)) {
 				t.Fatalf("verified verdict %+v", v)
 			}
 			if tc.status != "verified" && res.Outcome != domain.OutcomeDisqualified {

@@ -19,7 +19,7 @@ const (
 type SigningIdentity struct {
 	ID     string        `json:"id"`
 	OrgID  string        `json:"organisation_id"`
-	Label  string        `json:"label"`
+	Name   string        `json:"name"`
 	Method SigningMethod `json:"method"`
 	// PublicKey is the PEM public key (key method).
 	PublicKey string `json:"public_key,omitempty"`

@@ -18,9 +18,9 @@ func (s *Store) RegisterSigningIdentity(ctx context.Context, id domain.SigningId
 		_, err := tx.Exec(ctx, `INSERT INTO signing_identities
 			(id, org_id, label, method, public_key, certificate_chain, identity, issuer, fingerprint, created_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			id.ID, id.OrgID, id.Label, id.Method, id.PublicKey, id.CertificateChain, id.Identity, id.Issuer, id.Fingerprint, id.CreatedBy, id.CreatedAt)
+			id.ID, id.OrgID, id.Name, id.Method, id.PublicKey, id.CertificateChain, id.Identity, id.Issuer, id.Fingerprint, id.CreatedBy, id.CreatedAt)
 		if isUniqueViolation(err) {
-			return domain.Errorf(domain.ErrConflict, "your organisation already has a signing identity labelled %q: choose another label, or revoke that one first", id.Label)
+			return domain.Errorf(domain.ErrConflict, "your organisation already has a signing identity labelled %q: choose another label, or revoke that one first", id.Name)
 		}
 		if err != nil {
 			return fmt.Errorf("register signing identity of %s: %w", id.OrgID, err)
@@ -28,7 +28,7 @@ func (s *Store) RegisterSigningIdentity(ctx context.Context, id domain.SigningId
 		return appendAudit(ctx, tx, AuditEvent{
 			Key: "signing-identity/" + id.ID + "/registered", At: id.CreatedAt, Actor: id.CreatedBy, Action: "signing-identity.registered",
 			SubjectType: "organisation", SubjectID: id.OrgID,
-			Detail: map[string]any{"identity_id": id.ID, "label": id.Label, "method": id.Method, "fingerprint": id.Fingerprint,
+			Detail: map[string]any{"identity_id": id.ID, "label": id.Name, "method": id.Method, "fingerprint": id.Fingerprint,
 				"identity": id.Identity, "issuer": id.Issuer},
 		})
 	})
@@ -57,7 +57,7 @@ const identityColumns = `id, org_id, label, method, public_key, certificate_chai
 
 func scanIdentity(r pgx.CollectableRow) (domain.SigningIdentity, error) {
 	var i domain.SigningIdentity
-	err := r.Scan(&i.ID, &i.OrgID, &i.Label, &i.Method, &i.PublicKey, &i.CertificateChain, &i.Identity, &i.Issuer, &i.Fingerprint,
+	err := r.Scan(&i.ID, &i.OrgID, &i.Name, &i.Method, &i.PublicKey, &i.CertificateChain, &i.Identity, &i.Issuer, &i.Fingerprint,
 		&i.CreatedBy, &i.CreatedAt, &i.RevokedBy, &i.RevokedAt)
 	return i, err
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func identity(id string, org domain.Organisation, by domain.User, label string, created time.Time) domain.SigningIdentity {
-	return domain.SigningIdentity{ID: id, OrgID: org.ID, Label: label, Method: domain.SigningKey,
+	return domain.SigningIdentity{ID: id, OrgID: org.ID, Name: label, Method: domain.SigningKey,
 		PublicKey: "-----BEGIN PUBLIC KEY-----", Fingerprint: "sha256:" + id, CreatedBy: by.ID, CreatedAt: created}
 }
 
