@@ -100,7 +100,11 @@ func (s *Service) checkIdentity(id *domain.SigningIdentity) []domain.FieldError 
 	if len(errs) > 0 {
 		return errs
 	}
-	trust, err := check.IdentityTrust(*id, s.Check.SigstoreRoot)
+	var sigstoreRoot []byte
+	if s.Check != nil {
+		sigstoreRoot = s.Check.SigstoreRoot
+	}
+	trust, err := check.IdentityTrust(*id, sigstoreRoot)
 	if err != nil {
 		add(materialField[id.Method], err.Error())
 		return errs
