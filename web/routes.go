@@ -123,4 +123,7 @@ func (s *Server) routes() {
 	s.pageRoute(http.MethodPost, "/tasks/:id/exception", s.exceptionForm)
 	s.pageRoute(http.MethodGet, "/awards/:id/delivery", s.deliveryPage)
 	s.pageRoute(http.MethodPost, "/awards/:id/delivery", s.deliveryForm)
+	s.pageRoute(http.MethodGet, "/signing-identities", s.signingPage)
+	s.pageRoute(http.MethodPost, "/signing-identities", s.registerSigningForm)
+	s.pageRoute(http.MethodPost, "/signing-identities/:id/revoke", s.revokeSigningForm)
 }

@@ -116,6 +116,8 @@ var flashes = map[string]string{
 	"conflict-withdrawn":  "Your conflict of interest is withdrawn: tasks on that organisation's new bids reach you again.",
 	"reviewer-assigned":   "The reviewer is assigned: the task is in their inbox.",
 	"exception-recorded":  "The exception is recorded on the audit trail and stands for the missing approvals.",
+	"identity-registered": "The signing identity is registered: candidates signed with it are verified under it from now on.",
+	"identity-revoked":    "The signing identity is revoked: checks from now on no longer trust it.",
 }
 
 // render writes a page. An htmx request for a page that refreshes itself
@@ -148,7 +150,7 @@ func navFor(role domain.Role, current string) []navLink {
 	case domain.RoleOfficer:
 		links = []navLink{{Href: "/solicitations", Label: "Solicitations"}, {Href: "/solicitations/new", Label: "New solicitation"}}
 	case domain.RoleVendor:
-		links = []navLink{{Href: "/solicitations", Label: "Open solicitations"}}
+		links = []navLink{{Href: "/solicitations", Label: "Open solicitations"}, {Href: "/signing-identities", Label: "Signing identities"}}
 	case domain.RoleReviewer:
 		links = []navLink{{Href: "/tasks", Label: "Review inbox"}, {Href: "/solicitations", Label: "Solicitations"},
 			{Href: "/conflicts", Label: "Conflicts of interest"}}

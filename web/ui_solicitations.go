@@ -400,6 +400,9 @@ func bidUploads(c echo.Context) (tender.BidSubmission, []string, bidForm, error)
 		sources = append(sources, "pasted manifest")
 	}
 	sources = f.addDescribed(&req, sources)
+	if err := addSignature(c, &req); err != nil {
+		return req, nil, f, err
+	}
 	req.Price, f.priceProblems = bidPrice(f.Values)
 	req.Attestations = readAttestations(c, f.Values)
 	return req, sources, f, nil

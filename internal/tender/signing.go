@@ -176,3 +176,34 @@ func withSignature(cs []manifest.Candidate, sig, path string) ([]manifest.Candid
 	cs[0].Manifest.Weights.Signature = sig
 	return cs, nil
 }
+
+// ModelSignature is the verdict on a candidate's model signature as the
+// pages show it, read from the check's provenance finding.
+type ModelSignature struct {
+	Status   string // verified | invalid | untrusted
+	Text     string // e.g. "signature verified"
+	Identity string // the registered identity that verified it, as the finding quotes it
+	Detail   string // what failed, for a signature that did not verify
+}
+
+// signatureTexts are the provenance findings a page shows as the signature's verdict.
+var signatureTexts = map[string][2]string{
+	"provenance.signature-verified":  {domain.SignatureVerified, "signature verified"},
+	"provenance.signature-invalid":   {domain.SignatureInvalid, "signature invalid"},
+	"provenance.signature-untrusted": {domain.SignatureUntrusted, "signature not by a registered identity"},
+}
+
+// SignatureOf is the signature verdict among a candidate's findings; nil
+// when the candidate carries no signature or was not checked yet.
+func SignatureOf(fs []domain.Finding) *ModelSignature {
+	for _, f := range fs {
+		if t, ok := signatureTexts[f.Rule]; ok {
+			s := &ModelSignature{Status: t[0], Text: t[1], Identity: f.Evidence.Quote}
+			if t[0] != domain.SignatureVerified {
+				s.Detail = f.Message
+			}
+			return s
+		}
+	}
+	return nil
+}
