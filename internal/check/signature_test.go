@@ -23,7 +23,7 @@ import (
 // The signed test models of sigstore/model-transparency, vendored by internal/artifact.
 const mt = "../artifact/testdata/model-transparency/"
 
-func read(t *testing.T, name string) string {
+func read(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(name)
 	if err != nil {
@@ -48,7 +48,7 @@ func newChecker(t *testing.T) *Checker {
 }
 
 // signed is a manifest of a fixture model with its declared files and signature.
-func signed(t *testing.T, fixture string) domain.Manifest {
+func signed(t testing.TB, fixture string) domain.Manifest {
 	t.Helper()
 	files, err := artifact.DigestDir(context.Background(), mt+fixture, []string{"model.sig"})
 	if err != nil {
@@ -58,7 +58,7 @@ func signed(t *testing.T, fixture string) domain.Manifest {
 		Weights: domain.Weights{License: "Apache-2.0", Files: files, Signature: read(t, mt+fixture+"/model.sig")}}
 }
 
-func keyIdentity(t *testing.T, id, pemKey string) domain.SigningIdentity {
+func keyIdentity(t testing.TB, id, pemKey string) domain.SigningIdentity {
 	t.Helper()
 	i := domain.SigningIdentity{ID: id, Name: "key " + id, Method: domain.SigningKey, PublicKey: pemKey}
 	tr, err := IdentityTrust(i, nil)
@@ -69,7 +69,7 @@ func keyIdentity(t *testing.T, id, pemKey string) domain.SigningIdentity {
 	return i
 }
 
-func otherKey(t *testing.T) string {
+func otherKey(t testing.TB) string {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -182,5 +182,19 @@ func TestKeylessWithoutTrustedRoot(t *testing.T) {
 	_, err := IdentityTrust(domain.SigningIdentity{Method: domain.SigningSigstore, Identity: "a@b", Issuer: "https://issuer"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "MODELTENDER_SIGSTORE_TRUSTED_ROOT") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// BenchmarkSignature is the cost the signature adds to a check: verifying
+// the real key-method bundle against the declared files, with the vendor's
+// key second of two identities.
+func BenchmarkSignature(b *testing.B) {
+	c := &Checker{}
+	m := signed(b, "v1.1.0-elliptic-key")
+	ids := []domain.SigningIdentity{keyIdentity(b, "sid_other", otherKey(b)), keyIdentity(b, "sid_vendor", read(b, mt+"keys/signing-key-pub.pem"))}
+	for b.Loop() {
+		if v := c.signature(m, ids); v.Status != domain.SignatureVerified {
+			b.Fatalf("verdict %+v", v)
+		}
 	}
 }
