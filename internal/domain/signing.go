@@ -40,11 +40,6 @@ type SigningIdentity struct {
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
 }
 
-// InForce reports whether the identity was registered and not yet revoked at t.
-func (s SigningIdentity) InForce(t time.Time) bool {
-	return !s.CreatedAt.After(t) && (s.RevokedAt == nil || s.RevokedAt.After(t))
-}
-
 // Signature statuses: what the check concluded of a candidate's model signature.
 const (
 	SignatureVerified  = "verified"  // verified by a registered identity, files as declared
