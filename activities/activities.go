@@ -120,7 +120,13 @@ func (a *Activities) CheckCandidate(ctx context.Context, req contract.CheckReque
 	if err != nil {
 		return domain.CandidateCheck{}, err
 	}
-	res := a.Check.Check(ctx, check.Input{Manifest: m, Criteria: req.Criteria, AsOf: req.AsOf})
+	// The vendor's signing identities as of now: the result, recorded in
+	// the workflow's history, keeps what they decided.
+	ids, err := a.Store.CandidateSigningIdentities(ctx, req.Ref.CandidateID, a.Now())
+	if err != nil {
+		return domain.CandidateCheck{}, err
+	}
+	res := a.Check.Check(ctx, check.Input{Manifest: m, Criteria: req.Criteria, AsOf: req.AsOf, Identities: ids})
 	if res.ManifestHash != storedHash {
 		res.Intake = append(res.Intake, digestMismatch(res.ManifestHash, storedHash))
 		res.Outcome = domain.OutcomeDisqualified

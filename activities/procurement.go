@@ -89,7 +89,11 @@ func (a *Activities) SupersedeTask(ctx context.Context, solicitationID, taskID, 
 func (a *Activities) Precheck(ctx context.Context, in contract.PrecheckInput) ([]domain.Precheck, error) {
 	var out []domain.Precheck
 	for _, c := range in.Bid.Candidates {
-		res := a.Check.Check(ctx, check.Input{Manifest: c.Manifest, Criteria: in.Criteria, AsOf: in.AsOf})
+		ids, err := a.Store.CandidateSigningIdentities(ctx, c.ID, a.Now())
+		if err != nil {
+			return nil, err
+		}
+		res := a.Check.Check(ctx, check.Input{Manifest: c.Manifest, Criteria: in.Criteria, AsOf: in.AsOf, Identities: ids})
 		p := domain.Precheck{CandidateID: c.ID, CandidateName: c.Name, Outcome: precheckOutcome[res.Outcome], Score: res.Policy.Score,
 			Findings: res.Findings(), PolicyRevision: res.Revision, CheckedAt: in.At, Completeness: &res.Completeness, Lineage: res.License.Lineage}
 		if err := a.Store.SavePrecheck(ctx, p); err != nil {
@@ -332,7 +336,11 @@ func (a *Activities) Recheck(ctx context.Context, ref contract.EvaluationRef, c 
 	if err != nil {
 		return contract.RecheckResult{}, err
 	}
-	chk := a.Check.Check(ctx, check.Input{Manifest: m, Criteria: c, AsOf: at})
+	ids, err := a.Store.CandidateSigningIdentities(ctx, ref.CandidateID, at)
+	if err != nil {
+		return contract.RecheckResult{}, err
+	}
+	chk := a.Check.Check(ctx, check.Input{Manifest: m, Criteria: c, AsOf: at, Identities: ids})
 	res := contract.RecheckResult{Outcome: domain.OutcomeQualified, Findings: slices.Concat(chk.Intake, chk.Policy.Deny, chk.Policy.Warn), Revision: chk.Revision}
 	if chk.Outcome == domain.OutcomeDisqualified {
 		res.Outcome = domain.OutcomeDisqualified

@@ -11,6 +11,7 @@ import data.modeltender.packs.eu_gpai_documentation
 import data.modeltender.packs.gsar_552_239_7001_draft_2026_06 as gsar_draft
 import data.modeltender.packs.omb_m_25_22
 import data.modeltender.procurement
+import data.modeltender.provenance
 import data.modeltender.safety
 
 # METADATA
@@ -54,6 +55,8 @@ deny contains finding if some finding in omb_m_25_22.deny
 
 deny contains finding if some finding in gsar_draft.deny
 
+deny contains finding if some finding in provenance.deny
+
 warn contains finding if some finding in safety.warn
 
 warn contains finding if some finding in openness.warn
@@ -69,6 +72,8 @@ info contains finding if some finding in openness.info
 info contains finding if some finding in packs.info
 
 info contains finding if some finding in eu_gpai_documentation.info
+
+info contains finding if some finding in provenance.info
 
 # METADATA
 # title: Approvals required

@@ -115,6 +115,14 @@ type Input struct {
 	LicenseNormalization map[string]string `json:"license_normalization,omitempty"`
 	// AsOf is the date evidence ages are measured at: the solicitation deadline.
 	AsOf time.Time `json:"as_of"`
+	// Provenance is what the check established of where the weights come
+	// from: the verdict on their OMS signature (provenance.rego).
+	Provenance Provenance `json:"provenance"`
+}
+
+// Provenance is the provenance evidence of a candidate.
+type Provenance struct {
+	Signature domain.SignatureVerdict `json:"signature"`
 }
 
 // Option changes where NewEngine, Data and LoadBundle read the bundle from.
@@ -282,14 +290,29 @@ func inputJSON(in Input) ([]byte, error) {
 	if normalization == nil {
 		normalization = map[string]string{}
 	}
+	// The signature bundle itself is the check's to verify; the policies
+	// read its verdict, so the bundle's bytes are not parsed into Rego.
+	m := in.Manifest
+	m.Weights.Signature = ""
+	prov := in.Provenance
+	if prov.Signature.Status == "" {
+		prov.Signature.Status = domain.SignatureAbsent
+	}
+	if prov.Signature.Problems == nil {
+		prov.Signature.Problems = []string{}
+	}
+	if prov.Signature.Tried == nil {
+		prov.Signature.Tried = []string{}
+	}
 	doc := struct {
 		Criteria             domain.Criteria   `json:"criteria"`
 		Manifest             domain.Manifest   `json:"manifest"`
 		LicenseFindings      []domain.Finding  `json:"license_findings"`
 		LicenseNormalization map[string]string `json:"license_normalization"`
 		// The calendar day in in.AsOf's own zone: the day the agency set the deadline on.
-		AsOf string `json:"as_of"`
-	}{in.Criteria, in.Manifest, findings, normalization, in.AsOf.Format(time.DateOnly)}
+		AsOf       string     `json:"as_of"`
+		Provenance Provenance `json:"provenance"`
+	}{in.Criteria, m, findings, normalization, in.AsOf.Format(time.DateOnly), prov}
 	raw, err := json.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("encode policy input: %w", err)

@@ -9,6 +9,7 @@
 package modeltender.safety
 
 import data.modeltender.packs
+import data.modeltender.provenance
 import data.modeltender.tables
 
 # The requirements that apply: the tier's baseline, then the selected packs'.
@@ -20,7 +21,8 @@ requirements := array.concat(baseline, packs.evidence_requirements)
 
 as_of_ns := time.parse_ns("2006-01-02", input.as_of)
 
-kinds_present := {item.kind | some item in input.manifest.evidence}
+# A verified model signature is evidence too (provenance.rego).
+kinds_present := {item.kind | some item in input.manifest.evidence} | provenance.evidence_kinds
 
 present(req) if {
 	some kind in req.accepts

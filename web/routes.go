@@ -44,6 +44,10 @@ func (s *Server) routes() {
 	api.POST("/conflicts", handle(http.StatusCreated, s.declareConflict))
 	api.POST("/conflicts/:org/withdraw", handle(http.StatusOK, s.withdrawConflict))
 	api.POST("/tasks/:id/assignments", handle(http.StatusOK, s.assignReviewer))
+	api.GET("/signing-identities", plain(s.ownSigningIdentities))
+	api.POST("/signing-identities", handle(http.StatusCreated, s.registerSigningIdentity))
+	api.POST("/signing-identities/:id/revoke", plain(s.revokeSigningIdentity))
+	api.GET("/organisations/:id/signing-identities", plain(s.orgSigningIdentities))
 	api.POST("/tasks/:id/exception", handle(http.StatusOK, s.approveWithException))
 
 	api.POST("/solicitations/:id/questions", handle(http.StatusCreated, s.askQuestion))
@@ -121,4 +125,7 @@ func (s *Server) routes() {
 	s.pageRoute(http.MethodPost, "/awards/:id/delivery", s.deliveryForm)
 	s.pageRoute(http.MethodPost, "/awards/:id/reports", s.reportForm)
 	s.pageRoute(http.MethodPost, "/bids/:id/notices", s.notifyForm)
+	s.pageRoute(http.MethodGet, "/signing-identities", s.signingPage)
+	s.pageRoute(http.MethodPost, "/signing-identities", s.registerSigningForm)
+	s.pageRoute(http.MethodPost, "/signing-identities/:id/revoke", s.revokeSigningForm)
 }

@@ -120,6 +120,8 @@ var flashes = map[string]string{
 	"exception-recorded":  "The exception is recorded on the audit trail and stands for the missing approvals.",
 	"change-notified":     "Your change notice is sent. The awarded model is re-checked now under the solicitation's frozen policy revision, and the agency's reviewers re-attest it.",
 	"output-reported":     "The report is sent. The awarded model is re-checked under the solicitation's frozen policy revision and a review task opens on it below.",
+	"identity-registered": "The signing identity is registered: candidates signed with it are verified under it from now on.",
+	"identity-revoked":    "The signing identity is revoked: checks from now on no longer trust it.",
 }
 
 // render writes a page. An htmx request for a page that refreshes itself
@@ -152,7 +154,7 @@ func navFor(role domain.Role, current string) []navLink {
 	case domain.RoleOfficer:
 		links = []navLink{{Href: "/solicitations", Label: "Solicitations"}, {Href: "/solicitations/new", Label: "New solicitation"}}
 	case domain.RoleVendor:
-		links = []navLink{{Href: "/solicitations", Label: "Open solicitations"}}
+		links = []navLink{{Href: "/solicitations", Label: "Open solicitations"}, {Href: "/signing-identities", Label: "Signing identities"}}
 	case domain.RoleReviewer:
 		links = []navLink{{Href: "/tasks", Label: "Review inbox"}, {Href: "/solicitations", Label: "Solicitations"},
 			{Href: "/conflicts", Label: "Conflicts of interest"}}

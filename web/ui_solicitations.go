@@ -500,6 +500,9 @@ func bidUploads(c echo.Context, held []tender.HeldFile) (tender.BidSubmission, [
 			Message: "the evidence item goes beside an uploaded or pasted candidate: choose its file or paste it, or give a described candidate's evidence in its own rows"})
 	}
 	sources = f.addDescribed(&req, sources)
+	if err := addSignature(c, &req); err != nil {
+		return req, nil, f, err
+	}
 	var priceProblems []domain.FieldError
 	req.Price, priceProblems = bidPrice(f.Values)
 	f.unread = append(f.unread, priceProblems...)

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/modeltender/modeltender/activities"
+	"github.com/modeltender/modeltender/internal/artifact"
 	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/config"
 	"github.com/modeltender/modeltender/internal/licensing"
@@ -112,6 +114,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 			cfg.TemporalAddress, cfg.TemporalNamespace, connectTimeout(cfg), err)
 	}
 	checker := check.New(check.Current{Rules: revisions, Revision: bundle.Revision()})
+	if checker.SigstoreRoot, err = sigstoreRoot(cfg.SigstoreTrustedRoot); err != nil {
+		st.Close()
+		return nil, err
+	}
 	checker.Observe = func(part string, d time.Duration) {
 		if part == "policy" {
 			tel.ObservePolicyDecision(d)
@@ -239,4 +245,20 @@ func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h minLevel) WithGroup(name string) slog.Handler {
 	return minLevel{h.Handler.WithGroup(name), h.min}
+}
+
+// sigstoreRoot reads the operator's Sigstore trusted root, refusing to start
+// on one that cannot be used rather than failing every keyless check later.
+func sigstoreRoot(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err == nil {
+		_, err = artifact.TrustSigstore(data, "probe", "https://probe")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("MODELTENDER_SIGSTORE_TRUSTED_ROOT=%s: %w; give a Sigstore trusted root JSON, or unset it to accept key and certificate signing identities only", path, err)
+	}
+	return data, nil
 }

@@ -22,6 +22,9 @@ import (
 // Records reads what was stored of an evaluation, as store.Store does.
 type Records interface {
 	EvaluationRecord(ctx context.Context, id string) (store.EvaluationRecord, error)
+	// CandidateSigningIdentities are the vendor's signing identities in
+	// force when the check ran, which its model signature was verified under.
+	CandidateSigningIdentities(ctx context.Context, candidateID string, at time.Time) ([]domain.SigningIdentity, error)
 }
 
 // Replay is a recorded evaluation decision re-run from what was stored: the
@@ -114,7 +117,11 @@ func ReplayDecision(ctx context.Context, records Records, chk *check.Checker, id
 
 	criteria := rec.Solicitation.Criteria()
 	criteria.PolicyRevision = ev.PolicyRevision
-	res := chk.Check(ctx, check.Input{Manifest: version.Manifest, Criteria: criteria, AsOf: r.AsOf})
+	ids, err := records.CandidateSigningIdentities(ctx, ev.CandidateID, stages[domain.StageIntake].UpdatedAt)
+	if err != nil {
+		return r, err
+	}
+	res := chk.Check(ctx, check.Input{Manifest: version.Manifest, Criteria: criteria, AsOf: r.AsOf, Identities: ids})
 	if slices.ContainsFunc(res.Policy.Warn, func(f domain.Finding) bool { return f.Rule == check.RevisionUnavailableRule }) {
 		return r, fmt.Errorf("%w: %s", ErrRulesUnavailable, res.Policy.Warn[0].Message)
 	}

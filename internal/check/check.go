@@ -1,7 +1,8 @@
 // Package check is the one automated check of a candidate model: intake
 // validation, license review (with free-text license names normalised) and
 // the policy decision, under the policy revision a solicitation froze at
-// publication. The vendor's pre-check, every evaluation, a clarification's
+// publication, with the model's OMS signature verified under the vendor's
+// registered signing identities as provenance evidence. The vendor's pre-check, every evaluation, a clarification's
 // re-run, the post-award re-check and `modeltender evaluate` all call
 // Checker.Check, so they cannot disagree.
 package check
@@ -33,10 +34,14 @@ type Rules interface {
 // Input is one candidate to check. Criteria.PolicyRevision names the rules
 // to check it under ("" for the current ones); AsOf is the date evidence is
 // judged at (the solicitation's deadline, or today after award).
+// Identities are the signing identities the candidate's vendor had in force
+// when the check was asked for; the model signature, if any, is verified
+// under them and nothing else.
 type Input struct {
-	Manifest domain.Manifest
-	Criteria domain.Criteria
-	AsOf     time.Time
+	Manifest   domain.Manifest
+	Criteria   domain.Criteria
+	AsOf       time.Time
+	Identities []domain.SigningIdentity
 }
 
 // Checker runs the candidate check. It is safe for concurrent use.
@@ -44,6 +49,9 @@ type Checker struct {
 	rules Rules
 	// Observe, when set, is told how long each part took ("license", "policy").
 	Observe func(part string, d time.Duration)
+	// SigstoreRoot is the Sigstore trusted root JSON the operator
+	// configured, under which keyless identities verify; nil: none do.
+	SigstoreRoot []byte
 }
 
 // New returns a Checker that judges each candidate under rules.
@@ -73,6 +81,11 @@ func (c *Checker) Check(ctx context.Context, in Input) domain.CandidateCheck {
 	criteria.PolicyRevision = engine.Revision()
 	res.Revision = engine.Revision()
 
+	sig := c.signature(in.Manifest, in.Identities)
+	if sig.Status != domain.SignatureAbsent {
+		res.Signature = &sig
+	}
+
 	start := time.Now()
 	res.License = analyzer.Review(in.Manifest, criteria)
 	c.observe("license", start)
@@ -83,6 +96,7 @@ func (c *Checker) Check(ctx context.Context, in Input) domain.CandidateCheck {
 	res.Policy, _ = engine.Decide(ctx, policies.Input{
 		Criteria: criteria, Manifest: in.Manifest, LicenseFindings: res.License.Findings,
 		LicenseNormalization: analyzer.Normalize(in.Manifest), AsOf: in.AsOf,
+		Provenance: policies.Provenance{Signature: sig},
 	})
 	c.observe("policy", start)
 

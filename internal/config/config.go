@@ -26,6 +26,11 @@ type Config struct {
 	PublicURL         string // MODELTENDER_PUBLIC_URL: the API's address as the public reaches it
 	OCIDPrefix        string // MODELTENDER_OCID_PREFIX: the agency's OCDS prefix, ocds-xxxxxx
 	PolicyDir         string // MODELTENDER_POLICY_DIR: policy bundle directory; empty: the embedded bundle
+	// SigstoreTrustedRoot (MODELTENDER_SIGSTORE_TRUSTED_ROOT) is the path of
+	// a Sigstore trusted root JSON (e.g. the public-good instance's), under
+	// which keyless model signatures verify; empty: vendors may register
+	// keys and certificate chains only. It is read at start, never fetched.
+	SigstoreTrustedRoot string
 	// ConnectTimeout (MODELTENDER_CONNECT_TIMEOUT, a Go duration, default
 	// 10s) bounds every connection to PostgreSQL and the dial of Temporal:
 	// a process that cannot reach one exits after it, naming the address.
@@ -80,14 +85,15 @@ type Telemetry struct {
 // operator did not choose.
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		DatabaseURL:       getenv("DATABASE_URL"),
-		TemporalAddress:   getenv("TEMPORAL_ADDRESS"),
-		TemporalNamespace: or(getenv("TEMPORAL_NAMESPACE"), "default"),
-		TaskQueue:         or(getenv("MODELTENDER_TASK_QUEUE"), "modeltender"),
-		Listen:            or(getenv("MODELTENDER_LISTEN"), "127.0.0.1:8080"),
-		StateDir:          or(getenv("MODELTENDER_STATE_DIR"), ".modeltender"),
-		OCIDPrefix:        or(getenv("MODELTENDER_OCID_PREFIX"), "ocds-mtdr01"),
-		PolicyDir:         getenv(policies.EnvPolicyDir),
+		DatabaseURL:         getenv("DATABASE_URL"),
+		TemporalAddress:     getenv("TEMPORAL_ADDRESS"),
+		TemporalNamespace:   or(getenv("TEMPORAL_NAMESPACE"), "default"),
+		TaskQueue:           or(getenv("MODELTENDER_TASK_QUEUE"), "modeltender"),
+		Listen:              or(getenv("MODELTENDER_LISTEN"), "127.0.0.1:8080"),
+		StateDir:            or(getenv("MODELTENDER_STATE_DIR"), ".modeltender"),
+		OCIDPrefix:          or(getenv("MODELTENDER_OCID_PREFIX"), "ocds-mtdr01"),
+		PolicyDir:           getenv(policies.EnvPolicyDir),
+		SigstoreTrustedRoot: getenv("MODELTENDER_SIGSTORE_TRUSTED_ROOT"),
 		Telemetry: Telemetry{
 			OTLPEndpoint: or(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), getenv("OTEL_EXPORTER_OTLP_ENDPOINT")),
 			OTLPProtocol: or(getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"), getenv("OTEL_EXPORTER_OTLP_PROTOCOL"), "http/protobuf"),

@@ -195,6 +195,9 @@ type CandidateCheck struct {
 	// Completeness scores what the manifest states of what the decision
 	// needs, with a fix for each gap, so vendors fill them before the deadline.
 	Completeness Completeness `json:"completeness"`
+	// Signature is the verdict on the model's OMS signature and the
+	// identity that verified it; nil when the candidate carries none.
+	Signature *SignatureVerdict `json:"signature,omitempty"`
 }
 
 // Findings are every finding of the check once, deny first: intake, the

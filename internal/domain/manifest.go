@@ -73,6 +73,10 @@ type Weights struct {
 	// as artifact.DigestDir lists them: what an award pins and a delivery
 	// is checked against.
 	Files map[string]string `json:"files,omitempty"`
+	// Signature is the OMS signature of the weights (the model.sig a
+	// model_signing signer wrote: a Sigstore bundle, as JSON text); the
+	// check verifies it against Files under the vendor's signing identities.
+	Signature string `json:"signature,omitempty"`
 }
 
 // Component is one of the Model Openness Framework's 17 components.

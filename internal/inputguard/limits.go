@@ -67,6 +67,7 @@ var limits = map[string]int{
 	"location":     2_000,
 	"license":      500,
 	"license_text": 200_000,
+	"signature":    1_000_000, // a candidate's OMS model.sig, as text
 	"content":      MaxDocumentChars,
 	// The bid form's pasted manifest (a candidate file's content).
 	"manifest_json": MaxDocumentChars,

@@ -40,12 +40,13 @@ type BidSubmission struct {
 // CandidateFile is a candidate in another format, sent as the file's text:
 // a Model Openness Tool model YAML, a CycloneDX ML-BOM, a Hugging Face
 // model card, an SPDX 3 document or a native manifest. Evidence are safety
-// evidence items sent beside the file (evidence.go); the file is read as
-// it is.
+// evidence items sent beside the file (evidence.go), Signature the model's
+// OMS model.sig (signing.go); the file is read as it is.
 type CandidateFile struct {
-	Format   manifest.Format       `json:"format"`
-	Content  *string               `json:"content"`
-	Evidence []domain.EvidenceItem `json:"evidence,omitempty"`
+	Format    manifest.Format       `json:"format"`
+	Content   *string               `json:"content"`
+	Evidence  []domain.EvidenceItem `json:"evidence,omitempty"`
+	Signature string                `json:"signature,omitempty"`
 }
 
 // SubmittedBid is a bid as stored, with each candidate as it was read.
@@ -149,7 +150,10 @@ func parseCandidate(raw json.RawMessage, path string) ([]manifest.Candidate, err
 		return nil, domain.InvalidFields("the evidence beside a candidate file is not valid", errs)
 	}
 	cs, err := manifest.ParseAll([]byte(*f.Content), format, path)
-	return withEvidence(cs, f.Evidence), err
+	if err != nil {
+		return nil, err
+	}
+	return withSignature(withEvidence(cs, f.Evidence), f.Signature, path)
 }
 
 func validPrice(p *domain.Money) *domain.Error {

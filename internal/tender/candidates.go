@@ -37,6 +37,8 @@ type CandidateStatus struct {
 	// BaseModels are the models the candidate derives from, whose license
 	// duties it inherits (the license review's lineage).
 	BaseModels []domain.BaseModel
+	// Signature is the verdict on the candidate's model signature (signing.go).
+	Signature *ModelSignature
 }
 
 // Step is one stage of a candidate's pipeline.
@@ -92,6 +94,7 @@ func NewCandidateStatus(c domain.Candidate, vendor string, ev *store.EvaluationV
 	// The outcome stage repeats the findings that decided it; show each once,
 	// the ones that disqualify first.
 	v.Findings = dedupeFindings(v.Findings)
+	v.Signature = SignatureOf(v.Findings)
 	slices.SortStableFunc(v.Findings, func(a, b domain.Finding) int { return severityRank[a.Severity] - severityRank[b.Severity] })
 	if v.Outcome == string(domain.OutcomeDisqualified) {
 		v.Deciding = decidingFindings(v.Findings, byStage)

@@ -570,6 +570,9 @@ type TaskPage struct {
 	// BaseModels are the models the candidate derives from: its lineage,
 	// whose license duties the license review weighed.
 	BaseModels []domain.BaseModel
+	// Signature is the verdict on the candidate's model signature, and the
+	// vendor identity that verified it.
+	Signature *ModelSignature
 	// Names are the emails of the people the page mentions (reviewers who
 	// decided, the officer who recommended), by user id.
 	Names map[string]string
@@ -602,6 +605,7 @@ func (s *Service) TaskPage(ctx context.Context, u domain.User, taskID string) (T
 		Reasons:   ReasonCodes{Approve: domain.ReasonCodes[domain.VerdictApprove], Reject: domain.ReasonCodes[domain.VerdictReject]},
 		Overdue:   t.DueAt != nil && t.DueAt.Before(s.Now()),
 		CanDecide: canDecide && t.Status == domain.TaskOpen && !decidedByMe,
+		Signature: SignatureOf(t.Findings),
 	}
 	for _, id := range sol.UseCases {
 		v.Uses = append(v.Uses, s.Licenses.UseCaseTitle(id))
