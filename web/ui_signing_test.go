@@ -64,7 +64,7 @@ func TestBidFormSignature(t *testing.T) {
 		w.Close()
 		r := httptest.NewRequest(http.MethodPost, "/solicitations/sol/bids", &body)
 		r.Header.Set(echo.HeaderContentType, w.FormDataContentType())
-		req, _, _, err := bidUploads(echo.New().NewContext(r, httptest.NewRecorder()))
+		req, _, _, err := bidUploads(echo.New().NewContext(r, httptest.NewRecorder()), nil)
 		return req, err
 	}
 	sig := `{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json"}`

@@ -34,6 +34,7 @@ type matrixState struct {
 	bids   map[string]*matrixBid // by vendor: vendorA, vendorB, and vendorC's bid withdrawn before the deadline
 	taskID string                // a task on vendorA's candidate, once bids are opened
 	winner string                // the vendor of an approved award, if any
+	orgA   string                // vendorA's organisation, for the routes about an organisation
 }
 
 // matrixViewers are the viewers walked: vendorA owns the bid the bid routes
@@ -168,6 +169,14 @@ var matrixRules = map[string]func(v visibility.Viewer, p visibility.Phase) bool{
 	"/api/v1/tasks":                           anyPhase(visibility.Tasks),
 	"/api/v1/tasks/{id}":                      field(visibility.Tasks),
 	"/api/v1/solicitations/{id}/bids":         bidList,
+	"/api/v1/signing-identities":              authenticated,
+	// An organisation's signing identities are bid content held at the
+	// organisation: its own users read them, and the staff of an agency
+	// once one of its bids to that agency is opened, which the walk has
+	// done (in its later phases) before any cell is checked.
+	"/api/v1/organisations/{id}/signing-identities": func(v visibility.Viewer, _ visibility.Phase) bool {
+		return v == visibility.VendorOwn || v == visibility.Officer || v == visibility.Reviewer || v == visibility.Auditor
+	},
 }
 
 func authenticated(v visibility.Viewer, _ visibility.Phase) bool { return v != visibility.Anonymous }
@@ -266,6 +275,8 @@ func (st *matrixState) path(route, subject string) (string, bool) {
 		return strings.Replace(route, "{id}", b.id, 1), b.id != ""
 	case strings.HasPrefix(route, "/api/v1/tasks/{id}"):
 		return strings.Replace(route, "{id}", st.taskID, 1), st.taskID != ""
+	case strings.HasPrefix(route, "/api/v1/organisations/{id}"):
+		return strings.Replace(route, "{id}", st.orgA, 1), true
 	case strings.HasPrefix(route, "/api/v1/evaluations/{id}"):
 		// A replay needs a decided evaluation, which no state here records
 		// by id; TestProvenanceJourney replays every decision of a journey.
@@ -349,7 +360,7 @@ func (s *stack) matrixStates() []*matrixState {
 	t.Helper()
 	var states []*matrixState
 	add := func(phase visibility.Phase, sol domain.Solicitation) *matrixState {
-		st := &matrixState{phase: phase, solID: sol.ID, bids: map[string]*matrixBid{}}
+		st := &matrixState{phase: phase, solID: sol.ID, bids: map[string]*matrixBid{}, orgA: s.users["vendorA"].OrgID}
 		states = append(states, st)
 		return st
 	}

@@ -90,13 +90,14 @@ func (s *Store) CandidateSigningIdentities(ctx context.Context, candidateID stri
 // OrganisationBidsOpened reports whether any bid of the organisation has
 // been opened (its solicitation's deadline passed and the bids unsealed):
 // from then on agency staff may read what the organisation bid with.
-func (s *Store) OrganisationBidsOpened(ctx context.Context, orgID string) (bool, error) {
+func (s *Store) OrganisationBidsOpened(ctx context.Context, orgID, agencyOrgID string) (bool, error) {
 	var opened bool
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bids b JOIN solicitations s ON s.id = b.solicitation_id
-		WHERE b.vendor_org_id = $1 AND (s.status IN ('closed', 'evaluating', 'evaluated', 'award-pending', 'standstill', 'awarded')
-		   OR (s.status = 'cancelled' AND s.closed_at IS NOT NULL)))`, orgID).Scan(&opened)
+		WHERE b.vendor_org_id = $1 AND s.agency_org_id = $2 AND b.status <> 'withdrawn'
+		  AND (s.status IN ('closed', 'evaluating', 'evaluated', 'award-pending', 'standstill', 'awarded')
+		   OR (s.status = 'cancelled' AND s.closed_at IS NOT NULL)))`, orgID, agencyOrgID).Scan(&opened)
 	if err != nil {
-		return false, fmt.Errorf("whether bids of %s were opened: %w", orgID, err)
+		return false, fmt.Errorf("whether bids of %s to %s were opened: %w", orgID, agencyOrgID, err)
 	}
 	return opened, nil
 }

@@ -66,16 +66,18 @@ func TestSigningIdentities(t *testing.T) {
 	}
 }
 
-// Agency staff may read a vendor's identities only once one of its bids is opened.
+// Agency staff may read a vendor's identities only once one of its bids to
+// their agency is opened; another agency's staff, or a withdrawn bid, never.
 func TestOrganisationBidsOpened(t *testing.T) {
 	ctx := context.Background()
 	m := newMarket(t)
-	opened := func() bool {
+	openedTo := func(agencyID string) bool {
 		t.Helper()
-		ok, err := m.st.OrganisationBidsOpened(ctx, m.vendorA.ID)
+		ok, err := m.st.OrganisationBidsOpened(ctx, m.vendorA.ID, agencyID)
 		requireNoError(t, err)
 		return ok
 	}
+	opened := func() bool { return openedTo(m.agency.ID) }
 	if opened() {
 		t.Fatal("a vendor without bids has opened bids")
 	}
@@ -86,5 +88,14 @@ func TestOrganisationBidsOpened(t *testing.T) {
 	requireNoError(t, m.st.SetSolicitationStatus(ctx, m.sol.ID, domain.SolicitationClosed, at.Add(4*time.Hour), statusEvent(m.sol.ID, "closed")))
 	if !opened() {
 		t.Fatal("a bid on a closed solicitation is not counted as opened")
+	}
+	other, err := m.st.EnsureOrganisation(ctx, "Other Department", "agency")
+	requireNoError(t, err)
+	if openedTo(other.ID) {
+		t.Fatal("a bid to one agency is counted as opened to another")
+	}
+	requireNoError(t, m.st.SetBidStatus(ctx, "bid_a", string(domain.BidWithdrawn), at.Add(time.Hour)))
+	if opened() {
+		t.Fatal("a withdrawn bid counts as opened")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/modeltender/modeltender/internal/check"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/manifest"
+	"github.com/modeltender/modeltender/internal/visibility"
 )
 
 // Signing identities: a vendor organisation registers the identities it
@@ -136,14 +137,15 @@ func (s *Service) RevokeSigningIdentity(ctx context.Context, u domain.User, iden
 var staffRoles = []domain.Role{domain.RoleOfficer, domain.RoleReviewer, domain.RoleAuditor}
 
 // SigningIdentities lists an organisation's signing identities, revoked
-// ones included, oldest first. Its own users may always read them; agency
-// staff once one of its bids has been opened, as other bid content.
+// ones included, oldest first. Its own users may always read them; an
+// agency's staff once one of its bids to that agency has been opened, as
+// other bid content.
 func (s *Service) SigningIdentities(ctx context.Context, u domain.User, orgID string) ([]domain.SigningIdentity, error) {
 	if orgID == "" || u.OrgID != orgID {
-		if !slices.Contains(staffRoles, u.Role) {
-			return nil, domain.Errorf(domain.ErrForbidden, "only the organisation's own users, and agency staff once its bids are opened, may read its signing identities")
+		if !slices.Contains(staffRoles, u.Role) || visibility.VendorSide(u) {
+			return nil, domain.Errorf(domain.ErrForbidden, "only the organisation's own users, and agency staff once its bids to their agency are opened, may read its signing identities")
 		}
-		opened, err := s.Store.OrganisationBidsOpened(ctx, orgID)
+		opened, err := s.Store.OrganisationBidsOpened(ctx, orgID, u.OrgID)
 		if err != nil {
 			return nil, err
 		}
