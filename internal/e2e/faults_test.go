@@ -53,9 +53,10 @@ type faultStack struct {
 // deadline, during evaluations, during the standstill), PostgreSQL stopped
 // and started again mid-run, and the whole stack stopped across a
 // deadline. At the end audit rows, tasks, decisions and stages are counted:
-// none duplicated, none lost. It takes about two minutes, most of them
-// building the binary and waiting out the 30s timeout of an activity the
-// kill caught in flight; alone: go test ./internal/e2e -run TestFaults.
+// none duplicated, none lost. It takes one to two minutes, most of them
+// building the binary and waiting out the 10s timeout of an activity a kill
+// caught in flight; alone: go test ./internal/e2e -run TestFaultsOnTheRealStack.
+// TestFaultsDuringEachActivityKind kills the worker during each activity kind.
 func TestFaultsOnTheRealStack(t *testing.T) {
 	t.Parallel() // its PostgreSQL, Temporal and worker are its own
 	started := time.Now()
@@ -297,15 +298,19 @@ func (f *faultStack) restartPostgres() {
 	})
 }
 
-// restartAllAcross stops the whole stack, waits until deadline has passed,
-// and starts it again.
+// restartAllAcross stops the whole stack, Temporal first (checking that
+// /healthz says so), waits until deadline has passed, and starts it again.
 func (f *faultStack) restartAllAcross(deadline time.Time) {
 	t := f.stack.t
 	f.faults++
 	t.Logf("fault %d: stop the whole stack before the deadline %s, start it after", f.faults, deadline.Format(time.TimeOnly))
 	f.stopWorker(syscall.SIGKILL)
-	f.stopApp()
 	f.temporal.Stop()
+	r := f.stack.do("", "GET", "/healthz", nil)
+	if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `"temporal":"unreachable`) {
+		t.Errorf("/healthz with Temporal down: %d %s", r.status, r.body)
+	}
+	f.stopApp()
 	if err := f.pg.Stop(t.Context()); err != nil {
 		t.Fatal(err)
 	}
