@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -121,12 +122,7 @@ func TestFaultsOnTheRealStack(t *testing.T) {
 func startFaultStack(t *testing.T) *faultStack {
 	t.Helper()
 	dir := t.TempDir()
-	f := &faultStack{test: t, dir: dir, bin: filepath.Join(dir, "modeltender"), queue: "faults-" + domain.NewID("q")}
-	build := exec.Command("go", "build", "-o", f.bin, "./cmd/modeltender")
-	build.Dir = "../.."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build modeltender: %v\n%s", err, out)
-	}
+	f := &faultStack{test: t, dir: dir, bin: faultBinary(t), queue: "faults-" + domain.NewID("q")}
 	f.startPostgres()
 	if err := f.pg.CreateDatabase(t.Context(), "modeltender", ""); err != nil {
 		t.Fatal(err)
@@ -153,6 +149,44 @@ func startFaultStack(t *testing.T) *faultStack {
 	s.addUser("vendorA", domain.RoleVendor, "Northwind Models Inc.", "vendor")
 	s.addUser("vendorB", domain.RoleVendor, "Open Weights Cooperative", "vendor")
 	return f
+}
+
+// faults shares one build of modeltender among the fault tests running at
+// once: building it twice side by side doubles the slowest part of their
+// start on a loaded machine. The last test using it removes it.
+var faults struct {
+	sync.Mutex
+	dir, bin string
+	users    int
+}
+
+func faultBinary(t *testing.T) string {
+	t.Helper()
+	faults.Lock()
+	defer faults.Unlock()
+	if faults.users == 0 {
+		dir, err := os.MkdirTemp("", "modeltender-faults-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin := filepath.Join(dir, "modeltender")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/modeltender")
+		build.Dir = "../.."
+		if out, err := build.CombinedOutput(); err != nil {
+			_ = os.RemoveAll(dir)
+			t.Fatalf("build modeltender: %v\n%s", err, out)
+		}
+		faults.dir, faults.bin = dir, bin
+	}
+	faults.users++
+	t.Cleanup(func() {
+		faults.Lock()
+		defer faults.Unlock()
+		if faults.users--; faults.users == 0 {
+			_ = os.RemoveAll(faults.dir)
+		}
+	})
+	return faults.bin
 }
 
 func (f *faultStack) startPostgres() {
