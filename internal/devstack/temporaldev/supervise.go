@@ -110,6 +110,10 @@ func (s *Server) isStopped() bool {
 	return s.stopped
 }
 
+// stopTimeout bounds the wait for a dead server's services to stop before
+// a restart: a hung one must not hang its supervisor too.
+const stopTimeout = 30 * time.Second
+
 // restart stops the current run's services and starts new ones in their
 // place. The lock is held throughout, so a Stop meanwhile stops the new run.
 func (s *Server) restart(ctx context.Context) error {
@@ -118,7 +122,12 @@ func (s *Server) restart(ctx context.Context) error {
 	if s.stopped {
 		return nil
 	}
-	s.shutdown()
+	if s.logGate != nil {
+		s.logGate.closed.Store(true)
+	}
+	if !s.server.stopWithin(stopTimeout) {
+		return fmt.Errorf("its services did not stop within %s, and may still hold its ports", stopTimeout)
+	}
 	s.unlock()
 	next, err := Start(ctx, s.again)
 	if err != nil {

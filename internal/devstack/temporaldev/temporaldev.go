@@ -87,12 +87,39 @@ type Server struct {
 // stopped channel again and panic.
 type stopOnce struct {
 	temporal.Server
-	once sync.Once
+	once    sync.Once
+	stopped chan struct{}
 }
 
+func newStopOnce(server temporal.Server) *stopOnce {
+	return &stopOnce{Server: server, stopped: make(chan struct{})}
+}
+
+// Stop stops the server and returns once it has stopped.
 func (s *stopOnce) Stop() error {
-	s.once.Do(func() { _ = s.Server.Stop() })
+	s.stopWithin(-1)
 	return nil
+}
+
+// stopWithin stops the server and reports whether it stopped within d
+// (d < 0: however long it takes); a hung one goes on stopping alone.
+func (s *stopOnce) stopWithin(d time.Duration) bool {
+	s.once.Do(func() {
+		go func() {
+			_ = s.Server.Stop()
+			close(s.stopped)
+		}()
+	})
+	if d < 0 {
+		<-s.stopped
+		return true
+	}
+	select {
+	case <-s.stopped:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 const (
@@ -169,7 +196,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configure temporal server: %w", err)
 	}
-	s.server = &stopOnce{Server: server}
+	s.server = newStopOnce(server)
 	if err := s.server.Start(); err != nil {
 		s.shutdown()
 		return nil, fmt.Errorf("start temporal server on %s: %w", s.address, err)
