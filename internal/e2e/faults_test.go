@@ -54,7 +54,7 @@ type faultStack struct {
 // deadline, during evaluations, during the standstill), PostgreSQL stopped
 // and started again mid-run, and the whole stack stopped across a
 // deadline. At the end audit rows, tasks, decisions and stages are counted:
-// none duplicated, none lost. It takes one to two minutes, most of them
+// none duplicated, none lost. It takes about 1.5 minutes, most of them
 // building the binary and waiting out the 10s timeout of an activity a kill
 // caught in flight; alone: go test ./internal/e2e -run TestFaultsOnTheRealStack.
 // TestFaultsDuringEachActivityKind kills the worker during each activity kind.
