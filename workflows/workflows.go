@@ -34,10 +34,13 @@ func byName() map[string]any {
 }
 
 // withActivityOptions gives activities a bounded timeout and retries: store
-// writes are idempotent, so retrying them is safe.
+// writes are idempotent, so retrying them is safe. The start-to-close timeout
+// is also how long a procurement waits for an activity whose worker died
+// mid-run: activities take milliseconds (bench/README.md), so 10s leaves a
+// wide margin on a loaded machine and a crash costs seconds, not half a minute.
 func withActivityOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
+		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,

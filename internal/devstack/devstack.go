@@ -1,6 +1,7 @@
 // Package devstack brings up what `modeltender dev` needs beside the app
 // itself: a private PostgreSQL cluster and an embedded Temporal server, both
-// keeping their state under the state directory so a restart finds it again.
+// keeping their state under the state directory so a restart finds it again,
+// and each supervised: started again when it dies, fatal when it cannot be.
 // DATABASE_URL or TEMPORAL_ADDRESS, when set, replace the embedded parts.
 package devstack
 
@@ -30,20 +31,28 @@ const (
 	defaultUIPort       = 8233
 )
 
+// temporalSupervision probes the embedded Temporal every second; 5s without
+// an answer mean it died, and a fourth death within 10 minutes stops dev
+// rather than restarting a server that keeps failing.
+var temporalSupervision = temporaldev.Supervision{Interval: time.Second, FailAfter: 5, MaxRestarts: 3, Window: 10 * time.Minute}
+
 // Stack is the running dev infrastructure.
 type Stack struct {
 	cfg      config.Config
 	pg       *pgcluster.Cluster
-	pgFailed <-chan error
 	temporal *temporaldev.Server
-	logs     []*os.File
+	// failed hears from the supervisor of each embedded server that gave up.
+	failed chan error
+	// done ends the goroutines passing the supervisors' errors on.
+	done chan struct{}
+	logs []*os.File
 }
 
 // Start starts whatever cfg does not point elsewhere and returns a Stack
 // whose Config has DatabaseURL and TemporalAddress filled in. The embedded
 // servers log to StateDir/logs, keeping the console for modeltender itself.
 func Start(ctx context.Context, cfg config.Config) (*Stack, error) {
-	s := &Stack{cfg: cfg}
+	s := &Stack{cfg: cfg, failed: make(chan error, 2), done: make(chan struct{})}
 	if err := os.MkdirAll(filepath.Join(cfg.StateDir, "logs"), 0o755); err != nil {
 		return nil, fmt.Errorf("create state directory %s: %w", cfg.StateDir, err)
 	}
@@ -69,10 +78,7 @@ func Start(ctx context.Context, cfg config.Config) (*Stack, error) {
 		s.cfg.DatabaseURL = pg.URL(databaseName)
 		// A private PostgreSQL that dies is started again; one that cannot
 		// be fails the stack (Failed), and dev stops saying why.
-		s.pgFailed = pg.Supervise(ctx, time.Second, time.Minute, func(note string) {
-			fmt.Fprintln(os.Stderr, "modeltender dev:", note)
-			fmt.Fprintln(pgLog, "modeltender dev:", note)
-		})
+		s.passOn(ctx, pg.Supervise(ctx, time.Second, time.Minute, noteTo(pgLog)))
 	}
 	if cfg.TemporalAddress == "" {
 		port, uiPort := defaultTemporalPort, defaultUIPort
@@ -92,6 +98,9 @@ func Start(ctx context.Context, cfg config.Config) (*Stack, error) {
 		}
 		s.temporal = ts
 		s.cfg.TemporalAddress = ts.Address()
+		// An embedded Temporal that stops answering is started again on the
+		// same port; one that keeps dying fails the stack (Failed).
+		s.passOn(ctx, ts.Supervise(ctx, temporalSupervision, noteTo(temporalLog)))
 		if err := os.WriteFile(addressFile(cfg), []byte(ts.Address()+"\n"), 0o644); err != nil {
 			s.Stop()
 			return nil, fmt.Errorf("record Temporal address: %w", err)
@@ -110,9 +119,30 @@ func (s *Stack) openLog(name string) (*os.File, error) {
 	return f, nil
 }
 
-// Failed receives an error when the private PostgreSQL died and could not
-// be started again; nil (never ready) when the stack runs none.
-func (s *Stack) Failed() <-chan error { return s.pgFailed }
+// noteTo tells the console and the server's log of a death or restart.
+func noteTo(log *os.File) func(string) {
+	return func(note string) {
+		fmt.Fprintln(os.Stderr, "modeltender dev:", note)
+		fmt.Fprintln(log, "modeltender dev:", note)
+	}
+}
+
+// passOn forwards a supervisor's error to Failed until ctx or Stop ends.
+func (s *Stack) passOn(ctx context.Context, failed <-chan error) {
+	go func() {
+		select {
+		case err := <-failed:
+			s.failed <- err
+		case <-ctx.Done():
+		case <-s.done:
+		}
+	}()
+}
+
+// Failed receives an error when the private PostgreSQL or the embedded
+// Temporal died and could not be started again, or died too often; never
+// when the stack runs neither.
+func (s *Stack) Failed() <-chan error { return s.failed }
 
 // TemporalUI is the embedded Temporal server's Web UI, or "" when
 // TEMPORAL_ADDRESS pointed elsewhere.
@@ -129,6 +159,10 @@ func (s *Stack) Config() config.Config { return s.cfg }
 // Stop stops what Start started, Temporal first so no workflow task is
 // in flight when its database goes.
 func (s *Stack) Stop() {
+	if s.done != nil {
+		close(s.done)
+		s.done = nil
+	}
 	if s.temporal != nil {
 		s.temporal.Stop()
 		_ = os.Remove(addressFile(s.cfg))

@@ -67,14 +67,59 @@ type Options struct {
 
 // Server is a running Temporal server.
 type Server struct {
-	server    temporal.Server
 	address   string
 	namespace string
-	logGate   *gate    // nil when logs are discarded
-	lock      *os.File // holds Dir against a second server; nil in memory
 	ui        *uiserver.Server
 	uiURL     string
-	stopOnce  sync.Once
+	// again is how Supervise starts the server anew: the same state, the
+	// same frontend port, no second UI (the running one keeps serving).
+	again Options
+
+	// mu guards the run: Supervise replaces it, Stop ends it.
+	mu      sync.Mutex
+	stopped bool
+	server  *stopOnce
+	logGate *gate    // nil when logs are discarded
+	lock    *os.File // holds Dir against a second server; nil in memory
+}
+
+// stopOnce stops a temporal.Server once: a second Stop would close its
+// stopped channel again and panic.
+type stopOnce struct {
+	temporal.Server
+	once    sync.Once
+	stopped chan struct{}
+}
+
+func newStopOnce(server temporal.Server) *stopOnce {
+	return &stopOnce{Server: server, stopped: make(chan struct{})}
+}
+
+// Stop stops the server and returns once it has stopped.
+func (s *stopOnce) Stop() error {
+	s.stopWithin(-1)
+	return nil
+}
+
+// stopWithin stops the server and reports whether it stopped within d
+// (d < 0: however long it takes); a hung one goes on stopping alone.
+func (s *stopOnce) stopWithin(d time.Duration) bool {
+	s.once.Do(func() {
+		go func() {
+			_ = s.Server.Stop()
+			close(s.stopped)
+		}()
+	})
+	if d < 0 {
+		<-s.stopped
+		return true
+	}
+	select {
+	case <-s.stopped:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 const (
@@ -141,7 +186,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.address = cfg.PublicClient.HostPort
-	s.server, err = temporal.NewServer(
+	server, err := temporal.NewServer(
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithConfig(cfg),
 		temporal.WithLogger(logger),
@@ -151,6 +196,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configure temporal server: %w", err)
 	}
+	s.server = newStopOnce(server)
 	if err := s.server.Start(); err != nil {
 		s.shutdown()
 		return nil, fmt.Errorf("start temporal server on %s: %w", s.address, err)
@@ -161,11 +207,17 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if opts.UI {
 		if err := s.startUI(ctx, opts.UIPort); err != nil {
+			if s.ui != nil {
+				s.ui.Stop()
+			}
 			s.shutdown()
 			return nil, err
 		}
 	}
 	started = true
+	s.again = opts
+	s.again.FrontendPort = cfg.Services["frontend"].RPC.GRPCPort
+	s.again.UI, s.again.UIPort = false, 0
 	return s, nil
 }
 
@@ -175,18 +227,23 @@ func (s *Server) Address() string { return s.address }
 // Namespace returns the namespace Start made sure exists.
 func (s *Server) Namespace() string { return s.namespace }
 
-// Stop stops the server. Later calls do nothing.
+// Stop stops the server and its supervision. Later calls do nothing.
 func (s *Server) Stop() {
-	s.stopOnce.Do(func() {
-		s.shutdown()
-		s.unlock()
-	})
-}
-
-func (s *Server) shutdown() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return
+	}
+	s.stopped = true
 	if s.ui != nil {
 		s.ui.Stop()
 	}
+	s.shutdown()
+	s.unlock()
+}
+
+// shutdown stops the Temporal services of the current run.
+func (s *Server) shutdown() {
 	if s.logGate != nil {
 		s.logGate.closed.Store(true)
 	}

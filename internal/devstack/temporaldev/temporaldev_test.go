@@ -151,3 +151,94 @@ func runUpsert(ctx context.Context, t *testing.T, s *Server, when string) {
 		}
 	}
 }
+
+// A server whose services stop behind its back is started again by
+// Supervise on the same port with the same state: a workflow started before
+// the death completes after it. One death too many within the window ends
+// supervision with an error naming Temporal.
+func TestSuperviseRestartsADeadServer(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s, err := Start(ctx, Options{Dir: t.TempDir(), Namespace: "procurement"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	notes := make(chan string, 16)
+	failed := s.Supervise(ctx, Supervision{Interval: 200 * time.Millisecond, FailAfter: 3, MaxRestarts: 1, Window: time.Minute},
+		func(n string) { notes <- n })
+
+	c, err := client.Dial(client.Options{HostPort: s.Address(), Namespace: s.Namespace(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := worker.New(c, "supervised", worker.Options{})
+	w.RegisterWorkflow(sleepThenAnswer)
+	w.RegisterActivity(answer)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "supervised"}, sleepThenAnswer)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s.die()
+	if err := s.probe(ctx, time.Second); err == nil {
+		t.Fatal("the frontend still answers after its services stopped")
+	}
+	waitNote(ctx, t, notes, "serving again")
+	var got string
+	if err := run.Get(ctx, &got); err != nil || got != "answered" {
+		t.Fatalf("the workflow started before the death: %q, %v", got, err)
+	}
+
+	s.die()
+	select {
+	case err := <-failed:
+		if !strings.Contains(err.Error(), "Temporal") || !strings.Contains(err.Error(), "2 times") {
+			t.Errorf("giving up says: %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("a second death within the window did not end supervision")
+	}
+}
+
+// die stops the services of the current run as a crash would, leaving the
+// Server to believe it runs.
+func (s *Server) die() {
+	s.mu.Lock()
+	srv := s.server
+	s.mu.Unlock()
+	_ = srv.Stop()
+}
+
+func waitNote(ctx context.Context, t *testing.T, notes <-chan string, want string) {
+	t.Helper()
+	for {
+		select {
+		case n := <-notes:
+			t.Log(n)
+			if strings.Contains(n, want) {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatalf("no note saying %q", want)
+		}
+	}
+}
+
+func sleepThenAnswer(ctx workflow.Context) (string, error) {
+	if err := workflow.Sleep(ctx, 2*time.Second); err != nil {
+		return "", err
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second})
+	var out string
+	err := workflow.ExecuteActivity(ctx, answer).Get(ctx, &out)
+	return out, err
+}
+
+func answer(context.Context) (string, error) { return "answered", nil }
