@@ -178,7 +178,7 @@ func TestResponsesAndComplaints(t *testing.T) {
 	if len(a) != 15 || a[1].ID != "bid_a-openness-class" || a[1].Value != 2 || a[1].Requirement.ID != RequirementOpennessClass {
 		t.Errorf("responses of bid_a = %+v", a)
 	}
-	if b := r.Bids.Details[1].RequirementResponses; len(b) != 2 || b[0].Value != false {
+	if b := r.Bids.Details[1].RequirementResponses; len(b) != 13 || b[0].Value != false {
 		t.Errorf("responses of bid_b = %+v", b)
 	}
 	c := r.Awards[0].Complaints

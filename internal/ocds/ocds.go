@@ -64,9 +64,8 @@ type BidSummary struct {
 	// Responses are how the bid met each published requirement (the
 	// requirement ids are RequirementLicense, RequirementOpennessClass,
 	// EvidenceRequirementID(kind) and the packs' PackEvidenceRequirementID
-	// and PackTermRequirementID); they are published once the award stands,
-	// never before, and the responses to the packs only for the awarded bid
-	// (packResponsesPublic).
+	// and PackTermRequirementID); they are published where the visibility
+	// table shows responses to the public: every bid's once the award stands.
 	Responses []RequirementResponse
 }
 
@@ -444,12 +443,8 @@ func Build(n Notice) (ReleasePackage, error) {
 				tender.Tenderers = append(tender.Tenderers, ref)
 			}
 			d := Bid{ID: b.ID, Date: dateTime(b.SubmittedAt), Status: b.Status, Tenderers: []Organisation{ref}, Value: publicValue(s, b)}
-			if s.Status == domain.SolicitationAwarded {
-				answered := base
-				if packResponsesPublic(s, n.Awards, b.ID) {
-					answered = criteria
-				}
-				d.RequirementResponses = responsesOf(b, answered)
+			if visibility.Sees(visibility.Responses, visibility.Anonymous, visibility.PhaseOf(s)) {
+				d.RequirementResponses = responsesOf(b, criteria)
 			}
 			bids.Details = append(bids.Details, d)
 		}

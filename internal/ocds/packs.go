@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/modeltender/modeltender/internal/domain"
-	"github.com/modeltender/modeltender/internal/visibility"
 	"github.com/modeltender/modeltender/policies"
 )
 
@@ -171,18 +170,4 @@ func packResponses(packs []policies.Pack, tier domain.RiskTier, findings []domai
 		}
 	}
 	return out
-}
-
-// packResponsesPublic reports whether the notice may publish how bidID met
-// the packs: what the vendor attested and which evidence it supplied are
-// its manifest and its evaluation, which the public sees only where the
-// visibility table shows it evaluations; short of that, only the bid of an
-// award that stands, whose commitments the public award carries.
-func packResponsesPublic(s domain.Solicitation, awards []Award, bidID string) bool {
-	p := visibility.PhaseOf(s)
-	if visibility.Sees(visibility.Evaluations, visibility.Anonymous, p) {
-		return true
-	}
-	return p == visibility.Awarded && visibility.Sees(visibility.Award, visibility.Anonymous, p) &&
-		slices.ContainsFunc(awards, func(a Award) bool { return a.BidID == bidID && a.Status == awardActive })
 }

@@ -3,7 +3,6 @@ package ocds
 import (
 	"encoding/json"
 	"maps"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -156,9 +155,9 @@ func TestPackResponsesFromFindings(t *testing.T) {
 	}
 }
 
-// The packs' responses are published for the bid of an award that stands,
-// never before it stands nor once it is cancelled, and never for a losing
-// bid unless the visibility table shows evaluations to the public.
+// Every bid's responses, the packs' included, are published where the
+// visibility table shows responses to the public: once the award stands,
+// never while it pends or during the standstill.
 func TestPackResponsesFollowTheVisibilityTable(t *testing.T) {
 	packResponses := func(r Release) map[string]int {
 		out := map[string]int{}
@@ -174,16 +173,13 @@ func TestPackResponsesFollowTheVisibilityTable(t *testing.T) {
 		}
 		return out
 	}
-	cancelled := awardedTender()
-	cancelled.Awards[0].Status = "cancelled"
 	for name, tc := range map[string]struct {
 		n    Notice
 		want map[string]int
 	}{
-		"awarded":     {awardedTender(), map[string]int{"bid_a": 11}},
+		"awarded":     {awardedTender(), map[string]int{"bid_a": 11, "bid_b": 11}},
 		"standstill":  {pendingAward(awardedTender(), domain.SolicitationStandstill, &standstillUntil), map[string]int{}},
 		"award pends": {pendingAward(awardedTender(), domain.SolicitationAwardPending, nil), map[string]int{}},
-		"cancelled":   {cancelled, map[string]int{}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, r := buildValid(t, tc.n); !maps.Equal(packResponses(r), tc.want) {
@@ -192,14 +188,14 @@ func TestPackResponsesFollowTheVisibilityTable(t *testing.T) {
 		})
 	}
 
-	// Were evaluations public once awarded, the losing bid's would be too.
-	saved := visibility.Table[visibility.Evaluations]
-	t.Cleanup(func() { visibility.Table[visibility.Evaluations] = saved })
-	widened := maps.Clone(saved)
-	widened[visibility.Anonymous] = map[visibility.Phase]bool{visibility.Awarded: true}
-	visibility.Table[visibility.Evaluations] = widened
+	// Were responses kept from the public, no bid's would be published.
+	saved := visibility.Table[visibility.Responses]
+	t.Cleanup(func() { visibility.Table[visibility.Responses] = saved })
+	narrowed := maps.Clone(saved)
+	delete(narrowed, visibility.Anonymous)
+	visibility.Table[visibility.Responses] = narrowed
 	_, r := buildValid(t, awardedTender())
-	if got := packResponses(r); !reflect.DeepEqual(got, map[string]int{"bid_a": 11, "bid_b": 11}) {
-		t.Errorf("with evaluations public: %v", got)
+	if got := packResponses(r); len(got) != 0 {
+		t.Errorf("with responses kept from the public: %v", got)
 	}
 }

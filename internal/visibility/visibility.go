@@ -202,11 +202,15 @@ const (
 	// Audit: the audit trail; what it says about bids and questions is
 	// further held to Tenderers and Candidates (Redact).
 	Audit Field = "audit"
+	// Responses: how a bid met each published requirement (license,
+	// openness, evidence, the packs' evidence and contract terms), met or
+	// not, as the notice's requirement responses say it.
+	Responses Field = "bid.responses"
 )
 
 // Fields lists every field.
 var Fields = []Field{Terms, Tenderers, Candidates, Manifests, Prices, Prechecks, Evaluations, Clarifications,
-	Ranking, Recommendation, Award, Protests, Tasks, Audit}
+	Ranking, Recommendation, Award, Protests, Tasks, Audit, Responses}
 
 type phases map[Phase]bool
 
@@ -222,6 +226,7 @@ var (
 	all       = set(Draft, Open, Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledSealed, CancelledOpened)
 	published = set(Open, Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledSealed, CancelledOpened)
 	opened    = set(Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledOpened)
+	awarded = set(Awarded)
 	// own: a vendor sees its own bid in every published phase, withdrawn too.
 	own = set(Open, Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledSealed, CancelledOpened, Withdrawn)
 )
@@ -251,6 +256,10 @@ var Table = map[Field]map[Viewer]phases{
 	Protests: {Officer: opened, Auditor: opened, VendorOwn: opened},
 	Tasks:    {Officer: opened, Reviewer: opened, Auditor: opened},
 	Audit:    {Auditor: all, Admin: all},
+	// Every bid's responses are published with the award that stands: what
+	// each bidder met is what a protest weighs, and the notice says it.
+	Responses: {Officer: opened, Reviewer: opened, Auditor: opened, VendorOwn: own,
+		Admin: awarded, OtherAgency: awarded, VendorOther: awarded, Anonymous: awarded},
 }
 
 // Sees reports whether v sees f in phase p.

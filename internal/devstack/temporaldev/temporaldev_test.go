@@ -113,6 +113,23 @@ func TestSearchAttributesHoldFromTheFirstTask(t *testing.T) {
 	runUpsert(ctx, t, s, "restart that registers them")
 }
 
+// dialWorker connects a client to s and runs a worker on queue with what
+// register adds; stop stops both, before the server goes.
+func dialWorker(t *testing.T, s *Server, queue string, register func(worker.Worker)) (c client.Client, stop func()) {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: s.Address(), Namespace: s.Namespace(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := worker.New(c, queue, worker.Options{})
+	register(w)
+	if err := w.Start(); err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	return c, func() { w.Stop(); c.Close() }
+}
+
 func upsertAll(ctx workflow.Context) error {
 	return workflow.UpsertTypedSearchAttributes(ctx,
 		contract.SearchSolicitationID.ValueSet("sol_1"), contract.SearchRiskTier.ValueSet("standard"),
@@ -122,17 +139,8 @@ func upsertAll(ctx workflow.Context) error {
 
 func runUpsert(ctx context.Context, t *testing.T, s *Server, when string) {
 	t.Helper()
-	c, err := client.Dial(client.Options{HostPort: s.Address(), Namespace: s.Namespace(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	w := worker.New(c, "upsert", worker.Options{})
-	w.RegisterWorkflow(upsertAll)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	c, closeWorker := dialWorker(t, s, "upsert", func(w worker.Worker) { w.RegisterWorkflow(upsertAll) })
+	defer closeWorker()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "upsert"}, upsertAll)
 	if err != nil {
 		t.Fatal(err)
@@ -169,18 +177,11 @@ func TestSuperviseRestartsADeadServer(t *testing.T) {
 	failed := s.Supervise(ctx, Supervision{Interval: 200 * time.Millisecond, FailAfter: 3, MaxRestarts: 1, Window: time.Minute},
 		func(n string) { notes <- n })
 
-	c, err := client.Dial(client.Options{HostPort: s.Address(), Namespace: s.Namespace(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	w := worker.New(c, "supervised", worker.Options{})
-	w.RegisterWorkflow(sleepThenAnswer)
-	w.RegisterActivity(answer)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	c, closeWorker := dialWorker(t, s, "supervised", func(w worker.Worker) {
+		w.RegisterWorkflow(sleepThenAnswer)
+		w.RegisterActivity(answer)
+	})
+	defer closeWorker()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "supervised"}, sleepThenAnswer)
 	if err != nil {
 		t.Fatal(err)
