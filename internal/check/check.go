@@ -2,9 +2,10 @@
 // validation, license review (with free-text license names normalised) and
 // the policy decision, under the policy revision a solicitation froze at
 // publication, with the model's OMS signature verified under the vendor's
-// registered signing identities as provenance evidence. The vendor's pre-check, every evaluation, a clarification's
-// re-run, the post-award re-check and `modeltender evaluate` all call
-// Checker.Check, so they cannot disagree.
+// registered signing identities as provenance evidence. The vendor's
+// pre-check, every evaluation, a clarification's re-run, the post-award
+// re-check and `modeltender evaluate` all call Checker.Check, so they cannot
+// disagree.
 package check
 
 import (

@@ -23,7 +23,7 @@ import (
 	"github.com/modeltender/modeltender/policies"
 )
 
-var usage = "usage: modeltender evaluate [--format " + manifest.FormatNames("|") + "] [--solicitation FILE] [--policy-dir DIR] FILE..."
+var usage = "usage: modeltender evaluate [--format " + manifest.FormatNames("|") + "] [--solicitation FILE] [--policy-dir DIR] [--signing-key PEM]... [--signing-certificate PEM]... FILE..."
 
 // InputError is input modeltender cannot read (a file, a flag): the command
 // exits with status 2, as it is not a failure of modeltender itself.
@@ -56,6 +56,10 @@ type Evaluation struct {
 	// Completeness scores what the manifest states of what the decision needs.
 	Completeness domain.Completeness  `json:"completeness"`
 	License      domain.LicenseReport `json:"license"`
+	// Signature is the verdict on the candidate's model signature, verified
+	// under the identities given with --signing-key and
+	// --signing-certificate; absent when it carries none.
+	Signature *domain.SignatureVerdict `json:"signature,omitempty"`
 	domain.PolicyDecision
 }
 
@@ -69,7 +73,14 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	formatName := fs.String("format", string(manifest.FormatAuto), "input format: "+manifest.FormatNames(", "))
 	solicitation := fs.String("solicitation", "", "JSON file with risk_tier, expected_monthly_users, use_cases, minimum_openness_class, openness_preference_points, deadline")
 	policyDir := fs.String("policy-dir", getenv(policies.EnvPolicyDir), "directory of Rego policies and data/ to use instead of the embedded bundle")
+	var keys, chains fileList
+	fs.Var(&keys, "signing-key", "PEM public key the vendor signs models with, as it would register it (repeatable)")
+	fs.Var(&chains, "signing-certificate", "PEM certificate chain, root included, the vendor's signing certificates chain to (repeatable)")
 	if err := fs.Parse(ReorderFlags(args)); err != nil {
+		return Unreadable(err)
+	}
+	identities, err := signingIdentities(keys, chains)
+	if err != nil {
 		return Unreadable(err)
 	}
 	if fs.NArg() == 0 {
@@ -106,12 +117,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return Unreadable(fmt.Errorf("%s: %w", file, describe(err)))
 		}
 		for _, c := range cs {
-			res := checker.Check(ctx, check.Input{Manifest: c.Manifest, Criteria: criteria, AsOf: asOf})
+			res := checker.Check(ctx, check.Input{Manifest: c.Manifest, Criteria: criteria, AsOf: asOf, Identities: identities})
 			if slices.ContainsFunc(res.Policy.Warn, func(f domain.Finding) bool { return f.Rule == policies.EvaluationErrorRule }) {
 				fmt.Fprintf(stderr, "%s: the policies could not decide, so the decision needs review\n", file)
 			}
 			results = append(results, Evaluation{File: file, Format: c.Format, Manifest: c.Manifest.Name, ManifestHash: res.ManifestHash,
-				Unmapped: c.Unmapped, Outcome: res.Outcome, Intake: res.Intake, Completeness: res.Completeness, License: res.License, PolicyDecision: res.Policy})
+				Unmapped: c.Unmapped, Outcome: res.Outcome, Intake: res.Intake, Completeness: res.Completeness, License: res.License,
+				Signature: res.Signature, PolicyDecision: res.Policy})
 		}
 	}
 	enc := json.NewEncoder(stdout)
@@ -120,6 +132,48 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return enc.Encode(results[0])
 	}
 	return enc.Encode(results)
+}
+
+// fileList is a flag given once per file.
+type fileList []string
+
+func (l *fileList) String() string     { return strings.Join(*l, ",") }
+func (l *fileList) Set(v string) error { *l = append(*l, v); return nil }
+
+// signingIdentities are the identities the flags name, as a vendor would
+// register them, so a signed candidate is judged offline as in a bid.
+func signingIdentities(keys, chains []string) ([]domain.SigningIdentity, error) {
+	var out []domain.SigningIdentity
+	add := func(file string, id domain.SigningIdentity) error {
+		pemData, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		id.ID, id.Name = fmt.Sprintf("cli-%d", len(out)+1), file
+		if id.Method == domain.SigningKey {
+			id.PublicKey = string(pemData)
+		} else {
+			id.CertificateChain = string(pemData)
+		}
+		trust, err := check.IdentityTrust(id, nil)
+		if err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+		id.Fingerprint = check.IdentityFingerprint(id, trust)
+		out = append(out, id)
+		return nil
+	}
+	for _, f := range keys {
+		if err := add(f, domain.SigningIdentity{Method: domain.SigningKey}); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range chains {
+		if err := add(f, domain.SigningIdentity{Method: domain.SigningCertificate}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func readSolicitation(file string) (domain.Criteria, time.Time, error) {

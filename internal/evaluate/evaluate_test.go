@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/modeltender/modeltender/internal/artifact"
+	"github.com/modeltender/modeltender/internal/domain"
 )
 
 func run(t *testing.T, args ...string) (string, error) {
@@ -126,5 +129,50 @@ func TestRunWithBrokenPolicyDir(t *testing.T) {
 	var ie *InputError
 	if err == nil || errors.As(err, &ie) {
 		t.Errorf("Run = %v, want a policy error that is not an InputError", err)
+	}
+}
+
+// A signed candidate is judged offline as in a bid: verified under the key
+// given with --signing-key, disqualified as untrusted without one, and a
+// key file that is no key is unreadable input. The model is a signed test
+// model of sigstore/model-transparency, vendored by internal/artifact.
+func TestRunVerifiesSignatures(t *testing.T) {
+	const mt = "../artifact/testdata/model-transparency/"
+	files, err := artifact.DigestDir(context.Background(), mt+"v1.0.0-elliptic-key", []string{"model.sig"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := os.ReadFile(mt + "v1.0.0-elliptic-key/model.sig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := json.Marshal(domain.Manifest{SchemaVersion: "1", Name: "signed",
+		Weights: domain.Weights{License: "Apache-2.0", Files: files, Signature: string(sig)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, "signed.json", string(m))
+	decide := func(args ...string) Evaluation {
+		t.Helper()
+		out, err := run(t, append(args, file)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e Evaluation
+		if err := json.Unmarshal([]byte(out), &e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	if e := decide("--signing-key", mt+"keys/signing-key-pub.pem"); e.Signature == nil || e.Signature.Status != domain.SignatureVerified {
+		t.Errorf("with the signer's key: %+v", e.Signature)
+	}
+	if e := decide(); e.Signature == nil || e.Signature.Status != domain.SignatureUntrusted || e.Outcome != domain.OutcomeDisqualified {
+		t.Errorf("without a key: %s, %+v", e.Outcome, e.Signature)
+	}
+	notKey := writeFile(t, "key.pem", "not a key")
+	var ie *InputError
+	if _, err := run(t, "--signing-key", notKey, file); !errors.As(err, &ie) || !strings.Contains(err.Error(), "key.pem") {
+		t.Errorf("a key file that is no key: %v", err)
 	}
 }
