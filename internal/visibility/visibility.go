@@ -226,7 +226,7 @@ var (
 	all       = set(Draft, Open, Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledSealed, CancelledOpened)
 	published = set(Open, Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledSealed, CancelledOpened)
 	opened    = set(Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledOpened)
-	awarded = set(Awarded)
+	awarded   = set(Awarded)
 	// own: a vendor sees its own bid in every published phase, withdrawn too.
 	own = set(Open, Closed, Evaluating, AwardPending, Standstill, Awarded, CancelledSealed, CancelledOpened, Withdrawn)
 )
