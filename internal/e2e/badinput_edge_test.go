@@ -49,6 +49,7 @@ func TestBadInputAtTheEdge(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	s.noticePublished(open.ID)
 	before, err := s.store.TableCounts(context.Background())
 	if err != nil {
 		t.Fatal(err)

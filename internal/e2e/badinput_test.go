@@ -40,6 +40,8 @@ func TestBadInputIsRefusedWithoutWriting(t *testing.T) {
 		})
 	}
 
+	s.noticePublished(open.ID)
+
 	granite := exampleManifest(t, "granite-3.1-8b-instruct.json", nil)
 	withLicense := func(license string) json.RawMessage {
 		return exampleManifest(t, "granite-3.1-8b-instruct.json", func(m map[string]any) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,17 @@ func (s *stack) publish(in time.Duration, tier string, extra ...map[string]any) 
 		s.t.Fatalf("published solicitation: %+v", sol)
 	}
 	return sol
+}
+
+// noticePublished waits for the contract notice that the solicitation's
+// workflow publishes on its own after the publish call has returned, so that
+// a test counting rows afterwards sees only what its own requests did.
+func (s *stack) noticePublished(solicitationID string) {
+	s.t.Helper()
+	s.eventually("the contract notice of "+solicitationID, time.Minute, func() bool {
+		trail, err := s.store.AuditTrail(context.Background(), solicitationID)
+		return err == nil && slices.ContainsFunc(trail, func(e store.AuditEvent) bool { return e.Action == "notice.published" })
+	})
 }
 
 type bidResult struct {
