@@ -7,7 +7,7 @@ STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 TEST_TIMEOUT  ?= 20m
 
-.PHONY: run build test deps lint unit bench clean web-assets test-deps
+.PHONY: run build test deps lint unit scaleout bench clean web-assets test-deps
 
 run: deps build
 	$(BIN)/modeltender dev --demo
@@ -20,7 +20,7 @@ build:
 deps:
 	@scripts/ensure-deps.sh postgres
 
-test: deps test-deps lint unit
+test: deps test-deps lint unit scaleout
 
 # The browser tests (internal/e2e) drive Debian's Chromium.
 test-deps:
@@ -35,6 +35,14 @@ lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 
 unit:
 	@echo "== go test"; $(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+# scaleout runs the production shape as separate OS processes: Temporal on
+# PostgreSQL with 4 history shards (a helper process), migrate, one serve and
+# two workers; 20 candidates are evaluated and approved while one worker is
+# killed with SIGKILL, and every side effect is checked to happen once
+# (bench/README.md, "Scale-out").
+scaleout:
+	@echo "== scale-out"; $(GO) run ./bench/scaleout -n 20
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./policies/... ./activities/... ./internal/manifest/...

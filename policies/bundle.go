@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -186,6 +188,23 @@ func compileInput(b *Bundle, tests map[string][]byte) (map[string]*ast.Module, s
 		data = map[string]any{}
 	}
 	return ob.ParsedModules(""), inmem.NewFromObjectWithOpts(data, inmem.OptReturnASTValuesOnRead(true)), nil
+}
+
+// WriteOPABundle writes b's policies and data into dir in OPA's bundle
+// layout, so that OPA's own tools decide as the engine does:
+// `opa eval -b DIR -I data.modeltender.evaluation.decision` with the input
+// document of `modeltender evaluate --policy-input` on stdin.
+func (b *Bundle) WriteOPABundle(dir string) error {
+	for p, f := range opaLayout(b) {
+		target := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, f.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // opaLayout places b's policies and data as OPA's bundle format expects

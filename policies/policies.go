@@ -272,6 +272,10 @@ func (e *Engine) decide(ctx context.Context, in Input) (domain.PolicyDecision, e
 
 // inputJSON validates in and writes the document the policies read: all
 // they read besides the bundle, so it also keys the decision cache.
+// InputDocument is the JSON input document Decide evaluates the decision
+// on, for running the same decision with OPA's own tools.
+func InputDocument(in Input) (json.RawMessage, error) { return inputJSON(in) }
+
 func inputJSON(in Input) ([]byte, error) {
 	switch in.Criteria.RiskTier {
 	case domain.RiskStandard, domain.RiskHighImpact:

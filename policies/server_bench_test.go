@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -58,51 +56,51 @@ func BenchmarkDecisionVsOPAServer(b *testing.B) {
 
 	url := startOPAServer(b, bundle) + "/v1/data/" + decisionPath()
 	client := &http.Client{}
-	serverDecide := func() (Decision, error) {
+	serverDecide := func() (domain.PolicyDecision, error) {
 		resp, err := client.Post(url, "application/json", bytes.NewReader(append(append([]byte(`{"input":`), raw...), '}')))
 		if err != nil {
-			return Decision{}, err
+			return domain.PolicyDecision{}, err
 		}
 		defer resp.Body.Close()
 		var body struct {
 			Result json.RawMessage `json:"result"`
 		}
 		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
-			return Decision{}, fmt.Errorf("OPA server: %s, %v", resp.Status, err)
+			return domain.PolicyDecision{}, fmt.Errorf("OPA server: %s, %v", resp.Status, err)
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return decodeDecision(body.Result)
 	}
 
 	partial := partialDecision(b, bundle, in)
-	partialDecide := func() (Decision, error) {
+	partialDecide := func() (domain.PolicyDecision, error) {
 		raw, err := inputJSON(in)
 		if err != nil {
-			return Decision{}, err
+			return domain.PolicyDecision{}, err
 		}
 		value, err := ast.ValueFromReader(bytes.NewReader(raw))
 		if err != nil {
-			return Decision{}, err
+			return domain.PolicyDecision{}, err
 		}
 		rs, err := partial.Eval(ctx, rego.EvalParsedInput(value))
 		if err != nil || len(rs) != 1 {
-			return Decision{}, fmt.Errorf("partial: %v, %d results", err, len(rs))
+			return domain.PolicyDecision{}, fmt.Errorf("partial: %v, %d results", err, len(rs))
 		}
 		result, err := json.Marshal(rs[0].Expressions[0].Value)
 		if err != nil {
-			return Decision{}, err
+			return domain.PolicyDecision{}, err
 		}
 		return decodeDecision(result)
 	}
 
 	ways := []struct {
 		name   string
-		decide func() (Decision, error)
+		decide func() (domain.PolicyDecision, error)
 	}{
 		{"server", serverDecide},
-		{"engine", func() (Decision, error) { return engine.Decide(ctx, in) }},
+		{"engine", func() (domain.PolicyDecision, error) { return engine.Decide(ctx, in) }},
 		{"partial", partialDecide},
-		{"remembered", func() (Decision, error) { return remembered.Decide(ctx, in) }},
+		{"remembered", func() (domain.PolicyDecision, error) { return remembered.Decide(ctx, in) }},
 	}
 	for _, w := range ways {
 		got, err := w.decide()
@@ -136,7 +134,7 @@ func BenchmarkDecisionVsOPAServer(b *testing.B) {
 	}
 }
 
-func decideOrFail(b *testing.B, e *Engine, in Input) Decision {
+func decideOrFail(b *testing.B, e *Engine, in Input) domain.PolicyDecision {
 	b.Helper()
 	d, err := e.Decide(b.Context(), in)
 	if err != nil {
@@ -160,13 +158,8 @@ func decisionPath() string {
 func startOPAServer(b *testing.B, bundle *Bundle) string {
 	b.Helper()
 	dir := b.TempDir()
-	for p, f := range opaLayout(bundle) {
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, p), f.Data, 0o644); err != nil {
-			b.Fatal(err)
-		}
+	if err := bundle.WriteOPABundle(dir); err != nil {
+		b.Fatal(err)
 	}
 	params := runtime.NewParams()
 	params.Addrs = &[]string{"127.0.0.1:0"}

@@ -20,7 +20,7 @@ import (
 	"github.com/modeltender/modeltender/policies"
 )
 
-const policyUsage = "usage: modeltender policy test [--policy-dir DIR] | policy fmt --check [--policy-dir DIR] | policy packs [--json] [--policy-dir DIR] | policy revision [--policy-dir DIR] | policy export REVISION DIR"
+const policyUsage = "usage: modeltender policy test [--policy-dir DIR] | policy fmt --check [--policy-dir DIR] | policy packs [--json] [--policy-dir DIR] | policy revision [--policy-dir DIR] | policy export [--opa] REVISION DIR"
 
 // runPolicy lets a compliance team check a policy bundle before serving it
 // and look at the rules a solicitation froze: `policy test` runs its Rego
@@ -38,12 +38,13 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 	dir := flags.String("policy-dir", getenv(policies.EnvPolicyDir), "directory of Rego policies and data/ (default: the embedded bundle)")
 	check := flags.Bool("check", false, "fmt: report unformatted files instead of failing silently (required)")
 	asJSON := flags.Bool("json", false, "packs: print the packs as JSON")
+	opaLayout := flags.Bool("opa", false, "export: write the bundle in OPA's own layout, for opa eval with the input of `modeltender evaluate --policy-input`")
 	if err := flags.Parse(args[1:]); err != nil {
 		return evaluate.Unreadable(err)
 	}
 	if args[0] == "export" {
 		if flags.NArg() != 2 {
-			return evaluate.Unreadable(errors.New("policy export needs a revision and a directory: modeltender policy export REVISION DIR"))
+			return evaluate.Unreadable(errors.New("policy export needs a revision and a directory: modeltender policy export [--opa] REVISION DIR"))
 		}
 		cfg, err := config.FromEnv(getenv)
 		if err != nil {
@@ -57,7 +58,7 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 		defer st.Close()
-		return exportBundle(ctx, st.PolicyBundle, flags.Arg(0), flags.Arg(1), stdout)
+		return exportBundle(ctx, st.PolicyBundle, flags.Arg(0), flags.Arg(1), *opaLayout, stdout)
 	}
 	if flags.NArg() != 0 {
 		return evaluate.Unreadable(fmt.Errorf("policy %s takes no arguments, only flags; %s", args[0], policyUsage))
@@ -89,8 +90,9 @@ func runPolicy(ctx context.Context, args []string, getenv func(string) string, s
 
 // exportBundle writes the files stored under revision into dir, which must
 // not exist or be empty: files left from another bundle would change the
-// rules read from it.
-func exportBundle(ctx context.Context, load rulebook.Loader, revision, dir string, stdout io.Writer) error {
+// rules read from it. In OPA's layout (opaLayout), OPA's own evaluator
+// decides with it.
+func exportBundle(ctx context.Context, load rulebook.Loader, revision, dir string, opaLayout bool, stdout io.Writer) error {
 	files, err := load(ctx, revision)
 	if err != nil {
 		return fmt.Errorf("export policy revision %s: %w", revision, err)
@@ -101,6 +103,15 @@ func exportBundle(ctx context.Context, load rulebook.Loader, revision, dir strin
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return evaluate.Unreadable(fmt.Errorf("export policy revision %s: %s is not empty; give a new or empty directory", revision, dir))
+	}
+	if opaLayout {
+		if err := b.WriteOPABundle(dir); err != nil {
+			return fmt.Errorf("export policy revision %s: %w", revision, err)
+		}
+		fmt.Fprintf(stdout, "%s: written to %s in OPA's bundle layout; decide a candidate with\n"+
+			"  modeltender evaluate --policy-input MANIFEST | opa eval -b %s -I 'data.modeltender.evaluation.decision'\n"+
+			"(give evaluate the solicitation's criteria with --solicitation)\n", revision, dir, dir)
+		return nil
 	}
 	for p, content := range b.Files() {
 		target := filepath.Join(dir, filepath.FromSlash(p))

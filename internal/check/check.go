@@ -94,11 +94,7 @@ func (c *Checker) Check(ctx context.Context, in Input) domain.CandidateCheck {
 	start = time.Now()
 	// Decide fails closed by itself: on error it returns a needs-review
 	// decision naming the cause, which is what the check reports.
-	res.Policy, _ = engine.Decide(ctx, policies.Input{
-		Criteria: criteria, Manifest: in.Manifest, LicenseFindings: res.License.Findings,
-		LicenseNormalization: analyzer.Normalize(in.Manifest), AsOf: in.AsOf,
-		Provenance: policies.Provenance{Signature: sig},
-	})
+	res.Policy, _ = engine.Decide(ctx, policyInput(in, criteria, res.License, analyzer, sig))
 	c.observe("policy", start)
 
 	if res.Completeness, err = manifest.Completeness(in.Manifest, criteria); err != nil {
@@ -107,6 +103,34 @@ func (c *Checker) Check(ctx context.Context, in Input) domain.CandidateCheck {
 	}
 	res.Outcome = outcome(res)
 	return res
+}
+
+// policyInput is what the policies decide on, from what the check gathered.
+func policyInput(in Input, criteria domain.Criteria, license domain.LicenseReport, analyzer *licensing.Analyzer, sig domain.SignatureVerdict) policies.Input {
+	return policies.Input{
+		Criteria: criteria, Manifest: in.Manifest, LicenseFindings: license.Findings,
+		LicenseNormalization: analyzer.Normalize(in.Manifest), AsOf: in.AsOf,
+		Provenance: policies.Provenance{Signature: sig},
+	}
+}
+
+// PolicyInput is the input document Check would give the policies for in,
+// as OPA reads it: with the bundle of its revision (`modeltender policy
+// export`), `opa eval -b DIR -I 'data.modeltender.evaluation.decision'`
+// reaches the same decision without modeltender. A candidate that intake
+// already refuses never reaches the policies and has none.
+func (c *Checker) PolicyInput(ctx context.Context, in Input) (json.RawMessage, error) {
+	if hasDeny(Intake(in.Manifest)) {
+		return nil, fmt.Errorf("%s fails intake, so the policies never decide on it", in.Manifest.Name)
+	}
+	engine, analyzer, err := c.rules.For(ctx, in.Criteria.PolicyRevision)
+	if err != nil {
+		return nil, err
+	}
+	criteria := in.Criteria
+	criteria.PolicyRevision = engine.Revision()
+	license := analyzer.Review(in.Manifest, criteria)
+	return policies.InputDocument(policyInput(in, criteria, license, analyzer, c.signature(in.Manifest, in.Identities)))
 }
 
 func (c *Checker) observe(part string, start time.Time) {

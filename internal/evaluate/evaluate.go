@@ -23,7 +23,7 @@ import (
 	"github.com/modeltender/modeltender/policies"
 )
 
-var usage = "usage: modeltender evaluate [--format " + manifest.FormatNames("|") + "] [--solicitation FILE] [--policy-dir DIR] [--signing-key PEM]... [--signing-certificate PEM]... FILE..."
+var usage = "usage: modeltender evaluate [--format " + manifest.FormatNames("|") + "] [--solicitation FILE] [--policy-dir DIR] [--signing-key PEM]... [--signing-certificate PEM]... [--policy-input] FILE..."
 
 // InputError is input modeltender cannot read (a file, a flag): the command
 // exits with status 2, as it is not a failure of modeltender itself.
@@ -73,6 +73,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	formatName := fs.String("format", string(manifest.FormatAuto), "input format: "+manifest.FormatNames(", "))
 	solicitation := fs.String("solicitation", "", "JSON file with risk_tier, expected_monthly_users, use_cases, minimum_openness_class, openness_preference_points, deadline")
 	policyDir := fs.String("policy-dir", getenv(policies.EnvPolicyDir), "directory of Rego policies and data/ to use instead of the embedded bundle")
+	policyInput := fs.Bool("policy-input", false, "print each candidate's policy input document instead of deciding, for `opa eval -b DIR -I data.modeltender.evaluation.decision` on the bundle `modeltender policy export` writes")
 	var keys, chains fileList
 	fs.Var(&keys, "signing-key", "PEM public key the vendor signs models with, as it would register it (repeatable)")
 	fs.Var(&chains, "signing-certificate", "PEM certificate chain, root included, the vendor's signing certificates chain to (repeatable)")
@@ -106,7 +107,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return Unreadable(fmt.Errorf("%s: use_cases: %s", *solicitation, strings.Join(problems, "; ")))
 	}
 	checker := check.New(check.Fixed{Engine: engine, Analyzer: analyzer})
-	var results []Evaluation
+	var results []any
 	for _, file := range fs.Args() {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -117,7 +118,16 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return Unreadable(fmt.Errorf("%s: %w", file, describe(err)))
 		}
 		for _, c := range cs {
-			res := checker.Check(ctx, check.Input{Manifest: c.Manifest, Criteria: criteria, AsOf: asOf, Identities: identities})
+			in := check.Input{Manifest: c.Manifest, Criteria: criteria, AsOf: asOf, Identities: identities}
+			if *policyInput {
+				doc, err := checker.PolicyInput(ctx, in)
+				if err != nil {
+					return Unreadable(fmt.Errorf("%s: %w", file, err))
+				}
+				results = append(results, doc)
+				continue
+			}
+			res := checker.Check(ctx, in)
 			if slices.ContainsFunc(res.Policy.Warn, func(f domain.Finding) bool { return f.Rule == policies.EvaluationErrorRule }) {
 				fmt.Fprintf(stderr, "%s: the policies could not decide, so the decision needs review\n", file)
 			}
