@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Clause names: the facts a knowledge-base entry records, each resting on
@@ -106,10 +107,25 @@ type knowledge struct {
 	// sharedURLs are published locations several current licenses list
 	// (the GPL-3.0 text for -only and -or-later): they name none alone.
 	sharedURLs map[string][]string
-	texts      []knownText // the first text of every entry that has one
+	// raw are the vendored texts as read: the first text of every entry
+	// that has one, and its earlier versions.
+	raw []rawText
+
+	// Preparing every text for matching (normalising, hashing, shingling)
+	// costs more than the rest of the knowledge base together, and most
+	// reviews match no text, so it is done on the first match (index).
+	prepareOnce sync.Once
+	texts       []knownText // raw, prepared
 	// inTexts indexes texts by shingle: the texts (indices) holding it.
 	inTexts map[uint64][]int
+	// hashes are the match-form hashes of entries' current texts computed
+	// before the texts were prepared (textHash), by id.
+	hashMu sync.Mutex
+	hashes map[string]string
 }
+
+// rawText is a vendored license text as read.
+type rawText struct{ id, version, text string }
 
 // knownText is a vendored license text prepared for matching.
 type knownText struct {
@@ -162,18 +178,7 @@ func loadKnowledge(data fs.FS, spdx licenseList) (*knowledge, error) {
 			if err != nil {
 				return nil, fmt.Errorf("license knowledge base: text of %s: %w", e.ID, err)
 			}
-			normalized := matchForm(string(text))
-			kt := knownText{id: e.ID, version: v.Version, hash: hashNormalized(normalized), shingles: shingles(normalized)}
-			for _, variant := range optionalEnd(normalized) {
-				kt.variants = append(kt.variants, hashNormalized(variant))
-			}
-			k.texts = append(k.texts, kt)
-		}
-	}
-	k.inTexts = map[uint64][]int{}
-	for i, t := range k.texts {
-		for s := range t.shingles {
-			k.inTexts[s] = append(k.inTexts[s], i)
+			k.raw = append(k.raw, rawText{id: e.ID, version: v.Version, text: string(text)})
 		}
 	}
 	published := map[string][]licenseFacts{} // a license's published locations, by urlKey
@@ -337,11 +342,45 @@ func optionalEnd(normalized string) []string {
 	return []string{strings.TrimSpace(normalized[:i+len(endOfTerms)]), strings.TrimSpace(normalized[:i])}
 }
 
+// index prepares every vendored text for matching, once, and returns them
+// with their shingle index.
+func (k *knowledge) index() ([]knownText, map[uint64][]int) {
+	k.prepareOnce.Do(func() {
+		k.texts = make([]knownText, len(k.raw))
+		k.inTexts = map[uint64][]int{}
+		for i, r := range k.raw {
+			normalized := matchForm(r.text)
+			t := knownText{id: r.id, version: r.version, hash: hashNormalized(normalized), shingles: shingles(normalized)}
+			for _, variant := range optionalEnd(normalized) {
+				t.variants = append(t.variants, hashNormalized(variant))
+			}
+			k.texts[i] = t
+			for s := range t.shingles {
+				k.inTexts[s] = append(k.inTexts[s], i)
+			}
+		}
+	})
+	return k.texts, k.inTexts
+}
+
+// textHash is the match-form hash of the current text of license id ("" if
+// it has none), without preparing every text for it.
 func (k *knowledge) textHash(id string) string {
-	for _, t := range k.texts {
-		if t.id == id {
-			return t.hash
+	k.hashMu.Lock()
+	defer k.hashMu.Unlock()
+	if h, ok := k.hashes[id]; ok {
+		return h
+	}
+	h := ""
+	for _, r := range k.raw {
+		if r.id == id {
+			h = HashText(r.text)
+			break
 		}
 	}
-	return ""
+	if k.hashes == nil {
+		k.hashes = map[string]string{}
+	}
+	k.hashes[id] = h
+	return h
 }

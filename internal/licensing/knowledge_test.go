@@ -344,3 +344,25 @@ func TestLLaMA1License(t *testing.T) {
 		}
 	}
 }
+
+// A text's hash taken before the texts are prepared for matching is the
+// one matching gives afterwards, for every vendored text.
+func TestTextHashBeforeAndAfterPreparing(t *testing.T) {
+	a, err := NewAnalyzer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]string{}
+	for _, r := range a.kb.raw {
+		before[r.id] = a.kb.textHash(r.id)
+	}
+	texts, _ := a.kb.index()
+	for _, kt := range texts {
+		if kt.version == "" && before[kt.id] != kt.hash {
+			t.Errorf("%s: hash %s before preparing, %s after", kt.id, before[kt.id], kt.hash)
+		}
+	}
+	if len(texts) == 0 || a.kb.textHash("no-such-license") != "" {
+		t.Fatalf("%d texts prepared; an unknown id must have no hash", len(texts))
+	}
+}

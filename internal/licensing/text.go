@@ -225,7 +225,8 @@ func shingleHash(words []string) uint64 {
 func (k *knowledge) matchText(text string) domain.TextMatch {
 	normalized := matchForm(text)
 	m := domain.TextMatch{Hash: hashNormalized(normalized)}
-	for _, t := range k.texts {
+	texts, inTexts := k.index()
+	for _, t := range texts {
 		if t.is(m.Hash) {
 			return domain.TextMatch{Hash: m.Hash, LicenseID: t.id, Version: t.version, Exact: true, Similarity: 1}
 		}
@@ -233,15 +234,15 @@ func (k *knowledge) matchText(text string) domain.TextMatch {
 	vendor := shingles(normalized)
 	// Count each known text's shingles the vendor text shares, through the
 	// index: the work follows the vendor text, not the knowledge base.
-	shared := make([]int, len(k.texts))
+	shared := make([]int, len(texts))
 	for s := range vendor {
-		for _, i := range k.inTexts[s] {
+		for _, i := range inTexts[s] {
 			shared[i]++
 		}
 	}
 	var best *knownText
-	for i := range k.texts {
-		t, common := &k.texts[i], shared[i]
+	for i := range texts {
+		t, common := &texts[i], shared[i]
 		kept := float64(common) / float64(len(t.shingles))
 		jaccard := float64(common) / float64(len(t.shingles)+len(vendor)-common)
 		if kept >= nearMatchKept && jaccard >= nearMatchJaccard && jaccard > m.Similarity {
