@@ -12,8 +12,12 @@ TEST_TIMEOUT  ?= 20m
 run: deps build
 	$(BIN)/modeltender dev --demo
 
+# Two binaries: modeltender (what production runs) and modeltender-dev (the
+# dev stack with its embedded Temporal server, which `modeltender dev` and
+# `make run` hand over to).
 build:
 	$(GO) build -o $(BIN)/modeltender ./cmd/modeltender
+	$(GO) build -o $(BIN)/modeltender-dev ./cmd/modeltender-dev
 
 # deps makes sure the PostgreSQL server binaries are installed (apt-get as
 # root, otherwise a message that says what to install).

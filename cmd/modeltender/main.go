@@ -1,6 +1,8 @@
 // Command modeltender runs government procurement of AI models: the web
 // server, the Temporal worker, migrations, user administration, offline
-// evaluation of a manifest, and `dev`, which runs all of it in one process.
+// evaluation of a manifest, the audit, policy, artifact and license tools,
+// and `dev`, which hands over to cmd/modeltender-dev to run all of it in one
+// process.
 package main
 
 import (
@@ -12,17 +14,17 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"syscall"
-	"time"
 
 	"github.com/modeltender/modeltender/internal/app"
 	"github.com/modeltender/modeltender/internal/artifact"
 	"github.com/modeltender/modeltender/internal/auditlog"
 	"github.com/modeltender/modeltender/internal/config"
-	"github.com/modeltender/modeltender/internal/devstack"
-	"github.com/modeltender/modeltender/internal/devstack/demo"
+	"github.com/modeltender/modeltender/internal/devstack/discover"
 	"github.com/modeltender/modeltender/internal/devstack/pgcluster"
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/evaluate"
@@ -37,7 +39,8 @@ usage: modeltender <command> [flags]
 commands:
   dev [--demo] [--policy-dir DIR]
                       run everything in one process: private PostgreSQL, embedded
-                      Temporal, worker and web server (state in ./.modeltender)
+                      Temporal, worker and web server (state in ./.modeltender);
+                      runs the modeltender-dev binary found beside this one
   serve [--policy-dir DIR]
                       run the web server (DATABASE_URL, TEMPORAL_ADDRESS)
   worker [--policy-dir DIR]
@@ -47,18 +50,21 @@ commands:
                       create a user and print its API token (shown once)
   users token --email E
                       issue another API token for an existing user
-  evaluate [--format auto|manifest|mof|cyclonedx] [--solicitation FILE] [--policy-dir DIR] FILE...
+  evaluate [--format auto|manifest|mof|cyclonedx|huggingface|spdx3] [--solicitation FILE]
+           [--policy-dir DIR] [--signing-key PEM]... [--signing-certificate PEM]... [--policy-input] FILE...
                       run intake, license review and the policies offline on native
-                      manifests, MOF model YAMLs or CycloneDX ML-BOMs; print JSON
-                      decisions; exit 2 on unreadable input
+                      manifests, MOF model YAMLs, CycloneDX ML-BOMs, Hugging Face model
+                      cards or SPDX 3 AI documents; print JSON decisions (--policy-input:
+                      the policies' input document instead); exit 2 on unreadable input
   policy test [--policy-dir DIR]
                       run the policy bundle's Rego unit tests
   policy fmt --check [--policy-dir DIR]
                       list Rego files that are not opa fmt clean
   policy revision [--policy-dir DIR]
                       print the policy bundle's revision (the content hash decisions record)
-  policy export REVISION DIR
-                      write the policy bundle stored under REVISION to DIR (DATABASE_URL)
+  policy export [--opa] REVISION DIR
+                      write the policy bundle stored under REVISION to DIR (DATABASE_URL);
+                      --opa: in OPA's bundle layout, for opa eval
   policy packs [--json] [--policy-dir DIR]
                       list the policy packs with their effective dates and sources
   license explain EXPR|NAME|URL|FILE [--expected-monthly-users N] [--json]
@@ -119,7 +125,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := newLogger(stderr)
 	switch args[0] {
 	case "dev":
-		return runDev(ctx, cfg, args[1:], log, stdout, stderr)
+		return runDev(args[1:])
 	case "serve", "worker":
 		fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -190,7 +196,7 @@ func resolveTemporal(cfg *config.Config) error {
 	if cfg.TemporalAddress != "" {
 		return nil
 	}
-	addr, err := devstack.DiscoverTemporal(*cfg)
+	addr, err := discover.Temporal(*cfg)
 	if err != nil {
 		return err
 	}
@@ -255,64 +261,24 @@ func interruptOn(ctx context.Context) <-chan any {
 	return ch
 }
 
-func runDev(ctx context.Context, cfg config.Config, args []string, log *slog.Logger, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	withDemo := fs.Bool("demo", false, "seed demo agency, users, vendors and an open solicitation")
-	policyFlag(fs, &cfg)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	started := time.Now()
-	stack, err := devstack.Start(ctx, cfg)
+// runDev hands `modeltender dev` over to the modeltender-dev binary, found
+// beside this one or on PATH. The dev stack's embedded Temporal server and
+// its Web UI live there: linked here they would triple this binary's size,
+// its start-up and the memory of every serve and worker process.
+func runDev(args []string) error {
+	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	defer stack.Stop()
-	cfg = stack.Config()
-	if err := store.Migrate(ctx, cfg.DatabaseURL, io.Discard); err != nil {
-		return err
-	}
-	a, err := app.Open(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	w := a.NewWorker()
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
-	l, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w; set MODELTENDER_LISTEN to a free address", cfg.Listen, err)
-	}
-	baseURL := "http://" + l.Addr().String()
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- a.Serve(ctx, l) }()
-
-	fmt.Fprintf(stdout, "\nmodeltender is running at %s (ready in %s)\n", baseURL, time.Since(started).Round(10*time.Millisecond))
-	fmt.Fprintf(stdout, "  PostgreSQL: %s\n  Temporal:   %s (namespace %s)\n", cfg.DatabaseURL, cfg.TemporalAddress, cfg.TemporalNamespace)
-	if ui := stack.TemporalUI(); ui != "" {
-		fmt.Fprintf(stdout, "  Temporal UI: %s/namespaces/%s/workflows\n", ui, cfg.TemporalNamespace)
-	}
-	if *withDemo {
-		seeded, err := demo.Seed(ctx, a.Store, baseURL, cfg.StateDir)
-		if err != nil {
-			return fmt.Errorf("seed demo data: %w", err)
+	dev := filepath.Join(filepath.Dir(self), "modeltender-dev")
+	if _, err := os.Stat(dev); err != nil {
+		found, lookErr := exec.LookPath("modeltender-dev")
+		if lookErr != nil {
+			return fmt.Errorf("dev runs the modeltender-dev binary, which is neither beside %s nor on PATH: build it with `make build` (go build -o %s ./cmd/modeltender-dev)", self, dev)
 		}
-		seeded.Print(stdout)
+		dev = found
 	}
-	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
-	select {
-	case err := <-serveErr:
-		return err
-	case err := <-stack.Failed():
-		return err
-	case <-ctx.Done():
-		fmt.Fprintln(stdout, "stopping...")
-		return <-serveErr
-	}
+	return syscall.Exec(dev, append([]string{dev}, args...), os.Environ())
 }
 
 func runUsers(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {

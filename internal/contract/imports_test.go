@@ -22,6 +22,8 @@ func TestImportRules(t *testing.T) {
 		{"web", true, []string{module + "internal/store", "go.temporal.io/sdk/client"}},
 		{"workflows", false, []string{"github.com/jackc/pgx/v5", "github.com/open-policy-agent/opa/v1/rego", module + "internal/store", module + "policies"}},
 		{"internal/tender", false, []string{module + "workflows", module + "activities", module + "web"}},
+		// The production binary leaves the embedded Temporal server to modeltender-dev.
+		{"cmd/modeltender", false, []string{module + "internal/devstack", module + "internal/devstack/temporaldev", "go.temporal.io/server/temporal"}},
 	} {
 		args := []string{"list", "-deps", "-f", "{{.ImportPath}}", module + rule.pkg}
 		if rule.direct {

@@ -12,10 +12,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/modeltender/modeltender/internal/config"
+	"github.com/modeltender/modeltender/internal/devstack/discover"
 	"github.com/modeltender/modeltender/internal/devstack/pgcluster"
 	"github.com/modeltender/modeltender/internal/devstack/temporaldev"
 )
@@ -101,7 +101,7 @@ func Start(ctx context.Context, cfg config.Config) (*Stack, error) {
 		// An embedded Temporal that stops answering is started again on the
 		// same port; one that keeps dying fails the stack (Failed).
 		s.passOn(ctx, ts.Supervise(ctx, temporalSupervision, noteTo(temporalLog)))
-		if err := os.WriteFile(addressFile(cfg), []byte(ts.Address()+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(discover.TemporalAddressFile(cfg), []byte(ts.Address()+"\n"), 0o644); err != nil {
 			s.Stop()
 			return nil, fmt.Errorf("record Temporal address: %w", err)
 		}
@@ -165,7 +165,7 @@ func (s *Stack) Stop() {
 	}
 	if s.temporal != nil {
 		s.temporal.Stop()
-		_ = os.Remove(addressFile(s.cfg))
+		_ = os.Remove(discover.TemporalAddressFile(s.cfg))
 		s.temporal = nil
 	}
 	if s.pg != nil {
@@ -179,27 +179,6 @@ func (s *Stack) Stop() {
 	}
 	s.logs = nil
 }
-
-// DiscoverTemporal finds the embedded Temporal server of a running
-// `modeltender dev`, for commands run beside it without TEMPORAL_ADDRESS.
-func DiscoverTemporal(cfg config.Config) (string, error) {
-	b, err := os.ReadFile(addressFile(cfg))
-	if errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("no TEMPORAL_ADDRESS set and no dev stack running in %s: run `make run` first or set TEMPORAL_ADDRESS", cfg.StateDir)
-	}
-	if err != nil {
-		return "", err
-	}
-	addr := strings.TrimSpace(string(b))
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return "", fmt.Errorf("the dev stack's Temporal at %s does not answer (%v): run `make run` first or set TEMPORAL_ADDRESS", addr, err)
-	}
-	conn.Close()
-	return addr, nil
-}
-
-func addressFile(cfg config.Config) string { return filepath.Join(cfg.StateDir, "temporal.address") }
 
 func portFree(port int) bool {
 	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
