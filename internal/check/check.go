@@ -72,29 +72,23 @@ func (c *Checker) Check(ctx context.Context, in Input) domain.CandidateCheck {
 		res.Outcome = domain.OutcomeDisqualified
 		return res
 	}
-	engine, analyzer, err := c.rules.For(ctx, in.Criteria.PolicyRevision)
+	g, err := c.gather(ctx, in)
 	if err != nil {
 		res.Policy = unavailable(in.Criteria.PolicyRevision, err)
 		res.Outcome = domain.OutcomeNeedsReview
 		return res
 	}
-	criteria := in.Criteria
-	criteria.PolicyRevision = engine.Revision()
-	res.Revision = engine.Revision()
-
-	sig := c.signature(in.Manifest, in.Identities)
-	if sig.Status != domain.SignatureAbsent {
+	criteria := g.input.Criteria
+	res.Revision = criteria.PolicyRevision
+	if sig := g.input.Provenance.Signature; sig.Status != domain.SignatureAbsent {
 		res.Signature = &sig
 	}
+	res.License = g.license
 
 	start := time.Now()
-	res.License = analyzer.Review(in.Manifest, criteria)
-	c.observe("license", start)
-
-	start = time.Now()
 	// Decide fails closed by itself: on error it returns a needs-review
 	// decision naming the cause, which is what the check reports.
-	res.Policy, _ = engine.Decide(ctx, policyInput(in, criteria, res.License, analyzer, sig))
+	res.Policy, _ = g.engine.Decide(ctx, g.input)
 	c.observe("policy", start)
 
 	if res.Completeness, err = manifest.Completeness(in.Manifest, criteria); err != nil {
@@ -105,32 +99,51 @@ func (c *Checker) Check(ctx context.Context, in Input) domain.CandidateCheck {
 	return res
 }
 
-// policyInput is what the policies decide on, from what the check gathered.
-func policyInput(in Input, criteria domain.Criteria, license domain.LicenseReport, analyzer *licensing.Analyzer, sig domain.SignatureVerdict) policies.Input {
-	return policies.Input{
+// gathered is what the check gathers for the policies: the engine of the
+// revision, the license review, and the input they decide on.
+type gathered struct {
+	engine  *policies.Engine
+	license domain.LicenseReport
+	input   policies.Input
+}
+
+// gather prepares the policies' decision on in: the rules of its revision
+// (the criteria stamped with it), the model signature verified under the
+// vendor's identities, and the license review.
+func (c *Checker) gather(ctx context.Context, in Input) (gathered, error) {
+	engine, analyzer, err := c.rules.For(ctx, in.Criteria.PolicyRevision)
+	if err != nil {
+		return gathered{}, err
+	}
+	criteria := in.Criteria
+	criteria.PolicyRevision = engine.Revision()
+	sig := c.signature(in.Manifest, in.Identities)
+
+	start := time.Now()
+	license := analyzer.Review(in.Manifest, criteria)
+	c.observe("license", start)
+
+	return gathered{engine: engine, license: license, input: policies.Input{
 		Criteria: criteria, Manifest: in.Manifest, LicenseFindings: license.Findings,
 		LicenseNormalization: analyzer.Normalize(in.Manifest), AsOf: in.AsOf,
 		Provenance: policies.Provenance{Signature: sig},
-	}
+	}}, nil
 }
 
 // PolicyInput is the input document Check would give the policies for in,
 // as OPA reads it: with the bundle of its revision (`modeltender policy
-// export`), `opa eval -b DIR -I 'data.modeltender.evaluation.decision'`
+// export --opa`), `opa eval -b DIR -I 'data.modeltender.evaluation.decision'`
 // reaches the same decision without modeltender. A candidate that intake
 // already refuses never reaches the policies and has none.
 func (c *Checker) PolicyInput(ctx context.Context, in Input) (json.RawMessage, error) {
 	if hasDeny(Intake(in.Manifest)) {
 		return nil, fmt.Errorf("%s fails intake, so the policies never decide on it", in.Manifest.Name)
 	}
-	engine, analyzer, err := c.rules.For(ctx, in.Criteria.PolicyRevision)
+	g, err := c.gather(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	criteria := in.Criteria
-	criteria.PolicyRevision = engine.Revision()
-	license := analyzer.Review(in.Manifest, criteria)
-	return policies.InputDocument(policyInput(in, criteria, license, analyzer, c.signature(in.Manifest, in.Identities)))
+	return policies.InputDocument(g.input)
 }
 
 func (c *Checker) observe(part string, start time.Time) {
