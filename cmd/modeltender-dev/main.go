@@ -15,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -44,7 +43,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := slog.New(telemetry.LogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	log := telemetry.NewLogger(stderr)
 	fs := flag.NewFlagSet("modeltender dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	withDemo := fs.Bool("demo", false, "seed demo agency, users, vendors and an open solicitation")

@@ -122,7 +122,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr)
+	log := telemetry.NewLogger(stderr)
 	switch args[0] {
 	case "dev":
 		return runDev(args[1:])
@@ -163,12 +163,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
-}
-
-// newLogger writes text lines to w; a line logged with the context of a
-// traced request or activity names its trace_id and span_id.
-func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(telemetry.LogHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})))
 }
 
 func version() string {

@@ -16,6 +16,7 @@ import (
 	"github.com/modeltender/modeltender/internal/devstack/pgtest"
 	"github.com/modeltender/modeltender/internal/devstack/temporaldev"
 	"github.com/modeltender/modeltender/internal/store"
+	"github.com/modeltender/modeltender/internal/telemetry"
 )
 
 func TestMain(m *testing.M) {
@@ -74,7 +75,7 @@ func TestLogLinesCarryTraceIDs(t *testing.T) {
 	var out bytes.Buffer
 	tp := sdktrace.NewTracerProvider()
 	ctx, span := tp.Tracer("test").Start(context.Background(), "request")
-	newLogger(&out).InfoContext(ctx, "decided")
+	telemetry.NewLogger(&out).InfoContext(ctx, "decided")
 	span.End()
 	sc := span.SpanContext()
 	if want := "trace_id=" + sc.TraceID().String() + " span_id=" + sc.SpanID().String(); !strings.Contains(out.String(), want) {

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
@@ -73,6 +74,13 @@ func (t *Telemetry) Tracer() trace.Tracer {
 // LogHandler wraps h so that a record logged with a context inside a span
 // carries the span's trace_id and span_id, which join logs to traces.
 func LogHandler(h slog.Handler) slog.Handler { return traceLogHandler{h} }
+
+// NewLogger is the log modeltender's commands write: text lines at info
+// level to w, each logged with the context of a traced request or activity
+// naming its trace_id and span_id.
+func NewLogger(w io.Writer) *slog.Logger {
+	return slog.New(LogHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})))
+}
 
 type traceLogHandler struct{ slog.Handler }
 
