@@ -2,9 +2,6 @@ package activities
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io/fs"
 	"slices"
 
 	"github.com/modeltender/modeltender/internal/domain"
@@ -92,31 +89,17 @@ func (a *Activities) noticeRecord(ctx context.Context, n *ocds.Notice) error {
 	return nil
 }
 
-// baselineEvidence is the evidence the embedded baseline
-// (policies/data/evidence_requirements.json) demands of a risk tier; the
-// policy packs' additions are published with their packs.
+// baselineEvidence is the evidence the embedded baseline demands of a risk
+// tier, as the notice publishes it; the policy packs' additions are
+// published with their packs.
 func baselineEvidence(tier domain.RiskTier) ([]ocds.EvidenceRequirement, error) {
-	b, err := fs.ReadFile(policies.Data(), "evidence_requirements.json")
+	reqs, err := policies.BaselineEvidenceAt(string(tier))
 	if err != nil {
-		return nil, fmt.Errorf("read evidence requirements: %w", err)
-	}
-	var doc struct {
-		Requirements []struct {
-			Kind         string   `json:"kind"`
-			Tiers        []string `json:"tiers"`
-			MaxAgeMonths int      `json:"max_age_months"`
-			Title        string   `json:"title"`
-			Source       string   `json:"source"`
-		} `json:"requirements"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("parse evidence requirements: %w", err)
+		return nil, err
 	}
 	var out []ocds.EvidenceRequirement
-	for _, r := range doc.Requirements {
-		if slices.Contains(r.Tiers, string(tier)) {
-			out = append(out, ocds.EvidenceRequirement{Kind: r.Kind, Title: r.Title, Source: r.Source, MaxAgeMonths: r.MaxAgeMonths})
-		}
+	for _, r := range reqs {
+		out = append(out, ocds.EvidenceRequirement{Kind: r.Kind, Title: r.Title, Source: r.Source, MaxAgeMonths: r.MaxAgeMonths})
 	}
 	return out, nil
 }

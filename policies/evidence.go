@@ -4,22 +4,28 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"slices"
+	"sync"
 )
 
 // EvidenceRequirement is one requirement for evidence, as the baseline
-// (data/evidence_requirements.json) or a policy pack states it.
+// (data/evidence_requirements.json) or a policy pack states it. Tiers are
+// the risk tiers the baseline asks it of; a pack's requirements carry
+// their own tiers in the pack.
 type EvidenceRequirement struct {
-	Kind         string `json:"kind"`
-	MaxAgeMonths int    `json:"max_age_months"`
-	Title        string `json:"title"`
-	Source       string `json:"source"`
-	Fix          string `json:"fix"`
+	Kind         string   `json:"kind"`
+	Tiers        []string `json:"tiers,omitempty"`
+	MaxAgeMonths int      `json:"max_age_months"`
+	Title        string   `json:"title"`
+	Source       string   `json:"source"`
+	Fix          string   `json:"fix"`
 }
 
-// evidenceRequirements returns the embedded baseline requirements, then each
-// pack's, in catalogue order; a pack requirement met by several kinds is
-// listed once per kind.
-func evidenceRequirements() ([]EvidenceRequirement, error) {
+// BaselineEvidence is the embedded baseline evidence requirements, read
+// once: what every solicitation asks of a candidate at each risk tier,
+// before its policy packs add their own. It is the one reader of
+// data/evidence_requirements.json outside the policies themselves.
+var BaselineEvidence = sync.OnceValues(func() ([]EvidenceRequirement, error) {
 	b, err := fs.ReadFile(Data(), "evidence_requirements.json")
 	if err != nil {
 		return nil, fmt.Errorf("read evidence requirements: %w", err)
@@ -30,11 +36,31 @@ func evidenceRequirements() ([]EvidenceRequirement, error) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("parse evidence requirements: %w", err)
 	}
+	return doc.Requirements, nil
+})
+
+// BaselineEvidenceAt is the baseline's requirements of a risk tier.
+func BaselineEvidenceAt(tier string) ([]EvidenceRequirement, error) {
+	reqs, err := BaselineEvidence()
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(slices.Clone(reqs), func(r EvidenceRequirement) bool { return !slices.Contains(r.Tiers, tier) }), nil
+}
+
+// evidenceRequirements returns the embedded baseline requirements, then each
+// pack's, in catalogue order; a pack requirement met by several kinds is
+// listed once per kind.
+func evidenceRequirements() ([]EvidenceRequirement, error) {
+	baseline, err := BaselineEvidence()
+	if err != nil {
+		return nil, err
+	}
 	packs, err := Packs()
 	if err != nil {
 		return nil, err
 	}
-	reqs := doc.Requirements
+	reqs := slices.Clone(baseline)
 	for _, p := range packs {
 		for _, e := range p.Evidence {
 			for _, kind := range append([]string{e.Kind}, e.Accepts...) {

@@ -8,13 +8,11 @@ package web
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -301,7 +299,7 @@ type evidenceInput struct {
 
 // Evidence are the evidence rows, one per kind, as typed.
 func (f bidForm) Evidence() []evidenceInput {
-	guide := evidenceGuide()
+	guide, _ := policies.EvidenceGuide() // without it each row is titled by its kind
 	out := make([]evidenceInput, len(domain.EvidenceKinds))
 	for i, kind := range domain.EvidenceKinds {
 		g := guide[kind]
@@ -319,32 +317,3 @@ func (f bidForm) Evidence() []evidenceInput {
 	}
 	return out
 }
-
-type evidenceRequirement struct {
-	Kind  string `json:"kind"`
-	Title string `json:"title"`
-	Fix   string `json:"fix"`
-}
-
-// evidenceGuide is each evidence kind's title and fix from the requirements
-// the safety policy applies (policies.Data), read once; the form falls back
-// to the bare kind if they cannot be read.
-var evidenceGuide = sync.OnceValue(func() map[string]evidenceRequirement {
-	out := map[string]evidenceRequirement{}
-	b, err := fs.ReadFile(policies.Data(), "evidence_requirements.json")
-	if err != nil {
-		return out
-	}
-	var doc struct {
-		Requirements []evidenceRequirement `json:"requirements"`
-	}
-	if json.Unmarshal(b, &doc) != nil {
-		return out
-	}
-	for _, r := range doc.Requirements {
-		if _, seen := out[r.Kind]; !seen {
-			out[r.Kind] = r
-		}
-	}
-	return out
-})

@@ -1,9 +1,7 @@
 package manifest
 
 import (
-	"encoding/json"
 	"fmt"
-	"io/fs"
 	"math"
 	"slices"
 	"strings"
@@ -12,29 +10,6 @@ import (
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/policies"
 )
-
-// evidenceRequirement is one entry of policies/data/evidence_requirements.json.
-type evidenceRequirement struct {
-	Kind         string   `json:"kind"`
-	Tiers        []string `json:"tiers"`
-	MaxAgeMonths int      `json:"max_age_months"`
-	Title        string   `json:"title"`
-	Fix          string   `json:"fix"`
-}
-
-var evidenceRequirements = sync.OnceValues(func() ([]evidenceRequirement, error) {
-	raw, err := fs.ReadFile(policies.Data(), "evidence_requirements.json")
-	if err != nil {
-		return nil, fmt.Errorf("read evidence requirements: %w", err)
-	}
-	var doc struct {
-		Requirements []evidenceRequirement `json:"requirements"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("decode evidence requirements: %w", err)
-	}
-	return doc.Requirements, nil
-})
 
 // packCatalogue is the embedded bundle's policy packs: what each asks of a
 // candidate beyond the tier's baseline evidence.
@@ -53,13 +28,13 @@ var statedNoLicense = []string{"", "unknown", "noassertion", "none", "undisclose
 // said, not whether it passes: the license review and the policies judge
 // that. It reads the embedded evidence requirements.
 func Completeness(m domain.Manifest, c domain.Criteria) (domain.Completeness, error) {
-	reqs, err := evidenceRequirements()
-	if err != nil {
-		return domain.Completeness{}, err
-	}
 	tier := string(c.RiskTier)
 	if tier == "" {
 		tier = string(domain.RiskStandard)
+	}
+	reqs, err := policies.BaselineEvidenceAt(tier)
+	if err != nil {
+		return domain.Completeness{}, err
 	}
 	out := domain.Completeness{Missing: []domain.MissingField{}}
 	total := 0
@@ -81,9 +56,6 @@ func Completeness(m domain.Manifest, c domain.Criteria) (domain.Completeness, er
 			fmt.Sprintf("State the license the %s are offered under (for data and documentation, e.g. CC-BY-4.0), or leave the component out if it is not released.", strings.ToLower(comp.Name)))
 	}
 	for _, r := range reqs {
-		if !slices.Contains(r.Tiers, tier) {
-			continue
-		}
 		items := slices.DeleteFunc(slices.Clone(m.Evidence), func(e domain.EvidenceItem) bool { return e.Kind != r.Kind })
 		need(len(items) > 0, "evidence["+r.Kind+"]", r.Title, r.Fix)
 		if len(items) > 0 && r.MaxAgeMonths > 0 {
@@ -117,15 +89,13 @@ func needPacks(m domain.Manifest, c domain.Criteria, need func(stated bool, fiel
 	if tier == "" {
 		tier = domain.RiskStandard
 	}
-	baseline, err := evidenceRequirements()
+	baseline, err := policies.BaselineEvidenceAt(string(tier))
 	if err != nil {
 		return err
 	}
 	seen := map[string]bool{}
 	for _, r := range baseline {
-		if slices.Contains(r.Tiers, string(tier)) {
-			seen["evidence:"+r.Kind] = true
-		}
+		seen["evidence:"+r.Kind] = true
 	}
 	for _, p := range policies.Selected(catalogue, c.Packs, c.RiskTier) {
 		for _, e := range p.Evidence {
