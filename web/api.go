@@ -3,8 +3,6 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -70,34 +68,12 @@ func decodeJSONChecked(c echo.Context, v any, check func(body []byte, path strin
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return domain.Errorf(domain.ErrMalformed, "the request body is not valid JSON for this endpoint: %s", describeJSONError(body, err))
+		return domain.Errorf(domain.ErrMalformed, "the request body is not valid JSON for this endpoint: %s", inputguard.DescribeJSONError(body, err))
 	}
 	if dec.More() {
 		return domain.Errorf(domain.ErrMalformed, "the request body has data after the JSON object: send exactly one object")
 	}
 	return nil
-}
-
-func describeJSONError(body []byte, err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		line, col := 1, 1
-		for i := 0; i < len(body) && int64(i) < se.Offset-1; i++ {
-			if body[i] == '\n' {
-				line, col = line+1, 1
-			} else {
-				col++
-			}
-		}
-		return fmt.Sprintf("line %d, column %d: %s", line, col, se.Error())
-	case errors.As(err, &te):
-		return fmt.Sprintf("field %q must be a %s, not a JSON %s", te.Field, te.Type.String(), te.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "the JSON ends too early: check that every { and [ is closed"
-	}
-	return err.Error()
 }
 
 // handle is the shape of every JSON handler with a body: decode B, call the

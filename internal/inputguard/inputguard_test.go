@@ -1,6 +1,7 @@
 package inputguard
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -198,6 +199,31 @@ func TestRequireJSON(t *testing.T) {
 		var de *domain.Error
 		if !errors.As(err, &de) || de.Kind != domain.ErrUnsupportedMedia || !strings.Contains(de.Message, want) || !strings.Contains(de.Message, "application/json") {
 			t.Errorf("RequireJSON(%q) = %v, want unsupported media mentioning %q and application/json", ct, err, want)
+		}
+	}
+}
+
+// TestDescribeJSONError: each way a body fails to decode is told with where
+// and what to fix.
+func TestDescribeJSONError(t *testing.T) {
+	for _, tc := range []struct {
+		body, want string
+	}{
+		{"{\n  \"a\": 1,\n  \"b\" 2\n}", "line 3, column 7"},
+		{`{"a": 1`, "ends too early"},
+		{`{"name": 5}`, `field "name" must be a string, not a JSON number`},
+		{`{"a": 1}}`, "invalid character '}' after top-level value"},
+	} {
+		var v struct {
+			Name string `json:"name"`
+			A    int    `json:"a"`
+		}
+		err := json.Unmarshal([]byte(tc.body), &v)
+		if err == nil {
+			t.Fatalf("%q decoded", tc.body)
+		}
+		if got := DescribeJSONError([]byte(tc.body), err); !strings.Contains(got, tc.want) {
+			t.Errorf("%q: %q, want it to contain %q", tc.body, got, tc.want)
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package inputguard
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -397,4 +399,30 @@ func (s *jsonScanner) separator(closing byte) (done bool, err error) {
 		return true, nil
 	}
 	return false, errSyntax
+}
+
+// DescribeJSONError says where and why data did not decode, for a person
+// to fix: "line L, column C: ..." for a syntax error, the field and the type
+// it must have for a value of the wrong type, and that the document ends
+// too early for a truncated one.
+func DescribeJSONError(data []byte, err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.As(err, &se) && se.Error() == "unexpected end of JSON input":
+		return "the JSON ends too early: check that every { and [ is closed"
+	case errors.As(err, &se):
+		line, col := 1, 1
+		for i := 0; i < len(data) && int64(i) < se.Offset-1; i++ {
+			if data[i] == '\n' {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+		}
+		return fmt.Sprintf("line %d, column %d: %s; check for a missing comma, quote or bracket there", line, col, se.Error())
+	case errors.As(err, &te) && te.Field != "":
+		return fmt.Sprintf("field %q must be a %s, not a JSON %s", te.Field, te.Type.String(), te.Value)
+	}
+	return err.Error()
 }

@@ -31,7 +31,7 @@ func ParseCycloneDX(data []byte, path string) (Candidate, error) {
 	}
 	if err := cdx.NewBOMDecoder(bytes.NewReader(data), format).Decode(&bom); err != nil {
 		return Candidate{}, domain.InvalidFields("the CycloneDX BOM is not valid "+name,
-			[]domain.FieldError{{Field: orRoot(path), Message: syntaxMessage(data, err)}})
+			[]domain.FieldError{{Field: orRoot(path), Message: inputguard.DescribeJSONError(data, err)}})
 	}
 	models, datasets, others := sortComponents(&bom)
 	if len(models) == 0 {

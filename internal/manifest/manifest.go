@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,7 +61,7 @@ func ParseJSON(data []byte, path string) (domain.Manifest, error) {
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		return m, domain.InvalidFields("the manifest is not valid JSON",
-			[]domain.FieldError{{Field: orRoot(path), Message: syntaxMessage(data, err)}})
+			[]domain.FieldError{{Field: orRoot(path), Message: inputguard.DescribeJSONError(data, err)}})
 	}
 	if err := Validate(inst, path); err != nil {
 		return m, err
@@ -249,32 +248,6 @@ func orRoot(p string) string {
 		return "$"
 	}
 	return p
-}
-
-// syntaxMessage turns a JSON decoding error into "line L, column C: ...".
-func syntaxMessage(data []byte, err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, col := position(data, se.Offset)
-		return fmt.Sprintf("line %d, column %d: %s; check for a missing comma, quote or bracket there", line, col, se.Error())
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return "the JSON ends too early; check that every { and [ is closed"
-	}
-	return err.Error()
-}
-
-func position(data []byte, offset int64) (line, col int) {
-	line, col = 1, 1
-	for i := 0; i < len(data) && int64(i) < offset-1; i++ {
-		if data[i] == '\n' {
-			line++
-			col = 1
-			continue
-		}
-		col++
-	}
-	return line, col
 }
 
 // Hash is the content hash of a manifest: sha256 over its canonical JSON

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/inputguard"
 	"github.com/modeltender/modeltender/internal/licensing"
 )
 
@@ -76,7 +77,7 @@ func ParseSPDX3(data []byte, path string) ([]Candidate, error) {
 	}
 	if err := json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &top); err != nil {
 		return nil, domain.InvalidFields("the SPDX document is not valid JSON",
-			[]domain.FieldError{{Field: orRoot(path), Message: syntaxMessage(data, err)}})
+			[]domain.FieldError{{Field: orRoot(path), Message: inputguard.DescribeJSONError(data, err)}})
 	}
 	if len(top.Graph) == 0 {
 		return nil, domain.InvalidFields("the SPDX document has no elements", []domain.FieldError{{Field: fieldPath(path, []string{"@graph"}),
