@@ -148,3 +148,31 @@ func TestAwardAndProtests(t *testing.T) {
 		t.Errorf("ranking of %s: %+v", got.ID, ranked)
 	}
 }
+
+// A delivery check's typed fields are bounded by the service, so the API
+// (whose body is held to the text rules only) and the form's uploads are
+// refused alike, each field named, before anything is read or written.
+func TestDeliveryFieldsBounded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	long := strings.Repeat("A", maxPEMChars+1)
+	paths := make([]string, maxIgnorePaths+1)
+	for i := range paths {
+		paths[i] = "file"
+	}
+	for field, d := range map[string]DeliveryCheck{
+		"public_key":        {PublicKey: long},
+		"certificate_chain": {CertificateChain: long},
+		"identity":          {Identity: long},
+		"ignore_paths":      {IgnorePaths: paths},
+		"ignore_paths[0]":   {IgnorePaths: []string{long}},
+	} {
+		d.Files = map[string]string{"model.safetensors": strings.Repeat("0", 64)}
+		_, err := w.svc.CheckDelivery(ctx, w.officer, "awd_none", d)
+		requireField(t, err, field, "at most")
+	}
+	// Within the bounds the check goes on, to the award it names.
+	_, err := w.svc.CheckDelivery(ctx, w.officer, "awd_none", DeliveryCheck{PublicKey: "key", Files: map[string]string{"a": "b"}})
+	requireKind(t, err, domain.ErrNotFound)
+}

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/modeltender/modeltender/internal/artifact"
 	"github.com/modeltender/modeltender/internal/contract"
 	"github.com/modeltender/modeltender/internal/domain"
+	"github.com/modeltender/modeltender/internal/inputguard"
 )
 
 // TaskDeliveryMismatch is the officer's task a delivery that differs from
@@ -64,6 +66,9 @@ func (r DeliveryResult) Problems() []string {
 func (s *Service) CheckDelivery(ctx context.Context, u domain.User, awardID string, d DeliveryCheck) (DeliveryResult, error) {
 	res := DeliveryResult{AwardID: awardID}
 	if err := s.Authorize(ctx, u, "award:recommend"); err != nil {
+		return res, err
+	}
+	if err := d.bounded(); err != nil {
 		return res, err
 	}
 	aw, err := s.Store.Award(ctx, awardID)
@@ -184,4 +189,39 @@ func (s *Service) recordDelivery(ctx context.Context, u domain.User, sol domain.
 	}
 	// The task (or the closing of the award's tasks) commits with its audit row.
 	return s.Store.RecordDeliveryCheck(ctx, aw.ID, mismatch, res.CheckedAt, auditEvent(u, action, "award", aw.ID, sol.ID, res.CheckedAt, detail))
+}
+
+// Bounds of a delivery check's typed fields: a PEM public key or a short
+// certificate chain, and the paths a model leaves out.
+const (
+	maxPEMChars    = 64 << 10
+	maxIgnorePaths = 1_000
+)
+
+// bounded refuses a typed field past its bound, naming each. The API holds
+// a delivery's body to the text rules only, since a signature bundle's and
+// a trusted root's base64 members run far past any field length
+// (internal/artifact parses both as hostile input with its own bounds);
+// the form's uploads are bounded by the body limit alone.
+func (d DeliveryCheck) bounded() error {
+	var fields []domain.FieldError
+	limit := func(name, v string, max int) {
+		if n := utf8.RuneCountInString(v); n > max {
+			fields = append(fields, domain.FieldError{Field: name, Message: fmt.Sprintf("is %d characters long; at most %d are accepted", n, max)})
+		}
+	}
+	limit("public_key", d.PublicKey, maxPEMChars)
+	limit("certificate_chain", d.CertificateChain, maxPEMChars)
+	limit("identity", d.Identity, inputguard.DefaultMaxLength)
+	limit("issuer", d.Issuer, inputguard.DefaultMaxLength)
+	for i, p := range d.IgnorePaths {
+		limit(fmt.Sprintf("ignore_paths[%d]", i), p, inputguard.DefaultMaxLength)
+	}
+	if len(d.IgnorePaths) > maxIgnorePaths {
+		fields = append(fields, domain.FieldError{Field: "ignore_paths", Message: fmt.Sprintf("lists %d paths; at most %d are accepted", len(d.IgnorePaths), maxIgnorePaths)})
+	}
+	if len(fields) > 0 {
+		return inputguard.InvalidText(fields)
+	}
+	return nil
 }
