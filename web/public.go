@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/tender"
 )
 
@@ -18,23 +17,6 @@ import (
 // header and navigation of their role.
 func (s *Server) publicRoute(path string, h echo.HandlerFunc) {
 	s.echo.GET(path, h, securityHeaders, csrfProtect, s.optionalSession)
-}
-
-// optionalSession resolves the session cookie when there is a valid one and
-// otherwise lets the visitor through signed out.
-func (s *Server) optionalSession(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if ck, err := c.Cookie(sessionCookie); err == nil {
-			u, err := s.svc.SessionUser(c.Request().Context(), ck.Value)
-			switch {
-			case err == nil:
-				c.Set("user", u)
-			case domain.KindOf(err) != domain.ErrUnauthenticated:
-				return err
-			}
-		}
-		return next(c)
-	}
 }
 
 // front is the start page: a signed-in user goes to where their work is,

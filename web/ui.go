@@ -221,22 +221,31 @@ func randomToken() string {
 // webSession resolves the session cookie to a user. A signed-out visitor of
 // a page is sent to sign in and then back.
 func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ck, err := c.Cookie(sessionCookie)
-		if err == nil {
-			u, err := s.svc.SessionUser(c.Request().Context(), ck.Value)
-			if err == nil {
-				c.Set("user", u)
-				return next(c)
-			}
-			if domain.KindOf(err) != domain.ErrUnauthenticated {
-				return err
-			}
-		}
-		if c.Request().Method == http.MethodGet {
+	return s.optionalSession(func(c echo.Context) error {
+		switch {
+		case userOf(c).ID != "":
+			return next(c)
+		case c.Request().Method == http.MethodGet:
 			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 		}
 		return domain.Errorf(domain.ErrUnauthenticated, "you are not signed in (or your session ended): sign in at /login and try again")
+	})
+}
+
+// optionalSession resolves the session cookie when there is a valid one and
+// otherwise lets the visitor through signed out.
+func (s *Server) optionalSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if ck, err := c.Cookie(sessionCookie); err == nil {
+			u, err := s.svc.SessionUser(c.Request().Context(), ck.Value)
+			switch {
+			case err == nil:
+				c.Set("user", u)
+			case domain.KindOf(err) != domain.ErrUnauthenticated:
+				return err
+			}
+		}
+		return next(c)
 	}
 }
 
