@@ -13,7 +13,8 @@ import (
 
 // A decision can be re-run without modeltender: the bundle written in OPA's
 // layout, given the input document the engine decides on, makes OPA's own
-// evaluator reach the decision the engine reaches, finding for finding.
+// evaluator reach the decision the engine reaches, finding for finding;
+// so does the one-shot engine of `modeltender evaluate` (OneShot).
 func TestOPAReachesTheEngineDecision(t *testing.T) {
 	ctx := context.Background()
 	b, err := LoadBundle()
@@ -37,6 +38,10 @@ func TestOPAReachesTheEngineDecision(t *testing.T) {
 		"an attestation missing": withoutAttestation(completeInput(), completeInput().Manifest.Attestations[0].Term),
 	}
 	engine := newEngine(t)
+	oneShot, err := NewEngine(ctx, OneShot())
+	if err != nil {
+		t.Fatal(err)
+	}
 	query, err := rego.New(rego.Query(decisionQuery), rego.LoadBundle(dir)).PrepareForEval(ctx)
 	if err != nil {
 		t.Fatalf("OPA reads the bundle written in its layout: %v", err)
@@ -44,6 +49,10 @@ func TestOPAReachesTheEngineDecision(t *testing.T) {
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {
 			want := decide(t, engine, in)
+			// The one-shot engine, its tables left unfolded, decides the same.
+			if got := decide(t, oneShot, in); !reflect.DeepEqual(got, want) {
+				t.Fatalf("the one-shot engine decided\n%+v\nthe engine\n%+v", got, want)
+			}
 			doc, err := InputDocument(in)
 			if err != nil {
 				t.Fatal(err)

@@ -125,7 +125,8 @@ type Provenance struct {
 	Signature domain.SignatureVerdict `json:"signature"`
 }
 
-// Option changes where NewEngine, Data and LoadBundle read the bundle from.
+// Option changes where NewEngine, Data and LoadBundle read the bundle from,
+// or how NewEngine prepares it.
 type Option func(*options)
 
 type options struct {
@@ -134,6 +135,9 @@ type options struct {
 	own fs.FS
 	// bundle is a bundle already loaded, read as it is.
 	bundle *Bundle
+	// unfolded leaves the tables package as Rego instead of folding it
+	// into constants (OneShot).
+	unfolded bool
 }
 
 func newOptions(opts []Option) options {
@@ -163,6 +167,15 @@ func FromBundle(b *Bundle) Option {
 	return func(o *options) { o.own, o.bundle = nil, b }
 }
 
+// OneShot prepares an engine for a process that decides once or a few
+// times, such as `modeltender evaluate`: the tables package is left as
+// Rego and computed within each decision, instead of being folded into
+// constants by a second compile of the bundle, which pays back only over
+// many decisions. The decisions are the same.
+func OneShot() Option {
+	return func(o *options) { o.unfolded = true }
+}
+
 // Embedded is the bundle built into the binary, for Test and CheckFormat.
 func Embedded() fs.FS { return bundle }
 
@@ -173,7 +186,7 @@ func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	compiler, store, err := compileBundle(ctx, b)
+	compiler, store, err := compileBundle(ctx, b, !newOptions(opts).unfolded)
 	if err != nil {
 		return nil, err
 	}
@@ -198,15 +211,15 @@ func NewEngine(ctx context.Context, opts ...Option) (*Engine, error) {
 }
 
 // compileBundle compiles b's policies against its data, with the tables
-// package folded into constants.
-func compileBundle(ctx context.Context, b *Bundle) (*ast.Compiler, storage.Store, error) {
+// package folded into constants when fold is set.
+func compileBundle(ctx context.Context, b *Bundle, fold bool) (*ast.Compiler, storage.Store, error) {
 	modules, store, err := compileInput(b, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	compiler, err := compile(modules)
-	if err != nil {
-		return nil, nil, err
+	if err != nil || !fold {
+		return compiler, store, err
 	}
 	if modules, err = foldTables(ctx, compiler, store, modules); err != nil {
 		return nil, nil, err

@@ -192,7 +192,7 @@ func startOPAServer(b *testing.B, bundle *Bundle) string {
 func partialDecision(b *testing.B, bundle *Bundle, in Input) rego.PreparedEvalQuery {
 	b.Helper()
 	ctx := b.Context()
-	compiler, store, err := compileBundle(ctx, bundle)
+	compiler, store, err := compileBundle(ctx, bundle, true)
 	if err != nil {
 		b.Fatal(err)
 	}

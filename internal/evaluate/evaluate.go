@@ -95,7 +95,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return Unreadable(err)
 	}
-	engine, err := policies.NewEngine(ctx, policies.Dir(*policyDir))
+	engine, err := policies.NewEngine(ctx, policies.Dir(*policyDir), policies.OneShot())
 	if err != nil {
 		return fmt.Errorf("load policies: %w", err)
 	}

@@ -45,7 +45,8 @@ func loadLicenseAliases(data fs.FS) (licenseAliases, error) {
 // model hub's family identifier, or a license page several licenses share.
 func (a *Analyzer) family(written string) (family, bool) {
 	if isURL(written) {
-		ids, ok := a.kb.sharedURLs[urlKey(written)]
+		_, shared := a.kb.urlIndex()
+		ids, ok := shared[urlKey(written)]
 		return family{Name: "a page that several SPDX licenses share", Members: ids}, ok
 	}
 	f, ok := a.families[aliasKey(written)]

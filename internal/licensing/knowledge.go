@@ -103,6 +103,16 @@ type knowledge struct {
 	version string
 	entries map[string]*Entry // by id
 	names   map[string]string // alias key (see knowledgeKey) -> id
+	// listed are the entries in the knowledge base's order and spdx the
+	// SPDX license list, which the URL index is built from.
+	listed []*Entry
+	spdx   licenseList
+
+	// Normalising the few thousand URLs the entries and the SPDX list
+	// publish costs more than the rest of the names together, and most
+	// licenses are not written as a URL, so the index is built on the first
+	// URL (urlIndex).
+	urlOnce sync.Once
 	urls    map[string]string // normalised URL (see urlKey) -> id
 	// sharedURLs are published locations several current licenses list
 	// (the GPL-3.0 text for -only and -or-later): they name none alone.
@@ -155,7 +165,7 @@ func loadKnowledge(data fs.FS, spdx licenseList) (*knowledge, error) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("decode license knowledge base %s: %w", knowledgeFile, err)
 	}
-	k := &knowledge{version: doc.Version, entries: map[string]*Entry{}, names: map[string]string{}, urls: map[string]string{}}
+	k := &knowledge{version: doc.Version, entries: map[string]*Entry{}, names: map[string]string{}, listed: doc.Licenses, spdx: spdx}
 	for _, e := range doc.Licenses {
 		if _, dup := k.entries[e.ID]; dup {
 			return nil, fmt.Errorf("license knowledge base %s: %s appears twice", knowledgeFile, e.ID)
@@ -165,9 +175,6 @@ func loadKnowledge(data fs.FS, spdx licenseList) (*knowledge, error) {
 			if err := k.addName(name, e.ID); err != nil {
 				return nil, err
 			}
-		}
-		for _, u := range e.URLs {
-			k.urls[urlKey(u)] = e.ID
 		}
 		if len(e.Texts) == 0 {
 			continue
@@ -181,36 +188,58 @@ func loadKnowledge(data fs.FS, spdx licenseList) (*knowledge, error) {
 			k.raw = append(k.raw, rawText{id: e.ID, version: v.Version, text: string(text)})
 		}
 	}
-	published := map[string][]licenseFacts{} // a license's published locations, by urlKey
 	for _, l := range spdx.Licenses {
-		for _, page := range []string{"", ".html", ".json"} {
-			k.urls[urlKey(spdxListURL+l.ID+page)] = l.ID
-		}
-		for _, u := range append([]string{l.URL}, l.SeeAlso...) {
-			if u != "" && !slices.ContainsFunc(published[urlKey(u)], func(f licenseFacts) bool { return f.ID == l.ID }) {
-				published[urlKey(u)] = append(published[urlKey(u)], l)
-			}
-		}
 		if e := k.entries[l.ID]; e != nil && e.Name == "" {
 			e.Name = l.Name
 		}
 	}
-	k.sharedURLs = map[string][]string{}
-	for key, ls := range published {
-		if _, taken := k.urls[key]; taken {
-			continue
-		}
-		if id := onlyCurrent(ls); id != "" {
-			k.urls[key] = id
-			continue
-		}
-		for _, l := range ls {
-			if !l.Deprecated {
-				k.sharedURLs[key] = append(k.sharedURLs[key], l.ID)
+	return k, nil
+}
+
+// urlIndex returns the license each normalised URL names and the
+// locations several current licenses share, built on the first call: the
+// entries' own URLs, then the SPDX list's pages of each license, then the
+// locations the list publishes for each (url, seeAlso) that neither
+// claims.
+func (k *knowledge) urlIndex() (urls map[string]string, shared map[string][]string) {
+	k.urlOnce.Do(func() {
+		k.urls, k.sharedURLs = map[string]string{}, map[string][]string{}
+		for _, e := range k.listed {
+			for _, u := range e.URLs {
+				k.urls[urlKey(u)] = e.ID
 			}
 		}
-	}
-	return k, nil
+		published := map[string][]licenseFacts{} // a license's published locations, by urlKey
+		for _, l := range k.spdx.Licenses {
+			for _, page := range []string{"", ".html", ".json"} {
+				k.urls[urlKey(spdxListURL+l.ID+page)] = l.ID
+			}
+			for _, u := range append([]string{l.URL}, l.SeeAlso...) {
+				if u == "" {
+					continue
+				}
+				key := urlKey(u)
+				if !slices.ContainsFunc(published[key], func(f licenseFacts) bool { return f.ID == l.ID }) {
+					published[key] = append(published[key], l)
+				}
+			}
+		}
+		for key, ls := range published {
+			if _, taken := k.urls[key]; taken {
+				continue
+			}
+			if id := onlyCurrent(ls); id != "" {
+				k.urls[key] = id
+				continue
+			}
+			for _, l := range ls {
+				if !l.Deprecated {
+					k.sharedURLs[key] = append(k.sharedURLs[key], l.ID)
+				}
+			}
+		}
+	})
+	return k.urls, k.sharedURLs
 }
 
 // onlyCurrent picks the license a published location names: the one
@@ -254,7 +283,8 @@ func (k *knowledge) byName(s string) *Entry {
 
 // byURL returns the id of the license a URL points at, or "".
 func (k *knowledge) byURL(s string) string {
-	return k.urls[urlKey(s)]
+	urls, _ := k.urlIndex()
+	return urls[urlKey(s)]
 }
 
 // knowledgeKey folds what aliasKey folds and also the words "community",
