@@ -263,13 +263,8 @@ func (s *Server) requestClarification(c echo.Context, u domain.User, b clarifica
 	return s.svc.AskClarification(c.Request().Context(), u, c.Param("id"), b.Question, time.Duration(b.AnswerWithinHours)*time.Hour)
 }
 
-type clarificationAnswerBody struct {
-	Answer   string          `json:"answer"`
-	Manifest json.RawMessage `json:"manifest"`
-}
-
-func (s *Server) answerClarification(c echo.Context, u domain.User, b clarificationAnswerBody) (any, error) {
-	amended, err := s.svc.AnswerClarification(c.Request().Context(), u, c.Param("id"), b.Answer, b.Manifest)
+func (s *Server) answerClarification(c echo.Context, u domain.User, a tender.ClarificationAnswer) (any, error) {
+	amended, err := s.svc.AnswerClarification(c.Request().Context(), u, c.Param("id"), a)
 	return map[string]any{"clarification_id": c.Param("id"), "answered": true, "amended_manifest": amended}, err
 }
 

@@ -282,8 +282,6 @@ func (s *Server) changeBidForm(c echo.Context, change func(context.Context, doma
 // manifest when the vendor uploads one, read as a bid's files are (native
 // JSON, MOF model YAML or CycloneDX).
 func (s *Server) answerClarificationForm(c echo.Context) error {
-	u := userOf(c)
-	ctx := c.Request().Context()
 	form := newActionForm(c, "clarify", c.Param("cid"), "answer")
 	var amended json.RawMessage
 	if fh, err := c.FormFile("manifest"); err == nil && fh.Size > 0 {
@@ -293,18 +291,12 @@ func (s *Server) answerClarificationForm(c echo.Context) error {
 		}
 		amended = asCandidateFile(content, nil)
 	}
-	// The clarification must be on this bid, so that a refusal shows its page.
-	if _, err := s.svc.OwnBid(ctx, u, c.Param("id")); err != nil {
-		return err
-	}
-	cls, err := s.svc.Clarifications(ctx, u, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if !slices.ContainsFunc(cls, func(cl domain.Clarification) bool { return cl.ID == form.Key }) {
-		return domain.Errorf(domain.ErrNotFound, "no clarification %s on bid %s", form.Key, c.Param("id"))
-	}
-	if _, err := s.svc.AnswerClarification(ctx, u, form.Key, form.Values["answer"], amended); err != nil {
+	// From this bid's page, so that a refusal shows the page.
+	a := tender.ClarificationAnswer{Answer: form.Values["answer"], Manifest: amended, BidID: c.Param("id")}
+	if _, err := s.svc.AnswerClarification(c.Request().Context(), userOf(c), form.Key, a); err != nil {
+		if domain.KindOf(err) == domain.ErrNotFound {
+			return err // not a clarification of this bid: the page has no form for it
+		}
 		if err := form.refuse(err); err != nil {
 			return err
 		}

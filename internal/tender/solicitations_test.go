@@ -75,7 +75,7 @@ func TestAuthorizeRefusesPerRole(t *testing.T) {
 			return err
 		}, "", "vendor assigns a reviewer"},
 		{w.reviewer, func(u domain.User) error {
-			_, err := w.svc.AnswerClarification(ctx, u, "clr_1", "answer", nil)
+			_, err := w.svc.AnswerClarification(ctx, u, "clr_1", ClarificationAnswer{Answer: "answer"})
 			return err
 		}, "", "reviewer answers a clarification"},
 	}

@@ -268,13 +268,37 @@ func (s *Service) AskClarification(ctx context.Context, u domain.User, taskID, q
 	return out, err
 }
 
+// ClarificationAnswer is a vendor's answer to a clarification request.
+type ClarificationAnswer struct {
+	Answer string `json:"answer"`
+	// Manifest, when given, is the candidate's amended manifest, in any
+	// format a bid takes.
+	Manifest json.RawMessage `json:"manifest"`
+	// BidID, when set, is the bid the vendor answers from (its page): a
+	// clarification on another bid is not found there.
+	BidID string `json:"-"`
+}
+
 // AnswerClarification sends a vendor's answer to a clarification request,
 // with an amended manifest when one is given, and says whether one was.
-func (s *Service) AnswerClarification(ctx context.Context, u domain.User, clarificationID, answer string, amended json.RawMessage) (bool, error) {
+func (s *Service) AnswerClarification(ctx context.Context, u domain.User, clarificationID string, a ClarificationAnswer) (bool, error) {
 	if err := s.Authorize(ctx, u, "bid:submit"); err != nil {
 		return false, err
 	}
-	if err := required(map[string]string{"answer": answer}); err != nil {
+	if a.BidID != "" {
+		b, err := s.ownBid(ctx, u, a.BidID)
+		if err != nil {
+			return false, err
+		}
+		cls, err := s.Store.Clarifications(ctx, b.ID)
+		if err != nil {
+			return false, err
+		}
+		if !slices.ContainsFunc(cls, func(cl domain.Clarification) bool { return cl.ID == clarificationID }) {
+			return false, domain.Errorf(domain.ErrNotFound, "no clarification %s on bid %s", clarificationID, b.ID)
+		}
+	}
+	if err := required(map[string]string{"answer": a.Answer}); err != nil {
 		return false, err
 	}
 	cl, err := s.Store.Clarification(ctx, clarificationID)
@@ -284,9 +308,9 @@ func (s *Service) AnswerClarification(ctx context.Context, u domain.User, clarif
 	if cl.VendorOrgID != u.OrgID {
 		return false, domain.Errorf(domain.ErrNotFound, "no clarification %s", cl.ID)
 	}
-	reply := contract.ClarificationReply{ClarificationID: cl.ID, VendorUserID: u.ID, VendorRole: u.Role, VendorOrgID: u.OrgID, Answer: answer}
-	if len(amended) > 0 {
-		cs, fields := readCandidate(amended, "manifest")
+	reply := contract.ClarificationReply{ClarificationID: cl.ID, VendorUserID: u.ID, VendorRole: u.Role, VendorOrgID: u.OrgID, Answer: a.Answer}
+	if len(a.Manifest) > 0 {
+		cs, fields := readCandidate(a.Manifest, "manifest")
 		if len(fields) == 0 && len(cs) != 1 {
 			fields = []domain.FieldError{{Field: "manifest", Message: fmt.Sprintf("the document describes %d models: send the one this candidate is", len(cs))}}
 		}

@@ -227,24 +227,31 @@ func TestClarifications(t *testing.T) {
 		t.Errorf("clarification sent %+v, returned %+v", req, cl)
 	}
 
-	_, err = r.svc.AnswerClarification(ctx, r.sellerB, cl.ID, "not ours", nil)
+	_, err = r.svc.AnswerClarification(ctx, r.sellerB, cl.ID, ClarificationAnswer{Answer: "not ours"})
 	requireRefusal(t, err, domain.ErrNotFound, "no clarification")
-	_, err = r.svc.AnswerClarification(ctx, r.sellerA, cl.ID, "", nil)
+	_, err = r.svc.AnswerClarification(ctx, r.sellerA, cl.ID, ClarificationAnswer{})
 	requireKind(t, err, domain.ErrInvalid)
-	_, err = r.svc.AnswerClarification(ctx, r.sellerA, cl.ID, "see manifest",
-		json.RawMessage(`{"schema_version": "1", "name": "m", "weights": {"license": "Apache 2.0"}}`))
+	_, err = r.svc.AnswerClarification(ctx, r.sellerA, cl.ID, ClarificationAnswer{Answer: "see manifest",
+		Manifest: json.RawMessage(`{"schema_version": "1", "name": "m", "weights": {"license": "Apache 2.0"}}`)})
 	requireRefusal(t, err, domain.ErrInvalid, "amended manifest was not accepted")
+	// From a bid's page the clarification must be on that bid, and the bid
+	// the vendor's own.
+	other := r.storedBid(t, r.published(t), r.sellerA, "bid_a2")
+	_, err = r.svc.AnswerClarification(ctx, r.sellerA, cl.ID, ClarificationAnswer{Answer: "from the wrong page", BidID: other.ID})
+	requireRefusal(t, err, domain.ErrNotFound, "no clarification "+cl.ID+" on bid bid_a2")
+	_, err = r.svc.AnswerClarification(ctx, r.sellerB, cl.ID, ClarificationAnswer{Answer: "not my bid", BidID: r.bid.ID})
+	requireKind(t, err, domain.ErrNotFound)
 	sent := len(r.temporal.sentUpdates())
 	r.requireNothingSent(t, sent)
 
-	amended, err := r.svc.AnswerClarification(ctx, r.sellerA, cl.ID, "public web crawl, documented", candidatesJSON("granite-2")[0])
+	amended, err := r.svc.AnswerClarification(ctx, r.sellerA, cl.ID, ClarificationAnswer{Answer: "public web crawl, documented", Manifest: candidatesJSON("granite-2")[0]})
 	requireNoError(t, err)
 	up := r.lastUpdate(t, contract.AnswerClarificationUpdate)
 	reply := up.Arg.(contract.ClarificationReply)
 	if !amended || up.WorkflowID != r.task.WorkflowID || reply.Manifest == nil || reply.Manifest.Name != "granite-2" || reply.VendorOrgID != r.vendorA.ID {
 		t.Errorf("answer sent %+v to %s (amended %v)", reply, up.WorkflowID, amended)
 	}
-	plain, err := r.svc.AnswerClarification(ctx, r.sellerA, cl.ID, "no change", nil)
+	plain, err := r.svc.AnswerClarification(ctx, r.sellerA, cl.ID, ClarificationAnswer{Answer: "no change", BidID: r.bid.ID})
 	requireNoError(t, err)
 	if plain || r.lastUpdate(t, contract.AnswerClarificationUpdate).Arg.(contract.ClarificationReply).Manifest != nil {
 		t.Error("an answer without a manifest reported or sent one")
