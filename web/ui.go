@@ -328,6 +328,18 @@ func formErrors(err error) (fieldErrors, string, error) {
 	return fe, inUsersWords(de.Message), nil
 }
 
+// unreadable refuses a form that could not put some of its inputs in the
+// request (own: a number that is not a number, a list that does not parse),
+// with what the service finds wrong with the rest (rest), so that the user
+// fixes everything in one go. A field the form reports is not reported
+// again by the service, whose message on the raw text would repeat it.
+func unreadable(message string, own, rest []domain.FieldError) error {
+	rest = slices.DeleteFunc(slices.Clone(rest), func(r domain.FieldError) bool {
+		return slices.ContainsFunc(own, func(o domain.FieldError) bool { return o.Field == r.Field })
+	})
+	return domain.InvalidFields(message, append(slices.Clone(own), rest...))
+}
+
 // schemaWords rewrite what the API says for clients (JSON Schema terms,
 // schema locations, "problem(s)") into what a person filling a form reads.
 var schemaWords = []struct {

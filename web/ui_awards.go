@@ -20,10 +20,10 @@ import (
 func (s *Server) notifyForm(c echo.Context) error {
 	f := newActionForm(c, "notify", "", "award_id", "version", "weights_digest", "files", "description")
 	n := tender.ChangeNotice{Version: f.Values["version"], WeightsDigest: f.Values["weights_digest"], Description: f.Values["description"]}
-	var unreadable []domain.FieldError
+	var unreadableFiles []domain.FieldError
 	if list := f.Values["files"]; list != "" {
 		if err := json.Unmarshal([]byte(list), &n.Files); err != nil {
-			unreadable = append(unreadable, domain.FieldError{Field: "files",
+			unreadableFiles = append(unreadableFiles, domain.FieldError{Field: "files",
 				Message: "is not a digest list: paste what `modeltender artifact digest MODEL_DIR` prints, each file's path and its SHA-256"})
 		}
 	}
@@ -32,11 +32,11 @@ func (s *Server) notifyForm(c echo.Context) error {
 		return err
 	}
 	var err error
-	if len(unreadable) > 0 {
+	if len(unreadableFiles) > 0 {
 		// Say what else is wrong too, so the vendor fixes everything at once;
 		// the typed list counts as naming a change.
 		n.Files = map[string]string{"": ""}
-		err = domain.InvalidFields("the notice was not sent; see errors", append(unreadable, tender.CheckNotice(n)...))
+		err = unreadable("the notice was not sent; see errors", unreadableFiles, tender.CheckNotice(n))
 	} else {
 		_, err = s.svc.NotifyChange(c.Request().Context(), userOf(c), f.Values["award_id"], n)
 	}

@@ -211,14 +211,14 @@ func bidPrice(v map[string]string) (*domain.Money, []domain.FieldError) {
 // everything in one go; the service checks the rest. It is nil when the
 // form was read whole.
 func checkUnread(req tender.BidSubmission, f bidForm) error {
-	problems := f.unread
-	if len(problems) == 0 {
+	if len(f.unread) == 0 {
 		return nil
 	}
+	var rest []domain.FieldError
 	if _, err := tender.ParseBid(req); err != nil {
-		problems = append(problems, asDomainError(err).Fields...)
+		rest = asDomainError(err).Fields
 	}
-	return domain.InvalidFields(fmt.Sprintf("the bid was not accepted: %d problem(s), each shown by its field; fix them and submit again", len(problems)), problems)
+	return unreadable("the bid was not accepted: each problem is shown by its field; fix them and submit again", f.unread, rest)
 }
 
 // priceValues are a price as the form shows it.

@@ -274,13 +274,8 @@ func (s *Server) saveSolicitationForm(c echo.Context, f solicitationForm, flash 
 	if len(unparsed) == 0 {
 		sol, err = save(req)
 	} else {
-		// Report what else is wrong too, so the officer fixes everything at once.
-		_, fields := s.svc.Validate(req, s.svc.Now())
-		// A field that did not parse has its own message; the API's on the raw text would repeat it.
-		fields = slices.DeleteFunc(fields, func(f domain.FieldError) bool {
-			return slices.ContainsFunc(unparsed, func(u domain.FieldError) bool { return u.Field == f.Field })
-		})
-		err = domain.InvalidFields("the solicitation is not valid; see errors", append(unparsed, fields...))
+		_, rest := s.svc.Validate(req, s.svc.Now())
+		err = unreadable("the solicitation is not valid; see errors", unparsed, rest)
 	}
 	if err != nil {
 		if f.Errors, f.Summary, err = formErrors(err); err != nil {

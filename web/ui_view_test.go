@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -203,5 +204,20 @@ func TestPipelineNamesTheLineage(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "Derived from <code>meta-llama/Llama-3.1-8B</code> (finetune)") {
 		t.Errorf("the pipeline does not name the base model:\n%s", out.String())
+	}
+}
+
+// A form's own problems come first and the service's on the same field are
+// left out, since they would repeat them about the raw text.
+func TestUnreadableReportsEachFieldOnce(t *testing.T) {
+	own := []domain.FieldError{{Field: "weights", Message: "each weight must be a number such as 0.25"}}
+	rest := []domain.FieldError{{Field: "weights", Message: "must add up to 1"}, {Field: "title", Message: "is required"}}
+	de := asDomainError(unreadable("not valid", own, rest))
+	want := []domain.FieldError{own[0], rest[1]}
+	if de.Kind != domain.ErrInvalid || !reflect.DeepEqual(de.Fields, want) {
+		t.Fatalf("got %s %+v, want invalid %+v", de.Kind, de.Fields, want)
+	}
+	if len(rest) != 2 {
+		t.Error("unreadable changed the service's list")
 	}
 }
