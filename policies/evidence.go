@@ -21,11 +21,12 @@ type EvidenceRequirement struct {
 	Fix          string   `json:"fix"`
 }
 
-// BaselineEvidence is the embedded baseline evidence requirements, read
+// baselineEvidence is the embedded baseline evidence requirements, read
 // once: what every solicitation asks of a candidate at each risk tier,
 // before its policy packs add their own. It is the one reader of
-// data/evidence_requirements.json outside the policies themselves.
-var BaselineEvidence = sync.OnceValues(func() ([]EvidenceRequirement, error) {
+// data/evidence_requirements.json outside the policies themselves; callers
+// get copies (BaselineEvidenceAt, evidenceRequirements).
+var baselineEvidence = sync.OnceValues(func() ([]EvidenceRequirement, error) {
 	b, err := fs.ReadFile(Data(), "evidence_requirements.json")
 	if err != nil {
 		return nil, fmt.Errorf("read evidence requirements: %w", err)
@@ -39,9 +40,10 @@ var BaselineEvidence = sync.OnceValues(func() ([]EvidenceRequirement, error) {
 	return doc.Requirements, nil
 })
 
-// BaselineEvidenceAt is the baseline's requirements of a risk tier.
+// BaselineEvidenceAt is the baseline's requirements of a risk tier, in
+// the file's order.
 func BaselineEvidenceAt(tier string) ([]EvidenceRequirement, error) {
-	reqs, err := BaselineEvidence()
+	reqs, err := baselineEvidence()
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +54,7 @@ func BaselineEvidenceAt(tier string) ([]EvidenceRequirement, error) {
 // pack's, in catalogue order; a pack requirement met by several kinds is
 // listed once per kind.
 func evidenceRequirements() ([]EvidenceRequirement, error) {
-	baseline, err := BaselineEvidence()
+	baseline, err := baselineEvidence()
 	if err != nil {
 		return nil, err
 	}
