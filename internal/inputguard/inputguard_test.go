@@ -213,6 +213,8 @@ func TestDescribeJSONError(t *testing.T) {
 		{`{"a": 1`, "ends too early"},
 		{`{"name": 5}`, `field "name" must be a string, not a JSON number`},
 		{`{"a": 1}}`, "invalid character '}' after top-level value"},
+		{"{\n  \"a\": 1,\n}", `line 3, column 1: a comma before the closing '}' (JSON allows no trailing comma); remove the comma at line 2, column 9`},
+		{`{"a": [1, 2, ]}`, `a comma before the closing ']'`},
 	} {
 		var v struct {
 			Name string `json:"name"`

@@ -1,6 +1,7 @@
 package inputguard
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -412,12 +413,14 @@ func DescribeJSONError(data []byte, err error) string {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.As(err, &se) && se.Error() == "unexpected end of JSON input":
 		return "the JSON ends too early: check that every { and [ is closed"
 	case errors.As(err, &se):
-		line, col := 1, 1
-		for i := 0; i < len(data) && int64(i) < se.Offset-1; i++ {
-			if data[i] == '\n' {
-				line, col = line+1, 1
-			} else {
-				col++
+		line, col := position(data, se.Offset)
+		if at := se.Offset - 1; at >= 0 && at < int64(len(data)) && (data[at] == '}' || data[at] == ']') {
+			// The usual cause in a hand-edited file: a comma left before the
+			// closing bracket, which JSON does not allow.
+			prev := bytes.TrimRight(data[:at], " \t\r\n")
+			if len(prev) > 0 && prev[len(prev)-1] == ',' {
+				cl, cc := position(data, int64(len(prev)))
+				return fmt.Sprintf("line %d, column %d: a comma before the closing %q (JSON allows no trailing comma); remove the comma at line %d, column %d", line, col, data[at], cl, cc)
 			}
 		}
 		return fmt.Sprintf("line %d, column %d: %s; check for a missing comma, quote or bracket there", line, col, se.Error())
@@ -425,4 +428,18 @@ func DescribeJSONError(data []byte, err error) string {
 		return fmt.Sprintf("field %q must be a %s, not a JSON %s", te.Field, te.Type.String(), te.Value)
 	}
 	return err.Error()
+}
+
+// position is the line and column (1-based, in bytes) of the byte at
+// offset-1, as json.SyntaxError.Offset counts.
+func position(data []byte, offset int64) (line, col int) {
+	line, col = 1, 1
+	for i := 0; i < len(data) && int64(i) < offset-1; i++ {
+		if data[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
 }
