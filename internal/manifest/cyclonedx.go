@@ -335,10 +335,19 @@ func datasetsComponent(data []cdx.Component, card *cdx.MLModelCard, c *Candidate
 	return comp, true
 }
 
-// appendModelCard adds the evidence an ML-BOM modelCard carries.
+// appendModelCard adds the evidence an ML-BOM modelCard carries. The card
+// counts as a model card only when it says how the model may be used
+// (considerations: users, use cases, limitations, trade-offs, ethical or
+// fairness concerns); one that lists only parameters or datasets does not.
 func appendModelCard(evidence []domain.EvidenceItem, card *cdx.MLModelCard, c *Candidate) []domain.EvidenceItem {
-	if !hasKind(evidence, "model-card") {
-		evidence = append(evidence, domain.EvidenceItem{Kind: "model-card", Title: "CycloneDX modelCard", Location: "modelCard", Summary: considerations(card.Considerations)})
+	summary := considerations(card.Considerations)
+	switch {
+	case hasKind(evidence, "model-card"):
+	case summary != "":
+		evidence = append(evidence, domain.EvidenceItem{Kind: "model-card", Title: "CycloneDX modelCard", Location: "modelCard", Summary: summary})
+	default:
+		c.Unmapped = append(c.Unmapped, Unmapped{Field: "modelCard",
+			Reason: "the modelCard states no considerations (users, use cases, limitations, trade-offs, ethical or fairness concerns), so it does not count as the model card: add them, or attach the model card as evidence"})
 	}
 	if qa := card.QuantitativeAnalysis; qa != nil && qa.PerformanceMetrics != nil && len(*qa.PerformanceMetrics) > 0 {
 		var metrics []string
@@ -348,10 +357,44 @@ func appendModelCard(evidence []domain.EvidenceItem, card *cdx.MLModelCard, c *C
 		evidence = append(evidence, domain.EvidenceItem{Kind: "evaluation-results", Title: "CycloneDX modelCard performance metrics",
 			Location: "modelCard.quantitativeAnalysis", Summary: strings.Join(metrics, "; ")})
 	}
-	if card.ModelParameters != nil {
-		c.Unmapped = append(c.Unmapped, Unmapped{Field: "modelCard.modelParameters", Reason: "approach, task, architecture, inputs and outputs have no manifest field"})
+	if stated := modelParameters(card.ModelParameters); len(stated) > 0 {
+		c.Unmapped = append(c.Unmapped, Unmapped{Field: "modelCard.modelParameters", Value: strings.Join(stated, "; "), Reason: "the manifest has no field for the approach, task, architecture, inputs or outputs"})
 	}
 	return evidence
+}
+
+// modelParameters lists what a modelCard's parameters state besides its
+// datasets (which are read as the Datasets component).
+func modelParameters(p *cdx.MLModelParameters) []string {
+	if p == nil {
+		return nil
+	}
+	var stated []string
+	add := func(name, v string) {
+		if v != "" {
+			stated = append(stated, name+" "+v)
+		}
+	}
+	if p.Approach != nil {
+		add("approach", string(p.Approach.Type))
+	}
+	add("task", p.Task)
+	add("architecture family", p.ArchitectureFamily)
+	add("architecture", p.ModelArchitecture)
+	for _, io := range []struct {
+		name string
+		list *[]cdx.MLInputOutputParameters
+	}{{"inputs", p.Inputs}, {"outputs", p.Outputs}} {
+		if io.list == nil {
+			continue
+		}
+		var formats []string
+		for _, param := range *io.list {
+			formats = append(formats, param.Format)
+		}
+		add(io.name, strings.Join(formats, ", "))
+	}
+	return stated
 }
 
 func hasKind(evidence []domain.EvidenceItem, kind string) bool {

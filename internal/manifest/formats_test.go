@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"slices"
 
 	"errors"
 	"os"
@@ -271,5 +272,64 @@ func TestParseCycloneDXSplitModel(t *testing.T) {
 	}
 	if datasets != "CC-BY-4.0 AND CC-BY-SA-4.0" {
 		t.Errorf("Datasets license %q, want CC-BY-4.0 AND CC-BY-SA-4.0", datasets)
+	}
+}
+
+// Real ML-BOMs of CycloneDX's own examples (testdata/cyclonedx, see
+// testdata/README.md). The open-source model's BOM has a trailing comma,
+// which the refusal points at; without it the BOM reads as bert-base-cased
+// under Apache-2.0, its two inline datasets as the Datasets component
+// (unlicensed: neither declares a license), and its modelCard, which holds
+// only datasets, not as a model card. The 1.7 example reads as far as its
+// model, which declares no license: the refusal says so.
+func TestRealCycloneDXExamples(t *testing.T) {
+	open := read(t, "testdata/cyclonedx/bom-examples-MLBOM-Model-OpenSource.json")
+	_, err := ParseAll(open, FormatAuto, "candidates[0]")
+	wantFieldError(t, err, "candidates[0]", "a comma before the closing '}' (JSON allows no trailing comma); remove the comma at line 8, column 44")
+
+	fixed := bytes.Replace(open, []byte(`"2024-11-24T13:10:49Z",`), []byte(`"2024-11-24T13:10:49Z"`), 1)
+	cs, err := ParseAll(fixed, FormatAuto, "candidates[0]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cs[0].Manifest
+	if cs[0].Format != FormatCycloneDX || m.Name != "bert-base-cased" || m.Producer != "google-bert" || m.Weights.License != "Apache-2.0" {
+		t.Errorf("format %s, manifest %+v", cs[0].Format, m)
+	}
+	if !slices.ContainsFunc(m.Components, func(c domain.Component) bool { return c.Name == "Datasets" && c.Included && c.License == "" }) {
+		t.Errorf("components %+v: want the inline datasets as an unlicensed Datasets component", m.Components)
+	}
+	if slices.ContainsFunc(m.Evidence, func(e domain.EvidenceItem) bool { return e.Kind == "model-card" }) || !hasUnmapped(cs[0].Unmapped, "modelCard") {
+		t.Errorf("evidence %+v, unmapped %+v: a modelCard of datasets alone is not a model card", m.Evidence, cs[0].Unmapped)
+	}
+	if hasUnmapped(cs[0].Unmapped, "modelCard.modelParameters") {
+		t.Errorf("unmapped %+v: the parameters state nothing but datasets", cs[0].Unmapped)
+	}
+
+	_, err = ParseAll(read(t, "testdata/cyclonedx/bom-examples-MLBOM-Model-Card-With-Dataset.json"), FormatAuto, "candidates[1]")
+	wantFieldError(t, err, "candidates[1].weights.license", `the licenses of the machine-learning-model component "support-ticket-classifier"`)
+}
+
+// A modelCard that says how the model may be used counts as its model
+// card, and what its parameters state is reported, in a stable order.
+func TestCycloneDXModelCardParameters(t *testing.T) {
+	bom := `{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": [{"type": "machine-learning-model",
+		"name": "m", "licenses": [{"license": {"id": "MIT"}}], "modelCard": {"modelParameters": {"approach": {"type": "supervised"},
+		"task": "text-classification", "inputs": [{"format": "text/plain"}], "outputs": [{"format": "application/json"}]},
+		"considerations": {"useCases": ["routing tickets"]}}}]}`
+	for range 5 {
+		c, err := ParseCycloneDX([]byte(bom), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(c.Manifest.Evidence, func(e domain.EvidenceItem) bool {
+			return e.Kind == "model-card" && e.Summary == "use cases: routing tickets"
+		}) {
+			t.Fatalf("evidence %+v: want the modelCard as the model card", c.Manifest.Evidence)
+		}
+		i := slices.IndexFunc(c.Unmapped, func(u Unmapped) bool { return u.Field == "modelCard.modelParameters" })
+		if want := "approach supervised; task text-classification; inputs text/plain; outputs application/json"; i < 0 || c.Unmapped[i].Value != want {
+			t.Fatalf("unmapped %+v: want the parameters as %q", c.Unmapped, want)
+		}
 	}
 }
