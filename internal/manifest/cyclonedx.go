@@ -13,7 +13,7 @@ import (
 	"github.com/modeltender/modeltender/internal/inputguard"
 )
 
-// ParseCycloneDX reads a CycloneDX 1.5/1.6 ML-BOM (JSON or XML) and maps its
+// ParseCycloneDX reads a CycloneDX 1.5-1.7 ML-BOM (JSON or XML) and maps its
 // machine-learning-model component into a manifest: the model's licenses are
 // the weights' ("Model parameters (Final)"), its modelCard is the model card
 // evidence, performance metrics are the evaluation results, and data

@@ -21,7 +21,7 @@ const (
 	FormatNative Format = "manifest"
 	// FormatMOF is the Model Openness Tool's model YAML (LF AI & Data).
 	FormatMOF Format = "mof"
-	// FormatCycloneDX is a CycloneDX 1.5/1.6 ML-BOM in JSON.
+	// FormatCycloneDX is a CycloneDX 1.5-1.7 ML-BOM in JSON.
 	FormatCycloneDX Format = "cyclonedx"
 	// FormatHuggingFace is a Hugging Face model card: README.md with YAML front matter.
 	FormatHuggingFace Format = "huggingface"
