@@ -3,12 +3,14 @@ package manifest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/modeltender/modeltender/internal/domain"
 	"github.com/modeltender/modeltender/internal/inputguard"
+	"go.yaml.in/yaml/v3"
 )
 
 // Format is a way vendors describe a candidate model.
@@ -209,13 +211,30 @@ func Detect(data []byte) (Format, error) {
 		return "", fmt.Errorf("the file is neither JSON nor XML, and at %d bytes too large to read as YAML (at most %d): give a Model Openness Tool model YAML, a native JSON manifest or a CycloneDX ML-BOM", len(trimmed), b.MaxBytes)
 	}
 	root, err := yamlRoot(trimmed)
-	if err != nil {
+	switch {
+	case err == nil && hasKey(root, "release"):
+		return FormatMOF, nil
+	case (err != nil || root.Kind == yaml.ScalarNode) && looksLikeText(trimmed):
+		// A README without front matter: the Hub shows it as a model card
+		// with no metadata, so it gives no license to review.
+		return "", errors.New("the file is text or Markdown without front matter, so it states no license or other metadata: if it is a Hugging Face model card, add YAML front matter between two lines of --- at its top with at least its license (e.g. license: apache-2.0); otherwise give a native JSON manifest, a Model Openness Tool model YAML, a CycloneDX ML-BOM or an SPDX 3 document")
+	case err != nil:
 		return "", fmt.Errorf("the file is neither a JSON object nor valid YAML: %s", yamlMessage(trimmed, err))
 	}
-	if hasKey(root, "release") {
-		return FormatMOF, nil
-	}
 	return "", fmt.Errorf("cannot tell the format: a native manifest, a CycloneDX BOM and an SPDX 3 document are JSON objects, a Model Openness Tool model YAML has a top-level release, and a Hugging Face model card starts with front matter between --- lines; give --format %s", FormatNames("|"))
+}
+
+// looksLikeText reports whether a file that is not a YAML mapping reads as
+// prose or Markdown: it has a line of several words, a heading or a code
+// fence, not just a word or a number.
+func looksLikeText(data []byte) bool {
+	for line := range bytes.Lines(data) {
+		line = bytes.TrimSpace(line)
+		if bytes.HasPrefix(line, []byte("#")) || bytes.HasPrefix(line, []byte("```")) || len(bytes.Fields(line)) >= 3 {
+			return true
+		}
+	}
+	return false
 }
 
 // isXML reports whether data is an XML document (a CycloneDX BOM may be XML or JSON).

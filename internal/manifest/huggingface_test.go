@@ -248,3 +248,21 @@ func mustJSONValue(t *testing.T, m domain.Manifest) any {
 	}
 	return v
 }
+
+// Hub READMEs without front matter (real ones, testdata/README.md) are
+// told apart from YAML that is not a model file: the refusal says the card
+// states no license and how to add its metadata. A YAML mapping without
+// release, or a bare word, is still a format nobody can tell.
+func TestCardsWithoutFrontMatter(t *testing.T) {
+	for _, file := range []string{"FrGes-xlm-roberta-large-finetuned-EUJAV-datasetAB.md", "adam-chell-tweet-sentiment-analyzer.md"} {
+		_, err := Detect(read(t, "testdata/huggingface/"+file))
+		if err == nil || !strings.Contains(err.Error(), "without front matter") || !strings.Contains(err.Error(), "license: apache-2.0") {
+			t.Errorf("%s: %v", file, err)
+		}
+	}
+	for _, doc := range []string{"name: granite\nversion: 3\n", "granite", "# a comment\nname: granite\n"} {
+		if _, err := Detect([]byte(doc)); err == nil || !strings.Contains(err.Error(), "cannot tell the format") {
+			t.Errorf("%q: %v", doc, err)
+		}
+	}
+}
