@@ -62,17 +62,15 @@ func TestFaultsDuringEachActivityKind(t *testing.T) {
 	k.bids = bids
 
 	// The deadline passes: closing, then each candidate's evaluation.
+	// Each step after a kill that the procurement goes on to by itself is
+	// held before the new worker starts (killThenHold), so that it cannot
+	// run before the test holds it.
 	k.hold(onAudit("solicitation.closed"))
-	k.kill("the solicitation closing at its deadline", contract.SetSolicitationStatus)
-	k.hold(onAudit("evaluation.started"))
-	k.kill("the evaluations starting", contract.StartEvaluation)
-	k.hold(readsOf("candidate_amendments"))
-	k.kill("the candidate checks reading the manifests", contract.CheckCandidate)
-	k.hold(onAudit("evaluation.stage"))
-	k.kill("an evaluation stage being recorded", contract.RecordStage)
-	k.hold(onAudit("task.opened"))
-	k.kill("the approval tasks opening", contract.OpenTask)
-	k.hold(readsOf("conflicts_of_interest"))
+	k.killThenHold("the solicitation closing at its deadline", onAudit("evaluation.started"), contract.SetSolicitationStatus)
+	k.killThenHold("the evaluations starting", readsOf("candidate_amendments"), contract.StartEvaluation)
+	k.killThenHold("the candidate checks reading the manifests", onAudit("evaluation.stage"), contract.CheckCandidate)
+	k.killThenHold("an evaluation stage being recorded", onAudit("task.opened"), contract.RecordStage)
+	k.killThenHold("the approval tasks opening", readsOf("conflicts_of_interest"), contract.OpenTask)
 	k.kill("the eligible reviewers being counted", contract.EligibleReviewers)
 
 	// Candidate B is approved and held completing; candidate A's decision
@@ -84,11 +82,11 @@ func TestFaultsDuringEachActivityKind(t *testing.T) {
 	k.awaitInFlight(contract.CompleteEvaluation)
 	k.hold(onAudit("task.decided"))
 	decisionA := k.async("reviewer1", "POST", "/api/v1/tasks/"+tasks[0].ID+"/decision", approval(tasks[0]))
-	k.kill("candidate A's decision being recorded, candidate B's evaluation completing", contract.RecordDecision, contract.CompleteEvaluation)
+	k.killThenHold("candidate A's decision being recorded, candidate B's evaluation completing", onAudit("solicitation.ranked"),
+		contract.RecordDecision, contract.CompleteEvaluation)
 	if r := <-decisionA; r.status != http.StatusOK {
 		t.Fatalf("a decision sent as the worker died: %d %s", r.status, r.body)
 	}
-	k.hold(onAudit("solicitation.ranked"))
 	k.kill("the ranking", contract.Rank)
 	f.waitStatus(sol.ID, domain.SolicitationEvaluated)
 	k.mark("evaluated")
@@ -111,10 +109,8 @@ func TestFaultsDuringEachActivityKind(t *testing.T) {
 	k.mark("award approval task open")
 	s.must(http.StatusOK, "reviewer1", "POST", "/api/v1/tasks/"+task.ID+"/decision",
 		map[string]any{"verdict": "approve", "reason_code": "meets-requirements", "comment": "ranking and rationale hold"})
-	k.kill("the standstill being recorded", contract.SetAwardStatus)
-	k.hold(onAudit("notice.published"))
-	k.kill("the award notice being published", contract.PublishNotice)
-	k.hold(readsOf("candidate_amendments"))
+	k.killThenHold("the standstill being recorded", onAudit("notice.published"), contract.SetAwardStatus)
+	k.killThenHold("the award notice being published", readsOf("candidate_amendments"), contract.PublishNotice)
 	k.kill("monitoring of the awarded model planning its first re-check", contract.NextRecheck)
 	f.waitStatus(sol.ID, domain.SolicitationAwarded)
 	k.settle()
@@ -311,7 +307,12 @@ func (k *killer) settle() {
 
 // kill waits until the activities are in flight, kills the worker with
 // SIGKILL, releases what was held and starts another worker.
-func (k *killer) kill(when string, kinds ...string) {
+func (k *killer) kill(when string, kinds ...string) { k.killThenHold(when, holdOn{}, kinds...) }
+
+// killThenHold is kill that holds next, when it names something, while no
+// worker runs: the step the procurement goes on to by itself once the
+// killed activities run again.
+func (k *killer) killThenHold(when string, next holdOn, kinds ...string) {
 	f := k.f
 	k.awaitInFlight(kinds...)
 	f.faults++
@@ -321,6 +322,9 @@ func (k *killer) kill(when string, kinds ...string) {
 	running := k.inFlight()
 	f.stopWorker(syscall.SIGKILL)
 	k.release()
+	if next != (holdOn{}) {
+		k.hold(next)
+	}
 	began := time.Now()
 	f.startWorker()
 	n := 0
