@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -225,17 +226,29 @@ func Detect(data []byte) (Format, error) {
 }
 
 // looksLikeText reports whether a file that is not a YAML mapping reads as
-// prose or Markdown: it has a line of several words, a heading or a code
-// fence, not just a word or a number.
+// prose or Markdown rather than broken YAML: more of its lines are prose
+// than "key: value" or "- item" lines, or it has Markdown headings and no
+// YAML lines at all. Lines starting with # count for neither (a YAML
+// comment or a heading), but headings count when nothing else does.
 func looksLikeText(data []byte) bool {
+	yamlish, prose, headings := 0, 0, 0
 	for line := range bytes.Lines(data) {
 		line = bytes.TrimSpace(line)
-		if bytes.HasPrefix(line, []byte("#")) || bytes.HasPrefix(line, []byte("```")) || len(bytes.Fields(line)) >= 3 {
-			return true
+		switch {
+		case len(line) == 0:
+		case line[0] == '#':
+			headings++
+		case yamlEntry.Match(line):
+			yamlish++
+		default:
+			prose++
 		}
 	}
-	return false
+	return prose > yamlish || yamlish == 0 && headings > 0
 }
+
+// yamlEntry is a YAML mapping entry or list item, as a line starts.
+var yamlEntry = regexp.MustCompile(`^(-(\s|$)|[A-Za-z0-9_.'"-]+:(\s|$))`)
 
 // isXML reports whether data is an XML document (a CycloneDX BOM may be XML or JSON).
 func isXML(data []byte) bool {

@@ -251,8 +251,9 @@ func mustJSONValue(t *testing.T, m domain.Manifest) any {
 
 // Hub READMEs without front matter (real ones, testdata/README.md) are
 // told apart from YAML that is not a model file: the refusal says the card
-// states no license and how to add its metadata. A YAML mapping without
-// release, or a bare word, is still a format nobody can tell.
+// states no license and how to add its metadata. Broken YAML is still
+// told as YAML, with its line, and a YAML mapping without release as a
+// format nobody can tell.
 func TestCardsWithoutFrontMatter(t *testing.T) {
 	for _, file := range []string{"FrGes-xlm-roberta-large-finetuned-EUJAV-datasetAB.md", "adam-chell-tweet-sentiment-analyzer.md"} {
 		_, err := Detect(read(t, "testdata/huggingface/"+file))
@@ -260,9 +261,14 @@ func TestCardsWithoutFrontMatter(t *testing.T) {
 			t.Errorf("%s: %v", file, err)
 		}
 	}
-	for _, doc := range []string{"name: granite\nversion: 3\n", "granite", "# a comment\nname: granite\n"} {
-		if _, err := Detect([]byte(doc)); err == nil || !strings.Contains(err.Error(), "cannot tell the format") {
-			t.Errorf("%q: %v", doc, err)
+	for doc, want := range map[string]string{
+		"name: granite\nversion: 3\n":  "cannot tell the format",
+		"# a comment\nname: granite\n": "cannot tell the format",
+		"framework:\n  name: Model Openness Framework\nrelease:\n  name: [unclosed\n  x: y\n": "nor valid YAML: line 4",
+		"granite-3.1 is our model": "without front matter",
+	} {
+		if _, err := Detect([]byte(doc)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", doc, err, want)
 		}
 	}
 }
