@@ -226,15 +226,18 @@ func Detect(data []byte) (Format, error) {
 }
 
 // looksLikeText reports whether a file that is not a YAML mapping reads as
-// prose or Markdown rather than broken YAML: more of its lines are prose
-// than "key: value" or "- item" lines, or it has Markdown headings and no
-// YAML lines at all. Lines starting with # count for neither (a YAML
-// comment or a heading), but headings count when nothing else does.
+// prose or Markdown rather than broken YAML: it has a Markdown code fence
+// (a backtick cannot start YAML), more of its lines are prose than
+// "key: value" or "- item" lines, or it has Markdown headings and no YAML
+// lines at all. Lines starting with # count for neither (a YAML comment or
+// a heading), but headings count when nothing else does.
 func looksLikeText(data []byte) bool {
 	yamlish, prose, headings := 0, 0, 0
 	for line := range bytes.Lines(data) {
 		line = bytes.TrimSpace(line)
 		switch {
+		case bytes.HasPrefix(line, []byte("```")):
+			return true
 		case len(line) == 0:
 		case line[0] == '#':
 			headings++

@@ -265,6 +265,7 @@ func TestCardsWithoutFrontMatter(t *testing.T) {
 		"name: granite\nversion: 3\n":  "cannot tell the format",
 		"# a comment\nname: granite\n": "cannot tell the format",
 		"framework:\n  name: Model Openness Framework\nrelease:\n  name: [unclosed\n  x: y\n": "nor valid YAML: line 4",
+		"```\nfrom transformers import pipeline\n```\n- a list\n- of lines\nkey: value\n":     "without front matter",
 		"granite-3.1 is our model": "without front matter",
 	} {
 		if _, err := Detect([]byte(doc)); err == nil || !strings.Contains(err.Error(), want) {
