@@ -16,8 +16,8 @@ import (
 // ParseCycloneDX reads a CycloneDX 1.5-1.7 ML-BOM (JSON or XML) and maps its
 // machine-learning-model component into a manifest: the model's licenses are
 // the weights' ("Model parameters (Final)"), its modelCard is the model card
-// evidence, performance metrics are the evaluation results, and data
-// components are the datasets. The rest is reported as unmapped. As with
+// evidence when it states considerations, performance metrics are the
+// evaluation results, and data components are the datasets. The rest is reported as unmapped. As with
 // ParseMOF, Parse holds the manifest to the native schema.
 func ParseCycloneDX(data []byte, path string) (Candidate, error) {
 	var bom cdx.BOM
