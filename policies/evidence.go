@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"sync"
 )
@@ -91,8 +92,15 @@ func EvidenceMaxAgeMonths() (map[string]int, error) {
 
 // EvidenceGuide returns, per evidence kind, the first embedded requirement
 // that asks for it (the baseline before the packs), so a form can tell a
-// vendor what each kind is and what to attach.
+// vendor what each kind is and what to attach. The embedded bundle does not
+// change, so the guide is built once (pages render it) and each caller gets
+// its own copy.
 func EvidenceGuide() (map[string]EvidenceRequirement, error) {
+	guide, err := evidenceGuide()
+	return maps.Clone(guide), err
+}
+
+var evidenceGuide = sync.OnceValues(func() (map[string]EvidenceRequirement, error) {
 	reqs, err := evidenceRequirements()
 	if err != nil {
 		return nil, err
@@ -104,4 +112,4 @@ func EvidenceGuide() (map[string]EvidenceRequirement, error) {
 		}
 	}
 	return out, nil
-}
+})
